@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "swift-lsm",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "LSM", targets: ["LSM"]),
+        .executable(name: "lsm", targets: ["lsm"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        // CRC32C (SSE4.2 instruction with a table fallback) and the acquire/release atomics the skiplist needs
+        // on arena memory.
+        .target(name: "CLSMSupport"),
+        .target(
+            name: "LSM",
+            dependencies: [
+                "CLSMSupport",
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]
+        ),
+        .executableTarget(
+            name: "lsm",
+            dependencies: [
+                "LSM",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "LSMTests", dependencies: ["LSM"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,35 @@
+#ifndef CLSM_SUPPORT_H
+#define CLSM_SUPPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// Extends `crc` (a CRC32C of earlier bytes, or 0) over `count` bytes at `data`.
+/// Uses the SSE4.2 `crc32` instruction when the CPU has it, a byte table otherwise.
+uint32_t lsm_crc32c_extend(uint32_t crc, const void *data, size_t count);
+
+/// The table-driven implementation, exposed so tests can check both paths agree.
+uint32_t lsm_crc32c_extend_portable(uint32_t crc, const void *data, size_t count);
+
+/// 1 when the hardware path is in use.
+int lsm_crc32c_is_hardware_accelerated(void);
+
+/// Acquire load and release store of a pointer-sized slot in raw memory: the skiplist links nodes that live in
+/// an arena, where Swift's atomic types cannot be placed.
+static inline void *lsm_atomic_load_acquire_ptr(void *const *slot) {
+    return __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+}
+
+static inline void lsm_atomic_store_release_ptr(void **slot, void *value) {
+    __atomic_store_n(slot, value, __ATOMIC_RELEASE);
+}
+
+static inline void *lsm_atomic_load_relaxed_ptr(void *const *slot) {
+    return __atomic_load_n(slot, __ATOMIC_RELAXED);
+}
+
+static inline void lsm_atomic_store_relaxed_ptr(void **slot, void *value) {
+    __atomic_store_n(slot, value, __ATOMIC_RELAXED);
+}
+
+#endif

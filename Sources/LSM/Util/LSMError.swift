@@ -1,0 +1,109 @@
+/// The one error type the `LSM` library throws.
+///
+/// Like swift-nio's errors it is a struct with an extensible ``Code``, so new kinds of failure can be added without
+/// breaking callers that switch over the codes they know. Every error says what went wrong and, where it is known,
+/// which file and which byte offset.
+public struct LSMError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What kind of failure this is.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Base: Hashable, Sendable {
+            case corruption, ioError, notADatabase, unsupportedFormat, databaseLocked, databaseClosed
+            case invalidArgument, keyTooLarge, valueTooLarge, batchTooLarge, backgroundError, noSpace
+        }
+
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// Stored bytes failed a checksum or do not parse: the file and offset say where.
+        public static let corruption = Code(.corruption)
+        /// The operating system reported an I/O failure; ``LSMError/errno`` holds its code.
+        public static let ioError = Code(.ioError)
+        /// The directory holds files, but not a database this library wrote.
+        public static let notADatabase = Code(.notADatabase)
+        /// The database or file was written in a format version this build does not read.
+        public static let unsupportedFormat = Code(.unsupportedFormat)
+        /// Another process (or another open in this process) holds the database's lock file.
+        public static let databaseLocked = Code(.databaseLocked)
+        /// The database was closed; open it again to use it.
+        public static let databaseClosed = Code(.databaseClosed)
+        /// An argument is outside what the API accepts.
+        public static let invalidArgument = Code(.invalidArgument)
+        /// A key is longer than ``Limits/maxKeySize``.
+        public static let keyTooLarge = Code(.keyTooLarge)
+        /// A value is longer than ``Limits/maxValueSize``.
+        public static let valueTooLarge = Code(.valueTooLarge)
+        /// A write batch encodes to more than ``Limits/maxBatchSize`` bytes.
+        public static let batchTooLarge = Code(.batchTooLarge)
+        /// Background work (flush or compaction) failed earlier; writes are refused until the database is reopened.
+        public static let backgroundError = Code(.backgroundError)
+        /// The file system is full (ENOSPC).
+        public static let noSpace = Code(.noSpace)
+
+        public var description: String {
+            switch base {
+            case .corruption: "corruption"
+            case .ioError: "I/O error"
+            case .notADatabase: "not a database"
+            case .unsupportedFormat: "unsupported format"
+            case .databaseLocked: "database locked"
+            case .databaseClosed: "database closed"
+            case .invalidArgument: "invalid argument"
+            case .keyTooLarge: "key too large"
+            case .valueTooLarge: "value too large"
+            case .batchTooLarge: "batch too large"
+            case .backgroundError: "background error"
+            case .noSpace: "no space left on device"
+            }
+        }
+    }
+
+    /// What kind of failure this is.
+    public var code: Code
+    /// A sentence saying what went wrong.
+    public var message: String
+    /// The file involved, when there is one.
+    public var path: String?
+    /// The byte offset in ``path`` where the problem was found, when known.
+    public var offset: UInt64?
+    /// The operating system's error number, for I/O errors.
+    public var errno: Int32?
+
+    public init(_ code: Code, _ message: String, path: String? = nil, offset: UInt64? = nil, errno: Int32? = nil) {
+        self.code = code
+        self.message = message
+        self.path = path
+        self.offset = offset
+        self.errno = errno
+    }
+
+    public var description: String {
+        var text = "\(code): \(message)"
+        if let path { text += " (file \(path)" + (offset.map { " at offset \($0)" } ?? "") + ")" }
+        if let errno { text += " [errno \(errno)]" }
+        return text
+    }
+
+    static func corruption(_ message: String, path: String? = nil, offset: UInt64? = nil) -> LSMError {
+        LSMError(.corruption, message, path: path, offset: offset)
+    }
+
+    /// The same error, naming `path` (and `offset`) if it did not name a file yet.
+    func located(path: String, offset: UInt64? = nil) -> LSMError {
+        var copy = self
+        if copy.path == nil {
+            copy.path = path
+            if copy.offset == nil { copy.offset = offset }
+        }
+        return copy
+    }
+}
+
+/// The size limits the library enforces on what it is given.
+public enum Limits {
+    /// Longest key accepted, in bytes.
+    public static let maxKeySize = 65_536
+    /// Longest value accepted, in bytes.
+    public static let maxValueSize = 64 << 20
+    /// Largest encoded write batch accepted, in bytes.
+    public static let maxBatchSize = 1 << 30
+}

@@ -1,0 +1,204 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The real file system, through POSIX calls.
+struct PosixFileSystem: FileSystem {
+    init() {}
+
+    func createDirectory(_ path: String) throws(LSMError) {
+        if isDirectory(path) { return }
+        let parent = parentDirectory(of: path)
+        if !parent.isEmpty, parent != path, !isDirectory(parent) { try createDirectory(parent) }
+        if mkdir(path, 0o755) != 0 && errno != EEXIST { throw posixError("cannot create directory", path) }
+    }
+
+    func fileExists(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0
+    }
+
+    func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    func listDirectory(_ path: String) throws(LSMError) -> [String] {
+        guard let dir = opendir(path) else { throw posixError("cannot list directory", path) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    func fileSize(_ path: String) throws(LSMError) -> UInt64 {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw posixError("cannot stat", path) }
+        return UInt64(st.st_size)
+    }
+
+    func removeFile(_ path: String) throws(LSMError) {
+        if unlink(path) != 0 && errno != ENOENT { throw posixError("cannot remove", path) }
+    }
+
+    func renameFile(_ from: String, to: String) throws(LSMError) {
+        if rename(from, to) != 0 { throw posixError("cannot rename to \(to)", from) }
+    }
+
+    func syncDirectory(_ path: String) throws(LSMError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw posixError("cannot open directory", path) }
+        defer { close(fd) }
+        if fsync(fd) != 0 { throw posixError("cannot sync directory", path) }
+    }
+
+    func openWritable(_ path: String, truncate: Bool) throws(LSMError) -> any WritableFile {
+        let flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate ? O_TRUNC : 0)
+        let fd = open(path, flags, 0o644)
+        guard fd >= 0 else { throw posixError("cannot open for writing", path) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let error = posixError("cannot stat", path)
+            close(fd)
+            throw error
+        }
+        return PosixWritableFile(fd: fd, path: path, size: UInt64(st.st_size))
+    }
+
+    func openReadable(_ path: String) throws(LSMError) -> any ReadableFile {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw posixError("cannot open for reading", path) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let error = posixError("cannot stat", path)
+            close(fd)
+            throw error
+        }
+        return PosixReadableFile(fd: fd, path: path, size: UInt64(st.st_size))
+    }
+
+    func lockFile(_ path: String) throws(LSMError) -> any FileLock {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw posixError("cannot open lock file", path) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            close(fd)
+            if code == EWOULDBLOCK {
+                throw LSMError(.databaseLocked, "the database is in use by another process or open elsewhere in this one",
+                               path: path, errno: code)
+            }
+            throw LSMError(.ioError, "cannot lock: \(errnoText(code))", path: path, errno: code)
+        }
+        return PosixFileLock(fd: fd)
+    }
+}
+
+/// The directory part of `path` ("" when it has none).
+func parentDirectory(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "" }
+    if slash == path.startIndex { return "/" }
+    return String(path[..<slash])
+}
+
+func errnoText(_ code: Int32) -> String {
+    guard let text = strerror(code) else { return "errno \(code)" }
+    return String(cString: text)
+}
+
+/// An error for the failed call that just set `errno`.
+func posixError(_ what: String, _ path: String, offset: UInt64? = nil) -> LSMError {
+    let code = errno
+    let kind: LSMError.Code = code == ENOSPC ? .noSpace : .ioError
+    return LSMError(kind, "\(what): \(errnoText(code))", path: path, offset: offset, errno: code)
+}
+
+final class PosixWritableFile: WritableFile {
+    let path: String
+    private(set) var size: UInt64
+    private var fd: Int32
+
+    init(fd: Int32, path: String, size: UInt64) {
+        self.fd = fd
+        self.path = path
+        self.size = size
+    }
+
+    deinit {
+        if fd >= 0 { Glibc.close(fd) }
+    }
+
+    func append(_ bytes: UnsafeRawBufferPointer) throws(LSMError) {
+        guard fd >= 0 else { throw LSMError(.ioError, "write to a closed file", path: path) }
+        var done = 0
+        while done < bytes.count {
+            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw posixError("write failed", path, offset: size + UInt64(done))
+            }
+            done += n
+        }
+        size += UInt64(bytes.count)
+    }
+
+    func sync() throws(LSMError) {
+        guard fd >= 0 else { throw LSMError(.ioError, "sync of a closed file", path: path) }
+        if fdatasync(fd) != 0 { throw posixError("fdatasync failed", path) }
+    }
+
+    func close() throws(LSMError) {
+        guard fd >= 0 else { return }
+        let result = Glibc.close(fd)
+        fd = -1
+        if result != 0 { throw posixError("close failed", path) }
+    }
+}
+
+final class PosixReadableFile: ReadableFile {
+    let path: String
+    let size: UInt64
+    private let fd: Int32
+
+    init(fd: Int32, path: String, size: UInt64) {
+        self.fd = fd
+        self.path = path
+        self.size = size
+    }
+
+    deinit {
+        Glibc.close(fd)
+    }
+
+    func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(LSMError) -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw posixError("read failed", path, offset: offset + UInt64(done))
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+}
+
+final class PosixFileLock: FileLock {
+    private let fd: Int32
+
+    init(fd: Int32) { self.fd = fd }
+
+    deinit { Glibc.close(fd) }
+
+    func unlock() {
+        _ = flock(fd, LOCK_UN)
+    }
+}

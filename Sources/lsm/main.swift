@@ -1,0 +1,1 @@
+print("lsm: tools arrive with the next issue")

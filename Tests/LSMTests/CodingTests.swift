@@ -1,0 +1,93 @@
+import Testing
+@testable import LSM
+import CLSMSupport
+
+@Suite struct CodingTests {
+    @Test func varintRoundTripsAcrossBoundaries() {
+        let values: [UInt64] = [0, 1, 127, 128, 255, 16383, 16384, 1 << 21, (1 << 28) - 1, UInt64(UInt32.max),
+                                1 << 35, 1 << 56, UInt64.max - 1, UInt64.max]
+        var bytes: [UInt8] = []
+        for v in values { bytes.appendVarint64(v) }
+        bytes.withUnsafeBytes { raw in
+            var reader = ByteReader(raw)
+            for v in values {
+                #expect(reader.readVarint64() == v)
+            }
+            #expect(reader.isAtEnd)
+        }
+        for v in values {
+            var one: [UInt8] = []
+            one.appendVarint64(v)
+            #expect(one.count == varintLength(v))
+        }
+    }
+
+    @Test func truncatedAndOverlongVarintsAreRejected() {
+        var bytes: [UInt8] = []
+        bytes.appendVarint64(UInt64.max)
+        for cut in 0..<bytes.count {
+            Array(bytes[0..<cut]).withUnsafeBytes { raw in
+                var reader = ByteReader(raw)
+                #expect(reader.readVarint64() == nil)
+            }
+        }
+        let overlong = [UInt8](repeating: 0xFF, count: 11)
+        overlong.withUnsafeBytes { raw in
+            var reader = ByteReader(raw)
+            #expect(reader.readVarint64() == nil)
+        }
+    }
+
+    @Test func fixedWidthIsLittleEndian() {
+        var bytes: [UInt8] = []
+        bytes.appendFixed32(0x0403_0201)
+        bytes.appendFixed64(0x0807_0605_0403_0201)
+        #expect(bytes == [1, 2, 3, 4, 1, 2, 3, 4, 5, 6, 7, 8])
+    }
+
+    @Test func crc32cMatchesKnownVectors() {
+        // Vectors from RFC 3720 (iSCSI), section B.4.
+        #expect(CRC32C.checksum([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)
+        #expect(CRC32C.checksum([UInt8](repeating: 0xFF, count: 32)) == 0x62A8_AB43)
+        #expect(CRC32C.checksum((0..<32).map { UInt8($0) }) == 0x46DD_794E)
+        #expect(CRC32C.checksum((0..<32).map { UInt8(31 - $0) }) == 0x113F_DB5C)
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+    }
+
+    @Test func hardwareAndPortableCRCAgreeAndExtend() {
+        var rng = SystemRandomNumberGenerator()
+        for length in [0, 1, 7, 8, 9, 63, 64, 65, 1000, 4099] {
+            let data = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let portable = data.withUnsafeBytes { lsm_crc32c_extend_portable(0, $0.baseAddress, $0.count) }
+            #expect(CRC32C.checksum(data) == portable)
+            let split = length / 3
+            let extended = CRC32C.checksum(Array(data[split...]), extending: CRC32C.checksum(Array(data[..<split])))
+            #expect(extended == portable)
+        }
+    }
+
+    @Test func maskRoundTrips() {
+        for crc: UInt32 in [0, 1, 0xDEAD_BEEF, UInt32.max] {
+            #expect(CRC32C.unmask(CRC32C.mask(crc)) == crc)
+            #expect(CRC32C.mask(crc) != crc)
+        }
+    }
+
+    @Test func internalKeysSortByUserKeyThenNewestFirst() {
+        let a5 = makeInternalKey(Array("a".utf8), 5, .value)
+        let a9 = makeInternalKey(Array("a".utf8), 9, .deletion)
+        let b1 = makeInternalKey(Array("b".utf8), 1, .value)
+        let empty = makeInternalKey([UInt8](), 100, .value)
+        #expect(compareInternalKeys(a9, a5) < 0)
+        #expect(compareInternalKeys(a5, b1) < 0)
+        #expect(compareInternalKeys(empty, a9) < 0)
+        #expect(compareInternalKeys(a5, a5) == 0)
+        a9.withUnsafeBytes { raw in
+            let parsed = ParsedInternalKey(raw)
+            #expect(parsed?.sequence == 9)
+            #expect(parsed?.kind == .deletion)
+            #expect(parsed.map { Array($0.userKey) } == Array("a".utf8))
+        }
+        [UInt8]([1, 2, 3]).withUnsafeBytes { #expect(ParsedInternalKey($0) == nil) }
+    }
+}
