@@ -1,0 +1,95 @@
+/// Appends records to a log file; one writer, not thread-safe.
+///
+/// Each record is framed into one contiguous scratch buffer and handed to the file with a single `append`, so a
+/// process crash between calls never leaves half a record behind (only a power loss can, and readers treat that as
+/// a torn tail). The scratch buffer is owned here and reused, so a warmed writer allocates nothing per record;
+/// buffers grown past ``retainedScratchLimit`` for an unusually large record are released again afterwards so one
+/// huge batch does not pin its size in memory for the life of the log.
+///
+/// After an append fails the file may end in part of a record, and anything written behind it would sit after
+/// damage, so the writer refuses further records and rethrows that first failure.
+final class LogWriter {
+    /// Largest scratch buffer kept between records.
+    static let retainedScratchLimit = 4 << 20
+
+    let file: any WritableFile
+    private var scratch: UnsafeMutableRawPointer?
+    private var scratchCapacity = 0
+    private var appendFailure: LSMError?
+
+    /// A writer appending after whatever `file` already holds; that content must end on a record boundary
+    /// (recovery truncates a torn tail before appending to an old log).
+    init(file: any WritableFile) {
+        self.file = file
+    }
+
+    deinit {
+        scratch?.deallocate()
+    }
+
+    /// Bytes in the file, including what it held when the writer was made.
+    var size: UInt64 { file.size }
+
+    /// Appends one record carrying `payload` (which may be empty). Not durable until ``sync()``.
+    func addRecord(_ payload: UnsafeRawBufferPointer) throws(LSMError) {
+        if let appendFailure { throw appendFailure }
+        guard payload.count <= LogFormat.maxPayloadLength else {
+            throw LSMError(.invalidArgument,
+                           "log record of \(payload.count) bytes exceeds the limit of \(LogFormat.maxPayloadLength)",
+                           path: file.path)
+        }
+        let record = framedRecord(payload)
+        defer { if scratchCapacity > Self.retainedScratchLimit { releaseScratch() } }
+        do {
+            try file.append(record)
+        } catch {
+            appendFailure = error
+            throw error
+        }
+    }
+
+    func addRecord(_ payload: [UInt8]) throws(LSMError) {
+        try payload.withBytes { (bytes: UnsafeRawBufferPointer) throws(LSMError) in try addRecord(bytes) }
+    }
+
+    /// Makes every record added so far durable.
+    func sync() throws(LSMError) {
+        try file.sync()
+    }
+
+    func close() throws(LSMError) {
+        try file.close()
+    }
+
+    /// Header and payload laid out in the scratch buffer; valid until the next call that touches the scratch.
+    private func framedRecord(_ payload: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        let total = LogFormat.headerSize + payload.count
+        let record = UnsafeMutableRawBufferPointer(start: reserveScratch(total), count: total)
+        let header = LogRecordHeader(
+            maskedChecksum: LogFormat.maskedChecksum(type: LogFormat.fullRecordType, payload: payload),
+            payloadLength: UInt32(payload.count),
+            type: LogFormat.fullRecordType)
+        header.encode(into: record)
+        if !payload.isEmpty {
+            UnsafeMutableRawBufferPointer(rebasing: record[LogFormat.headerSize...]).copyMemory(from: payload)
+        }
+        return UnsafeRawBufferPointer(record)
+    }
+
+    /// The scratch buffer, grown (geometrically) to at least `count` bytes.
+    private func reserveScratch(_ count: Int) -> UnsafeMutableRawPointer {
+        if let scratch, scratchCapacity >= count { return scratch }
+        let capacity = max(count, 2 * scratchCapacity, 4096)
+        releaseScratch()
+        let fresh = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        scratch = fresh
+        scratchCapacity = capacity
+        return fresh
+    }
+
+    private func releaseScratch() {
+        scratch?.deallocate()
+        scratch = nil
+        scratchCapacity = 0
+    }
+}
