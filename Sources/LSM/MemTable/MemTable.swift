@@ -1,0 +1,51 @@
+import Synchronization
+
+/// Sorted in-memory buffer of recent writes: every entry (value or tombstone) under its internal key, until the
+/// memtable is flushed to a table.
+///
+/// Entries live in an arena-backed ``SkipList``, so adding one allocates no heap object and reading one copies
+/// nothing until a caller asks for a value.
+///
+/// ## Why `@unchecked Sendable` is safe
+/// ``add(sequence:kind:key:value:)`` has one caller at a time: the database serializes its writers. Everything else
+/// may run on any thread concurrently with that writer. Readers take no lock because the skiplist publishes each
+/// node with release stores only after writing it entirely, readers follow links with acquire loads, and nodes are
+/// never changed, moved or freed while the memtable lives (see ``SkipList``). The counters are atomics.
+final class MemTable: @unchecked Sendable {
+    /// The entries. Its `insert` is called only from `add`, which the caller serializes.
+    let list = SkipList()
+    private let count = Atomic<Int>(0)
+
+    init() {}
+
+    /// Adds an entry. Callers serialize calls to `add`; reads may run concurrently. `key` and `value` are copied.
+    func add(sequence: SequenceNumber, kind: ValueKind, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        list.insert(userKey: key, trailer: packTrailer(sequence, kind), value: value)
+        count.add(1, ordering: .relaxed)
+    }
+
+    /// The newest entry for `userKey` whose sequence is <= `sequence` (sequences above ``maxSequenceNumber`` read
+    /// everything).
+    ///
+    /// Seeks to `(userKey, sequence, .forSeek)`, which lands on the newest visible entry of `userKey` if there is
+    /// one and otherwise on a later user key.
+    func get(_ userKey: UnsafeRawBufferPointer, sequence: SequenceNumber) -> LookupResult {
+        let trailer = packTrailer(min(sequence, maxSequenceNumber), .forSeek)
+        guard let node = list.first(atOrAfter: userKey, trailer: trailer),
+              compareBytes(node.userKey, userKey) == 0
+        else { return .notFound }
+        if UInt8(truncatingIfNeeded: node.trailer) == ValueKind.deletion.rawValue { return .deleted }
+        return .found(node.value.array)
+    }
+
+    /// Bytes the entries take (see ``Arena/memoryUsage``); what decides when the memtable is full.
+    var approximateMemoryUsage: Int { list.memoryUsage }
+
+    /// Entries added so far.
+    var entryCount: Int { count.load(ordering: .relaxed) }
+
+    /// An iterator over every entry in internal-key order; it keeps this memtable alive.
+    func makeIterator() -> MemTableIterator {
+        MemTableIterator(memTable: self)
+    }
+}
