@@ -1,0 +1,156 @@
+/// The parsed, immutable bytes of one block: entries followed by the restart array (see ``BlockBuilder``).
+///
+/// A block owns a manually allocated buffer, freed when the last reference (the block cache, a table, or an
+/// iterator) goes away, so iterators can read it through raw pointers without copying or retaining per entry.
+/// The restart array is validated once here; entries are validated by ``BlockIterator`` as it decodes them.
+final class Block: Sendable {
+    /// Bytes that follow every block on disk: the block type and a masked CRC32C of contents plus type.
+    static let trailerSize = 5
+    /// The only block type: contents stored as they are.
+    static let uncompressedType: UInt8 = 0
+
+    /// The contents; immutable after `init`, freed in `deinit`.
+    nonisolated(unsafe) private let storage: UnsafeMutableRawPointer
+    /// Size of the contents in bytes (also the block's cost in the block cache).
+    let byteCount: Int
+    /// Where the entries end and the restart array begins; 0 for a block without entries.
+    let entriesEnd: Int
+    /// Number of restart points; 0 for a block without entries.
+    let restartCount: Int
+
+    /// Takes ownership of `storage` (allocated with `UnsafeMutableRawPointer.allocate`), whose first `count` bytes
+    /// are the contents. Frees it and throws `.corruption` (without a path; offsets are within the block) when the
+    /// restart array is malformed.
+    init(owning storage: UnsafeMutableRawPointer, count: Int) throws(LSMError) {
+        self.storage = storage
+        self.byteCount = count
+        let bytes = UnsafeRawBufferPointer(start: storage, count: count)
+        guard let layout = Self.restartLayout(bytes) else {
+            storage.deallocate()
+            throw LSMError.corruption("malformed block restart array (block of \(count) bytes)",
+                                      offset: UInt64(max(0, count - 4)))
+        }
+        self.entriesEnd = layout.entriesEnd
+        self.restartCount = layout.restartCount
+    }
+
+    /// A block holding a copy of `contents`.
+    convenience init(contents: [UInt8]) throws(LSMError) {
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: max(1, contents.count), alignment: 8)
+        contents.withUnsafeBytes { source in
+            if let base = source.baseAddress { storage.copyMemory(from: base, byteCount: source.count) }
+        }
+        try self.init(owning: storage, count: contents.count)
+    }
+
+    deinit {
+        storage.deallocate()
+    }
+
+    /// The contents, valid while the block is alive.
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: storage, count: byteCount) }
+
+    /// The first byte of the contents, valid while the block is alive.
+    var baseAddress: UnsafeRawPointer { UnsafeRawPointer(storage) }
+
+    /// The offset of the `index`th restart point; `index` must be below ``restartCount``.
+    @inline(__always)
+    func restartPoint(_ index: Int) -> Int {
+        Int(bytes.fixed32(at: entriesEnd + index * 4))
+    }
+
+    /// An iterator over the entries, comparing keys in `order`.
+    func makeIterator(order: BlockKeyOrder = .internalKey) -> BlockIterator {
+        BlockIterator(block: self, order: order)
+    }
+
+    /// Checks the restart array: a count in the last four bytes, that many offsets before it, the first 0 and each
+    /// greater than the last and inside the entries. A block with no entry bytes is valid whatever its restarts.
+    private static func restartLayout(_ bytes: UnsafeRawBufferPointer) -> (entriesEnd: Int, restartCount: Int)? {
+        guard bytes.count >= 4 else { return nil }
+        let count = Int(bytes.fixed32(at: bytes.count - 4))
+        guard count <= (bytes.count - 4) / 4 else { return nil }
+        let entriesEnd = bytes.count - 4 - count * 4
+        if entriesEnd == 0 { return (0, 0) }
+        guard count > 0, bytes.fixed32(at: entriesEnd) == 0 else { return nil }
+        var previous = 0
+        for index in 1..<count {
+            let point = Int(bytes.fixed32(at: entriesEnd + index * 4))
+            guard point > previous, point < entriesEnd else { return nil }
+            previous = point
+        }
+        return (entriesEnd, count)
+    }
+
+    /// Reads the block at `handle` from `file`, checking its trailer (see ``readChecked(from:handle:)``), and parses
+    /// its restart array. Errors name the file and the block's offset.
+    static func read(from file: any ReadableFile, handle: BlockHandle) throws(LSMError) -> Block {
+        let storage = try readChecked(from: file, handle: handle)
+        do {
+            return try Block(owning: storage, count: Int(handle.size))
+        } catch {
+            throw error.locatedInBlock(path: file.path, blockOffset: handle.offset)
+        }
+    }
+
+    /// The contents of the block at `handle`, checked like ``read(from:handle:)`` but not parsed (the filter block
+    /// has a format of its own).
+    static func readContents(from file: any ReadableFile, handle: BlockHandle) throws(LSMError) -> [UInt8] {
+        let storage = try readChecked(from: file, handle: handle)
+        defer { storage.deallocate() }
+        return [UInt8](UnsafeRawBufferPointer(start: storage, count: Int(handle.size)))
+    }
+
+    /// Reads contents and trailer into a new allocation the caller owns, after checking that the block lies inside
+    /// the file, that the checksum matches and that the type is uncompressed.
+    private static func readChecked(from file: any ReadableFile, handle: BlockHandle)
+        throws(LSMError) -> UnsafeMutableRawPointer {
+        let path = file.path
+        guard handle.fits(within: file.size) else {
+            throw LSMError.corruption("block (offset \(handle.offset), size \(handle.size)) extends past the end "
+                                      + "of the file", path: path, offset: handle.offset)
+        }
+        let total = Int(handle.size) + trailerSize
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: total, alignment: 8)
+        let raw = UnsafeMutableRawBufferPointer(start: storage, count: total)
+        let problem: LSMError?
+        do {
+            let n = try file.read(at: handle.offset, into: raw)
+            problem = n == total ? checkTrailer(UnsafeRawBufferPointer(raw), path: path, offset: handle.offset)
+                : LSMError.corruption("file ends inside a block (\(n) of \(total) bytes)", path: path,
+                                      offset: handle.offset)
+        } catch {
+            problem = error
+        }
+        if let problem {
+            storage.deallocate()
+            throw problem
+        }
+        return storage
+    }
+
+    /// The error for a block (contents then trailer) whose trailer does not match, or nil when it is sound.
+    private static func checkTrailer(_ raw: UnsafeRawBufferPointer, path: String, offset: UInt64) -> LSMError? {
+        let size = raw.count - trailerSize
+        let stored = CRC32C.unmask(raw.fixed32(at: size + 1))
+        let actual = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0...size]))
+        guard stored == actual else {
+            return LSMError.corruption("block checksum mismatch", path: path, offset: offset)
+        }
+        guard raw[size] == uncompressedType else {
+            return LSMError(.unsupportedFormat, "unknown block type \(raw[size])", path: path, offset: offset)
+        }
+        return nil
+    }
+}
+
+extension LSMError {
+    /// Places an error raised while parsing a block (whose offset, if any, is relative to the block) in its file.
+    func locatedInBlock(path: String, blockOffset: UInt64) -> LSMError {
+        guard self.path == nil else { return self }
+        var copy = self
+        copy.path = path
+        copy.offset = blockOffset &+ (offset ?? 0)
+        return copy
+    }
+}

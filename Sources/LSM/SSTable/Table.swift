@@ -1,0 +1,195 @@
+/// An open, immutable table file, safe to read from many threads at once.
+///
+/// Opening reads the file tail first: the footer, then the index, filter and properties blocks, which stay in memory
+/// for the table's life. Data blocks are read on demand, through the shared block cache when there is one, and
+/// their checksums are verified on every read from disk.
+final class Table: Sendable {
+    let fileNumber: UInt64
+    let properties: TableProperties
+    let footer: Footer
+    /// The filter over the table's user keys, or nil when the table was written without one.
+    let filter: BloomFilter?
+    let file: any ReadableFile
+    /// The index block: one entry per data block, a separator key mapping to the block's handle.
+    let indexBlock: Block
+    private let blockCache: LRUCache<Block>?
+
+    private init(file: any ReadableFile, fileNumber: UInt64, footer: Footer, indexBlock: Block, filter: BloomFilter?,
+                 properties: TableProperties, blockCache: LRUCache<Block>?) {
+        self.file = file
+        self.fileNumber = fileNumber
+        self.footer = footer
+        self.indexBlock = indexBlock
+        self.filter = filter
+        self.properties = properties
+        self.blockCache = blockCache
+    }
+
+    var path: String { file.path }
+
+    /// Opens the table in `file`, reading and checking its footer, index, filter and properties.
+    static func open(file: any ReadableFile, fileNumber: UInt64, blockCache: LRUCache<Block>?) throws(LSMError)
+        -> Table {
+        let size = file.size
+        guard size >= UInt64(Footer.encodedLength) else {
+            throw LSMError.corruption("not an SSTable (\(size) bytes is shorter than a table footer)",
+                                      path: file.path, offset: 0)
+        }
+        let footerBytes = try file.readExactly(at: size - UInt64(Footer.encodedLength), count: Footer.encodedLength)
+        let footer = try footerBytes.withBytes { (bytes: UnsafeRawBufferPointer) throws(LSMError) in
+            try Footer.decode(bytes, path: file.path, fileSize: size)
+        }
+        let indexBlock = try Block.read(from: file, handle: footer.indexHandle)
+        var filter: BloomFilter?
+        if footer.filterHandle.size > 0 {
+            let contents = try Block.readContents(from: file, handle: footer.filterHandle)
+            guard let parsed = BloomFilter(contents: contents) else {
+                throw LSMError.corruption("malformed filter block (probe count \(contents.last ?? 0))",
+                                          path: file.path, offset: footer.filterHandle.offset)
+            }
+            filter = parsed
+        }
+        let propertiesBlock = try Block.read(from: file, handle: footer.propertiesHandle)
+        let properties: TableProperties
+        do {
+            properties = try TableProperties(block: propertiesBlock, fileSize: size)
+        } catch {
+            throw error.locatedInBlock(path: file.path, blockOffset: footer.propertiesHandle.offset)
+        }
+        return Table(file: file, fileNumber: fileNumber, footer: footer, indexBlock: indexBlock, filter: filter,
+                     properties: properties, blockCache: blockCache)
+    }
+
+    /// False when the filter rules `userKey` out; true otherwise (always, without a filter).
+    func mayContain(_ userKey: UnsafeRawBufferPointer) -> Bool {
+        filter?.mayContain(userKey) ?? true
+    }
+
+    /// The newest entry for `userKey` with a sequence at or below `sequence`.
+    ///
+    /// Checks the filter, then seeks to `(userKey, sequence, .forSeek)`: the first entry at or after that key is the
+    /// answer if it has the same user key (it may be the first entry of the next block).
+    func get(_ userKey: UnsafeRawBufferPointer, sequence: SequenceNumber) throws(LSMError) -> LookupResult {
+        guard mayContain(userKey) else { return .notFound }
+        let target = makeInternalKey(userKey, min(sequence, maxSequenceNumber), .forSeek)
+        let iterator = makeIterator()
+        try iterator.seek(target)
+        guard iterator.isValid else { return .notFound }
+        guard let parsed = ParsedInternalKey(iterator.key) else {
+            throw LSMError.corruption("table entry has an unknown value kind", path: path,
+                                      offset: iterator.currentBlockOffset)
+        }
+        guard compareBytes(parsed.userKey, userKey) == 0 else { return .notFound }
+        switch parsed.kind {
+        case .value: return .found(iterator.value.array)
+        case .deletion: return .deleted
+        }
+    }
+
+    /// A two-level iterator over every entry, in internal-key order.
+    func makeIterator() -> TableIterator {
+        TableIterator(table: self)
+    }
+
+    /// The data block at `handle`, from the block cache or else read (and verified) from disk and cached.
+    func dataBlock(_ handle: BlockHandle) throws(LSMError) -> Block {
+        let key = CacheKey(fileNumber: fileNumber, offset: handle.offset)
+        if let cached = blockCache?.value(for: key) { return cached }
+        let block = try readDataBlock(handle)
+        blockCache?.insert(block, for: key, cost: block.byteCount)
+        return block
+    }
+
+    /// The data block at `handle` read from disk, bypassing the cache; it must lie before the footer.
+    private func readDataBlock(_ handle: BlockHandle) throws(LSMError) -> Block {
+        guard handle.fits(within: properties.fileSize - UInt64(Footer.encodedLength)) else {
+            throw LSMError.corruption("data block handle (offset \(handle.offset), size \(handle.size)) points "
+                                      + "outside the table's blocks", path: path, offset: footer.indexHandle.offset)
+        }
+        return try Block.read(from: file, handle: handle)
+    }
+
+    /// The index entries in order: each data block's separator key and handle (for `lsm dump --meta`).
+    func indexEntries() throws(LSMError) -> [(separator: [UInt8], handle: BlockHandle)] {
+        var entries: [(separator: [UInt8], handle: BlockHandle)] = []
+        let iterator = indexBlock.makeIterator()
+        do throws(LSMError) {
+            try iterator.seekToFirst()
+            while iterator.isValid {
+                guard let handle = BlockHandle(decoding: iterator.value) else {
+                    throw LSMError.corruption("malformed block handle in the index")
+                }
+                entries.append((iterator.key.array, handle))
+                try iterator.next()
+            }
+        } catch {
+            throw error.locatedInBlock(path: path, blockOffset: footer.indexHandle.offset)
+        }
+        return entries
+    }
+
+    /// Reads every data block from disk, verifying each checksum, that keys are well-formed internal keys in
+    /// strictly increasing order, that each block sits within its index separators, that blocks are contiguous, that
+    /// the filter holds every user key, and that the properties match the contents. Throws the first problem.
+    func verify() throws(LSMError) {
+        let entries = try indexEntries()
+        var counted = TableProperties(fileSize: properties.fileSize)
+        var previousKey: [UInt8]?
+        var previousSeparator: [UInt8]?
+        var expectedOffset: UInt64?
+        for (separator, handle) in entries {
+            if let previousSeparator, compareInternalKeys(previousSeparator, separator) >= 0 {
+                throw LSMError.corruption("index separators out of order", path: path, offset: footer.indexHandle.offset)
+            }
+            if let expectedOffset, handle.offset != expectedOffset {
+                throw LSMError.corruption("data block at \(handle.offset) does not follow the previous block",
+                                          path: path, offset: handle.offset)
+            }
+            let block = try readDataBlock(handle)
+            let iterator = block.makeIterator()
+            do {
+                try iterator.seekToFirst()
+                while iterator.isValid {
+                    let key = iterator.key
+                    try verifyEntry(key, after: previousKey, separator: separator, previousSeparator: previousSeparator)
+                    if previousKey == nil { counted.smallestKey = key.array }
+                    if let parsed = ParsedInternalKey(key), parsed.kind == .deletion { counted.deletionCount += 1 }
+                    counted.entryCount += 1
+                    counted.rawKeyBytes += UInt64(key.count)
+                    counted.rawValueBytes += UInt64(iterator.value.count)
+                    previousKey = key.array
+                    try iterator.next()
+                }
+            } catch {
+                throw error.locatedInBlock(path: path, blockOffset: handle.offset)
+            }
+            counted.dataBlockCount += 1
+            previousSeparator = separator
+            expectedOffset = handle.offset + handle.size + UInt64(Block.trailerSize)
+        }
+        counted.largestKey = previousKey ?? []
+        guard counted == properties else {
+            throw LSMError.corruption("table properties do not match the table's contents", path: path,
+                                      offset: footer.propertiesHandle.offset)
+        }
+    }
+
+    /// Checks one key during ``verify()``: it parses, follows the previous key, lies within its block's separators,
+    /// and is in the filter. Throws without a path (offsets relative to the block).
+    private func verifyEntry(_ key: UnsafeRawBufferPointer, after previousKey: [UInt8]?, separator: [UInt8],
+                             previousSeparator: [UInt8]?) throws(LSMError) {
+        guard let parsed = ParsedInternalKey(key) else {
+            throw LSMError.corruption("table entry has an unknown value kind")
+        }
+        let inOrder = previousKey.map { previous in previous.withUnsafeBytes { compareInternalKeys($0, key) < 0 } }
+        guard inOrder ?? true else { throw LSMError.corruption("table keys out of order") }
+        let belowSeparator = separator.withUnsafeBytes { compareInternalKeys(key, $0) <= 0 }
+        let aboveLast = previousSeparator.map { last in last.withUnsafeBytes { compareInternalKeys(key, $0) > 0 } }
+        guard belowSeparator, aboveLast ?? true else {
+            throw LSMError.corruption("table key outside its block's index separators")
+        }
+        guard mayContain(parsed.userKey) else {
+            throw LSMError.corruption("filter block is missing a key the table holds")
+        }
+    }
+}

@@ -1,0 +1,173 @@
+/// How tables are laid out when written.
+struct TableOptions: Sendable {
+    /// A data block is cut once its contents reach this many bytes.
+    var blockSize = 4096
+    /// Entries between restart points in data blocks (index blocks always use 1).
+    var restartInterval = 16
+    /// Bloom filter bits per user key; 0 (or less) writes no filter.
+    var bloomBitsPerKey = 10
+}
+
+/// Writes one table file from internal keys given in increasing order.
+///
+/// Data blocks are written as they fill; the index, filter and properties are kept in memory and written by
+/// ``finish()``, followed by the footer. A table must hold at least one entry: `finish()` refuses an empty one
+/// with `.invalidArgument`, since an empty table has no key range (callers skip the file instead). After any
+/// error the builder is unusable and keeps throwing that error.
+final class TableBuilder {
+    private let file: any WritableFile
+    private let options: TableOptions
+    private var dataBlock: BlockBuilder
+    private var indexBlock = BlockBuilder(restartInterval: 1)
+    private var filter: BloomFilterBuilder?
+    private var properties = TableProperties()
+    /// Where the next block will start.
+    private var offset: UInt64
+    /// The last key added (internal), kept to check order and to compute index separators.
+    private var lastKey: [UInt8] = []
+    /// The handle of the data block just written, whose index entry waits for the next block's first key.
+    private var pendingHandle: BlockHandle?
+    private var failure: LSMError?
+    private var finished = false
+
+    init(file: any WritableFile, options: TableOptions) {
+        self.file = file
+        self.options = options
+        self.dataBlock = BlockBuilder(restartInterval: options.restartInterval)
+        self.filter = options.bloomBitsPerKey > 0 ? BloomFilterBuilder(bitsPerKey: options.bloomBitsPerKey) : nil
+        self.offset = file.size
+    }
+
+    /// Entries added so far.
+    var entryCount: Int { Int(properties.entryCount) }
+
+    /// Bytes written so far plus the block being filled: what the file would roughly be if finished now.
+    var estimatedFileSize: UInt64 { offset + UInt64(dataBlock.estimatedSize) }
+
+    /// Adds an entry. `key` is an internal key, strictly greater (in internal order) than the previous one.
+    func add(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws(LSMError) {
+        try checkUsable()
+        guard let parsed = ParsedInternalKey(key) else {
+            throw LSMError(.invalidArgument, "table key of \(key.count) bytes is not an internal key", path: file.path)
+        }
+        let isFirst = properties.entryCount == 0
+        assert(isFirst || lastKey.withUnsafeBytes { compareInternalKeys($0, key) < 0 },
+               "table keys must be added in strictly increasing internal-key order")
+        if let handle = pendingHandle {
+            let separator = lastKey.withUnsafeBytes { Self.separator(after: $0, before: key) }
+            addIndexEntry(separator: separator, handle: handle)
+            pendingHandle = nil
+        }
+        if filter != nil {
+            let isNewUserKey = isFirst || lastKey.withUnsafeBytes { compareBytes(userKey(of: $0), parsed.userKey) != 0 }
+            if isNewUserKey { filter?.add(parsed.userKey) }
+        }
+        if isFirst { properties.smallestKey = key.array }
+        lastKey.removeAll(keepingCapacity: true)
+        lastKey.append(contentsOf: key)
+        properties.entryCount += 1
+        if parsed.kind == .deletion { properties.deletionCount += 1 }
+        properties.rawKeyBytes += UInt64(key.count)
+        properties.rawValueBytes += UInt64(value.count)
+        dataBlock.add(key: key, value: value)
+        if dataBlock.estimatedSize >= options.blockSize { try flushDataBlock() }
+    }
+
+    /// Writes the last data block, the filter, properties and index blocks and the footer, and returns the table's
+    /// properties. Does not sync or close the file.
+    func finish() throws(LSMError) -> TableProperties {
+        try checkUsable()
+        guard properties.entryCount > 0 else {
+            throw LSMError(.invalidArgument, "a table must hold at least one entry", path: file.path)
+        }
+        finished = true
+        do {
+            try flushDataBlock()
+            if let handle = pendingHandle {
+                let separator = lastKey.withUnsafeBytes { Self.separator(after: $0, before: nil) }
+                addIndexEntry(separator: separator, handle: handle)
+                pendingHandle = nil
+            }
+            var filterHandle = BlockHandle(offset: offset, size: 0)
+            if let filter {
+                var contents = filter.finish()
+                filterHandle = try writeBlock(&contents)
+            }
+            properties.largestKey = lastKey
+            var propertiesContents = properties.encodedBlock()
+            let propertiesHandle = try writeBlock(&propertiesContents)
+            var indexContents = indexBlock.finish()
+            let indexHandle = try writeBlock(&indexContents)
+            let footer = Footer(filterHandle: filterHandle, propertiesHandle: propertiesHandle, indexHandle: indexHandle)
+            try file.append(footer.encoded)
+            offset += UInt64(Footer.encodedLength)
+            properties.fileSize = offset
+            return properties
+        } catch {
+            failure = error
+            throw error
+        }
+    }
+
+    private func checkUsable() throws(LSMError) {
+        if let failure { throw failure }
+        if finished { throw LSMError(.invalidArgument, "the table builder has already finished", path: file.path) }
+    }
+
+    private func addIndexEntry(separator: [UInt8], handle: BlockHandle) {
+        let value = handle.encoded
+        separator.withUnsafeBytes { k in value.withUnsafeBytes { v in indexBlock.add(key: k, value: v) } }
+    }
+
+    /// Writes the data block being filled, if it has entries, and leaves its handle pending for the index.
+    private func flushDataBlock() throws(LSMError) {
+        guard !dataBlock.isEmpty else { return }
+        assert(pendingHandle == nil)
+        var contents = dataBlock.finish()
+        do {
+            pendingHandle = try writeBlock(&contents)
+        } catch {
+            failure = error
+            throw error
+        }
+        properties.dataBlockCount += 1
+    }
+
+    /// Appends the trailer (type byte and masked checksum) to `contents`, writes both in one call, and returns the
+    /// block's handle.
+    private func writeBlock(_ contents: inout [UInt8]) throws(LSMError) -> BlockHandle {
+        let handle = BlockHandle(offset: offset, size: UInt64(contents.count))
+        contents.append(Block.uncompressedType)
+        contents.appendFixed32(CRC32C.mask(CRC32C.checksum(contents)))
+        try file.append(contents)
+        offset += UInt64(contents.count)
+        return handle
+    }
+
+    /// A short internal key `s` with `last <= s < next` (or `last <= s` for the final block, `next == nil`), to keep
+    /// the index small: when some user key lies strictly between the two user keys (or above the last one), the
+    /// shortest such prefix-successor with the highest trailer; otherwise `last` itself.
+    static func separator(after last: UnsafeRawBufferPointer, before next: UnsafeRawBufferPointer?) -> [UInt8] {
+        let lastUser = userKey(of: last)
+        var shortened: [UInt8]?
+        if let next {
+            let nextUser = userKey(of: next)
+            let common = min(lastUser.count, nextUser.count)
+            var i = 0
+            while i < common && lastUser[i] == nextUser[i] { i += 1 }
+            // Bumping the first differing byte of the last key gives a key above it; it is below the next key
+            // only when that byte can grow without reaching the next key's byte.
+            if i < common && lastUser[i] < 0xFF && lastUser[i] + 1 < nextUser[i] {
+                var candidate = Array(lastUser[0...i])
+                candidate[i] += 1
+                shortened = candidate
+            }
+        } else if let i = lastUser.firstIndex(where: { $0 != 0xFF }) {
+            var candidate = Array(lastUser[0...i])
+            candidate[i] += 1
+            shortened = candidate
+        }
+        guard let shortened else { return last.array }
+        return makeInternalKey(shortened, maxSequenceNumber, .forSeek)
+    }
+}

@@ -1,0 +1,255 @@
+import Testing
+@testable import LSM
+
+/// A seeded generator so failures reproduce.
+private struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+private typealias Entry = (key: [UInt8], value: [UInt8])
+
+private func buildBlock(_ entries: [Entry], restartInterval: Int) -> [UInt8] {
+    var builder = BlockBuilder(restartInterval: restartInterval)
+    for entry in entries {
+        entry.key.withUnsafeBytes { k in entry.value.withUnsafeBytes { v in builder.add(key: k, value: v) } }
+    }
+    return builder.finish()
+}
+
+private func forward(_ iterator: BlockIterator) throws -> [Entry] {
+    var result: [Entry] = []
+    try iterator.seekToFirst()
+    while iterator.isValid {
+        result.append((iterator.key.array, iterator.value.array))
+        try iterator.next()
+    }
+    return result
+}
+
+private func backward(_ iterator: BlockIterator) throws -> [Entry] {
+    var result: [Entry] = []
+    try iterator.seekToLast()
+    while iterator.isValid {
+        result.append((iterator.key.array, iterator.value.array))
+        try iterator.prev()
+    }
+    return result
+}
+
+private func same(_ a: [Entry], _ b: [Entry]) -> Bool {
+    a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+}
+
+/// Internal keys for `count` user keys sharing a long prefix, with values of varying length.
+private func sampleEntries(_ count: Int) -> [Entry] {
+    (0..<count).map { i in
+        let user = Array("prefix/shared/key-\(1000 + i)-\(String(repeating: "x", count: i % 5))".utf8)
+        return (makeInternalKey(user, UInt64(count - i), i % 7 == 0 ? .deletion : .value),
+                Array(repeating: UInt8(truncatingIfNeeded: i), count: i % 13))
+    }
+}
+
+/// Runs every kind of move over the block and reports whether any move threw something other than corruption.
+private func exercise(_ contents: [UInt8], probes: [[UInt8]]) -> Bool {
+    guard let block = try? Block(contents: contents) else { return true }
+    let iterator = block.makeIterator()
+    func ok(_ body: () throws(LSMError) -> Void) -> Bool {
+        do {
+            try body()
+            return true
+        } catch {
+            return error.code == .corruption && !iterator.isValid
+        }
+    }
+    var fine = ok { () throws(LSMError) in
+        try iterator.seekToFirst()
+        var steps = 0
+        while iterator.isValid && steps < 10_000 {
+            try iterator.next()
+            steps += 1
+        }
+    }
+    fine = fine && ok { () throws(LSMError) in
+        try iterator.seekToLast()
+        var steps = 0
+        while iterator.isValid && steps < 10_000 {
+            try iterator.prev()
+            steps += 1
+        }
+    }
+    for probe in probes {
+        fine = fine && ok { () throws(LSMError) in
+            try iterator.seek(probe)
+            if iterator.isValid { try iterator.prev() }
+        }
+    }
+    return fine
+}
+
+@Suite struct BlockTests {
+    @Test(arguments: [1, 2, 16])
+    func roundTripsEverySmallCount(restartInterval: Int) throws {
+        for count in 0...40 {
+            let entries = sampleEntries(count)
+            let block = try Block(contents: buildBlock(entries, restartInterval: restartInterval))
+            let iterator = block.makeIterator()
+            #expect(same(try forward(iterator), entries), "count \(count)")
+            #expect(same(try backward(iterator), entries.reversed()), "count \(count)")
+            for (i, entry) in entries.enumerated() {
+                try iterator.seek(entry.key)
+                #expect(iterator.isValid && iterator.key.array == entry.key && iterator.value.array == entry.value)
+                // One trailer below (older than) this key but the same user key: the next entry is the answer.
+                let parsed = try #require(entry.key.withUnsafeBytes { ParsedInternalKey($0)?.userKey.array })
+                try iterator.seek(makeInternalKey(parsed, 0, .deletion))
+                if i + 1 < entries.count {
+                    #expect(iterator.isValid && iterator.key.array == entries[i + 1].key)
+                } else {
+                    #expect(!iterator.isValid)
+                }
+                // Step backwards from a seek position.
+                try iterator.seek(entry.key)
+                try iterator.prev()
+                if i > 0 {
+                    #expect(iterator.isValid && iterator.key.array == entries[i - 1].key)
+                } else {
+                    #expect(!iterator.isValid)
+                }
+            }
+            try iterator.seek(makeInternalKey(Array("a".utf8), 0, .value))
+            #expect(iterator.isValid == (count > 0))
+            if count > 0 { #expect(iterator.key.array == entries[0].key) }
+            try iterator.seek(makeInternalKey(Array("z".utf8), maxSequenceNumber, .value))
+            #expect(!iterator.isValid)
+        }
+    }
+
+    @Test func thousandEntriesWithSharedPrefixesAndVersions() throws {
+        var entries: [Entry] = []
+        for i in 0..<250 {
+            let user = Array("tenant-42/table-users/row-\(1_000_000 + i * 7)".utf8)
+            for version in 0..<4 {
+                let value = Array(repeating: UInt8(version), count: (i * 31 + version) % 300)
+                entries.append((makeInternalKey(user, UInt64(1000 - version), version == 2 ? .deletion : .value),
+                                value))
+            }
+        }
+        #expect(entries.count == 1000)
+        for interval in [1, 16] {
+            let contents = buildBlock(entries, restartInterval: interval)
+            let raw = entries.reduce(0) { $0 + $1.key.count + $1.value.count }
+            if interval == 16 { #expect(contents.count < raw) }
+            let block = try Block(contents: contents)
+            #expect(block.byteCount == contents.count)
+            #expect(block.restartCount == (entries.count + interval - 1) / interval)
+            let iterator = block.makeIterator()
+            #expect(same(try forward(iterator), entries))
+            #expect(same(try backward(iterator), entries.reversed()))
+            for (i, entry) in entries.enumerated() where i % 3 == 0 {
+                try iterator.seek(entry.key)
+                #expect(iterator.key.array == entry.key)
+            }
+            // Between two user keys: a user key with an extra byte lands on the next user key's newest version.
+            for i in stride(from: 0, to: entries.count - 4, by: 4) {
+                let user = try #require(entries[i].key.withUnsafeBytes { ParsedInternalKey($0)?.userKey.array })
+                try iterator.seek(makeInternalKey(user + [0], maxSequenceNumber, .value))
+                #expect(iterator.key.array == entries[i + 4].key)
+            }
+        }
+    }
+
+    /// The worked example in docs/format/sstable.md.
+    @Test func encodingMatchesTheDocumentedExample() throws {
+        let entries: [Entry] = [(Array("apple".utf8), Array("1".utf8)), (Array("apply".utf8), Array("22".utf8))]
+        let contents = buildBlock(entries, restartInterval: 16)
+        #expect(contents == [0x00, 0x05, 0x01, 0x61, 0x70, 0x70, 0x6C, 0x65, 0x31,
+                             0x04, 0x01, 0x02, 0x79, 0x32, 0x32,
+                             0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00])
+        let iterator = try Block(contents: contents).makeIterator(order: .bytewise)
+        #expect(same(try forward(iterator), entries))
+    }
+
+    @Test func emptyBlockHasNoEntries() throws {
+        let contents = buildBlock([], restartInterval: 16)
+        #expect(contents == [0, 0, 0, 0, 1, 0, 0, 0])
+        let iterator = try Block(contents: contents).makeIterator()
+        try iterator.seekToFirst()
+        #expect(!iterator.isValid)
+        try iterator.seekToLast()
+        #expect(!iterator.isValid)
+        try iterator.seek(makeInternalKey([1], 1, .value))
+        #expect(!iterator.isValid)
+    }
+
+    @Test func longKeysGrowTheKeyBuffer() throws {
+        let entries: [Entry] = (0..<20).map { i in
+            (makeInternalKey(Array(repeating: UInt8(65 + i), count: 100 * (i + 1)), 1, .value), [UInt8(i)])
+        }
+        let iterator = try Block(contents: buildBlock(entries, restartInterval: 4)).makeIterator()
+        #expect(same(try forward(iterator), entries))
+        #expect(same(try backward(iterator), entries.reversed()))
+    }
+
+    @Test func bytewiseOrderSeeksShortKeys() throws {
+        let entries: [Entry] = ["a", "ab", "b", "ba", "c"].map { (Array($0.utf8), Array($0.utf8)) }
+        let iterator = try Block(contents: buildBlock(entries, restartInterval: 2)).makeIterator(order: .bytewise)
+        try iterator.seek(Array("aa".utf8))
+        #expect(iterator.key.array == Array("ab".utf8))
+        try iterator.seek(Array("bb".utf8))
+        #expect(iterator.key.array == Array("c".utf8))
+        try iterator.seek(Array("d".utf8))
+        #expect(!iterator.isValid)
+    }
+
+    @Test func shortSeekTargetIsRejectedForInternalKeys() throws {
+        let iterator = try Block(contents: buildBlock(sampleEntries(3), restartInterval: 16)).makeIterator()
+        #expect(throws: LSMError.self) { try iterator.seek([1, 2, 3]) }
+        #expect(!iterator.isValid)
+    }
+
+    @Test func malformedRestartArraysAreRejected() {
+        let valid = buildBlock(sampleEntries(20), restartInterval: 4)
+        var tooMany = valid
+        tooMany.replaceSubrange((tooMany.count - 4)..., with: [0xFF, 0xFF, 0, 0])
+        var nonzeroFirst = valid
+        let restartCount = 5
+        nonzeroFirst[valid.count - 4 - restartCount * 4] = 1
+        for contents in [[], [1, 0, 0], tooMany, nonzeroFirst] {
+            #expect(throws: LSMError.self) { try Block(contents: contents) }
+        }
+        #expect((try? Block(contents: valid)) != nil)
+    }
+
+    @Test func everyTruncationIsSafe() {
+        let entries = sampleEntries(30)
+        let contents = buildBlock(entries, restartInterval: 4)
+        let probes = entries.map(\.key)
+        for length in 0..<contents.count {
+            #expect(exercise(Array(contents[0..<length]), probes: probes), "length \(length)")
+        }
+    }
+
+    @Test func garbledBlocksNeverCrash() {
+        let entries = sampleEntries(30)
+        let contents = buildBlock(entries, restartInterval: 4)
+        let probes = entries.map(\.key) + [makeInternalKey([0], 0, .value), makeInternalKey([0xFF], 0, .value)]
+        for position in 0..<contents.count {
+            for pattern: UInt8 in [0x01, 0x80, 0xFF] {
+                var garbled = contents
+                garbled[position] ^= pattern
+                #expect(exercise(garbled, probes: probes), "byte \(position) ^ \(pattern)")
+            }
+        }
+        var rng = SplitMix64(state: 7)
+        for _ in 0..<300 {
+            let random = (0..<Int.random(in: 4...200, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            #expect(exercise(random, probes: probes))
+        }
+    }
+}

@@ -1,0 +1,441 @@
+import Synchronization
+import Testing
+@testable import LSM
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A seeded generator so failures reproduce.
+private struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// A file that collects appended bytes in memory.
+private final class MemoryWritableFile: WritableFile {
+    let path = "/memory/000007.sst"
+    private(set) var bytes: [UInt8] = []
+    var size: UInt64 { UInt64(bytes.count) }
+    func append(_ bytes: UnsafeRawBufferPointer) throws(LSMError) { self.bytes.append(contentsOf: bytes) }
+    func sync() throws(LSMError) {}
+    func close() throws(LSMError) {}
+}
+
+/// A readable file over bytes in memory that counts its reads.
+private final class MemoryReadableFile: ReadableFile {
+    let path = "/memory/000007.sst"
+    let bytes: [UInt8]
+    let reads = Atomic<Int>(0)
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    var size: UInt64 { UInt64(bytes.count) }
+    func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(LSMError) -> Int {
+        reads.add(1, ordering: .relaxed)
+        guard offset < size else { return 0 }
+        let n = min(buffer.count, bytes.count - Int(offset))
+        bytes.withUnsafeBytes { source in
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[Int(offset)..<(Int(offset) + n)]))
+        }
+        return n
+    }
+}
+
+/// One entry of the model: an internal key's parts and its value.
+private struct ModelEntry {
+    var user: [UInt8]
+    var sequence: SequenceNumber
+    var kind: ValueKind
+    var value: [UInt8]
+    var key: [UInt8] { makeInternalKey(user, sequence, kind) }
+}
+
+/// Entries in internal-key order: `userKeys` keys, each with 1...`maxVersions` versions (some tombstones), values
+/// of assorted lengths including empty and longer than a block.
+private func makeModel(userKeys: Int, maxVersions: Int, seed: UInt64) -> [ModelEntry] {
+    var rng = SplitMix64(state: seed)
+    var entries: [ModelEntry] = []
+    var sequence: SequenceNumber = 1
+    for i in 0..<userKeys {
+        let user = Array("user-\(100_000_000 + i * 2)".utf8)
+        let versions = Int.random(in: 1...maxVersions, using: &rng)
+        var group: [ModelEntry] = []
+        for _ in 0..<versions {
+            let deleted = Int.random(in: 0..<5, using: &rng) == 0
+            let length = Int.random(in: 0..<50, using: &rng) == 0 ? 5000 : Int.random(in: 0...40, using: &rng)
+            let value = deleted ? [] : (0..<length).map { UInt8(truncatingIfNeeded: $0 &+ i) }
+            group.append(ModelEntry(user: user, sequence: sequence, kind: deleted ? .deletion : .value, value: value))
+            sequence += UInt64.random(in: 1...3, using: &rng)
+        }
+        entries.append(contentsOf: group.reversed())
+    }
+    return entries
+}
+
+/// What a table holding `entries` must answer for `user` at `sequence`.
+private func modelGet(_ entries: [ModelEntry], _ user: [UInt8], _ sequence: SequenceNumber) -> LookupResult {
+    modelGet(entries.filter { $0.user == user }, sequence)
+}
+
+/// The answer among `versions` (one user key's entries, newest first) at `sequence`.
+private func modelGet(_ versions: [ModelEntry], _ sequence: SequenceNumber) -> LookupResult {
+    guard let entry = versions.first(where: { $0.sequence <= sequence }) else { return .notFound }
+    return entry.kind == .value ? .found(entry.value) : .deleted
+}
+
+private func buildTable(_ entries: [ModelEntry], options: TableOptions = TableOptions()) throws
+    -> (bytes: [UInt8], properties: TableProperties) {
+    let file = MemoryWritableFile()
+    let builder = TableBuilder(file: file, options: options)
+    for entry in entries {
+        try entry.key.withBytes { (k: UnsafeRawBufferPointer) throws(LSMError) in
+            try entry.value.withBytes { (v: UnsafeRawBufferPointer) throws(LSMError) in try builder.add(key: k, value: v) }
+        }
+    }
+    #expect(builder.entryCount == entries.count)
+    let properties = try builder.finish()
+    #expect(properties.fileSize == UInt64(file.bytes.count))
+    return (file.bytes, properties)
+}
+
+private func get(_ table: Table, _ user: [UInt8], _ sequence: SequenceNumber) throws(LSMError) -> LookupResult {
+    try user.withBytes { (u: UnsafeRawBufferPointer) throws(LSMError) in try table.get(u, sequence: sequence) }
+}
+
+private func forwardKeys(_ iterator: some InternalIterator) throws(LSMError) -> [([UInt8], [UInt8])] {
+    var result: [([UInt8], [UInt8])] = []
+    try iterator.seekToFirst()
+    while iterator.isValid {
+        result.append((iterator.key.array, iterator.value.array))
+        try iterator.next()
+    }
+    return result
+}
+
+private func backwardKeys(_ iterator: some InternalIterator) throws(LSMError) -> [([UInt8], [UInt8])] {
+    var result: [([UInt8], [UInt8])] = []
+    try iterator.seekToLast()
+    while iterator.isValid {
+        result.append((iterator.key.array, iterator.value.array))
+        try iterator.prev()
+    }
+    return result
+}
+
+private func matches(_ got: [([UInt8], [UInt8])], _ entries: [ModelEntry]) -> Bool {
+    got.count == entries.count && zip(got, entries).allSatisfy { $0.0 == $1.key && $0.1 == $1.value }
+}
+
+/// Checks a whole table against the model: properties, iteration both ways, seeks and gets at many sequences
+/// (including absent keys that fall between present ones).
+private func checkTable(_ table: Table, _ entries: [ModelEntry], getStride: Int = 1) throws {
+    let iterator = table.makeIterator()
+    #expect(matches(try forwardKeys(iterator), entries))
+    #expect(matches(try backwardKeys(iterator), entries.reversed()))
+    let maxSequence = entries.map(\.sequence).max() ?? 0
+    let versions = Dictionary(grouping: entries, by: \.user)
+    var rng = SplitMix64(state: 99)
+    for (i, entry) in entries.enumerated() where i % getStride == 0 {
+        try iterator.seek(entry.key)
+        #expect(iterator.isValid && iterator.key.array == entry.key)
+        let sequences: [SequenceNumber] = [entry.sequence, entry.sequence - 1, maxSequence,
+                                           SequenceNumber.random(in: 0...maxSequence, using: &rng)]
+        for sequence in sequences {
+            #expect(try get(table, entry.user, sequence) == modelGet(versions[entry.user] ?? [], sequence))
+        }
+        // A user key just above this one, below the next: it has no entries.
+        let absent = entry.user + [0x00]
+        #expect(try get(table, absent, maxSequence) == .notFound)
+        try iterator.seek(makeInternalKey(absent, maxSequence, .value))
+        let following = entries[i...].first { compareBytes($0.user, absent) > 0 }
+        #expect(iterator.isValid == (following != nil))
+        if let following { #expect(iterator.key.array == following.key) }
+    }
+    #expect(try get(table, Array("A".utf8), maxSequence) == .notFound)
+    #expect(try get(table, Array("zzz".utf8), maxSequence) == .notFound)
+}
+
+/// Opens, iterates, gets every key and verifies; returns nil on success or the error.
+private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMError? {
+    do throws(LSMError) {
+        let table = try Table.open(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
+        let got = try forwardKeys(table.makeIterator())
+        let maxSequence = entries.map(\.sequence).max() ?? 0
+        var answers: [LookupResult] = []
+        for entry in entries { answers.append(try get(table, entry.user, maxSequence)) }
+        try table.verify()
+        #expect(matches(got, entries), "iteration returned wrong data without an error")
+        #expect(answers == entries.map { modelGet(entries, $0.user, maxSequence) }, "get returned a wrong answer")
+        return nil
+    } catch {
+        return error
+    }
+}
+
+@Suite struct TableTests {
+    @Test func emptyTableIsRefused() throws {
+        let builder = TableBuilder(file: MemoryWritableFile(), options: TableOptions())
+        #expect(builder.entryCount == 0)
+        #expect(throws: LSMError(.invalidArgument, "a table must hold at least one entry", path: "/memory/000007.sst")) {
+            try builder.finish()
+        }
+    }
+
+    @Test func keysMustBeInternalKeys() throws {
+        let builder = TableBuilder(file: MemoryWritableFile(), options: TableOptions())
+        let error = #expect(throws: LSMError.self) {
+            try [UInt8]([1, 2]).withBytes { (k: UnsafeRawBufferPointer) throws(LSMError) in try builder.add(key: k, value: k) }
+        }
+        #expect(error?.code == .invalidArgument)
+    }
+
+    @Test func singleEntryTable() throws {
+        let entries = [ModelEntry(user: Array("only".utf8), sequence: 42, kind: .value, value: Array("v".utf8))]
+        let (bytes, properties) = try buildTable(entries)
+        let table = try Table.open(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
+        #expect(table.properties == properties)
+        #expect(properties.entryCount == 1 && properties.dataBlockCount == 1 && properties.deletionCount == 0)
+        #expect(properties.smallestKey == entries[0].key && properties.largestKey == entries[0].key)
+        #expect(try get(table, Array("only".utf8), 42) == .found(Array("v".utf8)))
+        #expect(try get(table, Array("only".utf8), 41) == .notFound)
+        #expect(try get(table, Array("onl".utf8), 100) == .notFound)
+        #expect(try get(table, Array("only!".utf8), 100) == .notFound)
+        #expect(Array(bytes.suffix(8)) == Array("LSMTABLE".utf8))
+        try checkTable(table, entries)
+        try table.verify()
+    }
+
+    @Test func hundredEntriesWithVersionsAndTombstones() throws {
+        let entries = makeModel(userKeys: 40, maxVersions: 5, seed: 1)
+        for options in [TableOptions(), TableOptions(blockSize: 128, restartInterval: 3, bloomBitsPerKey: 4),
+                        TableOptions(blockSize: 1, restartInterval: 1, bloomBitsPerKey: 0)] {
+            let (bytes, properties) = try buildTable(entries, options: options)
+            let table = try Table.open(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
+            #expect(table.properties == properties)
+            #expect(properties.entryCount == UInt64(entries.count))
+            #expect(properties.deletionCount == UInt64(entries.filter { $0.kind == .deletion }.count))
+            #expect(properties.rawKeyBytes == UInt64(entries.reduce(0) { $0 + $1.key.count }))
+            #expect(properties.rawValueBytes == UInt64(entries.reduce(0) { $0 + $1.value.count }))
+            if options.blockSize == 1 { #expect(properties.dataBlockCount == UInt64(entries.count)) }
+            try checkTable(table, entries)
+            try table.verify()
+        }
+    }
+
+    @Test func twentyThousandEntries() throws {
+        let entries = makeModel(userKeys: 10_000, maxVersions: 3, seed: 2)
+        #expect(entries.count > 18_000)
+        let (bytes, properties) = try buildTable(Array(entries.prefix(20_000)))
+        let model = Array(entries.prefix(20_000))
+        let table = try Table.open(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
+        #expect(properties.dataBlockCount > 50)
+        let index = try table.indexEntries()
+        #expect(index.count == Int(properties.dataBlockCount))
+        try checkTable(table, model, getStride: 23)
+        try table.verify()
+    }
+
+    @Test func indexSeparatorsBoundTheirBlocks() throws {
+        let entries = makeModel(userKeys: 300, maxVersions: 3, seed: 3)
+        let (bytes, _) = try buildTable(entries, options: TableOptions(blockSize: 256))
+        let table = try Table.open(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
+        var previousLast: [UInt8]?
+        for (separator, handle) in try table.indexEntries() {
+            let keys = try forwardKeys(try table.dataBlock(handle).makeIterator()).map(\.0)
+            let first = try #require(keys.first)
+            let last = try #require(keys.last)
+            #expect(compareInternalKeys(last, separator) <= 0)
+            if let previousLast { #expect(compareInternalKeys(previousLast, first) < 0) }
+            previousLast = last
+        }
+        #expect(previousLast == entries.last?.key)
+    }
+
+    @Test func separatorsAreShortWhenPossible() {
+        func separator(_ last: String, _ next: String?) -> [UInt8] {
+            let lastKey = makeInternalKey(Array(last.utf8), 5, .value)
+            let nextKey = next.map { makeInternalKey(Array($0.utf8), 9, .value) }
+            return lastKey.withUnsafeBytes { l in
+                guard let nextKey else { return TableBuilder.separator(after: l, before: nil) }
+                return nextKey.withUnsafeBytes { n in TableBuilder.separator(after: l, before: n) }
+            }
+        }
+        #expect(separator("apple-pie", "apricot") == makeInternalKey(Array("apq".utf8), maxSequenceNumber, .value))
+        #expect(separator("abc", "abd") == makeInternalKey(Array("abc".utf8), 5, .value))
+        #expect(separator("ab", "abc") == makeInternalKey(Array("ab".utf8), 5, .value))
+        #expect(separator("same", "same") == makeInternalKey(Array("same".utf8), 5, .value))
+        #expect(separator("hello", nil) == makeInternalKey(Array("i".utf8), maxSequenceNumber, .value))
+        let allHigh = makeInternalKey([0xFF, 0xFF], 5, .value)
+        let high = allHigh.withUnsafeBytes { TableBuilder.separator(after: $0, before: nil) }
+        #expect(high == allHigh)
+    }
+
+    @Test func versionsOfOneKeySpanBlockBoundaries() throws {
+        var entries: [ModelEntry] = [ModelEntry(user: Array("a".utf8), sequence: 1, kind: .value, value: [1])]
+        for sequence in stride(from: 600, to: 0, by: -3) {
+            entries.append(ModelEntry(user: Array("hot".utf8), sequence: SequenceNumber(sequence),
+                                      kind: sequence % 9 == 0 ? .deletion : .value,
+                                      value: Array(repeating: UInt8(sequence % 251), count: 20)))
+        }
+        entries.append(ModelEntry(user: Array("z".utf8), sequence: 2, kind: .value, value: [2]))
+        let (bytes, properties) = try buildTable(entries, options: TableOptions(blockSize: 200, restartInterval: 4))
+        #expect(properties.dataBlockCount > 10)
+        let table = try Table.open(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
+        for sequence in 0...605 {
+            let answer = try get(table, Array("hot".utf8), SequenceNumber(sequence))
+            #expect(answer == modelGet(entries, Array("hot".utf8), SequenceNumber(sequence)), "sequence \(sequence)")
+        }
+        try checkTable(table, entries)
+    }
+
+    @Test func blockCacheServesRepeatedReads() throws {
+        let entries = makeModel(userKeys: 500, maxVersions: 2, seed: 4)
+        let (bytes, properties) = try buildTable(entries, options: TableOptions(blockSize: 512))
+        let file = MemoryReadableFile(bytes)
+        let cache = LRUCache<Block>(capacity: 1 << 22)
+        let table = try Table.open(file: file, fileNumber: 7, blockCache: cache)
+        let readsAfterOpen = file.reads.load(ordering: .relaxed)
+        #expect(matches(try forwardKeys(table.makeIterator()), entries))
+        #expect(cache.count == Int(properties.dataBlockCount))
+        let readsAfterFirstPass = file.reads.load(ordering: .relaxed)
+        #expect(readsAfterFirstPass - readsAfterOpen == Int(properties.dataBlockCount))
+        #expect(matches(try backwardKeys(table.makeIterator()), entries.reversed()))
+        for entry in entries { #expect(try get(table, entry.user, entry.sequence) == modelGet(entries, entry.user, entry.sequence)) }
+        #expect(file.reads.load(ordering: .relaxed) == readsAfterFirstPass)
+        // Without a cache every pass reads again.
+        let uncached = try Table.open(file: file, fileNumber: 8, blockCache: nil)
+        let before = file.reads.load(ordering: .relaxed)
+        _ = try forwardKeys(uncached.makeIterator())
+        _ = try forwardKeys(uncached.makeIterator())
+        #expect(file.reads.load(ordering: .relaxed) - before == 2 * Int(properties.dataBlockCount))
+    }
+
+    @Test func concurrentReadersShareOneTable() async throws {
+        let entries = makeModel(userKeys: 400, maxVersions: 2, seed: 9)
+        let (bytes, _) = try buildTable(entries, options: TableOptions(blockSize: 256))
+        let table = try Table.open(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: LRUCache(capacity: 4096))
+        let versions = Dictionary(grouping: entries, by: \.user)
+        let mismatches = await withTaskGroup(of: Int.self) { group in
+            for reader in 0..<4 {
+                group.addTask {
+                    var wrong = 0
+                    for entry in entries where entry.sequence % 4 == UInt64(reader) {
+                        let answer = try? get(table, entry.user, entry.sequence)
+                        if answer != modelGet(versions[entry.user] ?? [], entry.sequence) { wrong += 1 }
+                    }
+                    if (try? forwardKeys(table.makeIterator()).count) != entries.count { wrong += 1 }
+                    return wrong
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(mismatches == 0)
+    }
+
+    @Test func everyFlippedByteIsDetected() throws {
+        let entries = makeModel(userKeys: 12, maxVersions: 2, seed: 5).map { entry in
+            var small = entry
+            small.value = Array(small.value.prefix(6))
+            return small
+        }
+        let (bytes, _) = try buildTable(entries, options: TableOptions(blockSize: 100, restartInterval: 2))
+        #expect(tryEverything(bytes, entries) == nil)
+        for position in bytes.indices {
+            var flipped = bytes
+            flipped[position] ^= 0xFF
+            let error = tryEverything(flipped, entries)
+            // Every byte of a table is covered by a block checksum, the footer checksum or the magic number.
+            #expect(error != nil, "flip at \(position) went unnoticed")
+            if let error {
+                #expect(error.code == .corruption || error.code == .unsupportedFormat, "\(error)")
+                #expect(error.path == "/memory/000007.sst" && error.offset != nil, "\(error)")
+            }
+        }
+    }
+
+    @Test func everyTruncationIsRejected() throws {
+        let entries = makeModel(userKeys: 10, maxVersions: 2, seed: 6)
+        let (bytes, _) = try buildTable(entries, options: TableOptions(blockSize: 100))
+        for length in 0..<bytes.count {
+            let error = #expect(throws: LSMError.self) {
+                try Table.open(file: MemoryReadableFile(Array(bytes.prefix(length))), fileNumber: 7, blockCache: nil)
+            }
+            #expect(error?.code == .corruption && error?.path == "/memory/000007.sst", "length \(length)")
+        }
+    }
+
+    @Test func unknownVersionsAndBlockTypesAreUnsupported() throws {
+        let entries = makeModel(userKeys: 10, maxVersions: 1, seed: 7)
+        let (bytes, _) = try buildTable(entries)
+        let footerStart = bytes.count - Footer.encodedLength
+        let footer = try bytes.suffix(Footer.encodedLength).withBytes { (b: UnsafeRawBufferPointer) throws(LSMError) in
+            try Footer.decode(b, path: "t", fileSize: UInt64(bytes.count))
+        }
+        var future = footer
+        future.formatVersion = 2
+        let newer = Array(bytes.prefix(footerStart)) + future.encoded
+        let versionError = #expect(throws: LSMError.self) {
+            try Table.open(file: MemoryReadableFile(newer), fileNumber: 7, blockCache: nil)
+        }
+        #expect(versionError?.code == .unsupportedFormat)
+
+        // An index block whose type byte says "compressed", with a checksum that matches.
+        var typed = bytes
+        let typeOffset = Int(footer.indexHandle.offset + footer.indexHandle.size)
+        typed[typeOffset] = 1
+        var crc: [UInt8] = []
+        crc.appendFixed32(CRC32C.mask(CRC32C.checksum(Array(typed[Int(footer.indexHandle.offset)...typeOffset]))))
+        typed.replaceSubrange((typeOffset + 1)...(typeOffset + 4), with: crc)
+        let typeError = #expect(throws: LSMError.self) {
+            try Table.open(file: MemoryReadableFile(typed), fileNumber: 7, blockCache: nil)
+        }
+        #expect(typeError?.code == .unsupportedFormat && typeError?.offset == footer.indexHandle.offset)
+
+        let notATable = [UInt8](repeating: 0x41, count: 200)
+        let magicError = #expect(throws: LSMError.self) {
+            try Table.open(file: MemoryReadableFile(notATable), fileNumber: 7, blockCache: nil)
+        }
+        #expect(magicError?.code == .corruption && magicError?.message.contains("not an SSTable") == true)
+    }
+
+    @Test func tableCacheKeepsTablesOpenAndEvicts() throws {
+        let fs = PosixFileSystem()
+        let directory = "/tmp/lsm-table-cache-\(UInt64.random(in: 0...UInt64.max))"
+        try fs.createDirectory(directory)
+        defer {
+            for name in (try? fs.listDirectory(directory)) ?? [] { try? fs.removeFile(directory + "/" + name) }
+            _ = directory.withCString { rmdir($0) }
+        }
+        let entries = makeModel(userKeys: 200, maxVersions: 2, seed: 8)
+        let (bytes, _) = try buildTable(entries, options: TableOptions(blockSize: 256))
+        for number: UInt64 in 1...3 {
+            let file = try fs.openWritable(FileNames.path(directory, FileNames.table(number)), truncate: true)
+            try file.append(bytes)
+            try file.close()
+        }
+        let blockCache = LRUCache<Block>(capacity: 1 << 22)
+        let cache = TableCache(fileSystem: fs, directory: directory, maxOpenTables: 2, blockCache: blockCache)
+        let one = try cache.table(number: 1)
+        #expect(one.fileNumber == 1 && one.path.hasSuffix("/000001.sst"))
+        #expect(try cache.table(number: 1) === one)
+        _ = try forwardKeys(one.makeIterator())
+        #expect(blockCache.count > 0)
+        cache.evict(number: 1)
+        #expect(blockCache.count == 0)
+        let reopened = try cache.table(number: 1)
+        #expect(reopened !== one)
+        #expect(matches(try forwardKeys(reopened.makeIterator()), entries))
+        // Capacity 2: opening two more tables pushes out the least recently used.
+        _ = try cache.table(number: 2)
+        _ = try cache.table(number: 3)
+        #expect(try cache.table(number: 1) !== reopened)
+        let missing = #expect(throws: LSMError.self) { try cache.table(number: 99) }
+        #expect(missing?.code == .ioError)
+    }
+}
