@@ -1,0 +1,52 @@
+/// What the version model knows about one SSTable: enough to decide whether a read or a compaction must open it
+/// without opening it.
+///
+/// Immutable and shared by every ``Version`` that holds the table, so a version change copies references, not
+/// keys. Equality compares the fields (two values describing the same table are equal).
+final class FileMetaData: Sendable, Equatable, CustomStringConvertible {
+    /// The table's file number (`NNNNNN.sst`).
+    let number: UInt64
+    /// The table file's size in bytes.
+    let size: UInt64
+    /// The smallest internal key in the table (at least a trailer long).
+    let smallest: [UInt8]
+    /// The largest internal key in the table (at least a trailer long, not below ``smallest``).
+    let largest: [UInt8]
+    /// How many entries (values and tombstones) the table holds.
+    let entryCount: UInt64
+
+    init(number: UInt64, size: UInt64, smallest: [UInt8], largest: [UInt8], entryCount: UInt64) {
+        assert(smallest.count >= internalKeyTrailerSize && largest.count >= internalKeyTrailerSize)
+        assert(compareInternalKeys(smallest, largest) <= 0)
+        self.number = number
+        self.size = size
+        self.smallest = smallest
+        self.largest = largest
+        self.entryCount = entryCount
+    }
+
+    static func == (a: FileMetaData, b: FileMetaData) -> Bool {
+        a.number == b.number && a.size == b.size && a.entryCount == b.entryCount
+            && a.smallest == b.smallest && a.largest == b.largest
+    }
+
+    var description: String { "#\(number) (\(size) bytes, \(entryCount) entries)" }
+
+    /// Compares the user-key part of ``smallest`` with `key` (negative: the table starts below `key`).
+    @inline(__always)
+    func compareSmallestUserKey(with key: UnsafeRawBufferPointer) -> Int {
+        smallest.withUnsafeBytes { compareBytes(userKey(of: $0), key) }
+    }
+
+    /// Compares the user-key part of ``largest`` with `key` (negative: the table ends below `key`).
+    @inline(__always)
+    func compareLargestUserKey(with key: UnsafeRawBufferPointer) -> Int {
+        largest.withUnsafeBytes { compareBytes(userKey(of: $0), key) }
+    }
+
+    /// Whether `key` lies in the table's user-key range, ends included.
+    @inline(__always)
+    func userKeyRangeContains(_ key: UnsafeRawBufferPointer) -> Bool {
+        compareSmallestUserKey(with: key) <= 0 && compareLargestUserKey(with: key) >= 0
+    }
+}

@@ -1,0 +1,177 @@
+/// An immutable set of table files per level: the tables a read consults at one moment.
+///
+/// Level 0 holds flushed memtables, which may overlap; they are ordered newest first (highest file number first).
+/// Levels 1 and deeper are sorted by smallest key and their files do not overlap even in user keys (a user key
+/// lives in at most one file per level), so a read binary-searches them. A version never changes; an edit makes a
+/// new one, so readers holding a version need no lock.
+final class Version: Sendable {
+    static let levelCount = 7
+
+    let levels: [[FileMetaData]]
+
+    /// The empty version of a new database.
+    init() {
+        levels = Array(repeating: [], count: Version.levelCount)
+    }
+
+    fileprivate init(levels: [[FileMetaData]]) {
+        assert(levels.count == Version.levelCount)
+        self.levels = levels
+    }
+
+    var fileCount: Int { levels.reduce(0) { $0 + $1.count } }
+
+    /// Total size in bytes of the tables at `level`.
+    func bytes(level: Int) -> UInt64 {
+        levels[level].reduce(0) { $0 + $1.size }
+    }
+
+    /// Files that may hold `userKey`, in the order a read must consult them: level 0 newest first (only those
+    /// whose user-key range contains it), then at most one file per deeper level.
+    func filesForLookup(_ userKey: UnsafeRawBufferPointer) -> [(level: Int, file: FileMetaData)] {
+        var result: [(level: Int, file: FileMetaData)] = []
+        forEachFileForLookup(userKey) { level, file in
+            result.append((level, file))
+            return true
+        }
+        return result
+    }
+
+    /// Calls `body` with each file ``filesForLookup(_:)`` would return, in the same order, without allocating;
+    /// stops when `body` returns false (a read stops at the first layer that has the key).
+    func forEachFileForLookup<E: Error>(
+        _ userKey: UnsafeRawBufferPointer,
+        _ body: (Int, FileMetaData) throws(E) -> Bool
+    ) throws(E) {
+        for file in levels[0] where file.userKeyRangeContains(userKey) {
+            if try !body(0, file) { return }
+        }
+        for level in 1..<Version.levelCount {
+            let files = levels[level]
+            let index = Version.firstFile(in: files, endingAtOrAfter: userKey)
+            guard index < files.count, files[index].compareSmallestUserKey(with: userKey) <= 0 else { continue }
+            if try !body(level, files[index]) { return }
+        }
+    }
+
+    /// Files in `level` whose user-key range overlaps [smallestUserKey, largestUserKey], in the level's order;
+    /// nil bounds are unbounded.
+    func overlappingFiles(level: Int, smallestUserKey: [UInt8]?, largestUserKey: [UInt8]?) -> [FileMetaData] {
+        let files = levels[level]
+        let start: Int
+        if level > 0, let smallestUserKey {
+            start = smallestUserKey.withUnsafeBytes { Version.firstFile(in: files, endingAtOrAfter: $0) }
+        } else {
+            start = 0
+        }
+        var result: [FileMetaData] = []
+        for file in files[start...] {
+            if let largestUserKey, largestUserKey.withUnsafeBytes({ file.compareSmallestUserKey(with: $0) > 0 }) {
+                // In a sorted level every later file starts after the range too.
+                if level > 0 { break }
+                continue
+            }
+            if let smallestUserKey, smallestUserKey.withUnsafeBytes({ file.compareLargestUserKey(with: $0) < 0 }) {
+                continue
+            }
+            result.append(file)
+        }
+        return result
+    }
+
+    /// The version this one becomes after `edit`. Deleting a file the version does not hold at that level, adding
+    /// a number the version already holds, or leaving overlapping files in a sorted level throws `.corruption`.
+    func applying(_ edit: VersionEdit) throws(LSMError) -> Version {
+        var builder = Builder(base: self)
+        try builder.apply(edit)
+        return try builder.build()
+    }
+
+    /// Index of the first file in a sorted level whose largest user key is >= `userKey` (files.count if none).
+    private static func firstFile(in files: [FileMetaData], endingAtOrAfter userKey: UnsafeRawBufferPointer) -> Int {
+        var low = 0
+        var high = files.count
+        while low < high {
+            let mid = low + (high - low) / 2
+            if files[mid].compareLargestUserKey(with: userKey) < 0 { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+}
+
+extension Version {
+    /// Accumulates edits on top of a base version and makes one new version at the end, so replaying a long
+    /// manifest sorts each level once instead of once per edit. Levels no edit touched are shared with the base.
+    struct Builder {
+        private let base: Version
+        /// The level of every file in the result, to check deletions and duplicate additions in O(1).
+        private var levelOf: [UInt64: Int] = [:]
+        private var deleted: [Set<UInt64>]
+        private var added: [[UInt64: FileMetaData]]
+        private var touched: [Bool]
+
+        init(base: Version) {
+            self.base = base
+            deleted = Array(repeating: [], count: Version.levelCount)
+            added = Array(repeating: [:], count: Version.levelCount)
+            touched = Array(repeating: false, count: Version.levelCount)
+            levelOf.reserveCapacity(base.fileCount)
+            for (level, files) in base.levels.enumerated() {
+                for file in files { levelOf[file.number] = level }
+            }
+        }
+
+        /// Applies deletions, then additions, so one edit can move a file between levels.
+        mutating func apply(_ edit: VersionEdit) throws(LSMError) {
+            for deletion in edit.deletedFiles {
+                guard levelOf[deletion.number] == deletion.level else {
+                    throw LSMError.corruption(
+                        "edit deletes file \(deletion.number) from level \(deletion.level), which does not hold it")
+                }
+                levelOf[deletion.number] = nil
+                touched[deletion.level] = true
+                if added[deletion.level].removeValue(forKey: deletion.number) == nil {
+                    deleted[deletion.level].insert(deletion.number)
+                }
+            }
+            for addition in edit.newFiles {
+                guard addition.level >= 0 && addition.level < Version.levelCount else {
+                    throw LSMError.corruption(
+                        "edit adds file \(addition.file.number) at level \(addition.level), out of range")
+                }
+                guard levelOf[addition.file.number] == nil else {
+                    throw LSMError.corruption("edit adds file \(addition.file.number), which the version already holds")
+                }
+                levelOf[addition.file.number] = addition.level
+                touched[addition.level] = true
+                added[addition.level][addition.file.number] = addition.file
+            }
+        }
+
+        /// The resulting version; throws `.corruption` if a sorted level would hold overlapping files.
+        func build() throws(LSMError) -> Version {
+            var levels = base.levels
+            for level in 0..<Version.levelCount where touched[level] {
+                var files = base.levels[level].filter { !deleted[level].contains($0.number) }
+                files.append(contentsOf: added[level].values)
+                if level == 0 {
+                    files.sort { $0.number > $1.number }
+                } else {
+                    files.sort { compareInternalKeys($0.smallest, $1.smallest) < 0 }
+                    try Builder.checkDisjoint(files, level: level)
+                }
+                levels[level] = files
+            }
+            return Version(levels: levels)
+        }
+
+        private static func checkDisjoint(_ files: [FileMetaData], level: Int) throws(LSMError) {
+            for (left, right) in zip(files, files.dropFirst()) {
+                let disjoint = right.smallest.withUnsafeBytes { left.compareLargestUserKey(with: userKey(of: $0)) < 0 }
+                guard disjoint else {
+                    throw LSMError.corruption("files \(left.number) and \(right.number) overlap in level \(level)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,313 @@
+import Synchronization
+
+/// The live ``Version`` plus the database's counters, and the manifest that records every change to them.
+///
+/// The manifest is a log (WAL record format) of encoded ``VersionEdit``s; `CURRENT` names the manifest in use.
+/// Replaying the manifest's edits from an empty version rebuilds the live version after a restart.
+///
+/// Thread-safe: the counters and the live version sit behind a short-held mutex, so ``newFileNumber()`` from the
+/// writer thread never waits for manifest I/O; ``logAndApply(_:)`` calls are serialized by a second mutex that is
+/// held across the manifest write (lock order: manifest, then state).
+final class VersionSet: Sendable {
+    /// Size past which the next ``logAndApply(_:)`` starts a new manifest holding one snapshot edit (unless the
+    /// manifest is still under twice the size of its own snapshot, so a large database does not rewrite its whole
+    /// table list on every edit).
+    static let defaultManifestSizeLimit: UInt64 = 4 << 20
+
+    /// File numbers stay below this, far beyond what a database ever uses, so the counter can never overflow; a
+    /// manifest recording larger numbers is corrupt.
+    static let maxFileNumber: UInt64 = 1 << 62
+
+    private struct State {
+        var current = Version()
+        var nextFileNumber: UInt64 = 2
+        var lastSequence: SequenceNumber = 0
+        var logNumber: UInt64 = 0
+        var manifestFileNumber: UInt64 = 1
+    }
+
+    /// The manifest being appended to; nil until the first ``logAndApply(_:)`` after ``create()`` or
+    /// ``recover()``, and again after a failed write, so that the next edit goes to a fresh manifest instead of
+    /// after a torn or failed tail.
+    private struct Manifest {
+        var writer: LogWriter?
+        /// The size at which the next edit goes to a new manifest instead.
+        var rolloverSize: UInt64 = 0
+    }
+
+    private let fileSystem: any FileSystem
+    private let directory: String
+    private let manifestSizeLimit: UInt64
+    private let state = Mutex(State())
+    private let manifest = Mutex(Manifest())
+
+    init(fileSystem: any FileSystem, directory: String,
+         manifestSizeLimit: UInt64 = VersionSet.defaultManifestSizeLimit)
+    {
+        self.fileSystem = fileSystem
+        self.directory = directory
+        self.manifestSizeLimit = manifestSizeLimit
+    }
+
+    var current: Version { state.withLock { $0.current } }
+
+    /// The sequence number of the last write; the database publishes it here before ``logAndApply(_:)``.
+    var lastSequence: SequenceNumber {
+        get { state.withLock { $0.lastSequence } }
+        set { state.withLock { $0.lastSequence = newValue } }
+    }
+
+    /// Write-ahead logs numbered below this are fully contained in tables.
+    var logNumber: UInt64 { state.withLock { $0.logNumber } }
+
+    /// The number of the manifest `CURRENT` names.
+    var manifestFileNumber: UInt64 { state.withLock { $0.manifestFileNumber } }
+
+    /// Takes the next file number; numbers are never reused, so no two files ever share a name.
+    func newFileNumber() -> UInt64 {
+        state.withLock { s in
+            defer { s.nextFileNumber += 1 }
+            return s.nextFileNumber
+        }
+    }
+
+    /// Makes sure `number` is never handed out again (for files found on disk during recovery). Numbers at or
+    /// above ``maxFileNumber`` are ignored: the counter never reaches them, so they cannot collide.
+    func markFileNumberUsed(_ number: UInt64) {
+        guard number < VersionSet.maxFileNumber else { return }
+        state.withLock { s in s.nextFileNumber = max(s.nextFileNumber, number + 1) }
+    }
+
+    /// File numbers of every table in the current version, plus the manifest in use: the files that must not be
+    /// deleted (besides write-ahead logs at or above ``logNumber``).
+    func liveTableNumbers() -> Set<UInt64> {
+        state.withLock { s in
+            var numbers = Set<UInt64>(minimumCapacity: s.current.fileCount + 1)
+            for files in s.current.levels {
+                for file in files { numbers.insert(file.number) }
+            }
+            numbers.insert(s.manifestFileNumber)
+            return numbers
+        }
+    }
+
+    /// Creates a new empty database: `MANIFEST-000001` holding one edit (format version, log number 0, next file
+    /// number 2, last sequence 0), synced, then `CURRENT` written atomically and the directory synced.
+    func create() throws(LSMError) {
+        let manifestNumber: UInt64 = 1
+        var edit = VersionEdit()
+        edit.formatVersion = VersionEdit.currentFormatVersion
+        edit.logNumber = 0
+        edit.nextFileNumber = manifestNumber + 1
+        edit.lastSequence = 0
+        let path = FileNames.path(directory, FileNames.manifest(manifestNumber))
+        let writer = LogWriter(file: try fileSystem.openWritable(path, truncate: true))
+        do {
+            try writer.addRecord(edit.encode())
+            try writer.sync()
+            try writer.close()
+        } catch {
+            try? writer.close()
+            throw error
+        }
+        try setCurrent(manifestNumber)
+        manifest.withLock { $0.writer = nil }
+        state.withLock { $0 = State() }
+    }
+
+    /// Rebuilds the version and counters from the manifest `CURRENT` names.
+    ///
+    /// A missing `CURRENT` means this is not a database (`.notADatabase`). A torn last record of the manifest is a
+    /// crash during an edit that was never acknowledged, so replay stops before it; damage before the last
+    /// record, a missing manifest or missing counters are `.corruption`; a format version this build does not know
+    /// is `.unsupportedFormat`.
+    func recover() throws(LSMError) {
+        let manifestNumber = try readCurrent()
+        let path = FileNames.path(directory, FileNames.manifest(manifestNumber))
+        guard fileSystem.fileExists(path) else {
+            throw LSMError.corruption("CURRENT names a manifest that does not exist", path: path)
+        }
+        let reader = try LogReader(file: try fileSystem.openReadable(path))
+        var builder = Version.Builder(base: Version())
+        var logNumber: UInt64?
+        var nextFileNumber: UInt64?
+        var lastSequence: SequenceNumber?
+        var editCount = 0
+        while let record = try reader.next() {
+            let edit = try Self.decodeEdit(record, path: path, isFirst: editCount == 0)
+            do {
+                try builder.apply(edit)
+            } catch {
+                throw error.located(path: path, offset: record.offset)
+            }
+            logNumber = edit.logNumber ?? logNumber
+            nextFileNumber = edit.nextFileNumber ?? nextFileNumber
+            lastSequence = edit.lastSequence ?? lastSequence
+            editCount += 1
+        }
+        guard editCount > 0 else { throw LSMError.corruption("manifest holds no complete edit", path: path, offset: 0) }
+        guard let logNumber, let nextFileNumber, let lastSequence else {
+            throw LSMError.corruption("manifest does not record the log number, next file number and last sequence",
+                                      path: path)
+        }
+        let version: Version
+        do {
+            version = try builder.build()
+        } catch {
+            throw error.located(path: path)
+        }
+        var largestNumber = manifestNumber
+        for files in version.levels {
+            for file in files { largestNumber = max(largestNumber, file.number) }
+        }
+        guard largestNumber < VersionSet.maxFileNumber, nextFileNumber <= VersionSet.maxFileNumber else {
+            throw LSMError.corruption("manifest records file numbers beyond \(VersionSet.maxFileNumber)", path: path)
+        }
+        // A sound manifest already records a next number above every file; taking the maximum keeps a damaged
+        // counter from ever handing out a number that is in use.
+        let next = max(nextFileNumber, largestNumber + 1)
+        manifest.withLock { $0.writer = nil }
+        state.withLock { s in
+            s = State(current: version, nextFileNumber: next, lastSequence: lastSequence, logNumber: logNumber,
+                      manifestFileNumber: manifestNumber)
+        }
+    }
+
+    /// Records `edit` durably and makes its result the current version.
+    ///
+    /// Fills in the edit's next file number and last sequence (and the log number, when the edit sets none) from
+    /// the current counters, applies it to the current version, appends it to the manifest and syncs, then
+    /// installs the new version. The first call after ``create()`` or ``recover()``, and any call once the
+    /// manifest has grown past its size limit, writes a new manifest instead, holding one snapshot edit of the
+    /// whole new version, and switches `CURRENT` to it; the caller may then delete the old manifest (it is no
+    /// longer in ``liveTableNumbers()``).
+    ///
+    /// On failure the in-memory version and counters are unchanged, the error is thrown and the next call starts
+    /// a fresh manifest. The edit may nevertheless have reached the disk (a sync can fail after the write), so the
+    /// caller must not delete the files the edit added, and should stop writing until the database is reopened.
+    func logAndApply(_ edit: VersionEdit) throws(LSMError) {
+        try manifest.withLock { (m: inout Manifest) throws(LSMError) in
+            let startsNewManifest = m.writer.map { $0.size >= m.rolloverSize } ?? true
+            let newManifestNumber: UInt64? = startsNewManifest ? newFileNumber() : nil
+            var edit = edit
+            let base = state.withLock { s in
+                edit.logNumber = edit.logNumber ?? s.logNumber
+                edit.nextFileNumber = s.nextFileNumber
+                edit.lastSequence = s.lastSequence
+                return s.current
+            }
+            // Only logAndApply replaces the current version and calls are serialized, so `base` is still current
+            // when the new version is installed below.
+            let version = try base.applying(edit)
+            if let newManifestNumber {
+                if let old = m.writer { try? old.close() }
+                m.writer = nil
+                let writer = try writeNewManifest(newManifestNumber, snapshotOf: version, counters: edit)
+                m.writer = writer
+                m.rolloverSize = max(manifestSizeLimit, 2 * writer.size)
+            } else if let writer = m.writer {
+                do throws(LSMError) {
+                    try writer.addRecord(edit.encode())
+                    try writer.sync()
+                } catch {
+                    try? writer.close()
+                    m.writer = nil
+                    throw error
+                }
+            }
+            state.withLock { s in
+                s.current = version
+                s.logNumber = edit.logNumber ?? s.logNumber
+                if let newManifestNumber { s.manifestFileNumber = newManifestNumber }
+            }
+        }
+    }
+
+    /// Closes the manifest writer; a later ``logAndApply(_:)`` would start a new manifest.
+    func close() {
+        manifest.withLock { m in
+            if let writer = m.writer { try? writer.close() }
+            m.writer = nil
+        }
+    }
+
+    /// Writes manifest `number` holding one snapshot edit (format version, the counters of `counters`, every file of
+    /// `version`), syncs it and points `CURRENT` at it. Returns the writer, positioned for further edits.
+    private func writeNewManifest(_ number: UInt64, snapshotOf version: Version, counters: VersionEdit)
+        throws(LSMError) -> LogWriter
+    {
+        var snapshot = VersionEdit()
+        snapshot.formatVersion = VersionEdit.currentFormatVersion
+        snapshot.logNumber = counters.logNumber
+        snapshot.nextFileNumber = counters.nextFileNumber
+        snapshot.lastSequence = counters.lastSequence
+        for (level, files) in version.levels.enumerated() {
+            for file in files { snapshot.addFile(level: level, file) }
+        }
+        let path = FileNames.path(directory, FileNames.manifest(number))
+        let writer = LogWriter(file: try fileSystem.openWritable(path, truncate: true))
+        do {
+            try writer.addRecord(snapshot.encode())
+            try writer.sync()
+        } catch {
+            // CURRENT still names the old manifest, so this one is garbage.
+            try? writer.close()
+            try? fileSystem.removeFile(path)
+            throw error
+        }
+        do {
+            try setCurrent(number)
+        } catch {
+            // The rename may have happened before the failure, so the new manifest stays: it may be current.
+            try? writer.close()
+            throw error
+        }
+        return writer
+    }
+
+    /// Points `CURRENT` at manifest `number`, atomically and durably.
+    private func setCurrent(_ number: UInt64) throws(LSMError) {
+        let contents = Array((FileNames.manifest(number) + "\n").utf8)
+        try fileSystem.writeFileAtomically(FileNames.path(directory, FileNames.current), contents: contents,
+                                           directory: directory)
+    }
+
+    /// The manifest number `CURRENT` names.
+    private func readCurrent() throws(LSMError) -> UInt64 {
+        let path = FileNames.path(directory, FileNames.current)
+        guard fileSystem.fileExists(path) else {
+            throw LSMError(.notADatabase, "the directory has no CURRENT file", path: path)
+        }
+        let bytes = try fileSystem.readWholeFile(path)
+        guard bytes.last == UInt8(ascii: "\n"),
+              let text = String(validating: bytes.dropLast(), as: UTF8.self),
+              case .manifest(let number) = FileNames.parse(text)
+        else {
+            throw LSMError.corruption("CURRENT does not name a manifest", path: path, offset: 0)
+        }
+        return number
+    }
+
+    /// Decodes one manifest record, checking the format version the first edit must carry.
+    private static func decodeEdit(_ record: LogRecord, path: String, isFirst: Bool) throws(LSMError) -> VersionEdit {
+        let edit: VersionEdit
+        do {
+            edit = try record.payload.withBytes { (bytes: UnsafeRawBufferPointer) throws(LSMError) in
+                try VersionEdit.decode(bytes)
+            }
+        } catch {
+            throw error.located(path: path, offset: record.offset)
+        }
+        if isFirst && edit.formatVersion == nil {
+            throw LSMError.corruption("the first manifest edit has no format version", path: path,
+                                      offset: record.offset)
+        }
+        if let version = edit.formatVersion, version != VersionEdit.currentFormatVersion {
+            throw LSMError(.unsupportedFormat,
+                           "manifest format version \(version); this build reads only version "
+                               + "\(VersionEdit.currentFormatVersion)",
+                           path: path, offset: record.offset)
+        }
+        return edit
+    }
+}

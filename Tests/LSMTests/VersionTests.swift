@@ -1,0 +1,684 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import LSM
+
+/// Deterministic pseudo-random numbers (SplitMix64), so a failing sweep can be replayed.
+private struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+private func ikey(_ user: String, _ sequence: SequenceNumber = 1, _ kind: ValueKind = .value) -> [UInt8] {
+    makeInternalKey(Array(user.utf8), sequence, kind)
+}
+
+private func table(_ number: UInt64, _ smallest: String, _ largest: String, size: UInt64 = 100) -> FileMetaData {
+    FileMetaData(number: number, size: size, smallest: ikey(smallest, 9), largest: ikey(largest, 1), entryCount: 3)
+}
+
+private func edit(adding files: [(Int, FileMetaData)], deleting: [(Int, UInt64)] = []) -> VersionEdit {
+    var edit = VersionEdit()
+    for (level, file) in files { edit.addFile(level: level, file) }
+    for (level, number) in deleting { edit.deleteFile(level: level, number: number) }
+    return edit
+}
+
+private func decode(_ bytes: [UInt8]) throws(LSMError) -> VersionEdit {
+    try bytes.withBytes { (p: UnsafeRawBufferPointer) throws(LSMError) in try VersionEdit.decode(p) }
+}
+
+/// The error `body` throws; records a failure if it throws none.
+private func thrownError(_ body: () throws(LSMError) -> Void) -> LSMError? {
+    do {
+        try body()
+        Issue.record("expected an error")
+        return nil
+    } catch {
+        return error
+    }
+}
+
+private func lookup(_ version: Version, _ key: String) -> [(Int, UInt64)] {
+    Array(key.utf8).withUnsafeBytes { p in version.filesForLookup(p).map { ($0.level, $0.file.number) } }
+}
+
+/// A unique empty directory under /tmp, removed by ``remove()``.
+private struct ManifestDirectory {
+    let path = "/tmp/lsm-version-\(UUID().uuidString)"
+    let fs = PosixFileSystem()
+
+    init() throws {
+        try fs.createDirectory(path)
+    }
+
+    func file(_ name: String) -> String { FileNames.path(path, name) }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+
+    func write(_ name: String, _ bytes: [UInt8]) throws {
+        let file = try fs.openWritable(self.file(name), truncate: true)
+        try file.append(bytes)
+        try file.close()
+    }
+
+    func read(_ name: String) throws -> [UInt8] { try fs.readWholeFile(file(name)) }
+
+    func makeSet(manifestSizeLimit: UInt64 = VersionSet.defaultManifestSizeLimit) -> VersionSet {
+        VersionSet(fileSystem: fs, directory: path, manifestSizeLimit: manifestSizeLimit)
+    }
+
+    /// Writes a manifest holding `edits` and points CURRENT at it.
+    func writeManifest(_ number: UInt64, _ edits: [VersionEdit]) throws {
+        let writer = LogWriter(file: try fs.openWritable(file(FileNames.manifest(number)), truncate: true))
+        for edit in edits { try writer.addRecord(edit.encode()) }
+        try writer.close()
+        try write(FileNames.current, Array((FileNames.manifest(number) + "\n").utf8))
+    }
+}
+
+/// A switch the test flips to make every sync of a written file fail.
+private final class FaultSwitch: Sendable {
+    let failSyncs = Mutex(false)
+}
+
+/// The real file system, except that syncs of written files fail while the switch is on.
+private struct FaultyFileSystem: FileSystem {
+    let base = PosixFileSystem()
+    let faults: FaultSwitch
+
+    func createDirectory(_ path: String) throws(LSMError) { try base.createDirectory(path) }
+    func fileExists(_ path: String) -> Bool { base.fileExists(path) }
+    func isDirectory(_ path: String) -> Bool { base.isDirectory(path) }
+    func listDirectory(_ path: String) throws(LSMError) -> [String] { try base.listDirectory(path) }
+    func fileSize(_ path: String) throws(LSMError) -> UInt64 { try base.fileSize(path) }
+    func removeFile(_ path: String) throws(LSMError) { try base.removeFile(path) }
+    func renameFile(_ from: String, to: String) throws(LSMError) { try base.renameFile(from, to: to) }
+    func syncDirectory(_ path: String) throws(LSMError) { try base.syncDirectory(path) }
+    func openReadable(_ path: String) throws(LSMError) -> any ReadableFile { try base.openReadable(path) }
+    func lockFile(_ path: String) throws(LSMError) -> any FileLock { try base.lockFile(path) }
+
+    func openWritable(_ path: String, truncate: Bool) throws(LSMError) -> any WritableFile {
+        FaultyWritableFile(base: try base.openWritable(path, truncate: truncate), faults: faults)
+    }
+}
+
+private final class FaultyWritableFile: WritableFile {
+    let base: any WritableFile
+    let faults: FaultSwitch
+
+    init(base: any WritableFile, faults: FaultSwitch) {
+        self.base = base
+        self.faults = faults
+    }
+
+    var path: String { base.path }
+    var size: UInt64 { base.size }
+    func append(_ bytes: UnsafeRawBufferPointer) throws(LSMError) { try base.append(bytes) }
+    func close() throws(LSMError) { try base.close() }
+
+    func sync() throws(LSMError) {
+        if faults.failSyncs.withLock({ $0 }) { throw LSMError(.ioError, "injected sync failure", path: path) }
+        try base.sync()
+    }
+}
+
+private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVersion) -> VersionEdit {
+    var edit = VersionEdit()
+    edit.formatVersion = formatVersion
+    edit.logNumber = 3
+    edit.nextFileNumber = 10
+    edit.lastSequence = 77
+    return edit
+}
+
+@Suite struct VersionEditTests {
+    private static func sampleEdit() -> VersionEdit {
+        var edit = VersionEdit()
+        edit.formatVersion = 1
+        edit.logNumber = 12
+        edit.nextFileNumber = UInt64.max
+        edit.lastSequence = maxSequenceNumber
+        edit.deleteFile(level: 0, number: 5)
+        edit.deleteFile(level: 6, number: 1 << 40)
+        edit.addFile(level: 3, FileMetaData(number: 99, size: 1 << 33, smallest: ikey("", 0, .deletion),
+                                            largest: ikey("zzz", maxSequenceNumber), entryCount: 12345))
+        edit.addFile(level: 0, table(7, "a", "a"))
+        return edit
+    }
+
+    @Test func roundTripsEveryField() throws {
+        let edit = Self.sampleEdit()
+        #expect(try decode(edit.encode()) == edit)
+    }
+
+    @Test func emptyEditIsEmptyBytes() throws {
+        #expect(VersionEdit().encode().isEmpty)
+        #expect(try decode([]) == VersionEdit())
+    }
+
+    @Test func roundTripsManyFiles() throws {
+        var edit = VersionEdit()
+        for i in 0..<2000 {
+            let key = String(format: "key%06d", i)
+            edit.addFile(level: i % Version.levelCount, table(UInt64(i), key, key + "~", size: UInt64(i) * 1000))
+            edit.deleteFile(level: (i + 3) % Version.levelCount, number: UInt64(i) + 1_000_000)
+        }
+        let decoded = try decode(edit.encode())
+        #expect(decoded == edit)
+        #expect(decoded.newFiles.count == 2000 && decoded.deletedFiles.count == 2000)
+    }
+
+    @Test func everyStrictPrefixDecodesToLeadingFieldsOrIsCorruption() {
+        let bytes = Self.sampleEdit().encode()
+        var decodedPrefixes = 0
+        for cut in 0..<bytes.count {
+            let prefix = Array(bytes[0..<cut])
+            do {
+                let decoded = try decode(prefix)
+                // A prefix that parses ends on a field boundary, so it re-encodes to itself.
+                #expect(decoded.encode() == prefix, "cut \(cut)")
+                decodedPrefixes += 1
+            } catch {
+                #expect(error.code == .corruption, "cut \(cut)")
+            }
+        }
+        // Boundaries: empty, after each of the 4 counters, 2 deletions and the first addition.
+        #expect(decodedPrefixes == 8)
+    }
+
+    @Test func randomAndMutatedBytesNeverCrash() {
+        var rng = SeededGenerator(state: 42)
+        let valid = Self.sampleEdit().encode()
+        for round in 0..<4000 {
+            var bytes: [UInt8]
+            if round % 2 == 0 {
+                bytes = (0..<Int.random(in: 0...48, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            } else {
+                bytes = valid
+                for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                    bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+                }
+            }
+            do {
+                _ = try decode(bytes)
+            } catch {
+                #expect(error.code == .corruption)
+            }
+        }
+    }
+
+    @Test func rejectsMalformedFields() {
+        var cases: [(String, [UInt8])] = []
+        cases.append(("unknown tag", [99, 1]))
+        cases.append(("tag 0", [0]))
+        cases.append(("repeated log number", [2, 1, 2, 1]))
+        var huge: [UInt8] = [4]
+        huge.appendVarint64(maxSequenceNumber + 1)
+        cases.append(("sequence above the maximum", huge))
+        cases.append(("level out of range", [5, UInt8(Version.levelCount), 1]))
+        var shortKey: [UInt8] = [6, 0, 1, 1, 1]
+        shortKey.appendLengthPrefixed([1, 2, 3])
+        shortKey.appendLengthPrefixed(ikey("a"))
+        cases.append(("key shorter than a trailer", shortKey))
+        var badKind: [UInt8] = [6, 0, 1, 1, 1]
+        badKind.appendLengthPrefixed([7, 0, 0, 0, 0, 0, 0, 0])
+        badKind.appendLengthPrefixed(ikey("a"))
+        cases.append(("unknown key kind", badKind))
+        var reversed: [UInt8] = [6, 0, 1, 1, 1]
+        reversed.appendLengthPrefixed(ikey("b"))
+        reversed.appendLengthPrefixed(ikey("a"))
+        cases.append(("smallest above largest", reversed))
+        for (name, bytes) in cases {
+            let error = thrownError { () throws(LSMError) in _ = try decode(bytes) }
+            #expect(error?.code == .corruption, "\(name)")
+        }
+    }
+}
+
+@Suite struct VersionModelTests {
+    @Test func applyingOrdersLevelZeroNewestFirstAndSortsDeeperLevels() throws {
+        let version = try Version().applying(edit(adding: [
+            (0, table(3, "a", "z")), (0, table(9, "c", "d")), (0, table(5, "b", "b")),
+            (2, table(4, "m", "p")), (2, table(8, "a", "c")), (2, table(6, "d", "f")),
+        ]))
+        #expect(version.levels[0].map(\.number) == [9, 5, 3])
+        #expect(version.levels[2].map(\.number) == [8, 6, 4])
+        #expect(version.levels[1].isEmpty)
+        #expect(version.fileCount == 6)
+        #expect(version.bytes(level: 2) == 300)
+        #expect(version.bytes(level: 5) == 0)
+    }
+
+    @Test func applyingDeletesMovesAndLeavesTheBaseAlone() throws {
+        let base = try Version().applying(edit(adding: [(0, table(1, "a", "c")), (1, table(2, "d", "e"))]))
+        // A move between levels deletes and re-adds the same number in one edit.
+        let moved = try base.applying(edit(adding: [(1, table(1, "a", "c"))], deleting: [(0, 1)]))
+        #expect(moved.levels[0].isEmpty)
+        #expect(moved.levels[1].map(\.number) == [1, 2])
+        #expect(base.levels[0].map(\.number) == [1])
+        let emptied = try moved.applying(edit(adding: [], deleting: [(1, 1), (1, 2)]))
+        #expect(emptied.fileCount == 0)
+    }
+
+    @Test func applyingRejectsInconsistentEdits() throws {
+        let base = try Version().applying(edit(adding: [(0, table(1, "a", "c")), (1, table(2, "d", "f"))]))
+        let bad: [(String, VersionEdit)] = [
+            ("deleting a missing file", edit(adding: [], deleting: [(0, 7)])),
+            ("deleting from the wrong level", edit(adding: [], deleting: [(1, 1)])),
+            ("deleting twice", edit(adding: [], deleting: [(0, 1), (0, 1)])),
+            ("adding a present number", edit(adding: [(3, table(2, "x", "y"))])),
+            ("adding a number twice", edit(adding: [(3, table(5, "x", "y")), (4, table(5, "x", "y"))])),
+            ("overlapping a sorted level", edit(adding: [(1, table(6, "e", "g"))])),
+            ("sharing a boundary user key", edit(adding: [(1, table(6, "f", "g"))])),
+            ("level out of range", edit(adding: [(Version.levelCount, table(6, "x", "y"))])),
+        ]
+        for (name, change) in bad {
+            let error = thrownError { () throws(LSMError) in _ = try base.applying(change) }
+            #expect(error?.code == .corruption, "\(name)")
+        }
+    }
+
+    /// Every key of one or two letters over a small alphabet, plus the empty key.
+    private static let probes: [String] = {
+        let letters = ["a", "b", "c", "d", "e", "f", "g", "h"]
+        return [""] + letters + letters.flatMap { a in letters.map { a + $0 } }
+    }()
+
+    private static func sampleVersion() throws -> Version {
+        try Version().applying(edit(adding: [
+            (0, table(10, "b", "d")), (0, table(12, "c", "c")), (0, table(11, "a", "h")), (0, table(13, "e", "f")),
+            (1, table(3, "b", "bd")), (1, table(4, "c", "cc")), (1, table(5, "e", "g")),
+            (3, table(6, "a", "a")), (3, table(7, "ab", "h")),
+            (6, table(8, "dd", "dd")),
+        ]))
+    }
+
+    @Test func filesForLookupMatchesBruteForce() throws {
+        let version = try Self.sampleVersion()
+        for key in Self.probes {
+            let contains = { (file: FileMetaData) in
+                compareBytes(Array(key.utf8), Array(file.smallest.dropLast(8))) >= 0
+                    && compareBytes(Array(key.utf8), Array(file.largest.dropLast(8))) <= 0
+            }
+            var expected = version.levels[0].sorted { $0.number > $1.number }.filter(contains).map { (0, $0.number) }
+            for level in 1..<Version.levelCount {
+                let hits = version.levels[level].filter(contains)
+                #expect(hits.count <= 1)
+                expected += hits.map { (level, $0.number) }
+            }
+            let actual = lookup(version, key)
+            #expect(actual.map(\.0) == expected.map(\.0) && actual.map(\.1) == expected.map(\.1), "key \(key)")
+        }
+    }
+
+    @Test func filesForLookupOnSortedLevelEdges() throws {
+        let version = try Version().applying(edit(adding: [(1, table(1, "c", "e")), (1, table(2, "g", "i"))]))
+        #expect(lookup(version, "a").isEmpty)  // before every file
+        #expect(lookup(version, "c").map(\.1) == [1])  // first key of a file
+        #expect(lookup(version, "e").map(\.1) == [1])  // last key of a file
+        #expect(lookup(version, "f").isEmpty)  // between files
+        #expect(lookup(version, "h").map(\.1) == [2])
+        #expect(lookup(version, "j").isEmpty)  // after every file
+        #expect(lookup(Version(), "a").isEmpty)
+    }
+
+    @Test func lookupVisitorStopsWhenAsked() throws {
+        let version = try Self.sampleVersion()
+        var seen: [UInt64] = []
+        Array("c".utf8).withUnsafeBytes { p in
+            version.forEachFileForLookup(p) { _, file in
+                seen.append(file.number)
+                return seen.count < 2
+            }
+        }
+        #expect(seen == [12, 11])
+    }
+
+    @Test func overlappingFilesMatchesBruteForce() throws {
+        let version = try Self.sampleVersion()
+        let bounds: [String?] = [nil] + Self.probes.filter { $0.count <= 1 } + ["bd", "cc", "dd"]
+        for level in 0..<Version.levelCount {
+            for low in bounds {
+                for high in bounds {
+                    let expected = version.levels[level].filter { file in
+                        let fileLow = Array(file.smallest.dropLast(8))
+                        let fileHigh = Array(file.largest.dropLast(8))
+                        let endsBefore = low.map { compareBytes(fileHigh, Array($0.utf8)) < 0 } ?? false
+                        let startsAfter = high.map { compareBytes(fileLow, Array($0.utf8)) > 0 } ?? false
+                        return !endsBefore && !startsAfter
+                    }.map(\.number)
+                    let actual = version.overlappingFiles(level: level, smallestUserKey: low.map { Array($0.utf8) },
+                                                          largestUserKey: high.map { Array($0.utf8) }).map(\.number)
+                    #expect(actual == expected, "level \(level) [\(low ?? "nil"), \(high ?? "nil")]")
+                }
+            }
+        }
+    }
+}
+
+@Suite struct VersionSetTests {
+    /// Applies a random mix of flushes, moves and compactions; returns the versions after each edit.
+    private static func applyRandomEdits(_ set: VersionSet, count: Int, seed: UInt64) throws -> [Version] {
+        var rng = SeededGenerator(state: seed)
+        var versions: [Version] = []
+        for i in 0..<count {
+            var change = VersionEdit()
+            let current = set.current
+            let number = set.newFileNumber()
+            let key = String(format: "k%05d", i)
+            if i % 5 == 4, let victim = current.levels[0].last {
+                change.deleteFile(level: 0, number: victim.number)
+                change.addFile(level: Int.random(in: 1..<Version.levelCount, using: &rng),
+                               table(number, key, key + "z", size: UInt64(i)))
+            } else {
+                change.addFile(level: 0, table(number, "a", key, size: UInt64(i)))
+            }
+            if i % 7 == 6 { change.logNumber = number }
+            set.lastSequence = UInt64(i) * 10 + UInt64.random(in: 0..<10, using: &rng)
+            try set.logAndApply(change)
+            versions.append(set.current)
+        }
+        return versions
+    }
+
+    private static func expectSame(_ a: Version, _ b: Version) {
+        #expect(a.levels == b.levels)
+    }
+
+    @Test func createThenRecoverGivesAnEmptyDatabase() throws {
+        let dir = try ManifestDirectory()
+        defer { dir.remove() }
+        try dir.makeSet().create()
+        #expect(try dir.read(FileNames.current) == Array("MANIFEST-000001\n".utf8))
+        // The documented bytes of a new database's first edit, behind the 9-byte record header.
+        #expect(try dir.read(FileNames.manifest(1)).dropFirst(LogFormat.headerSize) == [1, 1, 2, 0, 3, 2, 4, 0])
+        let set = dir.makeSet()
+        try set.recover()
+        #expect(set.current.fileCount == 0)
+        #expect(set.logNumber == 0 && set.lastSequence == 0 && set.manifestFileNumber == 1)
+        #expect(set.newFileNumber() == 2)
+        #expect(set.liveTableNumbers() == [1])
+    }
+
+    @Test(arguments: [VersionSet.defaultManifestSizeLimit, 300])
+    func recoverReproducesVersionAndCounters(manifestSizeLimit: UInt64) throws {
+        let dir = try ManifestDirectory()
+        defer { dir.remove() }
+        let set = dir.makeSet(manifestSizeLimit: manifestSizeLimit)
+        try set.create()
+        let versions = try Self.applyRandomEdits(set, count: 200, seed: 7)
+        Self.expectSame(versions.last ?? Version(), set.current)
+        let live = set.liveTableNumbers()
+        // The caller deletes manifests no longer in use; recovery must not need them.
+        for name in try dir.fs.listDirectory(dir.path) {
+            if case .manifest(let number) = FileNames.parse(name), !live.contains(number) {
+                try dir.fs.removeFile(dir.file(name))
+            }
+        }
+        set.close()
+
+        let recovered = dir.makeSet()
+        try recovered.recover()
+        Self.expectSame(set.current, recovered.current)
+        #expect(recovered.lastSequence == set.lastSequence)
+        #expect(recovered.logNumber == set.logNumber)
+        #expect(recovered.manifestFileNumber == set.manifestFileNumber)
+        #expect(recovered.liveTableNumbers() == live)
+        #expect(recovered.newFileNumber() == set.newFileNumber())
+        if manifestSizeLimit < VersionSet.defaultManifestSizeLimit {
+            #expect(set.manifestFileNumber > 2, "a small limit rolls the manifest over")
+        } else {
+            #expect(try Self.recordOffsets(dir.file(FileNames.manifest(set.manifestFileNumber))).count == 200)
+        }
+    }
+
+    @Test func tornLastEditIsDroppedAtEveryCut() throws {
+        let dir = try ManifestDirectory()
+        defer { dir.remove() }
+        let set = dir.makeSet()
+        try set.create()
+        let versions = try Self.applyRandomEdits(set, count: 3, seed: 1)
+        let sequenceBefore = set.lastSequence
+        set.lastSequence = sequenceBefore + 100
+        let oldest = versions[2].levels[0][0].number
+        try set.logAndApply(edit(adding: [(0, table(set.newFileNumber(), "m", "n"))], deleting: [(0, oldest)]))
+        set.close()
+        let name = FileNames.manifest(set.manifestFileNumber)
+        let full = try dir.read(name)
+        let lastRecordStart = try Self.recordOffsets(dir.file(name)).last ?? 0
+        for cut in Int(lastRecordStart)..<full.count {
+            try dir.write(name, Array(full[0..<cut]))
+            let recovered = dir.makeSet()
+            try recovered.recover()
+            Self.expectSame(versions[2], recovered.current)
+            #expect(recovered.lastSequence == sequenceBefore, "cut \(cut)")
+        }
+        try dir.write(name, full)
+        let recovered = dir.makeSet()
+        try recovered.recover()
+        Self.expectSame(set.current, recovered.current)
+        #expect(recovered.lastSequence == sequenceBefore + 100)
+    }
+
+    @Test func damageBeforeTheLastEditIsCorruptionWithOffset() throws {
+        let dir = try ManifestDirectory()
+        defer { dir.remove() }
+        let set = dir.makeSet()
+        try set.create()
+        _ = try Self.applyRandomEdits(set, count: 3, seed: 2)
+        set.close()
+        let name = FileNames.manifest(set.manifestFileNumber)
+        let offsets = try Self.recordOffsets(dir.file(name))
+        #expect(offsets.count == 3)
+        var bytes = try dir.read(name)
+        bytes[Int(offsets[1]) + LogFormat.headerSize] ^= 0x40
+        try dir.write(name, bytes)
+        let error = thrownError { () throws(LSMError) in try dir.makeSet().recover() }
+        #expect(error?.code == .corruption)
+        #expect(error?.path == dir.file(name))
+        #expect(error?.offset == offsets[1])
+    }
+
+    @Test func missingCurrentIsNotADatabase() throws {
+        let dir = try ManifestDirectory()
+        defer { dir.remove() }
+        let error = thrownError { () throws(LSMError) in try dir.makeSet().recover() }
+        #expect(error?.code == .notADatabase)
+    }
+
+    @Test func badCurrentIsCorruption() throws {
+        let dir = try ManifestDirectory()
+        defer { dir.remove() }
+        try dir.makeSet().create()
+        for contents in ["", "MANIFEST-000001", "MANIFEST-x\n", "000001.sst\n", "MANIFEST-000001\n\n", "\u{FF}\n"] {
+            try dir.write(FileNames.current, Array(contents.utf8))
+            let error = thrownError { () throws(LSMError) in try dir.makeSet().recover() }
+            #expect(error?.code == .corruption, "\(contents.debugDescription)")
+            #expect(error?.path == dir.file(FileNames.current))
+        }
+        try dir.write(FileNames.current, Array("MANIFEST-000009\n".utf8))
+        let error = thrownError { () throws(LSMError) in try dir.makeSet().recover() }
+        #expect(error?.code == .corruption)
+        #expect(error?.path == dir.file(FileNames.manifest(9)))
+    }
+
+    @Test func unknownFormatVersionIsUnsupported() throws {
+        let dir = try ManifestDirectory()
+        defer { dir.remove() }
+        try dir.writeManifest(4, [fullCounters(2)])
+        let error = thrownError { () throws(LSMError) in try dir.makeSet().recover() }
+        #expect(error?.code == .unsupportedFormat)
+        #expect(error?.path == dir.file(FileNames.manifest(4)))
+    }
+
+    @Test func malformedManifestsAreCorruption() throws {
+        let dir = try ManifestDirectory()
+        defer { dir.remove() }
+        var noCounters = VersionEdit()
+        noCounters.formatVersion = VersionEdit.currentFormatVersion
+        var noNext = fullCounters()
+        noNext.nextFileNumber = nil
+        var hugeNext = VersionEdit()
+        hugeNext.nextFileNumber = UInt64.max
+        let cases: [(String, [VersionEdit])] = [
+            ("no edits", []),
+            ("no format version first", [fullCounters(nil), fullCounters()]),
+            ("no counters", [noCounters]),
+            ("no next file number", [noNext]),
+            ("deleting a missing file", [fullCounters(), edit(adding: [], deleting: [(0, 5)])]),
+            ("next file number beyond the bound", [fullCounters(), hugeNext]),
+            ("table number beyond the bound", [fullCounters(), edit(adding: [(1, table(UInt64.max, "a", "b"))])]),
+        ]
+        for (name, edits) in cases {
+            try dir.writeManifest(4, edits)
+            let error = thrownError { () throws(LSMError) in try dir.makeSet().recover() }
+            #expect(error?.code == .corruption, "\(name)")
+            #expect(error?.path == dir.file(FileNames.manifest(4)), "\(name)")
+        }
+        try dir.writeManifest(4, [noNext, fullCounters(nil)])
+        let set = dir.makeSet()
+        try set.recover()
+        #expect(set.newFileNumber() == 10, "counters may come from later edits")
+        set.markFileNumberUsed(UInt64.max)
+        set.markFileNumberUsed(41)
+        #expect(set.newFileNumber() == 42, "numbers beyond the bound are ignored, others raise the counter")
+    }
+
+    @Test func firstApplyStartsANewManifestAndSwitchesCurrent() throws {
+        let dir = try ManifestDirectory()
+        defer { dir.remove() }
+        let set = dir.makeSet()
+        try set.create()
+        #expect(set.manifestFileNumber == 1)
+        try set.logAndApply(edit(adding: [(0, table(set.newFileNumber(), "a", "b"))]))
+        let second = set.manifestFileNumber
+        #expect(second != 1)
+        #expect(try dir.read(FileNames.current) == Array((FileNames.manifest(second) + "\n").utf8))
+        #expect(!set.liveTableNumbers().contains(1))
+        #expect(set.liveTableNumbers().contains(second))
+        try dir.fs.removeFile(dir.file(FileNames.manifest(1)))
+        // Later edits append to the same manifest.
+        try set.logAndApply(edit(adding: [(0, table(set.newFileNumber(), "c", "d"))]))
+        #expect(set.manifestFileNumber == second)
+        #expect(try Self.recordOffsets(dir.file(FileNames.manifest(second))).count == 2)
+        set.close()
+
+        let reopened = dir.makeSet()
+        try reopened.recover()
+        Self.expectSame(set.current, reopened.current)
+        #expect(reopened.manifestFileNumber == second)
+        // After recovery the next edit again goes to a fresh manifest holding a single snapshot.
+        try reopened.logAndApply(edit(adding: [(0, table(reopened.newFileNumber(), "e", "f"))]))
+        let third = reopened.manifestFileNumber
+        #expect(third > second)
+        #expect(try Self.recordOffsets(dir.file(FileNames.manifest(third))).count == 1)
+        #expect(try dir.read(FileNames.current) == Array((FileNames.manifest(third) + "\n").utf8))
+        reopened.close()
+        let again = dir.makeSet()
+        try again.recover()
+        Self.expectSame(reopened.current, again.current)
+        #expect(again.current.fileCount == 3)
+    }
+
+    @Test func rejectedEditChangesNothing() throws {
+        let dir = try ManifestDirectory()
+        defer { dir.remove() }
+        let set = dir.makeSet()
+        try set.create()
+        try set.logAndApply(edit(adding: [(0, table(set.newFileNumber(), "a", "b"))]))
+        let before = set.current
+        let error = thrownError { () throws(LSMError) in try set.logAndApply(edit(adding: [], deleting: [(0, 999)])) }
+        #expect(error?.code == .corruption)
+        #expect(set.current === before)
+        try set.logAndApply(edit(adding: [(0, table(set.newFileNumber(), "c", "d"))]))
+        set.close()
+        let recovered = dir.makeSet()
+        try recovered.recover()
+        Self.expectSame(set.current, recovered.current)
+        #expect(recovered.current.fileCount == 2)
+    }
+
+    @Test func failedWritesLeaveTheVersionAndStartAFreshManifest() throws {
+        let dir = try ManifestDirectory()
+        defer { dir.remove() }
+        let faults = FaultSwitch()
+        let set = VersionSet(fileSystem: FaultyFileSystem(faults: faults), directory: dir.path)
+        try set.create()
+
+        // Fails while starting the first new manifest: nothing changes and the half-made manifest is removed.
+        faults.failSyncs.withLock { $0 = true }
+        let first = thrownError { () throws(LSMError) in
+            try set.logAndApply(edit(adding: [(0, table(set.newFileNumber(), "a", "b"))]))
+        }
+        #expect(first?.code == .ioError)
+        #expect(set.current.fileCount == 0 && set.manifestFileNumber == 1)
+        #expect(try dir.read(FileNames.current) == Array("MANIFEST-000001\n".utf8))
+        let manifests = try dir.fs.listDirectory(dir.path).filter { $0.hasPrefix(FileNames.manifestPrefix) }
+        #expect(manifests == ["MANIFEST-000001"])
+
+        faults.failSyncs.withLock { $0 = false }
+        try set.logAndApply(edit(adding: [(0, table(set.newFileNumber(), "a", "b"))]))
+        let afterFirst = set.current
+        let manifestInUse = set.manifestFileNumber
+
+        // Fails while appending: the version stays, and the next edit goes to a new manifest.
+        faults.failSyncs.withLock { $0 = true }
+        let second = thrownError { () throws(LSMError) in
+            try set.logAndApply(edit(adding: [(0, table(set.newFileNumber(), "c", "d"))]))
+        }
+        #expect(second?.code == .ioError)
+        #expect(set.current === afterFirst && set.manifestFileNumber == manifestInUse)
+
+        faults.failSyncs.withLock { $0 = false }
+        try set.logAndApply(edit(adding: [(0, table(set.newFileNumber(), "e", "f"))]))
+        #expect(set.manifestFileNumber != manifestInUse)
+        #expect(set.current.fileCount == 2)
+        set.close()
+        let recovered = dir.makeSet()
+        try recovered.recover()
+        Self.expectSame(set.current, recovered.current)
+    }
+
+    @Test func fileNumbersStayUniqueWhileEditsAreLogged() throws {
+        let dir = try ManifestDirectory()
+        defer { dir.remove() }
+        let set = dir.makeSet()
+        try set.create()
+        let taken = Mutex<[UInt64]>([])
+        DispatchQueue.concurrentPerform(iterations: 2) { worker in
+            for i in 0..<50 {
+                let number = set.newFileNumber()
+                taken.withLock { $0.append(number) }
+                if worker == 0 {
+                    let key = String(format: "k%03d", i)
+                    try? set.logAndApply(edit(adding: [(0, table(number, key, key))]))
+                }
+            }
+        }
+        let numbers = taken.withLock { $0 }
+        #expect(Set(numbers).count == numbers.count)
+        #expect(!numbers.contains(set.manifestFileNumber))
+        #expect(set.current.fileCount == 50)
+        set.close()
+        let recovered = dir.makeSet()
+        try recovered.recover()
+        let largestTable = set.current.levels[0].map(\.number).max() ?? 0
+        #expect(recovered.newFileNumber() > largestTable)
+        Self.expectSame(set.current, recovered.current)
+    }
+
+    /// Offsets of the records in a log file.
+    private static func recordOffsets(_ path: String) throws -> [UInt64] {
+        let reader = try LogReader(file: try PosixFileSystem().openReadable(path))
+        var offsets: [UInt64] = []
+        while let record = try reader.next() { offsets.append(record.offset) }
+        return offsets
+    }
+}
