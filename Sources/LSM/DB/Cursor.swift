@@ -1,0 +1,141 @@
+/// A single-pass, throwing cursor over a range of a database, as of one point in time.
+///
+/// A cursor sees the database as it was when it was made (or as of its snapshot): later writes do not show.
+/// It runs in one direction, chosen when it is made; ``seek(to:)`` repositions it. Keys come in bytewise order
+/// (descending for a reverse cursor), each once, with its newest value; deleted keys do not appear.
+///
+/// ```swift
+/// let cursor = try db.cursor(from: Array("a".utf8), to: Array("m".utf8))
+/// while let (key, value) = try cursor.next() { ... }
+/// ```
+///
+/// A cursor is not thread-safe; make one per thread. It keeps the files it reads alive until it is released.
+public final class Cursor {
+    private let iterator: any InternalIterator
+    private let sequence: SequenceNumber
+    private let lower: [UInt8]?
+    private let upper: [UInt8]?
+    private let reverse: Bool
+    /// Memtables, version and snapshot the cursor reads, held so they outlive it.
+    private let pinned: [AnyObject]
+    private var positioned = false
+    private var seekKey: [UInt8]?
+    private var lastUserKey: [UInt8] = []
+    private var hasLastUserKey = false
+
+    init(
+        iterator: any InternalIterator, sequence: SequenceNumber, lower: [UInt8]?, upper: [UInt8]?, reverse: Bool,
+        pinned: [AnyObject]
+    ) {
+        self.iterator = iterator
+        self.sequence = sequence
+        self.lower = lower
+        self.upper = upper
+        self.reverse = reverse
+        self.pinned = pinned
+    }
+
+    /// Whether the cursor runs from the last key to the first.
+    public var isReverse: Bool { reverse }
+
+    /// Moves the cursor so that ``next()`` returns, going forward, the first key >= `key`, or going in reverse, the
+    /// last key <= `key` (always within the cursor's bounds).
+    public func seek(to key: [UInt8]) {
+        seekKey = key
+        positioned = false
+    }
+
+    /// The next entry, or nil when the range is exhausted.
+    public func next() throws(LSMError) -> (key: [UInt8], value: [UInt8])? {
+        if !positioned {
+            try position()
+            positioned = true
+        }
+        return reverse ? try nextReverse() : try nextForward()
+    }
+
+    private func position() throws(LSMError) {
+        hasLastUserKey = false
+        if reverse {
+            // Start just below the tighter of the upper bound and the seek key's successor.
+            var bound = upper
+            if let seekKey {
+                let successor = seekKey + [0]
+                if bound == nil || compareBytes(successor, bound!) < 0 { bound = successor }
+            }
+            if let bound {
+                try iterator.seek(makeInternalKey(bound, maxSequenceNumber, .forSeek))
+                if iterator.isValid { try iterator.prev() } else { try iterator.seekToLast() }
+            } else {
+                try iterator.seekToLast()
+            }
+        } else {
+            var start = lower
+            if let seekKey, start == nil || compareBytes(seekKey, start!) > 0 { start = seekKey }
+            if let start {
+                try iterator.seek(makeInternalKey(start, sequence, .forSeek))
+            } else {
+                try iterator.seekToFirst()
+            }
+        }
+    }
+
+    private func nextForward() throws(LSMError) -> (key: [UInt8], value: [UInt8])? {
+        while iterator.isValid {
+            guard let parsed = ParsedInternalKey(iterator.key) else {
+                throw LSMError.corruption("malformed internal key found while iterating")
+            }
+            if parsed.sequence > sequence {
+                try iterator.next()
+                continue
+            }
+            if hasLastUserKey && lastUserKey.withUnsafeBytes({ compareBytes($0, parsed.userKey) }) == 0 {
+                try iterator.next()
+                continue
+            }
+            if let upper, upper.withUnsafeBytes({ compareBytes(parsed.userKey, $0) }) >= 0 {
+                return nil
+            }
+            lastUserKey.removeAll(keepingCapacity: true)
+            lastUserKey.append(contentsOf: parsed.userKey)
+            hasLastUserKey = true
+            if parsed.kind == .deletion {
+                try iterator.next()
+                continue
+            }
+            let entry = (key: lastUserKey, value: iterator.value.array)
+            try iterator.next()
+            return entry
+        }
+        return nil
+    }
+
+    private func nextReverse() throws(LSMError) -> (key: [UInt8], value: [UInt8])? {
+        while iterator.isValid {
+            guard let first = ParsedInternalKey(iterator.key) else {
+                throw LSMError.corruption("malformed internal key found while iterating")
+            }
+            if let lower, lower.withUnsafeBytes({ compareBytes(first.userKey, $0) }) < 0 {
+                return nil
+            }
+            let userKey = first.userKey.array
+            // Going backward, a key's versions come oldest first: the visible one is the last seen at or below
+            // the cursor's sequence.
+            var visibleKind: ValueKind?
+            var visibleValue: [UInt8] = []
+            while iterator.isValid {
+                guard let parsed = ParsedInternalKey(iterator.key) else {
+                    throw LSMError.corruption("malformed internal key found while iterating")
+                }
+                if userKey.withUnsafeBytes({ compareBytes($0, parsed.userKey) }) != 0 { break }
+                if parsed.sequence <= sequence {
+                    visibleKind = parsed.kind
+                    visibleValue = parsed.kind == .value ? iterator.value.array : []
+                }
+                try iterator.prev()
+            }
+            if visibleKind == .value { return (userKey, visibleValue) }
+        }
+        return nil
+    }
+}

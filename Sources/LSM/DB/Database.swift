@@ -1,0 +1,559 @@
+import Dispatch
+
+/// An embedded, persistent, ordered key-value store: a log-structured merge tree in one directory.
+///
+/// Writes go to a write-ahead log and a memtable; full memtables are flushed to sorted tables in the background.
+/// Reads consult the memtable, then the memtables waiting to be flushed, then the tables newest to oldest.
+///
+/// ```swift
+/// let db = try Database.open("/tmp/example")
+/// try db.put(Array("greeting".utf8), Array("hello".utf8), sync: true)
+/// let value = try db.get(Array("greeting".utf8))
+/// try db.close()
+/// ```
+///
+/// ## Durability
+/// A write that returned survives a crash of the process (kill -9): its log record was handed to the operating
+/// system first. A write made with `sync: true` (or under ``SyncPolicy/always``) also survives power loss: it
+/// returns only after the log is on disk (fdatasync). Concurrent writers share one log append and one fdatasync
+/// (group commit). A batch is recovered whole or not at all.
+///
+/// ## Threads
+/// One `Database` may be used from any number of threads at once. Writers are queued and committed in groups;
+/// readers take a brief lock to find what to read and never wait for a write's I/O.
+public final class Database: @unchecked Sendable {
+    // Safety of @unchecked Sendable: every mutable stored property below is read and written only with `lock`
+    // held, except the memtable contents, which have one writer at a time (the leader of the write queue) and
+    // lock-free readers by design.
+
+    /// The database directory.
+    public let path: String
+    /// The options the database was opened with.
+    public let options: Options
+
+    private let fileSystem: any FileSystem
+    private let versions: VersionSet
+    private let tableCache: TableCache
+    private let snapshots = SnapshotRegistry()
+    private let lock = ConditionLock()
+    private let backgroundQueue = DispatchQueue(label: "swift-lsm.background")
+    private let fileLock: any FileLock
+
+    private var memtable = MemTable()
+    private var immutables: [ImmutableMemTable] = []
+    private var log: LogWriter
+    private var logNumber: UInt64
+    private var logHasUnsyncedWrites = false
+    private var version: Version
+    private var lastSequence: SequenceNumber
+    private var writers: [PendingWrite] = []
+    private var backgroundError: LSMError?
+    private var flushScheduled = false
+    private var isClosed = false
+    private var flushCount = 0
+    private var writeStallCount = 0
+
+    private struct ImmutableMemTable {
+        var table: MemTable
+        var logNumber: UInt64
+    }
+
+    /// A writer waiting in the commit queue; a nil batch asks for the memtable to be switched (manual flush).
+    private final class PendingWrite {
+        let batch: WriteBatch?
+        let sync: Bool
+        var done = false
+        var error: LSMError?
+
+        init(batch: WriteBatch?, sync: Bool) {
+            self.batch = batch
+            self.sync = sync
+        }
+    }
+
+    // MARK: Opening
+
+    /// Opens the database in the directory at `path`, creating it when the directory is missing or empty (and
+    /// ``Options/createIfMissing`` is set). Recovers every write the logs hold.
+    ///
+    /// Throws ``LSMError/Code/notADatabase`` for a directory that holds other files, ``LSMError/Code/databaseLocked``
+    /// when another process has it open, ``LSMError/Code/unsupportedFormat`` for a newer format, and
+    /// ``LSMError/Code/corruption`` naming the file and offset when stored data is damaged. A failed open changes
+    /// nothing on disk.
+    public static func open(_ path: String, options: Options = Options()) throws(LSMError) -> Database {
+        try open(path, options: options, fileSystem: PosixFileSystem())
+    }
+
+    static func open(_ path: String, options: Options, fileSystem: any FileSystem) throws(LSMError) -> Database {
+        try options.validate()
+        guard !path.isEmpty else { throw LSMError(.invalidArgument, "the database path is empty") }
+        let currentPath = FileNames.path(path, FileNames.current)
+        let exists = fileSystem.fileExists(currentPath)
+        if !exists {
+            if fileSystem.fileExists(path) && !fileSystem.isDirectory(path) {
+                throw LSMError(.notADatabase, "the path is a file, not a database directory", path: path)
+            }
+            if fileSystem.isDirectory(path) {
+                let others = try fileSystem.listDirectory(path).filter { $0 != FileNames.lock }
+                if !others.isEmpty {
+                    throw LSMError(
+                        .notADatabase,
+                        "the directory holds \(others.count) file(s) but no CURRENT file, so it is not a database",
+                        path: path)
+                }
+            }
+            guard options.createIfMissing else {
+                throw LSMError(.notADatabase, "no database here and createIfMissing is off", path: path)
+            }
+            try fileSystem.createDirectory(path)
+        }
+        let fileLock = try fileSystem.lockFile(FileNames.path(path, FileNames.lock))
+        do {
+            return try Database(path: path, options: options, fileSystem: fileSystem, fileLock: fileLock, create: !exists)
+        } catch {
+            fileLock.unlock()
+            throw error
+        }
+    }
+
+    private init(
+        path: String, options: Options, fileSystem: any FileSystem, fileLock: any FileLock, create: Bool
+    ) throws(LSMError) {
+        let versions = VersionSet(fileSystem: fileSystem, directory: path)
+        if create { try versions.create() } else { try versions.recover() }
+        let blockCache = options.blockCacheBytes > 0 ? LRUCache<Block>(capacity: options.blockCacheBytes) : nil
+        let tableCache = TableCache(
+            fileSystem: fileSystem, directory: path, maxOpenTables: options.maxOpenTables, blockCache: blockCache)
+
+        // Replay every log the manifest does not cover, oldest first, into one memtable, then make it a table.
+        let names = try fileSystem.listDirectory(path)
+        var logs: [UInt64] = []
+        for name in names {
+            switch FileNames.parse(name) {
+            case .wal(let number):
+                versions.markFileNumberUsed(number)
+                if number >= versions.logNumber { logs.append(number) }
+            case .table(let number), .manifest(let number):
+                versions.markFileNumberUsed(number)
+            default:
+                break
+            }
+        }
+        logs.sort()
+        let recovered = MemTable()
+        var maxSequence = versions.lastSequence
+        for number in logs {
+            try Database.replayLog(
+                FileNames.path(path, FileNames.wal(number)), into: recovered, maxSequence: &maxSequence,
+                fileSystem: fileSystem)
+        }
+        versions.lastSequence = maxSequence
+
+        var edit = VersionEdit()
+        if recovered.entryCount > 0 {
+            let file = try writeTable(
+                from: recovered.makeIterator(), number: versions.newFileNumber(), directory: path,
+                fileSystem: fileSystem, options: options.tableOptions)
+            edit.newFiles.append(.init(level: 0, file: file))
+        }
+        let newLogNumber = versions.newFileNumber()
+        let logPath = FileNames.path(path, FileNames.wal(newLogNumber))
+        let logFile = try fileSystem.openWritable(logPath, truncate: true)
+        try fileSystem.syncDirectory(path)
+        edit.logNumber = newLogNumber
+        try versions.logAndApply(edit)
+
+        self.path = path
+        self.options = options
+        self.fileSystem = fileSystem
+        self.versions = versions
+        self.tableCache = tableCache
+        self.fileLock = fileLock
+        self.log = LogWriter(file: logFile)
+        self.logNumber = newLogNumber
+        self.version = versions.current
+        self.lastSequence = maxSequence
+        removeObsoleteFiles()
+    }
+
+    /// Applies every complete record of one log to `memtable`. A torn last record is the trace of a crash during
+    /// an append and ends the log silently; damage before the end is corruption, reported with file and offset.
+    private static func replayLog(
+        _ logPath: String, into memtable: MemTable, maxSequence: inout SequenceNumber, fileSystem: any FileSystem
+    ) throws(LSMError) {
+        let reader = try LogReader(file: fileSystem.openReadable(logPath))
+        while let record = try reader.next() {
+            let last = try record.payload.withBytes { (payload: UnsafeRawBufferPointer) throws(LSMError) in
+                do throws(LSMError) {
+                    let (first, count) = try WriteBatchReader.forEach(payload) { sequence, kind, key, value in
+                        memtable.add(sequence: sequence, kind: kind, key: key, value: value)
+                    }
+                    return count > 0 ? first + UInt64(count) - 1 : 0
+                } catch {
+                    throw error.located(path: logPath, offset: record.offset)
+                }
+            }
+            maxSequence = max(maxSequence, last)
+        }
+    }
+
+    /// Deletes files no longer part of the database: logs already in tables, tables not in the current version
+    /// (left by a flush that crashed before its manifest edit), old manifests and temporary files.
+    private func removeObsoleteFiles() {
+        guard let names = try? fileSystem.listDirectory(path) else { return }
+        let live = versions.liveTableNumbers()
+        let minimumLog = versions.logNumber
+        for name in names {
+            let obsolete: Bool
+            switch FileNames.parse(name) {
+            case .wal(let number): obsolete = number < minimumLog
+            case .table(let number): obsolete = !live.contains(number)
+            case .manifest(let number): obsolete = number != versions.manifestFileNumber
+            case .temporary: obsolete = true
+            case .current, .lock, nil: obsolete = false
+            }
+            if obsolete { try? fileSystem.removeFile(FileNames.path(path, name)) }
+        }
+    }
+
+    // MARK: Writing
+
+    /// Sets `key` to `value`. With `sync`, returns only once the write is on disk.
+    public func put(_ key: [UInt8], _ value: [UInt8], sync: Bool = false) throws(LSMError) {
+        var batch = WriteBatch()
+        batch.put(key, value)
+        try write(batch, sync: sync)
+    }
+
+    /// Removes `key` (a no-op when it is absent). With `sync`, returns only once the deletion is on disk.
+    public func delete(_ key: [UInt8], sync: Bool = false) throws(LSMError) {
+        var batch = WriteBatch()
+        batch.delete(key)
+        try write(batch, sync: sync)
+    }
+
+    /// Applies every entry of `batch` atomically: readers and recovery see all of it or none.
+    public func write(_ batch: WriteBatch, sync: Bool = false) throws(LSMError) {
+        try batch.validate()
+        if batch.isEmpty {
+            try lock.withLock { () throws(LSMError) in try checkOpen() }
+            return
+        }
+        try commit(PendingWrite(batch: batch, sync: sync || options.syncPolicy == .always))
+    }
+
+    /// Queues `write`; the writer at the head of the queue commits its own batch and those queued behind it with
+    /// one log append (and one fdatasync when any of them asked for it).
+    private func commit(_ write: PendingWrite) throws(LSMError) {
+        lock.lock()
+        defer { lock.unlock() }
+        try checkOpen()
+        writers.append(write)
+        while !write.done && writers.first !== write { lock.wait() }
+        if write.done {
+            if let error = write.error { throw error }
+            return
+        }
+        do {
+            try makeRoomForWrite(force: write.batch == nil)
+        } catch {
+            finish([write], error: error)
+            throw error
+        }
+        guard write.batch != nil else {
+            finish([write], error: nil)
+            return
+        }
+        let (group, batch, sync) = takeGroup()
+        let first = lastSequence + 1
+        let memtable = self.memtable
+        let log = self.log
+
+        lock.unlock()
+        var failure: LSMError?
+        do {
+            try batch.encoded.withBytes { (bytes: UnsafeRawBufferPointer) throws(LSMError) in
+                try log.addRecord(bytes)
+                if sync { try log.sync() }
+                _ = try WriteBatchReader.forEach(bytes) { sequence, kind, key, value in
+                    memtable.add(sequence: sequence, kind: kind, key: key, value: value)
+                }
+            }
+        } catch {
+            failure = error
+        }
+        lock.lock()
+
+        if let failure {
+            // The log's state on disk is unknown (a failed fdatasync may have lost earlier pages): stop writing
+            // rather than acknowledge anything that may not be there.
+            backgroundError = backgroundError
+                ?? LSMError(.backgroundError, "writes stopped after a log failure: \(failure)", path: failure.path)
+        } else {
+            lastSequence = first + UInt64(batch.count) - 1
+            logHasUnsyncedWrites = !sync
+        }
+        finish(group, error: failure)
+        if let failure { throw failure }
+    }
+
+    /// Marks `group` (the head of the queue) done and wakes the writers waiting behind it.
+    private func finish(_ group: [PendingWrite], error: LSMError?) {
+        for write in group {
+            write.done = true
+            write.error = error
+        }
+        writers.removeFirst(group.count)
+        lock.broadcast()
+    }
+
+    /// The head writer and the writers behind it that fit in one log record, their merged batch, and whether it
+    /// must be synced. The first sequence number is stamped into the merged batch.
+    private func takeGroup() -> (group: [PendingWrite], batch: WriteBatch, sync: Bool) {
+        let leader = writers[0]
+        var merged = leader.batch!
+        var sync = leader.sync
+        // A small leader does not make a group large enough to slow it down much.
+        let limit = merged.byteCount <= 128 << 10 ? merged.byteCount + (128 << 10) : 1 << 20
+        var group = [leader]
+        for write in writers.dropFirst() {
+            guard let batch = write.batch, merged.byteCount + batch.byteCount <= limit else { break }
+            merged.append(contentsOf: batch)
+            sync = sync || write.sync
+            group.append(write)
+        }
+        merged.setSequence(lastSequence + 1)
+        return (group, merged, sync)
+    }
+
+    /// Ensures the memtable has room, switching to a new memtable and log when it is full (or `force` asks for it),
+    /// and waiting while too many memtables await their flush. Called by the head writer with the lock held.
+    private func makeRoomForWrite(force: Bool) throws(LSMError) {
+        var force = force
+        while true {
+            if let backgroundError { throw backgroundError }
+            if force && memtable.entryCount == 0 { return }
+            if !force && memtable.approximateMemoryUsage < options.memtableSize { return }
+            if immutables.count >= options.maxImmutableMemtables {
+                writeStallCount += 1
+                lock.wait()
+                continue
+            }
+            try switchMemTable()
+            force = false
+        }
+    }
+
+    private func switchMemTable() throws(LSMError) {
+        let newNumber = versions.newFileNumber()
+        let newPath = FileNames.path(path, FileNames.wal(newNumber))
+        let file = try fileSystem.openWritable(newPath, truncate: true)
+        do {
+            try fileSystem.syncDirectory(path)
+            // A synced write to the new log must not outlive unsynced writes made before it to this one.
+            if logHasUnsyncedWrites { try log.sync() }
+            try log.close()
+        } catch {
+            try? fileSystem.removeFile(newPath)
+            backgroundError = LSMError(.backgroundError, "writes stopped after a log failure: \(error)", path: error.path)
+            throw error
+        }
+        immutables.append(ImmutableMemTable(table: memtable, logNumber: logNumber))
+        memtable = MemTable()
+        log = LogWriter(file: file)
+        logNumber = newNumber
+        logHasUnsyncedWrites = false
+        scheduleFlush()
+    }
+
+    // MARK: Background flush
+
+    /// Starts the background flush of immutable memtables unless it is running. Lock held.
+    private func scheduleFlush() {
+        guard !flushScheduled, !immutables.isEmpty, backgroundError == nil, !isClosed else { return }
+        flushScheduled = true
+        backgroundQueue.async { self.flushImmutables() }
+    }
+
+    /// Flushes the oldest immutable memtable to a level-0 table, one after another, until none is left.
+    private func flushImmutables() {
+        lock.lock()
+        defer { lock.unlock() }
+        while let oldest = immutables.first, backgroundError == nil, !isClosed {
+            // The log of the next memtable is the oldest one still needed once this flush is recorded.
+            let nextLog = immutables.count > 1 ? immutables[1].logNumber : logNumber
+            versions.lastSequence = lastSequence
+            lock.unlock()
+            var failure: LSMError?
+            do {
+                let file = try writeTable(
+                    from: oldest.table.makeIterator(), number: versions.newFileNumber(), directory: path,
+                    fileSystem: fileSystem, options: options.tableOptions)
+                var edit = VersionEdit()
+                edit.newFiles.append(.init(level: 0, file: file))
+                edit.logNumber = nextLog
+                try versions.logAndApply(edit)
+                try? fileSystem.removeFile(FileNames.path(path, FileNames.wal(oldest.logNumber)))
+            } catch {
+                failure = error
+            }
+            lock.lock()
+            if let failure {
+                backgroundError = LSMError(.backgroundError, "flush failed: \(failure)", path: failure.path)
+            } else {
+                immutables.removeFirst()
+                version = versions.current
+                flushCount += 1
+            }
+            lock.broadcast()
+        }
+        flushScheduled = false
+        lock.broadcast()
+    }
+
+    /// Writes the memtable to a table now and waits until every waiting memtable is flushed.
+    public func flush() throws(LSMError) {
+        try commit(PendingWrite(batch: nil, sync: false))
+        try lock.withLock { () throws(LSMError) in
+            while !immutables.isEmpty && backgroundError == nil && !isClosed { lock.wait() }
+            if let backgroundError { throw backgroundError }
+            try checkOpen()
+        }
+    }
+
+    // MARK: Reading
+
+    /// What one read consults, taken under the lock so it is consistent.
+    private struct ReadView {
+        var memtables: [MemTable]
+        var version: Version
+        var sequence: SequenceNumber
+    }
+
+    private func readView(_ snapshot: Snapshot?) throws(LSMError) -> ReadView {
+        try lock.withLock { () throws(LSMError) -> ReadView in
+            try checkOpen()
+            return ReadView(
+                memtables: [memtable] + immutables.reversed().map(\.table), version: version,
+                sequence: snapshot?.sequence ?? lastSequence)
+        }
+    }
+
+    /// The value of `key`, or nil when it is absent; as of `snapshot` when one is given.
+    public func get(_ key: [UInt8], snapshot: Snapshot? = nil) throws(LSMError) -> [UInt8]? {
+        guard key.count <= Limits.maxKeySize else {
+            throw LSMError(.keyTooLarge, "key of \(key.count) bytes exceeds the limit of \(Limits.maxKeySize)")
+        }
+        let view = try readView(snapshot)
+        return try key.withBytes { (userKey: UnsafeRawBufferPointer) throws(LSMError) -> [UInt8]? in
+            for memtable in view.memtables {
+                switch memtable.get(userKey, sequence: view.sequence) {
+                case .found(let value): return value
+                case .deleted: return nil
+                case .notFound: continue
+                }
+            }
+            for (_, file) in view.version.filesForLookup(userKey) {
+                switch try tableCache.table(number: file.number).get(userKey, sequence: view.sequence) {
+                case .found(let value): return value
+                case .deleted: return nil
+                case .notFound: continue
+                }
+            }
+            return nil
+        }
+    }
+
+    /// A cursor over the keys in `[lower, upper)` (either bound may be nil), forward or in reverse, as of
+    /// `snapshot` or of now.
+    public func cursor(
+        from lower: [UInt8]? = nil, to upper: [UInt8]? = nil, reverse: Bool = false, snapshot: Snapshot? = nil
+    ) throws(LSMError) -> Cursor {
+        let view = try readView(snapshot)
+        var children: [any InternalIterator] = view.memtables.map { $0.makeIterator() }
+        for file in view.version.levels[0] {
+            children.append(try tableCache.table(number: file.number).makeIterator())
+        }
+        for level in view.version.levels.dropFirst() where !level.isEmpty {
+            children.append(LevelIterator(files: level, tableCache: tableCache))
+        }
+        var pinned: [AnyObject] = [view.version]
+        if let snapshot { pinned.append(snapshot) }
+        return Cursor(
+            iterator: MergingIterator(children: children), sequence: view.sequence, lower: lower, upper: upper,
+            reverse: reverse, pinned: pinned)
+    }
+
+    /// A snapshot of the database as it is now: reads through it ignore every later write.
+    public func snapshot() throws(LSMError) -> Snapshot {
+        try lock.withLock { () throws(LSMError) -> Snapshot in
+            try checkOpen()
+            snapshots.add(lastSequence)
+            return Snapshot(sequence: lastSequence, registry: snapshots)
+        }
+    }
+
+    /// The database's shape and activity counters.
+    public func statistics() throws(LSMError) -> Statistics {
+        try lock.withLock { () throws(LSMError) -> Statistics in
+            try checkOpen()
+            return Statistics(
+                levelFileCounts: version.levels.map(\.count),
+                levelBytes: (0..<Version.levelCount).map { version.bytes(level: $0) },
+                memtableBytes: memtable.approximateMemoryUsage, immutableMemtables: immutables.count,
+                lastSequence: lastSequence, flushCount: flushCount, writeStallCount: writeStallCount,
+                liveSnapshots: snapshots.count)
+        }
+    }
+
+    // MARK: Closing
+
+    /// Waits for queued writes and the flush in progress, makes the log durable and releases the directory.
+    /// Memtables not yet flushed stay in their logs and are recovered at the next open: nothing is lost, nothing
+    /// is flushed needlessly. Using the database afterwards throws ``LSMError/Code/databaseClosed``.
+    public func close() throws(LSMError) {
+        lock.lock()
+        defer { lock.unlock() }
+        if isClosed { return }
+        while !writers.isEmpty { lock.wait() }
+        isClosed = true
+        while flushScheduled { lock.wait() }
+        try releaseResources()
+    }
+
+    /// Syncs and closes the log, closes the manifest and unlocks the directory. Lock held (or no other reference).
+    private func releaseResources() throws(LSMError) {
+        defer {
+            versions.close()
+            fileLock.unlock()
+        }
+        if logHasUnsyncedWrites && backgroundError == nil { try log.sync() }
+        try log.close()
+    }
+
+    deinit {
+        // No other reference exists, so no write or flush is running; without close() the log is still synced.
+        if !isClosed { try? releaseResources() }
+    }
+
+    private func checkOpen() throws(LSMError) {
+        if isClosed { throw LSMError(.databaseClosed, "the database is closed", path: path) }
+    }
+}
+
+extension Database {
+    /// Sets the UTF-8 key to the UTF-8 value.
+    public func put(_ key: String, _ value: String, sync: Bool = false) throws(LSMError) {
+        try put(Array(key.utf8), Array(value.utf8), sync: sync)
+    }
+
+    /// Removes the UTF-8 key.
+    public func delete(_ key: String, sync: Bool = false) throws(LSMError) {
+        try delete(Array(key.utf8), sync: sync)
+    }
+
+    /// The value of the UTF-8 key decoded as UTF-8, or nil when absent.
+    public func get(_ key: String, snapshot: Snapshot? = nil) throws(LSMError) -> String? {
+        try get(Array(key.utf8), snapshot: snapshot).map { String(decoding: $0, as: UTF8.self) }
+    }
+}

@@ -1,0 +1,50 @@
+/// When writes are made durable.
+public enum SyncPolicy: Sendable, Hashable {
+    /// Only writes that pass `sync: true` wait for the disk; the rest survive a process crash but may be lost
+    /// on power loss.
+    case perWrite
+    /// Every write waits for the disk, whatever its `sync` argument.
+    case always
+}
+
+/// How a database is opened. A value type: build it, then pass it to ``Database/open(_:options:)``.
+public struct Options: Sendable, Hashable {
+    /// Size at which the memtable becomes immutable and is flushed to a table. Tiny values (even 512 bytes)
+    /// work; they make a table per few writes, which stress tests use to exercise the disk path.
+    public var memtableSize: Int = 4 << 20
+    /// When writes are made durable.
+    public var syncPolicy: SyncPolicy = .perWrite
+    /// Target size of an SSTable data block before compression, in bytes.
+    public var blockSize: Int = 4096
+    /// Bloom filter bits per key in each table (0 turns filters off); 10 gives about a 1% false-positive rate.
+    public var bloomBitsPerKey: Int = 10
+    /// Bytes of decoded table blocks kept in memory (0 turns the block cache off).
+    public var blockCacheBytes: Int = 8 << 20
+    /// Table files kept open at once.
+    public var maxOpenTables: Int = 1000
+    /// Immutable memtables allowed to wait for their flush before writers stop and wait.
+    public var maxImmutableMemtables: Int = 2
+    /// Create the database when the directory holds none.
+    public var createIfMissing: Bool = true
+
+    public init() {}
+
+    var tableOptions: TableOptions {
+        var table = TableOptions()
+        table.blockSize = blockSize
+        table.bloomBitsPerKey = bloomBitsPerKey
+        return table
+    }
+
+    func validate() throws(LSMError) {
+        func check(_ ok: Bool, _ what: String) throws(LSMError) {
+            if !ok { throw LSMError(.invalidArgument, what) }
+        }
+        try check(memtableSize > 0, "memtableSize must be positive, got \(memtableSize)")
+        try check(blockSize >= 64 && blockSize <= 64 << 20, "blockSize must be 64 bytes to 64 MiB, got \(blockSize)")
+        try check(bloomBitsPerKey >= 0 && bloomBitsPerKey <= 64, "bloomBitsPerKey must be 0...64, got \(bloomBitsPerKey)")
+        try check(blockCacheBytes >= 0, "blockCacheBytes must not be negative, got \(blockCacheBytes)")
+        try check(maxOpenTables >= 16, "maxOpenTables must be at least 16, got \(maxOpenTables)")
+        try check(maxImmutableMemtables >= 1, "maxImmutableMemtables must be at least 1, got \(maxImmutableMemtables)")
+    }
+}

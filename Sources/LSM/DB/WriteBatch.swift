@@ -1,0 +1,118 @@
+/// A group of puts and deletes applied atomically: after a crash either all of them are recovered or none.
+///
+/// Encoded as the WAL stores it: an 8-byte starting sequence number and a 4-byte entry count (both filled in
+/// when the batch is written), then each entry as a kind byte, the length-prefixed key and, for puts, the
+/// length-prefixed value.
+public struct WriteBatch: Sendable, Hashable {
+    static let headerSize = 12
+
+    private(set) var encoded: [UInt8]
+    /// Number of puts and deletes in the batch.
+    public private(set) var count: Int = 0
+    private(set) var largestKey = 0
+    private(set) var largestValue = 0
+
+    public init() {
+        encoded = [UInt8](repeating: 0, count: WriteBatch.headerSize)
+    }
+
+    /// Sets `key` to `value` when the batch is written.
+    public mutating func put(_ key: [UInt8], _ value: [UInt8]) {
+        encoded.append(ValueKind.value.rawValue)
+        encoded.appendLengthPrefixed(key)
+        encoded.appendLengthPrefixed(value)
+        count += 1
+        largestKey = max(largestKey, key.count)
+        largestValue = max(largestValue, value.count)
+    }
+
+    /// Removes `key` when the batch is written.
+    public mutating func delete(_ key: [UInt8]) {
+        encoded.append(ValueKind.deletion.rawValue)
+        encoded.appendLengthPrefixed(key)
+        count += 1
+        largestKey = max(largestKey, key.count)
+    }
+
+    public mutating func put(_ key: String, _ value: String) { put(Array(key.utf8), Array(value.utf8)) }
+    public mutating func delete(_ key: String) { delete(Array(key.utf8)) }
+
+    /// Removes every entry.
+    public mutating func clear() { self = WriteBatch() }
+
+    public var isEmpty: Bool { count == 0 }
+
+    /// Bytes the batch takes in the log.
+    public var byteCount: Int { encoded.count }
+
+    /// Throws when a key, a value or the whole batch is beyond ``Limits``.
+    func validate() throws(LSMError) {
+        if largestKey > Limits.maxKeySize {
+            throw LSMError(.keyTooLarge, "key of \(largestKey) bytes exceeds the limit of \(Limits.maxKeySize)")
+        }
+        if largestValue > Limits.maxValueSize {
+            throw LSMError(.valueTooLarge, "value of \(largestValue) bytes exceeds the limit of \(Limits.maxValueSize)")
+        }
+        if encoded.count > Limits.maxBatchSize {
+            throw LSMError(.batchTooLarge, "batch of \(encoded.count) bytes exceeds the limit of \(Limits.maxBatchSize)")
+        }
+    }
+
+    /// Appends `other`'s entries (group commit merges the batches of waiting writers into one log record).
+    mutating func append(contentsOf other: WriteBatch) {
+        encoded.append(contentsOf: other.encoded[WriteBatch.headerSize...])
+        count += other.count
+        largestKey = max(largestKey, other.largestKey)
+        largestValue = max(largestValue, other.largestValue)
+    }
+
+    /// Stamps the first sequence number and the count into the header.
+    mutating func setSequence(_ sequence: SequenceNumber) {
+        encoded.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: sequence.littleEndian, toByteOffset: 0, as: UInt64.self)
+            raw.storeBytes(of: UInt32(truncatingIfNeeded: count).littleEndian, toByteOffset: 8, as: UInt32.self)
+        }
+    }
+}
+
+/// Walks the entries of an encoded batch (a WAL record payload) without copying.
+struct WriteBatchReader {
+    /// Calls `body` with each entry's sequence, kind, key and value (empty for deletions); returns the sequence
+    /// after the last entry. Malformed bytes throw `.corruption` (the caller names the file and offset).
+    static func forEach(
+        _ encoded: UnsafeRawBufferPointer,
+        _ body: (SequenceNumber, ValueKind, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(LSMError) -> Void
+    ) throws(LSMError) -> (first: SequenceNumber, count: Int) {
+        var reader = ByteReader(encoded)
+        guard let first = reader.readFixed64(), let count = reader.readFixed32() else {
+            throw LSMError.corruption("write batch shorter than its 12-byte header")
+        }
+        var sequence = first
+        var seen = 0
+        while !reader.isAtEnd {
+            guard let rawKind = reader.readByte(), let kind = ValueKind(rawValue: rawKind) else {
+                throw LSMError.corruption("write batch entry \(seen) has an unknown kind")
+            }
+            guard let key = reader.readLengthPrefixed() else {
+                throw LSMError.corruption("write batch entry \(seen) has a truncated key")
+            }
+            var value = UnsafeRawBufferPointer(start: nil, count: 0)
+            if kind == .value {
+                guard let v = reader.readLengthPrefixed() else {
+                    throw LSMError.corruption("write batch entry \(seen) has a truncated value")
+                }
+                value = v
+            }
+            try body(sequence, kind, key, value)
+            sequence += 1
+            seen += 1
+        }
+        guard seen == Int(count) else {
+            throw LSMError.corruption("write batch header says \(count) entries but holds \(seen)")
+        }
+        guard first <= maxSequenceNumber - UInt64(seen) else {
+            throw LSMError.corruption("write batch sequence \(first) overflows")
+        }
+        return (first, seen)
+    }
+}

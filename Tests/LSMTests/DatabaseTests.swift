@@ -1,0 +1,297 @@
+import Testing
+@testable import LSM
+
+/// The database's public behaviour: reads and writes, persistence, batches, snapshots, cursors, limits, and the
+/// errors for bad directories and damaged files.
+@Suite struct DatabaseTests {
+    private func withDatabase(
+        _ options: Options = Options(), _ body: (Database, TemporaryDirectory) throws -> Void
+    ) throws {
+        let dir = TemporaryDirectory("db")
+        defer { dir.remove() }
+        let db = try Database.open(dir.path, options: options)
+        try body(db, dir)
+        try db.close()
+    }
+
+    private func all(_ cursor: Cursor) throws -> [String] {
+        var keys: [String] = []
+        while let (key, value) = try cursor.next() {
+            keys.append(String(decoding: key, as: UTF8.self) + "=" + String(decoding: value, as: UTF8.self))
+        }
+        return keys
+    }
+
+    @Test func putGetDeleteAndOverwrite() throws {
+        try withDatabase { db, _ in
+            #expect(try db.get("missing") == nil)
+            try db.put("a", "1")
+            try db.put("b", "2")
+            #expect(try db.get("a") == "1")
+            try db.put("a", "3")
+            #expect(try db.get("a") == "3")
+            try db.delete("a")
+            #expect(try db.get("a") == nil)
+            try db.delete("never-there")
+            #expect(try db.get("b") == "2")
+            try db.put([], [])
+            #expect(try db.get([UInt8]()) == [])
+        }
+    }
+
+    @Test func dataSurvivesCloseAndReopen() throws {
+        let dir = TemporaryDirectory("reopen")
+        defer { dir.remove() }
+        var options = Options()
+        options.memtableSize = 4096
+        do {
+            let db = try Database.open(dir.path, options: options)
+            for i in 0..<2000 { try db.put("key\(i)", "value\(i)") }
+            for i in stride(from: 0, to: 2000, by: 3) { try db.delete("key\(i)") }
+            try db.close()
+        }
+        for _ in 0..<2 {
+            let db = try Database.open(dir.path, options: options)
+            for i in 0..<2000 {
+                #expect(try db.get("key\(i)") == (i % 3 == 0 ? nil : "value\(i)"))
+            }
+            let stats = try db.statistics()
+            #expect(stats.levelFileCounts[0] > 1)
+            #expect(stats.lastSequence >= 2667)
+            try db.close()
+        }
+    }
+
+    @Test func tinyMemtableFlushesManyTablesAndReadsStayRight() throws {
+        var options = Options()
+        options.memtableSize = 512
+        try withDatabase(options) { db, _ in
+            for i in 0..<300 { try db.put("k\(i % 97)", "v\(i)") }
+            try db.flush()
+            let stats = try db.statistics()
+            #expect(stats.levelFileCounts[0] > 20)
+            #expect(stats.immutableMemtables == 0)
+            for k in 0..<97 {
+                let last = (0..<300).last { $0 % 97 == k }!
+                #expect(try db.get("k\(k)") == "v\(last)")
+            }
+            #expect(try all(db.cursor()).count == 97)
+        }
+    }
+
+    @Test func batchIsAppliedWhole() throws {
+        try withDatabase { db, _ in
+            try db.put("gone", "x")
+            var batch = WriteBatch()
+            batch.put("a", "1")
+            batch.put("b", "2")
+            batch.delete("gone")
+            batch.put("a", "3")
+            #expect(batch.count == 4)
+            try db.write(batch, sync: true)
+            #expect(try db.get("a") == "3")
+            #expect(try db.get("b") == "2")
+            #expect(try db.get("gone") == nil)
+            try db.write(WriteBatch())
+        }
+    }
+
+    @Test func snapshotKeepsItsView() throws {
+        try withDatabase { db, _ in
+            try db.put("a", "old")
+            try db.put("b", "old")
+            let snapshot = try db.snapshot()
+            try db.put("a", "new")
+            try db.delete("b")
+            try db.put("c", "new")
+            try db.flush()
+            #expect(try db.get("a", snapshot: snapshot) == "old")
+            #expect(try db.get("b", snapshot: snapshot) == "old")
+            #expect(try db.get("c", snapshot: snapshot) == nil)
+            #expect(try all(db.cursor(snapshot: snapshot)) == ["a=old", "b=old"])
+            #expect(try all(db.cursor()) == ["a=new", "c=new"])
+            #expect(try db.statistics().liveSnapshots == 1)
+            snapshot.release()
+            #expect(try db.statistics().liveSnapshots == 0)
+        }
+    }
+
+    @Test func cursorsHonourBoundsDirectionAndSeek() throws {
+        var options = Options()
+        options.memtableSize = 1024
+        try withDatabase(options) { db, _ in
+            for c in "abcdefghij" { try db.put(String(c), String(c).uppercased()) }
+            try db.delete("e")
+            #expect(try all(db.cursor()) == ["a=A", "b=B", "c=C", "d=D", "f=F", "g=G", "h=H", "i=I", "j=J"])
+            #expect(try all(db.cursor(reverse: true)).first == "j=J")
+            #expect(try all(db.cursor(from: "c".bytes, to: "g".bytes)) == ["c=C", "d=D", "f=F"])
+            #expect(try all(db.cursor(from: "c".bytes, to: "g".bytes, reverse: true)) == ["f=F", "d=D", "c=C"])
+            #expect(try all(db.cursor(from: "cc".bytes, to: "e".bytes)) == ["d=D"])
+            #expect(try all(db.cursor(from: "x".bytes)) == [])
+            #expect(try all(db.cursor(to: "a".bytes)) == [])
+
+            let forward = try db.cursor(to: "i".bytes)
+            forward.seek(to: "e".bytes)
+            #expect(try forward.next()?.key == "f".bytes)
+            forward.seek(to: "z".bytes)
+            #expect(try forward.next() == nil)
+
+            let backward = try db.cursor(from: "b".bytes, reverse: true)
+            backward.seek(to: "e".bytes)
+            #expect(try backward.next()?.key == "d".bytes)
+            backward.seek(to: "dd".bytes)
+            #expect(try backward.next()?.key == "d".bytes)
+            backward.seek(to: "a".bytes)
+            #expect(try backward.next() == nil)
+        }
+    }
+
+    @Test func cursorIsAPointInTimeView() throws {
+        try withDatabase { db, _ in
+            try db.put("a", "1")
+            let cursor = try db.cursor()
+            try db.put("b", "2")
+            try db.put("a", "changed")
+            #expect(try all(cursor) == ["a=1"])
+        }
+    }
+
+    @Test func limitsAreEnforcedWithTypedErrors() throws {
+        try withDatabase { db, _ in
+            let bigKey = [UInt8](repeating: 1, count: Limits.maxKeySize + 1)
+            #expect(throws: LSMError.self) { try db.put(bigKey, []) }
+            do {
+                try db.put(bigKey, [])
+            } catch let error as LSMError {
+                #expect(error.code == .keyTooLarge)
+            }
+            do {
+                try db.put([1], [UInt8](repeating: 0, count: Limits.maxValueSize + 1))
+                Issue.record("a value over the limit was accepted")
+            } catch let error as LSMError {
+                #expect(error.code == .valueTooLarge)
+            }
+            let maxKey = [UInt8](repeating: 7, count: Limits.maxKeySize)
+            try db.put(maxKey, [1])
+            #expect(try db.get(maxKey) == [1])
+        }
+    }
+
+    @Test func closedDatabaseThrows() throws {
+        let dir = TemporaryDirectory("closed")
+        defer { dir.remove() }
+        let db = try Database.open(dir.path)
+        try db.put("a", "1")
+        try db.close()
+        try db.close()
+        for attempt in [{ try db.put("a", "2") }, { _ = try db.get("a") }, { _ = try db.cursor() }] {
+            do {
+                try attempt()
+                Issue.record("an operation on a closed database succeeded")
+            } catch let error as LSMError {
+                #expect(error.code == .databaseClosed)
+            }
+        }
+    }
+
+    @Test func secondOpenIsLockedOut() throws {
+        let dir = TemporaryDirectory("lock")
+        defer { dir.remove() }
+        let db = try Database.open(dir.path)
+        do {
+            _ = try Database.open(dir.path)
+            Issue.record("a second open succeeded")
+        } catch {
+            #expect(error.code == .databaseLocked)
+        }
+        try db.close()
+        let again = try Database.open(dir.path)
+        try again.close()
+    }
+
+    @Test func directoryOfOtherFilesIsNotADatabaseAndIsLeftAlone() throws {
+        let dir = TemporaryDirectory("notdb")
+        defer { dir.remove() }
+        let fs = PosixFileSystem()
+        let file = try fs.openWritable(dir.appending("notes.txt"), truncate: true)
+        try file.append("hello".bytes)
+        try file.close()
+        do {
+            _ = try Database.open(dir.path)
+            Issue.record("opened a directory that is not a database")
+        } catch {
+            #expect(error.code == .notADatabase)
+        }
+        #expect(try fs.listDirectory(dir.path) == ["notes.txt"])
+        do {
+            _ = try Database.open(dir.appending("notes.txt"))
+            Issue.record("opened a plain file")
+        } catch {
+            #expect(error.code == .notADatabase)
+        }
+        var options = Options()
+        options.createIfMissing = false
+        do {
+            _ = try Database.open(dir.appending("absent"), options: options)
+            Issue.record("created a database with createIfMissing off")
+        } catch {
+            #expect(error.code == .notADatabase)
+        }
+    }
+
+    @Test func invalidOptionsAreRejected() throws {
+        let dir = TemporaryDirectory("options")
+        defer { dir.remove() }
+        var options = Options()
+        options.memtableSize = 0
+        do {
+            _ = try Database.open(dir.path, options: options)
+            Issue.record("accepted a zero memtable size")
+        } catch {
+            #expect(error.code == .invalidArgument)
+        }
+    }
+
+    @Test func tornLogTailIsRecoveredSilently() throws {
+        let dir = TemporaryDirectory("torn")
+        defer { dir.remove() }
+        let fs = PosixFileSystem()
+        let db = try Database.open(dir.path)
+        for i in 0..<10 { try db.put("k\(i)", "v\(i)") }
+        try db.close()
+        // Close flushes nothing, so the log is the only copy; cutting 3 bytes tears its final record.
+        let log = try #require(try fs.listDirectory(dir.path).first { $0.hasSuffix(".wal") })
+        let bytes = try fs.readWholeFile(dir.appending(log))
+        let torn = try fs.openWritable(dir.appending(log), truncate: true)
+        try torn.append(Array(bytes.dropLast(3)))
+        try torn.close()
+
+        let reopened = try Database.open(dir.path)
+        for i in 0..<9 { #expect(try reopened.get("k\(i)") == "v\(i)") }
+        #expect(try reopened.get("k9") == nil)
+        try reopened.close()
+    }
+
+    @Test func corruptionInTheMiddleOfALogIsReportedWithFileAndOffset() throws {
+        let dir = TemporaryDirectory("corrupt")
+        defer { dir.remove() }
+        let fs = PosixFileSystem()
+        let db = try Database.open(dir.path)
+        for i in 0..<10 { try db.put("k\(i)", "value-\(i)") }
+        try db.close()
+        let log = try #require(try fs.listDirectory(dir.path).first { $0.hasSuffix(".wal") })
+        var bytes = try fs.readWholeFile(dir.appending(log))
+        bytes[bytes.count / 2] ^= 0x40
+        let file = try fs.openWritable(dir.appending(log), truncate: true)
+        try file.append(bytes)
+        try file.close()
+        do {
+            _ = try Database.open(dir.path)
+            Issue.record("opened a database whose log is damaged in the middle")
+        } catch {
+            #expect(error.code == .corruption)
+            #expect(error.path == dir.appending(log))
+            #expect(error.offset != nil)
+        }
+    }
+}
