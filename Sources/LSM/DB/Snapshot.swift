@@ -23,7 +23,7 @@ public final class Snapshot: Sendable {
 
 /// The sequence numbers of the live snapshots, as a multiset; compaction keeps what the oldest one needs.
 final class SnapshotRegistry: Sendable {
-    private let counts = Mutex<[SequenceNumber: Int]>([:])
+    private let counts = Locked<[SequenceNumber: Int]>([:])
 
     func add(_ sequence: SequenceNumber) {
         counts.withLock { $0[sequence, default: 0] += 1 }

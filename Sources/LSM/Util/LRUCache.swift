@@ -1,4 +1,3 @@
-import Synchronization
 
 /// What the block cache and table cache are keyed by: a table file's number and, for blocks, the block's offset
 /// in it (the table cache uses offset 0).
@@ -9,13 +8,13 @@ struct CacheKey: Hashable, Sendable {
 
 /// A bounded least-recently-used cache, safe from many threads.
 ///
-/// Keys are spread by hash over shards so threads rarely wait on one another; each shard is a `Mutex` around an
+/// Keys are spread by hash over shards so threads rarely wait on one another; each shard is a lock (`Locked`) around an
 /// ``LRUList``. Every entry has a cost (bytes for blocks, 1 for open tables); a shard evicts from its
 /// least-recently-used end while its cost exceeds its share of the capacity, and an entry whose cost alone exceeds
 /// that share is not inserted. Values that leave the cache are carried out of the shard's lock and released after
 /// it, so a value's deinit (closing a table file, freeing a block) never stalls other threads.
 final class LRUCache<Value: Sendable>: Sendable {
-    private let shards: [LRUShard<Value>]
+    private let shards: [Locked<LRUList<Value>>]
 
     /// `capacity` is in cost units; 0 caches nothing. Fewer shards are used when the capacity is smaller than
     /// `shardCount`, so every shard can hold something; the shards' capacities add up to `capacity` exactly.
@@ -23,58 +22,49 @@ final class LRUCache<Value: Sendable>: Sendable {
         let capacity = max(0, capacity)
         let count = max(1, min(shardCount, capacity))
         shards = (0..<count).map { index in
-            LRUShard(capacity: capacity / count + (index < capacity % count ? 1 : 0))
+            Locked(LRUList(capacity: capacity / count + (index < capacity % count ? 1 : 0)))
         }
     }
 
     /// The cached value, marked most recently used; nil when absent.
     func value(for key: CacheKey) -> Value? {
-        shard(for: key).state.withLock { list in list.value(for: key) }
+        shard(for: key).withLock { list in list.value(for: key) }
     }
 
     /// Caches `value` under `key` as most recently used, replacing an existing entry, then evicts
     /// least-recently-used entries until the shard fits its capacity again.
     func insert(_ value: Value, for key: CacheKey, cost: Int) {
         assert(cost >= 0, "a cache entry's cost cannot be negative")
-        _ = shard(for: key).state.withLock { list in list.insert(value, for: key, cost: max(0, cost)) }
+        _ = shard(for: key).withLock { list in list.insert(value, for: key, cost: max(0, cost)) }
     }
 
     func remove(_ key: CacheKey) {
-        _ = shard(for: key).state.withLock { list in list.remove(key) }
+        _ = shard(for: key).withLock { list in list.remove(key) }
     }
 
     /// Removes every entry whose key has this file number, as when a table file is deleted. Visits every entry.
     func removeAll(fileNumber: UInt64) {
         for shard in shards {
-            _ = shard.state.withLock { list in list.removeAll(fileNumber: fileNumber) }
+            _ = shard.withLock { list in list.removeAll(fileNumber: fileNumber) }
         }
     }
 
     /// The sum of the cached entries' costs.
     var totalCost: Int {
-        shards.reduce(0) { sum, shard in sum + shard.state.withLock { $0.totalCost } }
+        shards.reduce(0) { sum, shard in sum + shard.withLock { $0.totalCost } }
     }
 
     /// How many entries are cached.
     var count: Int {
-        shards.reduce(0) { sum, shard in sum + shard.state.withLock { $0.count } }
+        shards.reduce(0) { sum, shard in sum + shard.withLock { $0.count } }
     }
 
     /// The shard a key lives in, chosen by a cheap mix of both key fields (block offsets share low bits).
-    private func shard(for key: CacheKey) -> LRUShard<Value> {
+    private func shard(for key: CacheKey) -> Locked<LRUList<Value>> {
         var h = (key.fileNumber &* 0x9E37_79B9_7F4A_7C15) ^ key.offset
         h = (h ^ (h >> 31)) &* 0xBF58_476D_1CE4_E5B9
         h ^= h >> 29
         return shards[Int(h % UInt64(shards.count))]
-    }
-}
-
-/// One shard: a lock around its list. A class only because `Mutex` cannot be stored in an array.
-private final class LRUShard<Value: Sendable>: Sendable {
-    let state: Mutex<LRUList<Value>>
-
-    init(capacity: Int) {
-        state = Mutex(LRUList(capacity: capacity))
     }
 }
 

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// The live ``Version`` plus the database's counters, and the manifest that records every change to them.
 ///
@@ -38,8 +37,8 @@ final class VersionSet: Sendable {
     private let fileSystem: any FileSystem
     private let directory: String
     private let manifestSizeLimit: UInt64
-    private let state = Mutex(State())
-    private let manifest = Mutex(Manifest())
+    private let state = Locked(State())
+    private let manifest = Locked(Manifest())
 
     init(fileSystem: any FileSystem, directory: String,
          manifestSizeLimit: UInt64 = VersionSet.defaultManifestSizeLimit)

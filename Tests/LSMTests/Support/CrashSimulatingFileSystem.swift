@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
 @testable import LSM
 
 /// A file system for tests that can lose power: it wraps ``PosixFileSystem`` on real directories and remembers what
@@ -128,7 +127,7 @@ final class CrashSimulatingFileSystem: FileSystem {
 
     private let base = PosixFileSystem()
     private let stashDirectory: String
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init() throws(LSMError) {
         var template = Array("/tmp/swift-lsm-crashfs-stash-XXXXXX".utf8CString)
