@@ -176,6 +176,29 @@ private final class FailingFile: WritableFile {
         }
     }
 
+    /// Power loss can leave a log at its full length with zeros from some point on, even inside a record that is
+    /// not the last: every record before the zeros is recovered and the rest is a torn tail, never corruption.
+    @Test func zerosFromAnyOffsetToTheEndAreATornTail() throws {
+        let dir = try ScratchDirectory()
+        defer { dir.remove() }
+        let path = dir.file("000001.wal")
+        let payloads = (0..<6).map { payload(10 + $0 * 3, seed: UInt8($0)) }
+        let (offsets, _) = try writeLog(payloads, to: path)
+        let bytes = try dir.fs.readWholeFile(path)
+
+        for cut in Int(offsets[3])..<bytes.count {
+            let zeroed = Array(bytes[..<cut]) + [UInt8](repeating: 0, count: bytes.count - cut)
+            try writeBytes(zeroed, to: path)
+            let (records, reader) = try readLog(path)
+            let whole = offsets.indices.filter { i in
+                let end = i + 1 < offsets.count ? Int(offsets[i + 1]) : bytes.count
+                return end <= cut
+            }.count
+            #expect(records.map(\.payload) == Array(payloads[..<whole]), "zeros from \(cut)")
+            #expect(reader.tornTail?.offset == offsets[whole], "zeros from \(cut)")
+        }
+    }
+
     @Test func damageInAMiddleRecordIsCorruptionAtItsOffset() throws {
         let dir = try ScratchDirectory()
         defer { dir.remove() }

@@ -39,8 +39,8 @@ final class LogReader {
 
     /// The next complete record, or nil at the end of the log (clean end or torn tail, see ``tornTail``).
     ///
-    /// Throws corruption naming the file and the record's offset when a record that is not the last one fails its
-    /// checksum, has an unknown type or claims an impossible length.
+    /// Throws corruption naming the file and the record's offset when a record fails its checksum, has an unknown
+    /// type or claims an impossible length, and is followed by anything but zeros.
     func next() throws(LSMError) -> LogRecord? {
         let start = position
         guard start < contents.count else { return nil }
@@ -56,8 +56,13 @@ final class LogReader {
             let end = start + LogFormat.headerSize + length
             let payload = UnsafeRawBufferPointer(rebasing: rest[LogFormat.headerSize..<(LogFormat.headerSize + length)])
             if let problem = Self.damage(header, payload) {
-                if rest.allSatisfy({ $0 == 0 }) { return tear(at: start, "zero-filled tail") }
-                if end == all.count { return tear(at: start, problem) }
+                // A write cut short by a crash leaves the damaged record last in the file, possibly followed by
+                // zeros where the file system had extended the file but not yet written the data. Damage followed
+                // by anything else is real corruption.
+                let after = UnsafeRawBufferPointer(rebasing: all[end...])
+                if after.allSatisfy({ $0 == 0 }) {
+                    return tear(at: start, after.isEmpty ? problem : "\(problem), followed by a zero-filled tail")
+                }
                 throw LSMError.corruption("log record: \(problem)", path: path, offset: UInt64(start))
             }
             position = end
