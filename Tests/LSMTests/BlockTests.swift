@@ -164,7 +164,7 @@ private func exercise(_ contents: [UInt8], probes: [[UInt8]]) -> Bool {
         }
     }
 
-    /// The worked example in docs/format/sstable.md.
+    /// The worked example in docs/FORMAT.md.
     @Test func encodingMatchesTheDocumentedExample() throws {
         let entries: [Entry] = [(Array("apple".utf8), Array("1".utf8)), (Array("apply".utf8), Array("22".utf8))]
         let contents = buildBlock(entries, restartInterval: 16)

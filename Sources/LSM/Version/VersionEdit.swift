@@ -1,7 +1,7 @@
 /// One change to the set of tables and counters, as the manifest records it: the difference between two versions.
 ///
 /// Encoded as a sequence of tagged fields (a varint32 tag, then the field), in any order, so that a snapshot and an
-/// incremental edit share one format. docs/format/manifest.md lists the tags byte by byte.
+/// incremental edit share one format. docs/FORMAT.md lists the tags byte by byte.
 struct VersionEdit: Equatable {
     /// A table added at a level.
     struct NewFile: Equatable {

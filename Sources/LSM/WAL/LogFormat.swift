@@ -3,7 +3,7 @@
 /// A log is a plain sequence of records with no blocks and no padding, so a record is exactly its 9-byte header
 /// followed by its payload and the file size is the sum of the records. The checksum covers the type byte and the
 /// payload; the length is validated by bounds (it must fit the file and the limit) rather than by the checksum.
-/// docs/format/wal.md describes the bytes.
+/// docs/FORMAT.md describes the bytes.
 enum LogFormat {
     /// Masked CRC32C (4) + payload length (4) + record type (1).
     static let headerSize = 9
