@@ -1,0 +1,331 @@
+import Testing
+@testable import LSM
+
+/// Deterministic pseudo-random numbers (SplitMix64), so a failing seed replays exactly.
+struct SplitMixRandom: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Bytewise (memcmp) order, written out here so the model does not borrow the engine's comparison it checks.
+func bytewiseLess(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    for (x, y) in zip(a, b) where x != y { return x < y }
+    return a.count < b.count
+}
+
+/// What a database should hold: every live key with its value.
+typealias ModelState = [[UInt8]: [UInt8]]
+
+/// One key-value pair as a cursor yields it, comparable so whole scans can be checked at once.
+struct DatabaseModelEntry: Equatable, CustomStringConvertible {
+    var key: [UInt8]
+    var value: [UInt8]
+
+    var description: String { "\(key) (\(value.count) value bytes)" }
+}
+
+/// Everything the database holds (as of `snapshot`), read with a forward cursor, which must yield keys in strictly
+/// increasing bytewise order.
+func databaseContents(_ db: Database, snapshot: Snapshot? = nil) throws -> ModelState {
+    var contents: ModelState = [:]
+    var previous: [UInt8]?
+    let cursor = try db.cursor(snapshot: snapshot)
+    while let (key, value) = try cursor.next() {
+        if let previous { try #require(bytewiseLess(previous, key), "cursor keys out of order") }
+        previous = key
+        contents[key] = value
+    }
+    return contents
+}
+
+/// The randomized model test: a database driven by seeded random operations and checked, read by read, against an
+/// in-memory dictionary. Tiny memtables and blocks push every write through flushes and multi-block tables; rounds
+/// end with a clean reopen or a simulated power loss, so recovery is checked against the model too.
+@Suite struct ModelTests {
+    @Test(arguments: [1, 2, 3, 4] as [UInt64])
+    func databaseMatchesModel(seed: UInt64) throws {
+        let run = try ModelRun(seed: seed)
+        defer { run.tearDown() }
+        try run.run()
+    }
+}
+
+/// How a round of the model test ends.
+private enum RoundEnding: CaseIterable {
+    /// `close()` and open again: the model is unchanged.
+    case reopen
+    /// Every write of the round is synced, then power is lost: the database must equal the model exactly.
+    case crash
+    /// Synced writes, then unsynced ones, then power loss: the database must equal the model as it was after the
+    /// last synced write or after one of the unsynced writes that followed it.
+    case crashAfterUnsyncedTail
+}
+
+/// A snapshot and the model as it was when the snapshot was taken.
+private struct ModelSnapshot {
+    var snapshot: Snapshot
+    var state: ModelState
+    var sortedKeys: [[UInt8]]
+}
+
+/// One seed's run: the database, the model, and the random choices driving them.
+private final class ModelRun {
+    static let operationsPerRound = 1500
+
+    let seed: UInt64
+    var random: SplitMixRandom
+    let directory = TemporaryDirectory("model")
+    let fileSystem: CrashSimulatingFileSystem
+    let options: Options
+    var db: Database
+    var model: ModelState = [:]
+    /// The model's keys in bytewise order, rebuilt lazily after writes.
+    var sortedKeysCache: [[UInt8]]?
+    var snapshots: [ModelSnapshot] = []
+    /// The small key space: numbered text keys, and binary keys around 0x00 and 0xFF, including the empty key.
+    let keys: [[UInt8]]
+    /// Whether writes must be synced (every write of a round that ends in a crash is).
+    var syncWrites = false
+    var round = 0
+    var operation = 0
+
+    init(seed: UInt64) throws {
+        self.seed = seed
+        random = SplitMixRandom(seed: seed &* 0x1000_0001)
+        var options = Options()
+        options.memtableSize = 256 << (seed % 4 + 1)
+        options.blockSize = 256
+        options.maxImmutableMemtables = Int.random(in: 1...2, using: &random)
+        self.options = options
+
+        var keys: [[UInt8]] = [[], [0x00], [0x00, 0x00], [0x00, 0xFF], [0xFF], [0xFF, 0x00], [0xFF, 0xFF], [0x7F], [0x80]]
+        for i in 0..<280 { keys.append(Array("k\(i * 7 % 1000)".utf8)) }
+        keys.append(Array("k7".utf8) + [0x00])
+        keys.append(Array("k7".utf8) + [0xFF])
+        keys.append(Array("k7".utf8) + [0x00, 0x00])
+        keys.append([UInt8](repeating: 0x61, count: 200))
+        self.keys = keys
+
+        fileSystem = try CrashSimulatingFileSystem()
+        db = try Database.open(directory.path, options: options, fileSystem: fileSystem)
+    }
+
+    func tearDown() {
+        snapshots = []
+        try? db.close()
+        directory.remove()
+    }
+
+    /// Where a failed check happened, so the seed, round and operation can be replayed.
+    var location: Comment { "seed \(seed), round \(round), operation \(operation)" }
+
+    func run() throws {
+        let endings = RoundEnding.allCases.shuffled(using: &random)
+        for (index, ending) in endings.enumerated() {
+            round = index
+            syncWrites = ending != .reopen
+            for i in 0..<Self.operationsPerRound {
+                operation = i
+                try randomOperation()
+            }
+            switch ending {
+            case .reopen:
+                try reopen()
+            case .crash:
+                try crashAndReopen(candidates: [model])
+            case .crashAfterUnsyncedTail:
+                syncWrites = false
+                var candidates = [model]
+                for _ in 0..<Int.random(in: 1...40, using: &random) {
+                    try randomWrite()
+                    candidates.append(model)
+                }
+                try crashAndReopen(candidates: candidates)
+            }
+            try #require(try databaseContents(db) == model, location)
+        }
+        try db.close()
+    }
+
+    // MARK: Operations
+
+    private func randomOperation() throws {
+        let dice = Int.random(in: 0..<1000, using: &random)
+        switch dice {
+        case 0..<500: try randomWrite()
+        case 500..<780: try checkGet(snapshot: nil)
+        case 780..<830: try checkScan(reverse: false, snapshot: nil)
+        case 830..<870: try checkScan(reverse: true, snapshot: nil)
+        case 870..<920: try checkSnapshotRead()
+        case 920..<995: try changeSnapshots()
+        default: try db.flush()
+        }
+    }
+
+    /// A put, a delete or a batch of both, applied to the database and then to the model.
+    private func randomWrite() throws {
+        let dice = Int.random(in: 0..<100, using: &random)
+        if dice < 60 {
+            let key = randomKey()
+            let value = randomValue()
+            try db.put(key, value, sync: syncWrites)
+            model[key] = value
+        } else if dice < 85 {
+            let key = randomKey()
+            try db.delete(key, sync: syncWrites)
+            model[key] = nil
+        } else {
+            var batch = WriteBatch()
+            var staged = model
+            for _ in 0..<Int.random(in: 1...10, using: &random) {
+                let key = randomKey()
+                if Int.random(in: 0..<10, using: &random) < 7 {
+                    let value = randomValue()
+                    batch.put(key, value)
+                    staged[key] = value
+                } else {
+                    batch.delete(key)
+                    staged[key] = nil
+                }
+            }
+            try db.write(batch, sync: syncWrites)
+            model = staged
+        }
+        sortedKeysCache = nil
+    }
+
+    private func checkGet(snapshot index: Int?) throws {
+        let key = randomKey()
+        if let index {
+            let taken = snapshots[index]
+            try #require(try db.get(key, snapshot: taken.snapshot) == taken.state[key], location)
+        } else {
+            try #require(try db.get(key) == model[key], location)
+        }
+    }
+
+    private func checkSnapshotRead() throws {
+        guard !snapshots.isEmpty else { return }
+        let index = Int.random(in: 0..<snapshots.count, using: &random)
+        switch Int.random(in: 0..<4, using: &random) {
+        case 0, 1: try checkGet(snapshot: index)
+        case 2: try checkScan(reverse: false, snapshot: index)
+        default: try checkScan(reverse: true, snapshot: index)
+        }
+    }
+
+    /// Takes a snapshot (recording the model with it) or releases one.
+    private func changeSnapshots() throws {
+        if snapshots.count < 4 && Bool.random(using: &random) {
+            let snapshot = try db.snapshot()
+            snapshots.append(ModelSnapshot(snapshot: snapshot, state: model, sortedKeys: sortedModelKeys()))
+        } else if !snapshots.isEmpty {
+            snapshots.remove(at: Int.random(in: 0..<snapshots.count, using: &random)).snapshot.release()
+        }
+    }
+
+    /// Reads part of a cursor with random bounds, a random seek before or during the scan, and sometimes a write in
+    /// the middle (which the cursor must not see), comparing every entry with the model.
+    private func checkScan(reverse: Bool, snapshot index: Int?) throws {
+        let lower = Bool.random(using: &random) ? randomKey() : nil
+        let upper = Bool.random(using: &random) ? randomKey() : nil
+        let state = index.map { snapshots[$0].state } ?? model
+        let sortedKeys = index.map { snapshots[$0].sortedKeys } ?? sortedModelKeys()
+        var inRange = sortedKeys.filter { key in
+            (lower.map { !bytewiseLess(key, $0) } ?? true) && (upper.map { bytewiseLess(key, $0) } ?? true)
+        }
+        if reverse { inRange.reverse() }
+        let all = inRange.map { DatabaseModelEntry(key: $0, value: state[$0]!) }
+
+        let cursor = try db.cursor(from: lower, to: upper, reverse: reverse, snapshot: index.map { snapshots[$0].snapshot })
+        var expected = ArraySlice(all)
+        if Int.random(in: 0..<10, using: &random) < 3 {
+            expected = seek(cursor, in: all, reverse: reverse)
+        }
+        let limit = Int.random(in: 0..<8, using: &random) == 0 ? Int.max : Int.random(in: 1...20, using: &random)
+        var read = 0
+        var seekAt = Int.random(in: 0..<8, using: &random) == 0 ? Int.random(in: 0...10, using: &random) : -1
+        var writeAt = Int.random(in: 0..<10, using: &random) == 0 ? Int.random(in: 0...10, using: &random) : -1
+        while read < limit {
+            if read == seekAt {
+                expected = seek(cursor, in: all, reverse: reverse)
+                seekAt = -1
+            }
+            if read == writeAt {
+                try randomWrite()
+                writeAt = -1
+            }
+            let got = try cursor.next().map { DatabaseModelEntry(key: $0.key, value: $0.value) }
+            try #require(got == expected.first, location)
+            if got == nil { break }
+            expected = expected.dropFirst()
+            read += 1
+        }
+    }
+
+    /// Seeks `cursor` to a random key and returns what it must yield next, as a suffix of `all`.
+    private func seek(_ cursor: Cursor, in all: [DatabaseModelEntry], reverse: Bool) -> ArraySlice<DatabaseModelEntry> {
+        let target = randomKey()
+        cursor.seek(to: target)
+        let start = all.firstIndex { entry in
+            reverse ? !bytewiseLess(target, entry.key) : !bytewiseLess(entry.key, target)
+        }
+        return all[(start ?? all.count)...]
+    }
+
+    // MARK: Restarts
+
+    private func reopen() throws {
+        snapshots = []
+        try db.close()
+        db = try Database.open(directory.path, options: options, fileSystem: fileSystem)
+    }
+
+    /// Loses power, lets the abandoned database finish what it was doing (its handles are dead, so it can only fail
+    /// or write files a second power loss discards), reopens, and requires the contents to equal one of
+    /// `candidates`, which becomes the model.
+    private func crashAndReopen(candidates: [ModelState]) throws {
+        snapshots = []
+        try fileSystem.crash()
+        try? db.close()
+        try fileSystem.crash()
+        db = try Database.open(directory.path, options: options, fileSystem: fileSystem)
+        let recovered = try databaseContents(db)
+        let match = candidates.lastIndex(of: recovered)
+        try #require(match != nil, "\(location): recovered \(recovered.count) keys, matching no prefix of the writes")
+        model = recovered
+        sortedKeysCache = nil
+    }
+
+    // MARK: Random data
+
+    private func sortedModelKeys() -> [[UInt8]] {
+        if let sortedKeysCache { return sortedKeysCache }
+        let sorted = model.keys.sorted(by: bytewiseLess)
+        sortedKeysCache = sorted
+        return sorted
+    }
+
+    /// Mostly a key of the key space; sometimes a short key of random bytes from around its edges.
+    private func randomKey() -> [UInt8] {
+        if Int.random(in: 0..<10, using: &random) > 0 { return keys.randomElement(using: &random)! }
+        let alphabet: [UInt8] = [0x00, 0x01, 0x6B, 0x30, 0x37, 0x7F, 0x80, 0xFE, 0xFF]
+        return (0..<Int.random(in: 0...4, using: &random)).map { _ in alphabet.randomElement(using: &random)! }
+    }
+
+    /// Mostly short values, up to 300 bytes, occasionally 5 KiB (larger than a block and most memtables).
+    private func randomValue() -> [UInt8] {
+        let dice = Int.random(in: 0..<100, using: &random)
+        let count = dice == 0 ? 5 << 10 : dice < 60 ? Int.random(in: 0...24, using: &random) : Int.random(in: 0...300, using: &random)
+        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &random) }
+    }
+}
