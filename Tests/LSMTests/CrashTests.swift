@@ -368,7 +368,7 @@ private func copyDatabase(from source: String, to destination: String, cutting: 
 
 /// Loses power, lets the abandoned database finish what it was doing (its handles are dead, so it can only fail or
 /// write files that a second power loss takes back), and opens the database again.
-private func crashAndReopen(
+func crashAndReopen(
     _ db: Database, _ fs: CrashSimulatingFileSystem, _ path: String, _ options: Options
 ) throws -> Database {
     try fs.crash()
@@ -388,7 +388,7 @@ private func waitForFlushes(_ db: Database) throws {
 }
 
 /// Every table file in the directory belongs to the database, and no temporary file is left.
-private func expectNoOrphanTables(_ db: Database, _ fs: some FileSystem, _ path: String) throws {
+func expectNoOrphanTables(_ db: Database, _ fs: some FileSystem, _ path: String) throws {
     let names = try fs.listDirectory(path)
     let tables = names.filter { $0.hasSuffix(".sst") }.count
     #expect(tables == (try db.statistics().levelFileCounts.reduce(0, +)), "tables on disk: \(names.sorted())")

@@ -105,6 +105,13 @@ private final class ModelRun {
         options.memtableSize = 256 << (seed % 4 + 1)
         options.blockSize = 256
         options.maxImmutableMemtables = Int.random(in: 1...2, using: &random)
+        // Tiny level targets, so compactions run all the time and reach several levels.
+        options.level0CompactionTrigger = 2
+        options.level0SlowdownTrigger = 4
+        options.level0StopTrigger = 8
+        options.level1MaxBytes = 4096 << (seed % 3)
+        options.levelSizeMultiplier = Int(seed % 2) + 3
+        options.targetFileSize = 1024 << (seed % 2)
         self.options = options
 
         var keys: [[UInt8]] = [[], [0x00], [0x00, 0x00], [0x00, 0xFF], [0xFF], [0xFF, 0x00], [0xFF, 0xFF], [0x7F], [0x80]]
@@ -137,6 +144,8 @@ private final class ModelRun {
                 operation = i
                 try randomOperation()
             }
+            let stats = try db.statistics()
+            #expect(stats.compactionCount > 0, "no compaction ran in \(location)")
             switch ending {
             case .reopen:
                 try reopen()
@@ -167,7 +176,19 @@ private final class ModelRun {
         case 830..<870: try checkScan(reverse: true, snapshot: nil)
         case 870..<920: try checkSnapshotRead()
         case 920..<995: try changeSnapshots()
-        default: try db.flush()
+        case 995..<998: try db.flush()
+        default: try compactRandomRange()
+        }
+    }
+
+    /// A manual compaction of everything or of a random key range; contents must not change.
+    private func compactRandomRange() throws {
+        if Bool.random(using: &random) {
+            try db.compact()
+        } else {
+            let a = keys.randomElement(using: &random)!
+            let b = keys.randomElement(using: &random)!
+            try db.compact(from: bytewiseLess(a, b) ? a : b, to: bytewiseLess(a, b) ? b : a)
         }
     }
 

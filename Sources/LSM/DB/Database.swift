@@ -1,4 +1,9 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// An embedded, persistent, ordered key-value store: a log-structured merge tree in one directory.
 ///
@@ -38,6 +43,8 @@ public final class Database: @unchecked Sendable {
     private let lock = ConditionLock()
     private let backgroundQueue = DispatchQueue(label: "swift-lsm.background")
     private let fileLock: any FileLock
+    private let picker: CompactionPicker
+    private let infoLog: InfoLog
 
     private var memtable = MemTable()
     private var immutables: [ImmutableMemTable] = []
@@ -48,10 +55,30 @@ public final class Database: @unchecked Sendable {
     private var lastSequence: SequenceNumber
     private var writers: [PendingWrite] = []
     private var backgroundError: LSMError?
-    private var flushScheduled = false
+    private var backgroundScheduled = false
+    /// Manual compactions running on the background queue; close waits for them.
+    private var manualCompactions = 0
     private var isClosed = false
-    private var flushCount = 0
-    private var writeStallCount = 0
+    /// Per level, the largest key of its last compaction, so the next one starts after it.
+    private var compactPointers: [[UInt8]?] = Array(repeating: nil, count: Version.levelCount)
+    private var counters = Counters()
+
+    /// Activity counters behind ``Statistics``.
+    private struct Counters {
+        var userBytes: UInt64 = 0
+        var logBytes: UInt64 = 0
+        var flushes = 0
+        var flushBytes: UInt64 = 0
+        var compactions = 0
+        var trivialMoves = 0
+        var compactionBytesRead: UInt64 = 0
+        var compactionBytesWritten: UInt64 = 0
+        var compactionMicros: UInt64 = 0
+        var slowdowns = 0
+        var slowdownMicros: UInt64 = 0
+        var stops = 0
+        var stopMicros: UInt64 = 0
+    }
 
     private struct ImmutableMemTable {
         var table: MemTable
@@ -173,7 +200,13 @@ public final class Database: @unchecked Sendable {
         self.logNumber = newLogNumber
         self.version = versions.current
         self.lastSequence = maxSequence
+        self.picker = CompactionPicker(options: options)
+        self.infoLog = InfoLog(directory: path)
         removeObsoleteFiles()
+        infoLog.log(
+            "opened: \(create ? "created" : "recovered") at sequence \(maxSequence), replayed \(logs.count) log(s), "
+                + "tables per level \(version.levels.map(\.count))")
+        lock.withLock { scheduleBackgroundWork() }
     }
 
     /// Applies every complete record of one log to `memtable`. A torn last record is the trace of a crash during
@@ -292,6 +325,8 @@ public final class Database: @unchecked Sendable {
         } else {
             lastSequence = first + UInt64(batch.count) - 1
             logHasUnsyncedWrites = !sync
+            counters.userBytes += UInt64(batch.byteCount - WriteBatch.headerSize)
+            counters.logBytes += UInt64(batch.byteCount + LogFormat.headerSize)
         }
         finish(group, error: failure)
         if let failure { throw failure }
@@ -330,13 +365,30 @@ public final class Database: @unchecked Sendable {
     /// and waiting while too many memtables await their flush. Called by the head writer with the lock held.
     private func makeRoomForWrite(force: Bool) throws(LSMError) {
         var force = force
+        var allowDelay = !force
         while true {
             if let backgroundError { throw backgroundError }
+            if allowDelay && version.levels[0].count >= options.level0SlowdownTrigger {
+                // Near the stop trigger: delay this write by a millisecond rather than stopping a later one for
+                // as long as a compaction takes.
+                let start = monotonicMicros()
+                lock.unlock()
+                usleep(1000)
+                lock.lock()
+                counters.slowdowns += 1
+                counters.slowdownMicros += monotonicMicros() - start
+                allowDelay = false
+                continue
+            }
             if force && memtable.entryCount == 0 { return }
             if !force && memtable.approximateMemoryUsage < options.memtableSize { return }
-            if immutables.count >= options.maxImmutableMemtables {
-                writeStallCount += 1
+            if immutables.count >= options.maxImmutableMemtables
+                || version.levels[0].count >= options.level0StopTrigger
+            {
+                let start = monotonicMicros()
+                counters.stops += 1
                 lock.wait()
+                counters.stopMicros += monotonicMicros() - start
                 continue
             }
             try switchMemTable()
@@ -363,52 +415,195 @@ public final class Database: @unchecked Sendable {
         log = LogWriter(file: file)
         logNumber = newNumber
         logHasUnsyncedWrites = false
-        scheduleFlush()
+        scheduleBackgroundWork()
     }
 
-    // MARK: Background flush
+    // MARK: Background work
 
-    /// Starts the background flush of immutable memtables unless it is running. Lock held.
-    private func scheduleFlush() {
-        guard !flushScheduled, !immutables.isEmpty, backgroundError == nil, !isClosed else { return }
-        flushScheduled = true
-        backgroundQueue.async { self.flushImmutables() }
+    /// Starts background work (flushes, then compactions) unless it is running or there is none. Lock held.
+    private func scheduleBackgroundWork() {
+        guard !backgroundScheduled, backgroundError == nil, !isClosed else { return }
+        guard !immutables.isEmpty || picker.pick(version, compactPointers: compactPointers) != nil else { return }
+        backgroundScheduled = true
+        backgroundQueue.async { self.runBackgroundWork() }
     }
 
-    /// Flushes the oldest immutable memtable to a level-0 table, one after another, until none is left.
-    private func flushImmutables() {
+    /// Flushes waiting memtables first (writers may be waiting on them), then compacts while any level is over its
+    /// target.
+    private func runBackgroundWork() {
         lock.lock()
         defer { lock.unlock() }
-        while let oldest = immutables.first, backgroundError == nil, !isClosed {
-            // The log of the next memtable is the oldest one still needed once this flush is recorded.
-            let nextLog = immutables.count > 1 ? immutables[1].logNumber : logNumber
-            versions.lastSequence = lastSequence
+        while backgroundError == nil && !isClosed {
+            if !immutables.isEmpty {
+                flushOldestImmutable()
+            } else if let compaction = picker.pick(version, compactPointers: compactPointers) {
+                runCompaction(compaction)
+            } else {
+                break
+            }
+        }
+        backgroundScheduled = false
+        lock.broadcast()
+    }
+
+    /// Flushes the oldest immutable memtable to a level-0 table. Lock held; released during the I/O.
+    private func flushOldestImmutable() {
+        guard let oldest = immutables.first else { return }
+        // The log of the next memtable is the oldest one still needed once this flush is recorded.
+        let nextLog = immutables.count > 1 ? immutables[1].logNumber : logNumber
+        versions.lastSequence = lastSequence
+        lock.unlock()
+        var outcome: Swift.Result<FileMetaData, LSMError>
+        do throws(LSMError) {
+            let file = try writeTable(
+                from: oldest.table.makeIterator(), number: versions.newFileNumber(), directory: path,
+                fileSystem: fileSystem, options: options.tableOptions)
+            var edit = VersionEdit()
+            edit.newFiles.append(.init(level: 0, file: file))
+            edit.logNumber = nextLog
+            try versions.logAndApply(edit)
+            try? fileSystem.removeFile(FileNames.path(path, FileNames.wal(oldest.logNumber)))
+            outcome = .success(file)
+        } catch {
+            outcome = .failure(error)
+        }
+        lock.lock()
+        switch outcome {
+        case .success(let file):
+            immutables.removeFirst()
+            version = versions.current
+            counters.flushes += 1
+            counters.flushBytes += file.size
+            infoLog.log("flushed log \(oldest.logNumber) to table \(file.number): \(file.entryCount) entries, \(file.size) bytes")
+        case .failure(let error):
+            fail("flush of log \(oldest.logNumber) failed", error)
+        }
+        lock.broadcast()
+    }
+
+    /// Runs `compaction` and installs its result. Lock held; released during the I/O.
+    private func runCompaction(_ compaction: Compaction) {
+        versions.lastSequence = lastSequence
+        if compaction.isTrivialMove {
+            let file = compaction.inputs[0]
+            var edit = VersionEdit()
+            edit.deletedFiles.append(.init(level: compaction.level, number: file.number))
+            edit.newFiles.append(.init(level: compaction.outputLevel, file: file))
             lock.unlock()
             var failure: LSMError?
-            do {
-                let file = try writeTable(
-                    from: oldest.table.makeIterator(), number: versions.newFileNumber(), directory: path,
-                    fileSystem: fileSystem, options: options.tableOptions)
-                var edit = VersionEdit()
-                edit.newFiles.append(.init(level: 0, file: file))
-                edit.logNumber = nextLog
-                try versions.logAndApply(edit)
-                try? fileSystem.removeFile(FileNames.path(path, FileNames.wal(oldest.logNumber)))
-            } catch {
-                failure = error
-            }
+            do throws(LSMError) { try versions.logAndApply(edit) } catch { failure = error }
             lock.lock()
-            if let failure {
-                backgroundError = LSMError(.backgroundError, "flush failed: \(failure)", path: failure.path)
-            } else {
-                immutables.removeFirst()
-                version = versions.current
-                flushCount += 1
+            if let failure { return fail("moving table \(file.number) to level \(compaction.outputLevel) failed", failure) }
+            version = versions.current
+            compactPointers[compaction.level] = file.largest
+            counters.trivialMoves += 1
+            return
+        }
+        let job = CompactionJob(
+            compaction: compaction, tableCache: tableCache, fileSystem: fileSystem, directory: path, options: options,
+            smallestSnapshot: snapshots.oldest ?? lastSequence, newFileNumber: { self.versions.newFileNumber() },
+            onProgress: { self.flushDuringCompaction() })
+        let start = monotonicMicros()
+        lock.unlock()
+        var outcome: Swift.Result<CompactionJob.Result, LSMError>
+        do throws(LSMError) {
+            let result = try job.run()
+            try versions.logAndApply(compaction.edit(outputs: result.outputs))
+            outcome = .success(result)
+        } catch {
+            outcome = .failure(error)
+        }
+        lock.lock()
+        let description = "compaction of \(compaction.inputs.count)+\(compaction.overlapping.count) table(s) "
+            + "from level \(compaction.level) to \(compaction.outputLevel)"
+        switch outcome {
+        case .success(let result):
+            version = versions.current
+            if let largest = compaction.inputs.map(\.largest).max(by: { compareInternalKeys($0, $1) < 0 }) {
+                compactPointers[compaction.level] = largest
             }
+            for file in compaction.allInputs { retire(file) }
+            counters.compactions += 1
+            counters.compactionBytesRead += compaction.inputBytes
+            counters.compactionBytesWritten += result.bytesWritten
+            let micros = monotonicMicros() - start
+            counters.compactionMicros += micros
+            infoLog.log(
+                "\(description): \(compaction.inputBytes) bytes in, \(result.outputs.count) table(s) and "
+                    + "\(result.bytesWritten) bytes out, \(result.entriesDropped) entries dropped, \(micros / 1000) ms")
+        case .failure(let error):
+            fail("\(description) failed", error)
+        }
+        lock.broadcast()
+    }
+
+    /// Called by a running compaction (without the lock): flushes a waiting memtable so writers need not wait for
+    /// the whole compaction.
+    private func flushDuringCompaction() {
+        lock.lock()
+        defer { lock.unlock() }
+        if !immutables.isEmpty && backgroundError == nil { flushOldestImmutable() }
+    }
+
+    /// Arranges for a table that a durable manifest edit removed to be deleted once no read or cursor uses it.
+    private func retire(_ file: FileMetaData) {
+        let number = file.number
+        let tablePath = FileNames.path(path, FileNames.table(number))
+        file.deleteWhenUnused { [fileSystem, tableCache] in
+            tableCache.evict(number: number)
+            try? fileSystem.removeFile(tablePath)
+        }
+    }
+
+    /// Records a background failure: it is logged, background writes stop, and every later write returns it, while
+    /// reads go on. Lock held.
+    private func fail(_ what: String, _ error: LSMError) {
+        infoLog.log("ERROR: \(what): \(error)")
+        backgroundError = backgroundError
+            ?? LSMError(.backgroundError, "\(what): \(error)", path: error.path, offset: error.offset, errno: error.errno)
+        lock.broadcast()
+    }
+
+    /// Compacts every table holding keys in `[lower, upper]` (nil: unbounded) down to the deepest level that
+    /// holds any of them, dropping overwritten values and deleted keys that no snapshot needs; then returns.
+    /// Flushes the memtable first, so recent writes are included.
+    public func compact(from lower: [UInt8]? = nil, to upper: [UInt8]? = nil) throws(LSMError) {
+        try flush()
+        let result = backgroundQueue.sync { runManualCompaction(lower: lower, upper: upper) }
+        try result.get()
+    }
+
+    private func runManualCompaction(lower: [UInt8]?, upper: [UInt8]?) -> Swift.Result<Void, LSMError> {
+        lock.lock()
+        defer { lock.unlock() }
+        if isClosed { return .failure(LSMError(.databaseClosed, "the database is closed", path: path)) }
+        manualCompactions += 1
+        defer {
+            manualCompactions -= 1
             lock.broadcast()
         }
-        flushScheduled = false
-        lock.broadcast()
+        var deepest = 1
+        for level in 1..<Version.levelCount
+        where !version.overlappingFiles(level: level, smallestUserKey: lower, largestUserKey: upper).isEmpty {
+            deepest = level
+        }
+        var rewroteDeepest = false
+        for level in 0..<deepest {
+            if let backgroundError { return .failure(backgroundError) }
+            if isClosed { return .failure(LSMError(.databaseClosed, "the database was closed during compaction", path: path)) }
+            guard let compaction = picker.manual(version, level: level, lower: lower, upper: upper, inPlace: false)
+            else { continue }
+            runCompaction(compaction)
+            rewroteDeepest = compaction.outputLevel == deepest
+        }
+        // The deepest level may still hold versions a released snapshot kept, or tombstones: rewrite it too.
+        if !rewroteDeepest, backgroundError == nil,
+           let compaction = picker.manual(version, level: deepest, lower: lower, upper: upper, inPlace: true) {
+            runCompaction(compaction)
+        }
+        if let backgroundError { return .failure(backgroundError) }
+        scheduleBackgroundWork()
+        return .success(())
     }
 
     /// Writes the memtable to a table now and waits until every waiting memtable is flushed.
@@ -501,8 +696,15 @@ public final class Database: @unchecked Sendable {
                 levelFileCounts: version.levels.map(\.count),
                 levelBytes: (0..<Version.levelCount).map { version.bytes(level: $0) },
                 memtableBytes: memtable.approximateMemoryUsage, immutableMemtables: immutables.count,
-                lastSequence: lastSequence, flushCount: flushCount, writeStallCount: writeStallCount,
-                liveSnapshots: snapshots.count)
+                lastSequence: lastSequence, flushCount: counters.flushes, writeStallCount: counters.stops,
+                liveSnapshots: snapshots.count, userBytesWritten: counters.userBytes,
+                logBytesWritten: counters.logBytes, flushBytesWritten: counters.flushBytes,
+                compactionBytesRead: counters.compactionBytesRead,
+                compactionBytesWritten: counters.compactionBytesWritten, compactionCount: counters.compactions,
+                trivialMoveCount: counters.trivialMoves,
+                compactionSeconds: Double(counters.compactionMicros) / 1e6,
+                writeStallSeconds: Double(counters.stopMicros) / 1e6, writeSlowdownCount: counters.slowdowns,
+                writeSlowdownSeconds: Double(counters.slowdownMicros) / 1e6)
         }
     }
 
@@ -517,7 +719,7 @@ public final class Database: @unchecked Sendable {
         if isClosed { return }
         while !writers.isEmpty { lock.wait() }
         isClosed = true
-        while flushScheduled { lock.wait() }
+        while backgroundScheduled || manualCompactions > 0 { lock.wait() }
         try releaseResources()
     }
 
@@ -525,6 +727,7 @@ public final class Database: @unchecked Sendable {
     private func releaseResources() throws(LSMError) {
         defer {
             versions.close()
+            infoLog.close()
             fileLock.unlock()
         }
         if logHasUnsyncedWrites && backgroundError == nil { try log.sync() }

@@ -27,6 +27,20 @@ public struct Options: Sendable, Hashable {
     /// Create the database when the directory holds none.
     public var createIfMissing: Bool = true
 
+    /// Level-0 tables that start a compaction into level 1. Level-0 tables overlap, so each costs every read.
+    public var level0CompactionTrigger: Int = 4
+    /// Level-0 tables at which each write is delayed by about a millisecond, so compaction can catch up.
+    public var level0SlowdownTrigger: Int = 8
+    /// Level-0 tables at which writes wait until compaction brings the count down.
+    public var level0StopTrigger: Int = 12
+    /// Byte target of level 1; each deeper level's target is ``levelSizeMultiplier`` times the one above.
+    /// Compaction scales with it: small values (with a small memtable) exercise many levels.
+    public var level1MaxBytes: Int = 10 << 20
+    /// How much larger each level's byte target is than the one above it.
+    public var levelSizeMultiplier: Int = 10
+    /// Size at which a compaction starts a new output table.
+    public var targetFileSize: Int = 2 << 20
+
     public init() {}
 
     var tableOptions: TableOptions {
@@ -46,5 +60,13 @@ public struct Options: Sendable, Hashable {
         try check(blockCacheBytes >= 0, "blockCacheBytes must not be negative, got \(blockCacheBytes)")
         try check(maxOpenTables >= 16, "maxOpenTables must be at least 16, got \(maxOpenTables)")
         try check(maxImmutableMemtables >= 1, "maxImmutableMemtables must be at least 1, got \(maxImmutableMemtables)")
+        try check(level0CompactionTrigger >= 1, "level0CompactionTrigger must be at least 1, got \(level0CompactionTrigger)")
+        try check(
+            level0SlowdownTrigger >= level0CompactionTrigger && level0StopTrigger >= level0SlowdownTrigger,
+            "level-0 triggers must satisfy compaction <= slowdown <= stop, got \(level0CompactionTrigger), "
+                + "\(level0SlowdownTrigger), \(level0StopTrigger)")
+        try check(level1MaxBytes > 0, "level1MaxBytes must be positive, got \(level1MaxBytes)")
+        try check(levelSizeMultiplier >= 2, "levelSizeMultiplier must be at least 2, got \(levelSizeMultiplier)")
+        try check(targetFileSize > 0, "targetFileSize must be positive, got \(targetFileSize)")
     }
 }

@@ -14,6 +14,8 @@ final class FileMetaData: Sendable, Equatable, CustomStringConvertible {
     let largest: [UInt8]
     /// How many entries (values and tombstones) the table holds.
     let entryCount: UInt64
+    /// What to do when the last version holding this table goes away, once a compaction has made it obsolete.
+    private let releaseAction = Locked<(@Sendable () -> Void)?>(nil)
 
     init(number: UInt64, size: UInt64, smallest: [UInt8], largest: [UInt8], entryCount: UInt64) {
         assert(smallest.count >= internalKeyTrailerSize && largest.count >= internalKeyTrailerSize)
@@ -23,6 +25,16 @@ final class FileMetaData: Sendable, Equatable, CustomStringConvertible {
         self.smallest = smallest
         self.largest = largest
         self.entryCount = entryCount
+    }
+
+    deinit {
+        if let action = releaseAction.withLock({ $0 }) { action() }
+    }
+
+    /// Arranges for `action` (deleting the table) to run when no version, read or cursor uses the table any more.
+    /// Called once the manifest edit that removed the table is durable; `action` must not capture this object.
+    func deleteWhenUnused(_ action: @escaping @Sendable () -> Void) {
+        releaseAction.withLock { $0 = action }
     }
 
     static func == (a: FileMetaData, b: FileMetaData) -> Bool {

@@ -1,10 +1,13 @@
 /// The names of the files in a database directory.
 ///
 /// `CURRENT` names the live manifest; `MANIFEST-NNNNNN` is a log of version edits; `NNNNNN.wal` are write-ahead
-/// logs and `NNNNNN.sst` sorted tables, numbered from one counter; `LOCK` keeps a second process out.
+/// logs and `NNNNNN.sst` sorted tables, numbered from one counter; `LOCK` keeps a second process out; `LOG` is
+/// the human-readable event log.
 enum FileNames {
     static let current = "CURRENT"
     static let lock = "LOCK"
+    /// The human-readable event log; not part of the database's state.
+    static let infoLog = "LOG"
     static let manifestPrefix = "MANIFEST-"
 
     /// The kinds of file a database directory holds.

@@ -1,0 +1,52 @@
+/// One compaction: the tables of `level` chosen for it, merged with the tables of the output level they overlap,
+/// written as new tables into the output level: `level + 1`, or `level` itself when a manual compaction rewrites
+/// the deepest level in place to purge what no snapshot needs any more.
+struct Compaction {
+    /// The level the compaction takes its chosen tables from.
+    let level: Int
+    /// The level the outputs go to.
+    let outputLevel: Int
+    /// Tables from ``level``.
+    let inputs: [FileMetaData]
+    /// Tables from ``outputLevel`` whose key ranges overlap the inputs'.
+    let overlapping: [FileMetaData]
+    /// The version the tables were chosen from.
+    let version: Version
+    /// Whether a table with nothing to merge may move down a level without being rewritten.
+    let allowsTrivialMove: Bool
+
+    /// Every table the compaction reads.
+    var allInputs: [FileMetaData] { inputs + overlapping }
+
+    /// A single table with nothing to merge below it moves down without being rewritten.
+    var isTrivialMove: Bool { allowsTrivialMove && inputs.count == 1 && overlapping.isEmpty }
+
+    /// Bytes of the tables the compaction reads.
+    var inputBytes: UInt64 { allInputs.reduce(0) { $0 + $1.size } }
+
+    /// Whether no level below the output level holds `userKey`, so nothing older than the compaction's entries can
+    /// exist for it and a tombstone for it may be dropped.
+    func isBaseLevel(for userKey: UnsafeRawBufferPointer) -> Bool {
+        for level in (outputLevel + 1)..<Version.levelCount {
+            let files = version.levels[level]
+            var low = 0
+            var high = files.count
+            while low < high {
+                let mid = (low + high) / 2
+                if files[mid].compareLargestUserKey(with: userKey) < 0 { low = mid + 1 } else { high = mid }
+            }
+            if low < files.count && files[low].compareSmallestUserKey(with: userKey) <= 0 { return false }
+        }
+        return true
+    }
+
+    /// The manifest edit that replaces the inputs with `outputs`.
+    func edit(outputs: [FileMetaData]) -> VersionEdit {
+        var edit = VersionEdit()
+        for file in inputs { edit.deletedFiles.append(.init(level: level, number: file.number)) }
+        for file in overlapping { edit.deletedFiles.append(.init(level: outputLevel, number: file.number)) }
+        // Deletions apply before additions, so an in-place rewrite may reuse its level.
+        for file in outputs { edit.newFiles.append(.init(level: outputLevel, file: file)) }
+        return edit
+    }
+}

@@ -1,0 +1,73 @@
+/// Decides what to compact: leveled compaction scored per level.
+///
+/// Level 0 is scored by its table count against ``Options/level0CompactionTrigger`` (its tables overlap, so
+/// every one costs a read); deeper levels by their bytes against their target, ``Options/level1MaxBytes`` times
+/// ``Options/levelSizeMultiplier`` per level below 1. The level with the highest score of at least 1 is compacted.
+struct CompactionPicker {
+    let options: Options
+
+    /// The byte target of `level` (1 and deeper).
+    func maxBytes(level: Int) -> Double {
+        var bytes = Double(options.level1MaxBytes)
+        for _ in 1..<max(level, 1) { bytes *= Double(options.levelSizeMultiplier) }
+        return bytes
+    }
+
+    /// The compaction score of each level but the last (which has nowhere to compact to).
+    func scores(_ version: Version) -> [Double] {
+        (0..<(Version.levelCount - 1)).map { level in
+            level == 0
+                ? Double(version.levels[0].count) / Double(options.level0CompactionTrigger)
+                : Double(version.bytes(level: level)) / maxBytes(level: level)
+        }
+    }
+
+    /// The compaction the version needs most, or nil when every level is within its target.
+    /// `compactPointers[level]` is the largest key of that level's previous compaction, so successive compactions
+    /// of a level rotate through its key space.
+    func pick(_ version: Version, compactPointers: [[UInt8]?]) -> Compaction? {
+        let scores = scores(version)
+        guard let best = scores.indices.max(by: { scores[$0] < scores[$1] }), scores[best] >= 1 else { return nil }
+        if best == 0 {
+            return compaction(level: 0, inputs: version.levels[0], version: version, allowsTrivialMove: true)
+        }
+        let files = version.levels[best]
+        var chosen = files[0]
+        if let pointer = compactPointers[best],
+           let next = files.first(where: { compareInternalKeys($0.largest, pointer) > 0 }) {
+            chosen = next
+        }
+        return compaction(level: best, inputs: [chosen], version: version, allowsTrivialMove: true)
+    }
+
+    /// A manual compaction of the tables of `level` that overlap `[lower, upper]` (nil: unbounded) into the level
+    /// below, or into `level` itself when `inPlace`; nil when no table overlaps. All of level 0 is taken when any of
+    /// it overlaps: its tables overlap one another, and moving a newer one below an older one would let the older
+    /// shadow it. Tables are always rewritten, so dropped versions and tombstones leave the disk.
+    func manual(_ version: Version, level: Int, lower: [UInt8]?, upper: [UInt8]?, inPlace: Bool) -> Compaction? {
+        let overlapping = version.overlappingFiles(level: level, smallestUserKey: lower, largestUserKey: upper)
+        guard !overlapping.isEmpty else { return nil }
+        let inputs = level == 0 ? version.levels[0] : overlapping
+        if inPlace {
+            return Compaction(
+                level: level, outputLevel: level, inputs: inputs, overlapping: [], version: version,
+                allowsTrivialMove: false)
+        }
+        return compaction(level: level, inputs: inputs, version: version, allowsTrivialMove: false)
+    }
+
+    private func compaction(level: Int, inputs: [FileMetaData], version: Version, allowsTrivialMove: Bool) -> Compaction {
+        var smallest = inputs[0].smallest
+        var largest = inputs[0].largest
+        for file in inputs.dropFirst() {
+            if compareInternalKeys(file.smallest, smallest) < 0 { smallest = file.smallest }
+            if compareInternalKeys(file.largest, largest) > 0 { largest = file.largest }
+        }
+        let overlapping = version.overlappingFiles(
+            level: level + 1, smallestUserKey: Array(smallest.dropLast(internalKeyTrailerSize)),
+            largestUserKey: Array(largest.dropLast(internalKeyTrailerSize)))
+        return Compaction(
+            level: level, outputLevel: level + 1, inputs: inputs, overlapping: overlapping, version: version,
+            allowsTrivialMove: allowsTrivialMove)
+    }
+}
