@@ -31,7 +31,8 @@ public struct Options: Sendable, Hashable {
     public var level0CompactionTrigger: Int = 4
     /// Level-0 tables at which each write is delayed by about a millisecond, so compaction can catch up.
     public var level0SlowdownTrigger: Int = 8
-    /// Level-0 tables at which writes wait until compaction brings the count down.
+    /// Level-0 tables at which writes wait until compaction brings the count down. Memtables already waiting for
+    /// their flush still land in level 0, so it holds at most this many plus ``maxImmutableMemtables`` tables.
     public var level0StopTrigger: Int = 12
     /// Byte target of level 1; each deeper level's target is ``levelSizeMultiplier`` times the one above.
     /// Compaction scales with it: small values (with a small memtable) exercise many levels.
