@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // CRC32C (SSE4.2 instruction with a table fallback) and the acquire/release atomics the skiplist needs
@@ -23,14 +24,18 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
-        .executableTarget(
-            name: "lsm",
+        // The tools behind the `lsm` command, as a library so tests can run them in-process.
+        .target(
+            name: "LSMTools",
             dependencies: [
                 "LSM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+        .executableTarget(name: "lsm", dependencies: ["LSMTools"]),
         .testTarget(name: "LSMTests", dependencies: ["LSM"]),
+        .testTarget(name: "LSMToolsTests", dependencies: ["LSMTools", "LSM"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -389,6 +389,8 @@ private func waitForFlushes(_ db: Database) throws {
 
 /// Every table file in the directory belongs to the database, and no temporary file is left.
 func expectNoOrphanTables(_ db: Database, _ fs: some FileSystem, _ path: String) throws {
+    // A compaction started by the open may be writing outputs it has not installed yet.
+    db.waitForBackgroundWork()
     let names = try fs.listDirectory(path)
     let tables = names.filter { $0.hasSuffix(".sst") }.count
     #expect(tables == (try db.statistics().levelFileCounts.reduce(0, +)), "tables on disk: \(names.sorted())")

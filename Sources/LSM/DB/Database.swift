@@ -564,6 +564,13 @@ public final class Database: @unchecked Sendable {
         lock.broadcast()
     }
 
+    /// Waits until no flush or compaction is running or scheduled (for tests that inspect the directory).
+    func waitForBackgroundWork() {
+        lock.withLock {
+            while backgroundScheduled || manualCompactions > 0 { lock.wait() }
+        }
+    }
+
     /// Compacts every table holding keys in `[lower, upper]` (nil: unbounded) down to the deepest level that
     /// holds any of them, dropping overwritten values and deleted keys that no snapshot needs; then returns.
     /// Flushes the memtable first, so recent writes are included.

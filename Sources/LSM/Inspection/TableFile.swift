@@ -1,0 +1,188 @@
+/// A table file (`NNNNNN.sst`) opened read-only for inspection: its properties, layout, index and filter, its
+/// entries in order, and a full verification.
+///
+/// This is the documented way for tools to look inside a table without opening a database; it reads the file
+/// only and never takes a database's lock, so it works on tables of a database another process has open.
+///
+/// ```swift
+/// let table = try TableFile.open("/tmp/db/000005.sst")
+/// let cursor = table.entries()
+/// while let entry = try cursor.next() { print(entry.key, entry.value.count) }
+/// ```
+///
+/// Opening reads and checks the footer, index, filter and properties. A file that is not a table (too short, or
+/// without the table magic number at its end) throws `.corruption` whose message starts with "not an SSTable"; a
+/// newer table format throws `.unsupportedFormat`; damaged bytes throw `.corruption` naming the path and offset.
+/// Data blocks are read when ``entries()`` or ``verify()`` reach them, and their checksums checked then.
+public final class TableFile: Sendable {
+    /// What the table's properties block records about it.
+    public struct Properties: Sendable, Hashable {
+        /// Entries, values and tombstones together.
+        public var entryCount: UInt64
+        /// Tombstones among the entries.
+        public var deletionCount: UInt64
+        public var dataBlockCount: UInt64
+        /// Bytes of all internal keys (user keys plus 8-byte trailers).
+        public var rawKeyBytes: UInt64
+        /// Bytes of all values.
+        public var rawValueBytes: UInt64
+        public var fileSize: UInt64
+        /// The table's format version (from its footer).
+        public var formatVersion: UInt32
+        /// The first entry's key.
+        public var smallest: InspectedKey
+        /// The last entry's key.
+        public var largest: InspectedKey
+    }
+
+    /// The footer: where the metadata blocks are.
+    public struct FooterInfo: Sendable, Hashable {
+        /// Where the 64-byte footer starts (the file size minus 64).
+        public var offset: UInt64
+        /// The filter block, or nil when the table was written without a filter.
+        public var filter: BlockLocation?
+        public var properties: BlockLocation
+        public var index: BlockLocation
+        public var formatVersion: UInt32
+    }
+
+    /// One entry of the index block: the data block it points to and a key at or above every key in that block
+    /// and below every key of the next (often shorter than the real keys).
+    public struct IndexEntry: Sendable, Hashable {
+        public var separator: InspectedKey
+        public var block: BlockLocation
+    }
+
+    /// The Bloom filter over the table's user keys.
+    public struct FilterInfo: Sendable, Hashable {
+        /// Bits in the filter's bit array.
+        public var bitCount: Int
+        /// Bits set and tested per key.
+        public var probeCount: Int
+        /// Size of the encoded filter (bit array plus one byte for the probe count).
+        public var byteCount: Int
+    }
+
+    /// One entry of the table, copied out of its block.
+    public struct Entry: Sendable, Hashable {
+        public var key: InspectedKey
+        /// The value; empty for a tombstone.
+        public var value: [UInt8]
+        /// The offset of the data block holding the entry.
+        public var blockOffset: UInt64
+    }
+
+    /// The file's path, as given to ``open(_:)``.
+    public let path: String
+    public let properties: Properties
+    public let footer: FooterInfo
+    /// The filter's shape, or nil when the table has none.
+    public let filter: FilterInfo?
+    let table: Table
+
+    private init(path: String, table: Table) {
+        self.path = path
+        self.table = table
+        let footer = table.footer
+        properties = Properties(
+            entryCount: table.properties.entryCount, deletionCount: table.properties.deletionCount,
+            dataBlockCount: table.properties.dataBlockCount, rawKeyBytes: table.properties.rawKeyBytes,
+            rawValueBytes: table.properties.rawValueBytes, fileSize: table.properties.fileSize,
+            formatVersion: footer.formatVersion, smallest: InspectedKey(validated: table.properties.smallestKey),
+            largest: InspectedKey(validated: table.properties.largestKey))
+        self.footer = FooterInfo(
+            offset: table.properties.fileSize - UInt64(Footer.encodedLength),
+            filter: footer.filterHandle.size > 0 ? BlockLocation(footer.filterHandle) : nil,
+            properties: BlockLocation(footer.propertiesHandle), index: BlockLocation(footer.indexHandle),
+            formatVersion: footer.formatVersion)
+        filter = table.filter.map {
+            FilterInfo(bitCount: $0.bitCount, probeCount: $0.probeCount, byteCount: $0.byteCount)
+        }
+    }
+
+    /// Opens the table at `path` read-only, reading and checking its footer, index, filter and properties.
+    ///
+    /// A directory throws `.invalidArgument`; a missing or unreadable file `.ioError`; see the type's
+    /// documentation for files that are not tables or are damaged.
+    public static func open(_ path: String) throws(LSMError) -> TableFile {
+        try open(path, fileSystem: PosixFileSystem())
+    }
+
+    static func open(_ path: String, fileSystem: any FileSystem) throws(LSMError) -> TableFile {
+        if fileSystem.isDirectory(path) {
+            throw LSMError(.invalidArgument, "is a directory, not an SSTable", path: path)
+        }
+        let file = try fileSystem.openReadable(path)
+        let number: UInt64
+        if case .table(let n) = FileNames.parse(FileNames.lastComponent(of: path)) { number = n } else { number = 0 }
+        return TableFile(path: path, table: try Table.open(file: file, fileNumber: number, blockCache: nil))
+    }
+
+    /// The index entries in order, one per data block.
+    public func indexEntries() throws(LSMError) -> [IndexEntry] {
+        var result: [IndexEntry] = []
+        for (separator, handle) in try table.indexEntries() {
+            guard let key = InspectedKey(internalKey: separator) else {
+                throw LSMError.corruption("index separator of \(separator.count) bytes is not an internal key",
+                                          path: path, offset: table.footer.indexHandle.offset)
+            }
+            result.append(IndexEntry(separator: key, block: BlockLocation(handle)))
+        }
+        return result
+    }
+
+    /// A cursor over every entry in internal-key order (by user key, then newest first), reading each data block
+    /// from disk once and checking its checksum.
+    public func entries() -> EntryCursor {
+        EntryCursor(table: table)
+    }
+
+    /// Reads the whole table and checks every block checksum, that the keys are well-formed and strictly
+    /// increasing, that each block lies within its index separators and blocks follow one another, that the filter
+    /// holds every key, and that the properties match the contents. Throws the first problem, naming the path and
+    /// the offset of the block involved.
+    public func verify() throws(LSMError) {
+        try table.verify()
+    }
+
+    /// A single-pass cursor over a table's entries, from ``TableFile/entries()``.
+    ///
+    /// After ``next()`` throws, the cursor is finished: later calls return nil.
+    public final class EntryCursor {
+        private let table: Table
+        private let iterator: TableIterator
+        private var started = false
+        private var finished = false
+
+        init(table: Table) {
+            self.table = table
+            self.iterator = table.makeIterator()
+        }
+
+        /// The next entry, or nil after the last one. Damage throws `.corruption` naming the file and the offset of
+        /// the block where it was found.
+        public func next() throws(LSMError) -> Entry? {
+            guard !finished else { return nil }
+            do throws(LSMError) {
+                if started {
+                    try iterator.next()
+                } else {
+                    started = true
+                    try iterator.seekToFirst()
+                }
+                guard iterator.isValid else {
+                    finished = true
+                    return nil
+                }
+                guard let key = InspectedKey(internalKey: iterator.key) else {
+                    throw LSMError.corruption("table entry of \(iterator.key.count) bytes is not an internal key",
+                                              path: table.path, offset: iterator.currentBlockOffset)
+                }
+                return Entry(key: key, value: iterator.value.array, blockOffset: iterator.currentBlockOffset)
+            } catch {
+                finished = true
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import LSM
+
+/// `lsm bench`: the db_bench-style workloads that `../shared/bench/compare.sh` runs beside LevelDB, RocksDB, LMDB
+/// and SQLite, in the same sequence, with the same keys and values, printing the same JSON lines as `peerbench.c`.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Run the db_bench-style benchmark (the sequence of ../shared/bench/peerbench.c).",
+        discussion: """
+            Phases, each in a fresh subdirectory of --dir: fillseq (then reopen), readrandom, readmissing, \
+            readseq, seekrandom, size_after_fillseq; fillrandom, overwrite, readrandom_after_overwrite, \
+            readwhilewriting, deleterandom, size_after_random; fillsync, fillsync_Nthreads. Keys are 16 digits, \
+            values 100 bytes. With --benchmarks, the fills, overwrite and deletes a later selected workload of \
+            the same phase depends on still run, unreported.
+            """
+    )
+
+    @Option(help: """
+        Directory for the databases, one subdirectory per phase, kept afterwards \
+        (default: a new temporary directory, removed at the end).
+        """)
+    var dir: String?
+
+    @Option(help: "Entries per phase.")
+    var num: Int = 1_000_000
+
+    @Option(help: "Writer threads of fillsync_Nthreads.")
+    var threads: Int = 4
+
+    @Option(help: "Comma-separated workloads to run (run in the sequence's order whatever the order given).")
+    var benchmarks: String?
+
+    @Flag(help: "Print one JSON line per workload, as peerbench prints them.")
+    var json = false
+
+    /// The most entries a phase may have: readmissing's keys (up to 2*NUM) must print in 16 digits.
+    static let maxNum = 1_000_000_000_000_000
+    /// The most threads of fillsync_Nthreads, as peerbench allows.
+    static let maxThreads = 64
+
+    func run() throws {
+        let status = execute(out: .standardOutput(), err: .standardError())
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Runs the benchmark, writing results to `out` and progress and errors to `err`. Returns the exit status: 0
+    /// when every workload ran and its checks passed, 1 when the engine failed or a check did not pass, 2 for a
+    /// bad option.
+    func execute(out: OutputSink, err: OutputSink) -> Int32 {
+        guard num >= 10 && num <= Self.maxNum else {
+            err.line("lsm bench: --num must be 10 to \(Self.maxNum), got \(num)")
+            return 2
+        }
+        guard threads >= 1 && threads <= Self.maxThreads else {
+            err.line("lsm bench: --threads must be 1 to \(Self.maxThreads), got \(threads)")
+            return 2
+        }
+        if let dir, dir.isEmpty {
+            err.line("lsm bench: --dir is empty")
+            return 2
+        }
+        var selected = Set(BenchWorkload.allCases)
+        if let benchmarks {
+            switch BenchWorkload.parseList(benchmarks, threads: threads) {
+            case .success(let names) where names.isEmpty:
+                err.line("lsm bench: --benchmarks names no workload")
+                return 2
+            case .success(let names):
+                selected = names
+            case .failure(let unknown):
+                let known = BenchWorkload.allCases.map { $0.name(threads: threads) }.joined(separator: ", ")
+                err.line("lsm bench: unknown benchmark '\(unknown.name)'; known: \(known)")
+                return 2
+            }
+        }
+
+        let root: String
+        do {
+            if let dir {
+                try BenchSystem.makeDirectories(dir)
+                root = dir
+            } else {
+                root = try BenchSystem.makeTemporaryDirectory()
+            }
+        } catch {
+            err.line("lsm bench: \(error)")
+            return 1
+        }
+        defer {
+            if dir == nil { try? BenchSystem.removeTree(root) }
+        }
+
+        let nameWidth = selected.map { $0.name(threads: threads).count }.max() ?? 0
+        let reporter = BenchReporter(out: out, json: json, nameWidth: nameWidth)
+        reporter.header(num: num, threads: threads, directory: root)
+        let runner = BenchRunner(
+            root: root, num: num, threads: threads, selected: selected, reporter: reporter,
+            progress: BenchProgress(err: err))
+        do {
+            if let failure = try runner.run() {
+                err.line("lsm bench: \(failure)")
+                return 1
+            }
+        } catch {
+            err.line("lsm bench: \(error)")
+            return 1
+        }
+        return 0
+    }
+}

@@ -1,0 +1,138 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import LSM
+
+/// The operating-system services the benchmark needs beyond the engine: a monotonic clock, the process's write
+/// counter, directory handling as `peerbench.c` does it with `rm -rf`, `mkdir -p` and `du -sb`, and plain threads.
+enum BenchSystem {
+    /// Seconds on the monotonic clock.
+    static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+    }
+
+    /// Pauses the calling thread.
+    static func sleep(milliseconds: Int) {
+        usleep(useconds_t(milliseconds * 1000))
+    }
+
+    /// Bytes this process (every thread of it) has handed to write-like system calls: `wchar` of `/proc/self/io`,
+    /// or 0 where that file does not exist.
+    static func bytesWritten() -> Int64 {
+        let fd = open("/proc/self/io", O_RDONLY)
+        guard fd >= 0 else { return 0 }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard count > 0 else { return 0 }
+        let text = String(decoding: buffer[..<count], as: UTF8.self)
+        for line in text.split(separator: "\n") where line.hasPrefix("wchar:") {
+            return Int64(line.dropFirst("wchar:".count).trimmingPrefix(" ")) ?? 0
+        }
+        return 0
+    }
+
+    /// Creates `path` and any missing parent directories.
+    static func makeDirectories(_ path: String) throws(LSMError) {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += component
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw LSMError(.ioError, "cannot create the directory", path: prefix, errno: errno)
+            }
+            prefix += "/"
+        }
+    }
+
+    /// Removes `path` and everything under it; a missing path is not an error.
+    static func removeTree(_ path: String) throws(LSMError) {
+        var status = stat()
+        guard lstat(path, &status) == 0 else {
+            if errno == ENOENT { return }
+            throw LSMError(.ioError, "cannot inspect", path: path, errno: errno)
+        }
+        if status.st_mode & S_IFMT == S_IFDIR {
+            for name in try entries(of: path) { try removeTree(path + "/" + name) }
+            if rmdir(path) != 0 { throw LSMError(.ioError, "cannot remove the directory", path: path, errno: errno) }
+        } else if unlink(path) != 0 {
+            throw LSMError(.ioError, "cannot remove the file", path: path, errno: errno)
+        }
+    }
+
+    /// The apparent size of `path` and everything under it, directories included, as `du -sb` reports it.
+    static func treeBytes(_ path: String) throws(LSMError) -> Int64 {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { throw LSMError(.ioError, "cannot inspect", path: path, errno: errno) }
+        var total = Int64(status.st_size)
+        if status.st_mode & S_IFMT == S_IFDIR {
+            for name in try entries(of: path) { total += try treeBytes(path + "/" + name) }
+        }
+        return total
+    }
+
+    /// A fresh, empty directory under the system's temporary directory.
+    static func makeTemporaryDirectory() throws(LSMError) -> String {
+        var template = Array("/tmp/lsm-bench.XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return false }
+            return mkdtemp(base) != nil
+        }
+        guard made else { throw LSMError(.ioError, "cannot create a temporary directory", path: "/tmp", errno: errno) }
+        return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The names in directory `path`, without `.` and `..`.
+    private static func entries(of path: String) throws(LSMError) -> [String] {
+        guard let directory = opendir(path) else {
+            throw LSMError(.ioError, "cannot list the directory", path: path, errno: errno)
+        }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+}
+
+/// A POSIX thread running one closure until it returns; ``join()`` waits for it.
+///
+/// The benchmark's concurrent workloads need real threads that block in the engine (in fdatasync, or waiting for
+/// a group commit) as the peers' pthreads do; a Dispatch queue would cap them at the core count.
+final class BenchThread {
+    private let handle: pthread_t
+
+    /// Holds the closure while the new thread starts.
+    private final class Body {
+        let run: @Sendable () -> Void
+        init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+    }
+
+    /// Starts `body` on a new thread.
+    init(_ body: @escaping @Sendable () -> Void) throws(LSMError) {
+        let context = Unmanaged.passRetained(Body(body)).toOpaque()
+        var handle = pthread_t()
+        let status = pthread_create(&handle, nil, { raw in
+            guard let raw else { return nil }
+            Unmanaged<Body>.fromOpaque(raw).takeRetainedValue().run()
+            return nil
+        }, context)
+        guard status == 0 else {
+            Unmanaged<Body>.fromOpaque(context).release()
+            throw LSMError(.ioError, "cannot start a thread", errno: status)
+        }
+        self.handle = handle
+    }
+
+    /// Waits until the thread's closure has returned; everything it wrote is visible afterwards.
+    func join() {
+        pthread_join(handle, nil)
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import LSM
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `lsm cli [DIR]`: a shell on a database, with a prompt at a terminal and none when commands come from a script.
+struct CLICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cli",
+        abstract: "Put, get, scan and inspect a database from a prompt or a script.",
+        discussion: """
+            At a terminal it shows a prompt; otherwise it reads commands from standard input line by line, prints \
+            only the replies, and exits 1 if any command failed (e.g. printf 'put a 1\\nget a\\n' | lsm cli DIR). \
+            Type help for the commands.
+            """
+    )
+
+    @Argument(help: "The database directory (created when missing).")
+    var directory = "./lsm-data"
+
+    @Option(help: "Memtable size in bytes before it is flushed to a table.")
+    var memtableSize: Int?
+
+    @Flag(help: "Make every write durable (fdatasync) before replying OK.")
+    var sync = false
+
+    func run() throws {
+        var options = Options()
+        if let memtableSize { options.memtableSize = memtableSize }
+        if sync { options.syncPolicy = .always }
+        let status = Self.runSession(
+            directory: directory, options: options, input: CLILineReader(), interactive: isatty(STDIN_FILENO) != 0,
+            out: .standardOutput(), err: .standardError())
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Opens the database, runs a session on `input` and closes the database; returns the exit status.
+    ///
+    /// An interactive session shows a prompt and exits 0; a scripted one exits 1 when any command failed. Failing
+    /// to open or close the database is reported on `err` and exits 1.
+    static func runSession(
+        directory: String, options: Options, input: CLILineReader, interactive: Bool, out: OutputSink,
+        err: OutputSink
+    ) -> Int32 {
+        let database: Database
+        do {
+            database = try Database.open(directory, options: options)
+        } catch {
+            err.line("lsm: cannot open \(directory): \(error)")
+            return 1
+        }
+        if interactive { out.line("swift-lsm database \(directory); type help for the commands, quit to leave.") }
+        let session = CLISession(database: database, input: input, out: out, prompt: interactive ? "lsm> " : nil)
+        session.run()
+        do {
+            try database.close()
+        } catch {
+            err.line("lsm: closing \(directory) failed: \(error)")
+            return 1
+        }
+        return !interactive && session.failures > 0 ? 1 : 0
+    }
+}

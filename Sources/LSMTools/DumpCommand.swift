@@ -1,0 +1,147 @@
+import ArgumentParser
+import LSM
+
+/// `lsm dump FILE.sst`: the entries of one table file, and with `--meta` its layout, index, filter and properties.
+struct DumpCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dump",
+        abstract: "Print the entries of a table file (NNNNNN.sst).",
+        discussion: """
+            Prints a header, then one KEY | VALUE row per key in key order: the key's newest entry in this table, \
+            skipped when that entry is a tombstone (what a read of this table alone would return). With \
+            --internal, every entry is printed, older versions and tombstones included, with its sequence number \
+            and kind. Keys and values use the CLI's quoting (or hexadecimal with --hex); text longer than the \
+            column is cut with "...". Reads the file only, so it works on a database another process has open. \
+            Exits 1 when the file is missing, not a table, or damaged (naming the offset).
+            """
+    )
+
+    @Argument(help: "The table file.")
+    var file: String
+
+    @Flag(name: .customLong("internal"), help: "Print every entry with its sequence number and kind.")
+    var showsInternalKeys = false
+
+    @Flag(help: "Print the footer, index entries, filter and block statistics before the rows.")
+    var meta = false
+
+    @Option(help: "Print at most this many rows.")
+    var limit: Int?
+
+    @Flag(help: "Print keys and values in hexadecimal.")
+    var hex = false
+
+    @Option(help: "Column width in characters; longer keys and values are cut (0: never cut).")
+    var width = InspectionText.defaultWidth
+
+    func validate() throws {
+        if let limit, limit < 0 { throw ValidationError("--limit must not be negative, got \(limit)") }
+        if width != 0 && width < 4 { throw ValidationError("--width must be 0 or at least 4, got \(width)") }
+    }
+
+    func run() throws {
+        let status = execute(out: .standardOutput(), err: .standardError())
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Dumps the table to `out`; reports failures as one line on `err`. Returns the exit status: 0, or 1 when the
+    /// file could not be read to the end.
+    func execute(out: OutputSink, err: OutputSink) -> Int32 {
+        let table: TableFile
+        do {
+            table = try TableFile.open(file)
+        } catch {
+            err.line(InspectionText.errorLine(error, file: file))
+            return 1
+        }
+        out.line("--- Dumping SSTable: \(file) ---")
+        do {
+            if meta { try printMeta(table, out: out) }
+            try printRows(table, out: out)
+        } catch {
+            err.line(InspectionText.errorLine(error, file: file))
+            return 1
+        }
+        return 0
+    }
+
+    /// The rows, then a line counting them.
+    private func printRows(_ table: TableFile, out: OutputSink) throws(LSMError) {
+        let text = InspectionText(hex: hex, width: width)
+        let titles = showsInternalKeys ? ["KEY", "SEQUENCE", "KIND", "VALUE"] : ["KEY", "VALUE"]
+        out.line(row(titles, text))
+        let cursor = table.entries()
+        var rows = 0
+        var previousKey: [UInt8]?
+        while let entry = try cursor.next() {
+            if !showsInternalKeys {
+                // Entries of a key come newest first: only the first one counts, and only if it is a value.
+                let isNewest = entry.key.userKey != previousKey
+                previousKey = entry.key.userKey
+                if !isNewest || entry.key.kind == .deletion { continue }
+            }
+            if let limit, rows >= limit {
+                out.line("--- \(rows) \(rows == 1 ? "row" : "rows") (limit reached) ---")
+                return
+            }
+            let key = text.cut(text.bytes(entry.key.userKey))
+            let value = entry.key.kind == .deletion ? "" : text.cut(text.bytes(entry.value))
+            out.line(row(showsInternalKeys ? [key, String(entry.key.sequence), "\(entry.key.kind)", value]
+                                           : [key, value], text))
+            rows += 1
+        }
+        out.line("--- \(rows) \(rows == 1 ? "row" : "rows") ---")
+    }
+
+    /// Columns joined by ` | `, each but the last padded to its width, without trailing spaces.
+    private func row(_ columns: [String], _ text: InspectionText) -> String {
+        var widths = [text.width]
+        if showsInternalKeys { widths += ["SEQUENCE".count, "DELETE".count] }
+        var line = ""
+        for (index, column) in columns.enumerated() {
+            if index > 0 { line += " | " }
+            line += index < widths.count ? InspectionText.pad(column, widths[index]) : column
+        }
+        while line.last == " " { line.removeLast() }
+        return line
+    }
+
+    /// Properties, footer, filter, block statistics and the index entries.
+    private func printMeta(_ table: TableFile, out: OutputSink) throws(LSMError) {
+        let text = InspectionText(hex: hex, width: width)
+        let p = table.properties
+        let footer = table.footer
+        let index = try table.indexEntries()
+        func field(_ label: String, _ value: String) { out.line(InspectionText.pad(label + ":", 20) + value) }
+        field("File size", "\(p.fileSize) bytes")
+        field("Format version", "\(p.formatVersion)")
+        field("Entries", "\(p.entryCount) (\(InspectionText.count(p.deletionCount, "tombstone")))")
+        field("Raw key bytes", "\(p.rawKeyBytes)")
+        field("Raw value bytes", "\(p.rawValueBytes)")
+        field("Smallest key", text.key(p.smallest))
+        field("Largest key", text.key(p.largest))
+        field("Footer", "offset \(footer.offset), 64 bytes")
+        field("  Filter block", footer.filter.map { "\($0)" } ?? "none")
+        field("  Properties block", "\(footer.properties)")
+        field("  Index block", "\(footer.index)")
+        if let filter = table.filter {
+            let perEntry = p.entryCount > 0 ? Double(filter.bitCount) / Double(p.entryCount) : 0
+            field("Filter", "\(filter.bitCount) bits, \(filter.probeCount) probes, \(filter.byteCount) bytes "
+                  + "(\(InspectionText.decimal(perEntry)) bits per entry)")
+        } else {
+            field("Filter", "none")
+        }
+        let sizes = index.map(\.block.size)
+        if let smallest = sizes.min(), let largest = sizes.max() {
+            let average = sizes.reduce(0, &+) / UInt64(sizes.count)
+            field("Data blocks", "\(p.dataBlockCount) (sizes: min \(smallest), average \(average), max \(largest) "
+                  + "bytes)")
+        } else {
+            field("Data blocks", "\(p.dataBlockCount)")
+        }
+        field("Index entries", "\(index.count)")
+        for (number, entry) in index.enumerated() {
+            out.line("  #\(number) \(text.key(entry.separator)) -> \(entry.block)")
+        }
+    }
+}

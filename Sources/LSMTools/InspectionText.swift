@@ -1,0 +1,76 @@
+import ArgumentParser
+import LSM
+
+/// Text helpers shared by `dump`, `wal-dump`, `info` and `check`: how bytes, keys, sizes and errors are shown.
+struct InspectionText {
+    /// Characters a key or value column gets before it is cut.
+    static let defaultWidth = 40
+
+    /// Show bytes in hexadecimal instead of the CLI's quoting.
+    var hex = false
+    /// Column width; text longer than this is cut with "...". 0 never cuts.
+    var width = InspectionText.defaultWidth
+
+    /// `bytes` in the CLI's quoting, or lowercase hexadecimal (`""` for none).
+    func bytes(_ bytes: [UInt8]) -> String {
+        guard hex else { return Quoting.format(bytes) }
+        if bytes.isEmpty { return "\"\"" }
+        let digits = Array("0123456789abcdef")
+        var text = ""
+        text.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return text
+    }
+
+    /// `text` cut to ``width`` characters, its end replaced by "...", when longer.
+    func cut(_ text: String) -> String {
+        guard width > 0, text.count > width else { return text }
+        return String(text.prefix(width - 3)) + "..."
+    }
+
+    /// An internal key as `KEY @SEQUENCE KIND`; the highest sequence (index separators) is shown as `max`.
+    func key(_ key: InspectedKey) -> String {
+        let sequence = key.sequence == InspectedKey.maxSequence ? "max" : String(key.sequence)
+        return "\(cut(bytes(key.userKey))) @\(sequence) \(key.kind)"
+    }
+
+    /// `n noun`, with the plural when `n` is not 1.
+    static func count(_ n: some BinaryInteger, _ singular: String, _ plural: String? = nil) -> String {
+        "\(n) \(n == 1 ? singular : plural ?? singular + "s")"
+    }
+
+    /// `text` padded with spaces to `width` characters (longer text is left as it is).
+    static func pad(_ text: String, _ width: Int) -> String {
+        let count = text.count
+        return count >= width ? text : text + String(repeating: " ", count: width - count)
+    }
+
+    /// `value` with one decimal.
+    static func decimal(_ value: Double) -> String {
+        let tenths = Int((value * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+
+    /// `n bytes`, followed by the size in KiB, MiB or GiB once it reaches 1 KiB.
+    static func size(_ bytes: UInt64) -> String {
+        let units = ["KiB", "MiB", "GiB", "TiB"]
+        var value = Double(bytes)
+        var unit = -1
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit < 0 ? "\(bytes) bytes" : "\(bytes) bytes (\(decimal(value)) \(units[unit]))"
+    }
+
+    /// The one line a tool prints for a failure: `lsm: FILE: KIND: MESSAGE at offset N`, naming the file the error
+    /// names (else `file`).
+    static func errorLine(_ error: LSMError, file: String) -> String {
+        var line = "lsm: \(error.path ?? file): \(error.code): \(error.message)"
+        if let offset = error.offset { line += " at offset \(offset)" }
+        return line
+    }
+}

@@ -1,0 +1,128 @@
+/// redis-cli's quoting, so any byte string round-trips through a line of text.
+///
+/// A word is either bare (a run of non-space characters) or quoted: in double quotes, `\"`, `\\`, `\n`, `\r`,
+/// `\t` and `\xHH` are escapes; in single quotes only `\'` is. A closing quote must be followed by a space or the
+/// end of the line.
+public enum Quoting {
+    /// Why a line could not be split into words.
+    public struct ParseError: Error, Equatable, CustomStringConvertible {
+        /// A sentence saying what is wrong.
+        public var message: String
+        /// The 1-based character position in the line where the problem is.
+        public var column: Int
+
+        public var description: String { "\(message) at column \(column)" }
+    }
+
+    /// Splits a command line into words, undoing quotes and escapes.
+    public static func split(_ line: String) throws(ParseError) -> [[UInt8]] {
+        let bytes = Array(line.utf8)
+        var words: [[UInt8]] = []
+        var i = 0
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+        while true {
+            while i < bytes.count && isSpace(bytes[i]) { i += 1 }
+            guard i < bytes.count else { return words }
+            var word: [UInt8] = []
+            let quote = bytes[i]
+            if quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") {
+                let opening = i
+                i += 1
+                var closed = false
+                while i < bytes.count {
+                    let b = bytes[i]
+                    if b == quote {
+                        closed = true
+                        i += 1
+                        break
+                    }
+                    if b == UInt8(ascii: "\\") && i + 1 < bytes.count {
+                        let next = bytes[i + 1]
+                        if quote == UInt8(ascii: "'") {
+                            if next == UInt8(ascii: "'") {
+                                word.append(next)
+                                i += 2
+                                continue
+                            }
+                        } else {
+                            let escaped = escape(bytes, at: i)
+                            word.append(escaped.byte)
+                            i += escaped.length
+                            continue
+                        }
+                    }
+                    word.append(b)
+                    i += 1
+                }
+                guard closed else { throw ParseError(message: "unterminated quote", column: opening + 1) }
+                if i < bytes.count && !isSpace(bytes[i]) {
+                    throw ParseError(message: "closing quote must be followed by a space", column: i + 1)
+                }
+            } else {
+                while i < bytes.count && !isSpace(bytes[i]) {
+                    word.append(bytes[i])
+                    i += 1
+                }
+            }
+            words.append(word)
+        }
+    }
+
+    /// The escape starting with the backslash at `i` inside double quotes. As in redis-cli, a backslash before any
+    /// other character (or before an `x` without two hex digits) stands for that character.
+    private static func escape(_ bytes: [UInt8], at i: Int) -> (byte: UInt8, length: Int) {
+        switch bytes[i + 1] {
+        case UInt8(ascii: "\""): return (UInt8(ascii: "\""), 2)
+        case UInt8(ascii: "\\"): return (UInt8(ascii: "\\"), 2)
+        case UInt8(ascii: "n"): return (0x0A, 2)
+        case UInt8(ascii: "r"): return (0x0D, 2)
+        case UInt8(ascii: "t"): return (0x09, 2)
+        case UInt8(ascii: "a"): return (0x07, 2)
+        case UInt8(ascii: "b"): return (0x08, 2)
+        case UInt8(ascii: "x"):
+            guard i + 3 < bytes.count, let high = hexValue(bytes[i + 2]), let low = hexValue(bytes[i + 3]) else {
+                return (UInt8(ascii: "x"), 2)
+            }
+            return (high << 4 | low, 4)
+        default: return (bytes[i + 1], 2)
+        }
+    }
+
+    private static func hexValue(_ b: UInt8) -> UInt8? {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): b - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): b - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): b - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
+    /// `bytes` bare when it is a non-empty run of printable ASCII without spaces, quotes or backslashes, and in
+    /// double quotes with escapes otherwise, so ``split(_:)`` gives the same bytes back.
+    public static func format(_ bytes: [UInt8]) -> String {
+        if isBare(bytes) { return String(decoding: bytes, as: UTF8.self) }
+        var text = "\""
+        for b in bytes {
+            switch b {
+            case UInt8(ascii: "\""): text += "\\\""
+            case UInt8(ascii: "\\"): text += "\\\\"
+            case 0x0A: text += "\\n"
+            case 0x0D: text += "\\r"
+            case 0x09: text += "\\t"
+            case 0x20...0x7E: text.unicodeScalars.append(Unicode.Scalar(b))
+            default:
+                let digits = Array("0123456789abcdef".utf8)
+                text += "\\x"
+                text.unicodeScalars.append(Unicode.Scalar(digits[Int(b >> 4)]))
+                text.unicodeScalars.append(Unicode.Scalar(digits[Int(b & 0x0F)]))
+            }
+        }
+        return text + "\""
+    }
+
+    private static func isBare(_ bytes: [UInt8]) -> Bool {
+        !bytes.isEmpty && bytes.allSatisfy { b in
+            b > 0x20 && b < 0x7F && b != UInt8(ascii: "\"") && b != UInt8(ascii: "'") && b != UInt8(ascii: "\\")
+        }
+    }
+}

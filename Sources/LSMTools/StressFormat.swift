@@ -1,0 +1,71 @@
+/// Number formatting for the stress tool's progress, summary and report, without Foundation.
+enum StressFormat {
+    /// `12345` as `12,345`.
+    static func count<Number: BinaryInteger>(_ value: Number) -> String {
+        let digits = String(value.magnitude)
+        var grouped = ""
+        for (offset, digit) in digits.enumerated() {
+            if offset > 0 && (digits.count - offset) % 3 == 0 { grouped.append(",") }
+            grouped.append(digit)
+        }
+        return value < 0 ? "-" + grouped : grouped
+    }
+
+    /// `value` with exactly `decimals` digits after the point.
+    static func fixed(_ value: Double, _ decimals: Int) -> String {
+        guard value.isFinite else { return value.isNaN ? "nan" : (value < 0 ? "-inf" : "inf") }
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = (abs(value) * scale).rounded()
+        guard scaled < 9e18 else { return String(value) }
+        let whole = UInt64(scaled) / UInt64(scale)
+        let fraction = UInt64(scaled) % UInt64(scale)
+        var text = (value < 0 && scaled > 0 ? "-" : "") + String(whole)
+        if decimals > 0 {
+            let digits = String(fraction)
+            text += "." + String(repeating: "0", count: decimals - digits.count) + digits
+        }
+        return text
+    }
+
+    /// Three significant digits, at most: 1.23, 12.3, 123.
+    static func significant(_ value: Double) -> String {
+        if value < 9.995 { return fixed(value, 2) }
+        if value < 99.95 { return fixed(value, 1) }
+        return fixed(value, 0)
+    }
+
+    /// A latency given in nanoseconds: `850ns`, `12.3µs`, `1.25ms`, `2.10s`.
+    static func latency(_ nanoseconds: UInt64) -> String {
+        let value = Double(nanoseconds)
+        if nanoseconds < 1000 { return "\(nanoseconds)ns" }
+        if value < 999_500 { return significant(value / 1e3) + "µs" }
+        if value < 999_500_000 { return significant(value / 1e6) + "ms" }
+        return significant(value / 1e9) + "s"
+    }
+
+    /// A byte count: `512 B`, `4.00 KiB`, `1.25 MiB`.
+    static func bytes<Number: BinaryInteger>(_ count: Number) -> String {
+        let value = Double(count)
+        if value < 1024 { return "\(count) B" }
+        if value < 1024 * 1024 { return significant(value / 1024) + " KiB" }
+        if value < 1024 * 1024 * 1024 { return significant(value / (1024 * 1024)) + " MiB" }
+        return significant(value / (1024 * 1024 * 1024)) + " GiB"
+    }
+
+    /// A rate per second, rounded to a whole number with separators.
+    static func rate(_ perSecond: Double) -> String {
+        guard perSecond.isFinite && perSecond >= 0 else { return "0" }
+        return count(Int(perSecond.rounded()))
+    }
+
+    /// `text` padded on the left to `width` characters, for table columns.
+    static func padLeft(_ text: String, _ width: Int) -> String {
+        String(repeating: " ", count: max(0, width - text.count)) + text
+    }
+
+    /// `text` padded on the right to `width` characters.
+    static func padRight(_ text: String, _ width: Int) -> String {
+        text + String(repeating: " ", count: max(0, width - text.count))
+    }
+}

@@ -1,0 +1,335 @@
+import Histogram
+import LSM
+
+/// The verifying load run: worker threads hammer one database while this thread samples them; then the
+/// database is closed, reopened and checked key by key against what the workers remember.
+struct StressRunner {
+    let config: StressConfiguration
+    let directory: String
+    let out: OutputSink
+    let err: OutputSink
+
+    /// Everything a finished run measured, for the summary and the report.
+    struct Outcome {
+        var seconds: Double
+        var totals: StressLatencies
+        var samples: [StressSample]
+        var finalStatistics: Statistics?
+        var reopenSeconds: Double
+        var keysChecked: Int
+        var keysPresent: Int
+        /// The library's check of the closed database.
+        var check: CheckReport
+    }
+
+    /// Runs the load and the final check, prints the summary and writes the report; returns the exit status.
+    func run() -> Int32 {
+        out.line("lsm stress: \(parameters.map { "\($0.0) \($0.1)" }.joined(separator: ", "))")
+        let database: Database
+        do {
+            database = try Database.open(directory, options: config.databaseOptions)
+        } catch {
+            err.line("lsm stress: cannot open the database: \(error)")
+            return 1
+        }
+        let load: Load
+        switch runWorkers(on: database) {
+        case .success(let finished): load = finished
+        case .failure(let failure):
+            try? database.close()
+            err.line("lsm stress: \(failure)")
+            return 1
+        }
+        let failures = load.workers.compactMap(\.failure)
+        if !failures.isEmpty {
+            for failure in failures { err.line("lsm stress: \(failure)") }
+            try? database.close()
+            err.line("lsm stress: FAILED after \(StressFormat.count(load.totals.totalCount)) operations")
+            return 1
+        }
+        let finalStatistics = try? database.statistics()
+        do {
+            try database.close()
+        } catch {
+            err.line("lsm stress: closing the database failed: \(error)")
+            return 1
+        }
+
+        let reopenStart = StressClock.now()
+        let checked: (keys: Int, present: Int)
+        switch verifyReopened(load.workers) {
+        case .success(let result): checked = result
+        case .failure(let failure):
+            err.line("lsm stress: \(failure)")
+            err.line("lsm stress: FAILED: the reopened database does not hold what the workers wrote")
+            return 1
+        }
+        let reopenSeconds = StressClock.seconds(from: reopenStart, to: StressClock.now())
+        let report: CheckReport
+        do {
+            report = try Database.check(at: directory)
+        } catch {
+            err.line("lsm stress: the database check could not run: \(error)")
+            return 1
+        }
+        guard report.isClean else {
+            for problem in report.problems.prefix(10) { err.line("lsm stress: database check: \(problem)") }
+            err.line("lsm stress: FAILED: the database check found \(report.problems.count) problem(s)")
+            return 1
+        }
+
+        let outcome = Outcome(
+            seconds: load.seconds, totals: load.totals, samples: load.samples, finalStatistics: finalStatistics,
+            reopenSeconds: reopenSeconds, keysChecked: checked.keys, keysPresent: checked.present, check: report)
+        for line in summary(outcome) { out.line(line) }
+        if let reportPath = config.reportPath {
+            let page = StressReport(parameters: parameters, summary: summaryTable(outcome), outcome: outcome).html()
+            if let failure = StressFiles.write(page, to: reportPath) {
+                err.line("lsm stress: \(failure)")
+                return 1
+            }
+            out.line("report: \(reportPath)")
+        }
+        return 0
+    }
+
+    /// The load phase's result: the joined workers (with their expectations and any failure) and the measurements.
+    private struct Load {
+        var workers: [StressWorker]
+        var samples: [StressSample]
+        var totals: StressLatencies
+        var seconds: Double
+    }
+
+    /// Starts one thread per worker, samples them until they finish, and joins them.
+    private func runWorkers(on database: Database) -> Result<Load, StressFailure> {
+        let signal = StressSignal()
+        let workers = (0..<config.threads).map {
+            StressWorker(index: $0, config: config, database: database, signal: signal)
+        }
+        let start = StressClock.now()
+        var threads: [StressThread] = []
+        for worker in workers {
+            let budget = budget(of: worker.index)
+            guard let thread = StressThread.start({ worker.run(budget: budget) }) else {
+                signal.stop()
+                threads.forEach { $0.join() }
+                return .failure(StressFailure("cannot start worker thread \(worker.index + 1)"))
+            }
+            threads.append(thread)
+        }
+        var totals = StressLatencies()
+        let samples = sample(workers, database: database, signal: signal, start: start, totals: &totals)
+        threads.forEach { $0.join() }
+        let seconds = StressClock.seconds(from: start, to: StressClock.now())
+        totals.add(collect(workers))
+        return .success(Load(workers: workers, samples: samples, totals: totals, seconds: seconds))
+    }
+
+    /// The operations worker `index` runs in `--ops` mode (nil: until the duration is over).
+    private func budget(of index: Int) -> Int? {
+        guard case .operations(let total) = config.limit else { return nil }
+        return total / config.threads + (index < total % config.threads ? 1 : 0)
+    }
+
+    /// The run's settings as name/value pairs, for the first line and the report.
+    var parameters: [(String, String)] {
+        let limit =
+            switch config.limit {
+            case .seconds(let seconds):
+                (
+                    "duration",
+                    "\(seconds == seconds.rounded() ? String(Int(seconds)) : StressFormat.significant(seconds)) s"
+                )
+            case .operations(let ops): ("operations", StressFormat.count(ops))
+            }
+        return [
+            ("threads", "\(config.threads)"), limit, ("keys", StressFormat.count(config.keys)),
+            ("value size", StressFormat.bytes(config.valueSize)),
+            ("memtable size", StressFormat.bytes(config.memtableSize)), ("sync", config.sync ? "yes" : "no"),
+            ("mix", "\(config.mix) (reads:writes:deletes:scans %)"), ("seed", "\(config.seed)"),
+            ("directory", directory),
+        ]
+    }
+
+    // MARK: Sampling
+
+    /// Collects the workers' latencies once per sample interval until they are all done (stopping them when the
+    /// duration is over), printing a progress line per sample on a terminal. Returns the samples, the last
+    /// covering the stretch up to the end.
+    private func sample(
+        _ workers: [StressWorker], database: Database, signal: StressSignal, start: UInt64,
+        totals: inout StressLatencies
+    ) -> [StressSample] {
+        let progress: OutputSink? = err.isTerminal ? err : (out.isTerminal ? out : nil)
+        let interval = UInt64(config.sampleInterval * 1e9)
+        var samples: [StressSample] = []
+        var sampleStart = start
+        var done: UInt64 = 0
+        while true {
+            let finished = signal.finishedWorkers == workers.count
+            let now = StressClock.now()
+            if case .seconds(let seconds) = config.limit, now &- start >= UInt64(seconds * 1e9) { signal.stop() }
+            if finished || now &- sampleStart >= interval {
+                let latencies = collect(workers)
+                totals.add(latencies)
+                done += latencies.totalCount
+                let sample = StressSample(
+                    time: StressClock.seconds(from: start, to: now),
+                    duration: StressClock.seconds(from: sampleStart, to: now),
+                    counts: StressOperation.allCases.map { latencies.count($0) },
+                    latency: StressPercentiles(latencies.combined), statistics: try? database.statistics())
+                if sample.duration > 0 { samples.append(sample) }
+                sampleStart = now
+                if let progress, !finished { progress.line(progressLine(sample, done: done)) }
+            }
+            if finished { return samples }
+            StressClock.sleep(milliseconds: 10)
+        }
+    }
+
+    private func collect(_ workers: [StressWorker]) -> StressLatencies {
+        var latencies = StressLatencies()
+        for worker in workers { latencies.add(worker.meter.collect()) }
+        return latencies
+    }
+
+    private func progressLine(_ sample: StressSample, done: UInt64) -> String {
+        let latency = zip(StressPercentiles.labels, sample.latency.values)
+            .map { "\($0) \(StressFormat.latency($1))" }.joined(separator: " ")
+        var line =
+            "[\(StressFormat.padLeft(StressFormat.fixed(sample.time, 0), 4))s] "
+            + "\(StressFormat.rate(sample.throughput)) ops/s | \(latency) | \(StressFormat.count(done)) ops"
+        if let statistics = sample.statistics {
+            line += " | memtable \(StressFormat.bytes(statistics.memtableBytes))"
+            line += " +\(statistics.immutableMemtables) waiting | files/level \(levelText(statistics.levelFileCounts))"
+        }
+        return line
+    }
+
+    /// File counts per level up to the deepest level in use: `4 2 0`.
+    private func levelText(_ counts: [Int]) -> String {
+        let used = (counts.lastIndex { $0 > 0 } ?? 0) + 1
+        return counts.prefix(used).map(String.init).joined(separator: " ")
+    }
+
+    // MARK: Final check
+
+    /// Reopens the database and compares every key, by point read and by one full scan, with the workers'
+    /// expectations. Returns the keys checked and how many are present.
+    private func verifyReopened(_ workers: [StressWorker]) -> Result<(keys: Int, present: Int), StressFailure> {
+        let database: Database
+        do {
+            database = try Database.open(directory, options: config.databaseOptions)
+        } catch {
+            return .failure(StressFailure("reopening the database failed: \(error)"))
+        }
+        defer { try? database.close() }
+        let size = config.valueSize
+        func expectation(_ key: Int) -> UInt64 { workers[key % config.threads].expectations[key / config.threads] }
+
+        var present = 0
+        for key in 0..<config.keys {
+            let got: [UInt8]?
+            do {
+                got = try database.get(StressData.key(key))
+            } catch {
+                return .failure(StressFailure("read after reopen: get \(StressData.keyText(key)) failed: \(error)"))
+            }
+            if let difference = StressData.mismatch(key: key, expected: expectation(key), got: got, size: size) {
+                return .failure(StressFailure("mismatch in read after reopen: \(difference)"))
+            }
+            if got != nil { present += 1 }
+        }
+
+        // The scan must list exactly the present keys, in order: walk the key space alongside it.
+        var nextKey = 0
+        do {
+            let cursor = try database.cursor()
+            while let entry = try cursor.next() {
+                guard let key = StressData.keyIndex(entry.key), key >= nextKey, key < config.keys else {
+                    return .failure(
+                        StressFailure(
+                            "scan after reopen: unexpected or out-of-order key \(Quoting.format(entry.key))"))
+                }
+                for skipped in nextKey..<key {
+                    if let difference = StressData.mismatch(
+                        key: skipped, expected: expectation(skipped), got: nil, size: size)
+                    {
+                        return .failure(StressFailure("mismatch in scan after reopen (key missing): \(difference)"))
+                    }
+                }
+                if let difference = StressData.mismatch(
+                    key: key, expected: expectation(key), got: entry.value, size: size)
+                {
+                    return .failure(StressFailure("mismatch in scan after reopen: \(difference)"))
+                }
+                nextKey = key + 1
+            }
+        } catch {
+            return .failure(StressFailure("scan after reopen failed: \(error)"))
+        }
+        for skipped in nextKey..<config.keys {
+            if let difference = StressData.mismatch(key: skipped, expected: expectation(skipped), got: nil, size: size)
+            {
+                return .failure(StressFailure("mismatch in scan after reopen (key missing): \(difference)"))
+            }
+        }
+        return .success((config.keys, present))
+    }
+
+    // MARK: Summary
+
+    /// The latency table: a header row, then one row per operation kind that ran, then all of them together.
+    func summaryTable(_ outcome: Outcome) -> [[String]] {
+        var rows = [["operation", "count", "ops/s"] + StressPercentiles.labels]
+        func row(_ name: String, _ histogram: Histogram<UInt64>) -> [String] {
+            let percentiles = StressPercentiles(histogram)
+            return [
+                name, StressFormat.count(percentiles.count),
+                StressFormat.rate(Double(percentiles.count) / max(outcome.seconds, 1e-9)),
+            ]
+                + percentiles.values.map(StressFormat.latency)
+        }
+        for operation in StressOperation.allCases where outcome.totals.count(operation) > 0 {
+            rows.append(row(operation.name, outcome.totals.byOperation[operation.rawValue]))
+        }
+        rows.append(row("all", outcome.totals.combined))
+        return rows
+    }
+
+    private func summary(_ outcome: Outcome) -> [String] {
+        let total = outcome.totals.totalCount
+        var lines = [
+            "throughput: \(StressFormat.rate(Double(total) / max(outcome.seconds, 1e-9))) ops/s "
+                + "(\(StressFormat.count(total)) operations in \(StressFormat.significant(outcome.seconds)) s "
+                + "on \(config.threads) thread\(config.threads == 1 ? "" : "s"))"
+        ]
+        let table = summaryTable(outcome)
+        let widths = table[0].indices.map { column in table.map { $0[column].count }.max() ?? 0 }
+        for row in table {
+            lines.append(
+                row.enumerated().map { column, text in
+                    column == 0
+                        ? StressFormat.padRight(text, widths[column]) : StressFormat.padLeft(text, widths[column] + 2)
+                }.joined())
+        }
+        if let statistics = outcome.finalStatistics {
+            let bytes = statistics.levelBytes.reduce(0, +)
+            lines.append(
+                "database: \(statistics.flushCount) flushes, \(statistics.compactionCount) compactions, "
+                    + "\(statistics.writeStallCount) write stalls, "
+                    + "files/level \(levelText(statistics.levelFileCounts)) (\(StressFormat.bytes(bytes)) in tables)")
+        }
+        lines.append(
+            "reopen: closed, reopened and checked \(StressFormat.count(outcome.keysChecked)) keys "
+                + "(\(StressFormat.count(outcome.keysPresent)) present) "
+                + "in \(StressFormat.significant(outcome.reopenSeconds)) s"
+        )
+        lines.append(
+            "check: \(outcome.check.tableCount) tables and \(outcome.check.logCount) logs verified, no problems "
+                + "(\(outcome.check.warnings.count) warnings)")
+        lines.append("result: ok, every read, scan and reopened key matched")
+        return lines
+    }
+}

@@ -1,0 +1,175 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A value behind a pthread mutex, shared between the stress workers and the thread that samples them.
+///
+/// A pthread mutex rather than `Synchronization.Mutex`, so ThreadSanitizer understands the locking (as in the
+/// library's own `Locked`).
+final class StressLocked<State>: @unchecked Sendable {
+    // Safety: `state` is only touched inside `withLock`, with `mutex` held.
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private var state: State
+
+    init(_ state: State) {
+        self.state = state
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    @inline(__always)
+    func withLock<R, E: Error>(_ body: (inout State) throws(E) -> R) throws(E) -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&state)
+    }
+}
+
+/// A dedicated OS thread per stress worker: the workers block in I/O for whole runs, which a shared pool
+/// (Dispatch, Swift concurrency) would not give each of them a thread for.
+struct StressThread {
+    private let thread: pthread_t
+
+    /// The closure a new thread runs, carried across `pthread_create` as an opaque pointer.
+    private final class Body {
+        let run: @Sendable () -> Void
+        init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+    }
+
+    /// Starts a thread running `body`, or returns nil when the system refuses one.
+    static func start(_ body: @escaping @Sendable () -> Void) -> StressThread? {
+        let context = Unmanaged.passRetained(Body(body)).toOpaque()
+        #if canImport(Glibc)
+        var thread = pthread_t()
+        #else
+        var thread: pthread_t?
+        #endif
+        let result = pthread_create(
+            &thread, nil,
+            { context in
+                guard let context else { return nil }
+                Unmanaged<Body>.fromOpaque(context).takeRetainedValue().run()
+                return nil
+            }, context)
+        guard result == 0 else {
+            Unmanaged<Body>.fromOpaque(context).release()
+            return nil
+        }
+        #if canImport(Glibc)
+        return StressThread(thread: thread)
+        #else
+        guard let thread else { return nil }
+        return StressThread(thread: thread)
+        #endif
+    }
+
+    /// Waits for the thread to finish.
+    func join() {
+        pthread_join(thread, nil)
+    }
+}
+
+/// Monotonic time in nanoseconds, for latencies and run timing.
+enum StressClock {
+    static func now() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec)
+    }
+
+    /// Seconds between two readings of ``now()``.
+    static func seconds(from start: UInt64, to end: UInt64) -> Double {
+        Double(end &- start) / 1e9
+    }
+
+    /// Sleeps for about `milliseconds`.
+    static func sleep(milliseconds: Int) {
+        var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+    }
+}
+
+/// The few file-system chores of the stress tool: its temporary directory, checking a given one is unused,
+/// removing it afterwards and writing the report.
+enum StressFiles {
+    /// Creates a fresh directory under `$TMPDIR` (or /tmp), or returns nil with the reason.
+    static func makeTemporaryDirectory() -> Result<String, StressFailure> {
+        var base = "/tmp"
+        if let tmp = getenv("TMPDIR"), let text = String(validatingCString: tmp), !text.isEmpty { base = text }
+        while base.count > 1 && base.hasSuffix("/") { base.removeLast() }
+        var template = Array((base + "/lsm-stress-XXXXXX").utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { buffer in mkdtemp(buffer.baseAddress!) != nil }
+        guard made else {
+            return .failure(StressFailure("cannot create a temporary directory in \(base): \(errorText(errno))"))
+        }
+        return .success(String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+
+    /// The names in a directory (without `.` and `..`), or nil when it cannot be listed.
+    static func entries(_ path: String) -> [String]? {
+        guard let directory = opendir(path) else { return nil }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Whether something exists at `path`.
+    static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    /// Removes a database directory: its files, then the directory itself (a database directory is flat).
+    static func removeDirectory(_ path: String) {
+        for name in entries(path) ?? [] { unlink(path + "/" + name) }
+        rmdir(path)
+    }
+
+    /// Writes `text` to a new or truncated file at `path`.
+    static func write(_ text: String, to path: String) -> StressFailure? {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return StressFailure("\(path): cannot write the report: \(errorText(errno))") }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        let failed = bytes.withUnsafeBytes { raw -> Int32? in
+            var done = 0
+            while done < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return n < 0 ? errno : EIO }
+                done += n
+            }
+            return nil
+        }
+        if let failed { return StressFailure("\(path): cannot write the report: \(errorText(failed))") }
+        return nil
+    }
+
+    /// The system's sentence for an errno value.
+    static func errorText(_ code: Int32) -> String {
+        guard let text = strerror(code) else { return "error \(code)" }
+        return String(cString: text)
+    }
+}
+
+/// Why a stress run failed: the one line printed after `lsm stress: `.
+struct StressFailure: Error, Sendable, CustomStringConvertible {
+    var message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
+}

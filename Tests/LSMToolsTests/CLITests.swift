@@ -1,0 +1,486 @@
+import Foundation
+import LSM
+import Testing
+@testable import LSMTools
+
+/// A fresh directory under /tmp for one test; the database goes in a `db` folder inside it.
+private struct CLITemporaryDirectory {
+    let path: String
+
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("swift-lsm-cli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    var database: String { path + "/db" }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// What one session printed and its exit status.
+private struct CLIRun {
+    var out: String
+    var err: String
+    var status: Int32
+}
+
+/// Runs `lsm cli` in-process on `directory` with `script` as its standard input.
+private func runCLI(
+    _ script: String, in directory: String, interactive: Bool = false, options: Options = Options()
+) -> CLIRun {
+    runCLI(bytes: Array(script.utf8), in: directory, interactive: interactive, options: options)
+}
+
+private func runCLI(
+    bytes: [UInt8], in directory: String, interactive: Bool = false, options: Options = Options()
+) -> CLIRun {
+    let out = OutputSink.capturing()
+    let err = OutputSink.capturing()
+    let status = CLICommand.runSession(
+        directory: directory, options: options, input: CLILineReader(bytes: bytes), interactive: interactive,
+        out: out, err: err)
+    return CLIRun(out: out.text, err: err.text, status: status)
+}
+
+/// The byte strings of each line of `text`, undoing the output quoting.
+private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
+    try text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map { try Quoting.split(String($0)) }
+}
+
+@Suite struct CLITests {
+    @Test func everyCommandRepliesExactly() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        let run = runCLI(
+            """
+            put a 1
+            get a
+            get missing
+            put b two
+            delete a
+            get a
+            del b
+            get b
+            batch put x 1 put y 2 delete x
+            scan
+            flush
+            compact
+            quit
+
+            """, in: dir.database)
+        #expect(run.out == "OK\n1\n(nil)\nOK\nOK\n(nil)\nOK\n(nil)\nOK\ny 2\nOK\nOK\n")
+        #expect(run.err == "")
+        #expect(run.status == 0)
+    }
+
+    @Test func commandsAreCaseInsensitiveAndBlankLinesAndCommentsAreSkipped() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        let run = runCLI(
+            "PUT a 1\n\n   \t\n# get a\n  # indented comment\nGeT a\nBATCH PUT b 2 DEL a\r\nScAn\n", in: dir.database)
+        #expect(run.out == "OK\n1\nOK\nb 2\n")
+        #expect(run.status == 0)
+    }
+
+    @Test func lastLineWithoutNewlineRuns() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        #expect(runCLI("put a 1\nget a", in: dir.database).out == "OK\n1\n")
+        #expect(runCLI("", in: dir.database).out == "")
+    }
+
+    @Test func quotedArgumentsAndOutput() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        let run = runCLI(
+            #"""
+            put "hello world" 'it\'s'
+            get "hello world"
+            put "\x00\xff" ""
+            get "\x00\xFF"
+            put "tab\there" "a\"b\\c\n"
+            get "tab\there"
+            put (nil) (error)
+            get (nil)
+            put é ü
+            get "\xc3\xa9"
+            scan
+
+            """#, in: dir.database)
+        #expect(
+            run.out == #"""
+                OK
+                "it's"
+                OK
+                ""
+                OK
+                "a\"b\\c\n"
+                OK
+                "(error)"
+                OK
+                "\xc3\xbc"
+                "\x00\xff" ""
+                "(nil)" "(error)"
+                "hello world" "it's"
+                "tab\there" "a\"b\\c\n"
+                "\xc3\xa9" "\xc3\xbc"
+
+                """#)
+        #expect(run.status == 0)
+    }
+
+    /// Every single byte, and pairs over an alphabet of awkward bytes, survive put, get and scan as keys and
+    /// values when written with the output quoting.
+    @Test func binaryKeysAndValuesRoundTrip() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        var strings: [[UInt8]] = [[]]
+        for byte in 0...255 { strings.append([UInt8(byte)]) }
+        let alphabet: [UInt8] = [0x00, 0x09, 0x0A, 0x0D, 0x20, 0x22, 0x27, 0x28, 0x23, 0x5C, 0x41, 0x7F, 0x80, 0xFF]
+        for a in alphabet { for b in alphabet { strings.append([a, b]) } }
+        strings.append(Array("# not a comment".utf8))
+        strings.append(Array("limit".utf8))
+        var script = ""
+        var expected = ""
+        for (i, key) in strings.enumerated() {
+            let value = key + Array("/\(i)".utf8)
+            script += "put \(Quoting.format(key)) \(Quoting.format(value))\nget \(Quoting.format(key))\n"
+            expected += "OK\n\(CLISession.show(value))\n"
+        }
+        let run = runCLI(script + "scan\n", in: dir.database)
+        #expect(run.status == 0)
+        #expect(run.out.hasPrefix(expected))
+        let rows = try parsedLines(String(run.out.dropFirst(expected.count)))
+        let model = strings.enumerated().map { [$0.element, $0.element + Array("/\($0.offset)".utf8)] }
+        #expect(rows == model.sorted { $0[0].lexicographicallyPrecedes($1[0]) })
+    }
+
+    /// scan and rscan over every pair of bounds (absent, empty, below, on and between keys, above), with and
+    /// without a limit, against a model.
+    @Test func scanBoundsAndLimitsMatchAModel() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        let keys = ["b", "d", "f", "h"]
+        let bounds: [String?] = [nil, "", "a", "b", "c", "d", "h", "i"]
+        let limits: [Int?] = [nil, 0, 1, 2, 10]
+        var script = keys.map { "put \($0) v\($0)\n" }.joined()
+        var expected = String(repeating: "OK\n", count: keys.count)
+        for reverse in [false, true] {
+            for start in bounds {
+                for end in bounds where start != nil || end == nil {
+                    for limit in limits {
+                        var command = reverse ? "rscan" : "scan"
+                        if let start { command += " " + Quoting.format(Array(start.utf8)) }
+                        if let end { command += " " + Quoting.format(Array(end.utf8)) }
+                        if let limit { command += " limit \(limit)" }
+                        script += command + "\n"
+                        var selected = keys.filter { key in
+                            (start.map { key >= $0 } ?? true) && (end.map { key < $0 } ?? true)
+                        }
+                        if reverse { selected.reverse() }
+                        if let limit { selected = Array(selected.prefix(limit)) }
+                        expected += selected.map { "\($0) v\($0)\n" }.joined()
+                    }
+                }
+            }
+        }
+        let run = runCLI(script, in: dir.database)
+        #expect(run.out == expected)
+        #expect(run.status == 0)
+    }
+
+    @Test func scanSeesEntriesInMemtableAndTablesAfterDeletes() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        let run = runCLI(
+            "put a 1\nput b 2\nput c 3\nflush\ndelete b\nput d 4\nput a 9\nscan\nrscan\nscan LIMIT 1\n",
+            in: dir.database)
+        #expect(run.out == "OK\nOK\nOK\nOK\nOK\nOK\nOK\na 9\nc 3\nd 4\nd 4\nc 3\na 9\na 9\n")
+    }
+
+    @Test func batchIsAtomic() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        let hugeKey = Quoting.format(Array(repeating: UInt8(ascii: "k"), count: Limits.maxKeySize + 1))
+        let run = runCLI(
+            """
+            put old 0
+            batch put p 1 put q
+            batch put p 1 frob q
+            batch put p 1 delete old put \(hugeKey) v
+            get p
+            get old
+            batch put p 1 delete old put q 2
+            scan
+
+            """, in: dir.database)
+        let lines = run.out.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 10)
+        #expect(lines[0] == "OK")
+        #expect(lines[1] == "(error) batch: 'put' needs KEY VALUE (operation 2)")
+        #expect(lines[2] == "(error) batch: expected put or delete, got frob (operation 2)")
+        #expect(lines[3].hasPrefix("(error) key too large"))
+        #expect(Array(lines[4...]) == ["(nil)", "0", "OK", "p 1", "q 2", ""])
+        #expect(run.status == 1)
+    }
+
+    @Test func everyErrorPrintsAndTheSessionGoesOn() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        let cases: [(line: String, reply: String)] = [
+            ("\"put\" a 1", "OK"),
+            ("frobnicate a", "(error) unknown command frobnicate (type help for the list)"),
+            ("\"\" a", "(error) unknown command \"\" (type help for the list)"),
+            ("put a", "(error) wrong number of arguments for 'put' (usage: put KEY VALUE)"),
+            ("put a b c", "(error) wrong number of arguments for 'put' (usage: put KEY VALUE)"),
+            ("get", "(error) wrong number of arguments for 'get' (usage: get KEY)"),
+            ("del a b", "(error) wrong number of arguments for 'delete' (usage: delete KEY)"),
+            ("scan a b c", "(error) wrong number of arguments for 'scan' (usage: scan [START [END]] [limit N])"),
+            ("rscan a b c limit 1",
+             "(error) wrong number of arguments for 'rscan' (usage: rscan [START [END]] [limit N])"),
+            ("scan limit x", "(error) limit must be a non-negative integer, got x"),
+            ("scan a limit -1", "(error) limit must be a non-negative integer, got -1"),
+            ("scan limit 99999999999999999999",
+             "(error) limit must be a non-negative integer, got 99999999999999999999"),
+            ("batch", "(error) wrong number of arguments for 'batch' (usage: batch put K V | delete K ...)"),
+            ("batch delete", "(error) batch: 'delete' needs KEY (operation 1)"),
+            ("flush now", "(error) wrong number of arguments for 'flush' (usage: flush)"),
+            ("compact all", "(error) wrong number of arguments for 'compact' (usage: compact)"),
+            ("stats x", "(error) wrong number of arguments for 'stats' (usage: stats)"),
+            ("help me", "(error) wrong number of arguments for 'help' (usage: help)"),
+            ("quit now", "(error) wrong number of arguments for 'quit' (usage: quit)"),
+            ("put \"abc", "(error) unterminated quote at column 5"),
+            ("put 'abc' 'd", "(error) unterminated quote at column 11"),
+            ("put \"a\"b c", "(error) closing quote must be followed by a space at column 8"),
+        ]
+        var script = ""
+        var expected = ""
+        for (line, reply) in cases {
+            script += line + "\nget a\n"
+            expected += reply + "\n1\n"
+        }
+        let run = runCLI(script, in: dir.database)
+        #expect(run.out == expected)
+        #expect(run.status == 1)
+        #expect(run.err == "")
+    }
+
+    @Test func engineErrorsPrintAndTheSessionGoesOn() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        let hugeKey = Quoting.format(Array(repeating: UInt8(ascii: "k"), count: Limits.maxKeySize + 1))
+        let run = runCLI("get \(hugeKey)\nput \(hugeKey) v\ndelete \(hugeKey)\nput a 1\nget a\n", in: dir.database)
+        let lines = run.out.split(separator: "\n")
+        #expect(lines.count == 5)
+        for line in lines.prefix(3) {
+            #expect(line.hasPrefix("(error) key too large: key of 65537 bytes exceeds the limit of 65536"))
+        }
+        #expect(Array(lines.suffix(2)) == ["OK", "1"])
+        #expect(run.status == 1)
+    }
+
+    @Test func nonUTF8LinesAreRefusedWithoutAlteringData() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        let script = Array("put a 1\nput b ".utf8) + [0xFF] + Array("\n".utf8)
+        let run = runCLI(bytes: script + Array("get b\nput b \"\\xff\"\nget b\n".utf8), in: dir.database)
+        #expect(
+            run.out == "OK\n(error) the line is not valid UTF-8; write such bytes as \\xHH inside double quotes\n"
+                + "(nil)\nOK\n\"\\xff\"\n")
+        #expect(run.status == 1)
+    }
+
+    @Test func statusIsZeroWithoutFailuresAndQuitStopsReading() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        let first = runCLI("put a 1\nquit\nput b 2\n", in: dir.database)
+        #expect(first.out == "OK\n")
+        #expect(first.status == 0)
+        let second = runCLI("get b\nEXIT\nget a\n", in: dir.database)
+        #expect(second.out == "(nil)\n")
+        #expect(second.status == 0)
+    }
+
+    @Test func dataPersistsAcrossSessions() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        var options = Options()
+        options.memtableSize = 512
+        var script = ""
+        for i in 0..<200 { script += "put key\(1000 + i) \"value \(i)\"\n" }
+        script += "batch put extra 1 delete key1000\ndelete key1001\n"
+        let first = runCLI(script, in: dir.database, options: options)
+        #expect(first.out == String(repeating: "OK\n", count: 202))
+        #expect(first.status == 0)
+        let second = runCLI("get key1000\nget key1001\nget key1199\nget extra\nscan key1197\n", in: dir.database)
+        #expect(
+            second.out == "(nil)\n(nil)\n\"value 199\"\n1\nkey1197 \"value 197\"\nkey1198 \"value 198\"\n"
+                + "key1199 \"value 199\"\n")
+        #expect(second.status == 0)
+    }
+
+    @Test func statsReportsLevelsAndCounters() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        let run = runCLI("put a 1\nput b 2\nflush\nput c 3\nstats\n", in: dir.database)
+        let lines = run.out.split(separator: "\n").map(String.init)
+        #expect(Array(lines.prefix(4)) == ["OK", "OK", "OK", "OK"])
+        let stats = Array(lines.dropFirst(4))
+        #expect(stats.first?.hasPrefix("level 0: 1 files, ") == true)
+        #expect(stats.contains { $0.hasPrefix("total: 1 files, ") })
+        #expect(stats.contains { $0.hasPrefix("memtable: ") })
+        #expect(stats.contains("last sequence: 3"))
+        #expect(stats.contains { $0.hasPrefix("flushes: 1, ") && $0.hasSuffix(" bytes written") })
+        #expect(stats.contains { $0.hasPrefix("compactions: 0 (and 0 trivial moves), 0 bytes read, ") })
+        #expect(stats.contains { $0.hasPrefix("write stalls: 0, ") })
+        #expect(stats.contains { $0.hasPrefix("bytes written: ") && $0.contains("write amplification") })
+        #expect(stats.contains("live snapshots: 0"))
+        #expect(run.status == 0)
+    }
+
+    @Test func helpListsEveryCommand() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        let run = runCLI("help\n", in: dir.database)
+        let lines = run.out.split(separator: "\n").map(String.init)
+        #expect(lines.count == CLIRequest.usages.count + 1)
+        for name in ["put", "get", "delete", "del", "scan", "rscan", "batch", "flush", "compact", "stats", "help",
+                     "quit", "exit"] {
+            #expect(lines.contains { $0.hasPrefix(name + " ") || $0.contains("(or \(name))") }, "\(name)")
+        }
+        #expect(lines.first?.hasPrefix("put KEY VALUE  ") == true)
+        #expect(lines.first?.hasSuffix("  set KEY to VALUE") == true)
+    }
+
+    @Test func interactiveSessionShowsPromptsAndExitsZero() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        let run = runCLI("put a 1\nbogus\nget a\n", in: dir.database, interactive: true)
+        #expect(
+            run.out == "swift-lsm database \(dir.database); type help for the commands, quit to leave.\n"
+                + "lsm> OK\nlsm> (error) unknown command bogus (type help for the list)\nlsm> 1\nlsm> \n")
+        #expect(run.status == 0)
+    }
+
+    @Test func openFailuresGoToStandardErrorWithStatusOne() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        let database = try Database.open(dir.database)
+        let locked = runCLI("put a 1\n", in: dir.database)
+        #expect(locked.out == "")
+        #expect(locked.err.hasPrefix("lsm: cannot open \(dir.database): database locked"))
+        #expect(locked.err.split(separator: "\n").count == 1)
+        #expect(locked.status == 1)
+        try database.close()
+
+        let other = dir.path + "/other"
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: other + "/notes.txt", contents: Data("hi".utf8)))
+        let notDatabase = runCLI("get a\n", in: other)
+        #expect(notDatabase.err.hasPrefix("lsm: cannot open \(other): not a database"))
+        #expect(notDatabase.status == 1)
+
+        var options = Options()
+        options.memtableSize = 0
+        let badOption = runCLI("get a\n", in: dir.database, options: options)
+        #expect(badOption.err.hasPrefix("lsm: cannot open \(dir.database): invalid argument: memtableSize"))
+        #expect(badOption.status == 1)
+    }
+
+    /// Lines longer than one read, split across reads, read from a real file descriptor.
+    @Test func lineReaderSplitsAcrossReads() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        let long = [UInt8](repeating: UInt8(ascii: "v"), count: 200_000)
+        var bytes = Array("a\n\n".utf8) + long + Array("\r\nlast".utf8)
+        let file = dir.path + "/input"
+        #expect(FileManager.default.createFile(atPath: file, contents: Data(bytes)))
+        let fd = open(file, O_RDONLY)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        let reader = CLILineReader(fileDescriptor: fd)
+        var lines: [[UInt8]] = []
+        while let line = reader.nextLine() { lines.append(line) }
+        #expect(lines == [Array("a".utf8), [], long + [0x0D], Array("last".utf8)])
+        #expect(reader.nextLine() == nil)
+
+        bytes = Array("x\ny\n".utf8)
+        let memory = CLILineReader(bytes: bytes)
+        #expect(memory.nextLine() == Array("x".utf8))
+        #expect(memory.nextLine() == Array("y".utf8))
+        #expect(memory.nextLine() == nil)
+    }
+
+    @Test func parsesRequests() throws {
+        func parse(_ line: String) throws -> CLIRequest { try CLIRequest.parse(Quoting.split(line)) }
+        #expect(try parse("put k v") == .put(key: Array("k".utf8), value: Array("v".utf8)))
+        #expect(try parse("DEL k") == .delete(key: Array("k".utf8)))
+        #expect(
+            try parse("scan limit") == .scan(
+                CLIScanRange(start: Array("limit".utf8), end: nil, limit: nil, reverse: false)))
+        #expect(try parse("rscan a limit limit 3") == .scan(
+            CLIScanRange(start: Array("a".utf8), end: Array("limit".utf8), limit: 3, reverse: true)))
+        var batch = WriteBatch()
+        batch.put("a", "1")
+        batch.delete("b")
+        #expect(try parse("batch put a 1 delete b") == .batch(batch))
+        #expect(try parse("Exit") == .quit)
+    }
+
+    /// The built `lsm` binary with piped standard input: no prompt, exact replies, exit status.
+    @Test func runsAsAProcessWithPipedInput() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        let binary = try #require(lsmBinary(), "the lsm executable was not found next to the test bundle")
+        let ok = try runProcess(binary, ["cli", dir.database], input: "put a 1\nget a\n")
+        #expect(ok.out == "OK\n1\n")
+        #expect(ok.err == "")
+        #expect(ok.status == 0)
+        let failing = try runProcess(binary, ["cli", "--sync", dir.database], input: "get a\nbogus\nget b")
+        #expect(failing.out == "1\n(error) unknown command bogus (type help for the list)\n(nil)\n")
+        #expect(failing.status == 1)
+        let notDatabase = try runProcess(binary, ["cli", dir.path], input: "get a\n")
+        #expect(notDatabase.out == "")
+        #expect(notDatabase.err.hasPrefix("lsm: cannot open \(dir.path): not a database"))
+        #expect(notDatabase.status == 1)
+    }
+}
+
+/// The `lsm` executable in the build folder that holds this test bundle.
+private func lsmBinary() -> String? {
+    let start = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        ?? CommandLine.arguments[0]
+    var url = URL(fileURLWithPath: start).deletingLastPathComponent()
+    while url.path != "/" {
+        let candidate = url.appendingPathComponent("lsm").path
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
+            FileManager.default.isExecutableFile(atPath: candidate)
+        {
+            return candidate
+        }
+        url.deleteLastPathComponent()
+    }
+    return nil
+}
+
+private func runProcess(_ binary: String, _ arguments: [String], input: String) throws -> CLIRun {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = arguments
+    let stdin = Pipe()
+    let stdout = Pipe()
+    let stderr = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = stdout
+    process.standardError = stderr
+    try process.run()
+    stdin.fileHandleForWriting.write(Data(input.utf8))
+    try stdin.fileHandleForWriting.close()
+    let out = stdout.fileHandleForReading.readDataToEndOfFile()
+    let err = stderr.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CLIRun(
+        out: String(decoding: out, as: UTF8.self), err: String(decoding: err, as: UTF8.self),
+        status: process.terminationStatus)
+}

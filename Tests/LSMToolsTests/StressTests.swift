@@ -1,0 +1,288 @@
+import LSM
+import Testing
+
+@testable import LSMTools
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+@Suite struct StressTests {
+    /// Runs `lsm stress` in-process with `arguments`; returns the status and what it printed.
+    private func stress(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        let command = try StressCommand.parse(arguments)
+        let out = OutputSink.capturing()
+        let err = OutputSink.capturing()
+        let status = StressTool.run(command, out: out, err: err)
+        return (status, out.text, err.text)
+    }
+
+    /// A fresh directory under /tmp for one test; the caller removes it.
+    private func temporaryDirectory() throws -> String {
+        var template = Array("/tmp/lsm-stress-test-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) != nil }
+        try #require(made)
+        return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    private func removeTree(_ path: String) {
+        for name in StressFiles.entries(path) ?? [] {
+            let child = path + "/" + name
+            if StressFiles.entries(child) != nil { removeTree(child) } else { unlink(child) }
+        }
+        rmdir(path)
+    }
+
+    @Test func shortRunVerifiesReopensAndSummarizes() throws {
+        let run = try stress([
+            "--ops", "1500", "--threads", "2", "--keys", "200", "--memtable-size", "512", "--seed", "42",
+        ])
+        #expect(run.status == 0, "\(run.err)")
+        #expect(run.err.isEmpty)
+        #expect(run.out.contains("throughput: "))
+        #expect(run.out.contains("1,500 operations"))
+        for label in ["p50", "p90", "p99", "p99.9", "max"] { #expect(run.out.contains(label)) }
+        for operation in ["read", "write", "delete", "scan", "all"] {
+            #expect(run.out.split(separator: "\n").contains { $0.hasPrefix(operation + " ") })
+        }
+        #expect(run.out.contains("reopened and checked 200 keys"))
+        #expect(run.out.contains("result: ok"))
+        // The temporary database directory is gone afterwards.
+        let firstLine = try #require(run.out.split(separator: "\n").first)
+        let directory = try #require(firstLine.split(separator: "directory ").last)
+        #expect(directory.contains("lsm-stress-"))
+        #expect(!StressFiles.exists(String(directory)))
+    }
+
+    @Test func reportIsASelfContainedPageWithCharts() throws {
+        let directory = try temporaryDirectory()
+        defer { removeTree(directory) }
+        let reportPath = directory + "/report.html"
+        let run = try stress([
+            "--ops", "600", "--threads", "2", "--keys", "100", "--memtable-size", "2048", "--mix", "40:40:10:10",
+            "--dir", directory + "/db", "--report", reportPath,
+        ])
+        #expect(run.status == 0, "\(run.err)")
+        #expect(run.out.contains("report: \(reportPath)"))
+        let page = try #require(readFile(reportPath))
+        #expect(page.hasPrefix("<!DOCTYPE html>"))
+        #expect(page.contains("<svg"))
+        for title in [
+            StressReport.throughputTitle, StressReport.latencyTitle, StressReport.filesTitle,
+            StressReport.bytesTitle,
+        ] {
+            #expect(page.contains("<h2>\(title)</h2>"))
+        }
+        #expect(page.contains("<th>mix</th><td>40:40:10:10"))
+        #expect(page.contains("<th>p99.9</th>"))
+        #expect(!page.contains("<script"))
+        #expect(!page.contains("src="))
+        #expect(!page.contains("href="))
+        // A directory given with --dir is kept.
+        #expect(StressFiles.entries(directory + "/db")?.contains("CURRENT") == true)
+    }
+
+    @Test(arguments: [
+        (["--threads", "0"], "--threads must be 1...1024, got 0"),
+        (["--value-size", "-5"], "--value-size must be 0...16777216 bytes, got -5"),
+        (["--memtable-size", "-1"], "--memtable-size must be 1...1073741824 bytes, got -1"),
+        (["--memtable-size", "0"], "--memtable-size must be"),
+        (["--keys", "0"], "--keys must be"),
+        (["--keys", "3", "--threads", "4"], "--keys (3) must be at least --threads (4)"),
+        (["--duration", "-1"], "--duration must be more than 0 seconds"),
+        (["--ops", "0"], "--ops must be at least 1"),
+        (["--ops", "5", "--duration", "1"], "give --duration or --ops, not both"),
+        (["--mix", "50:50"], "--mix must be four numbers"),
+        (["--mix", "a:b:c:d"], "--mix must be four numbers"),
+        (["--mix", "50:40:10:10"], "add up to 110"),
+        (["--mix", "150:-50:0:0"], "each percentage must be 0...100"),
+        (["--reads", "60", "--writes", "30"], "add up to 90"),
+        (["--reads", "50", "--mix", "50:50:0:0"], "give --mix or --reads/--writes/--deletes/--scans, not both"),
+        (["--crash-cycles", "0"], "--crash-cycles must be"),
+        (["--crash-cycles", "2", "--threads", "2"], "--threads does not apply to --crash-cycles"),
+        (["--crash-cycles", "2", "--report", "x.html"], "--report does not apply to --crash-cycles"),
+        (["--report", ""], "--report needs a file name"),
+        (["--report", "/nonexistent-lsm-dir/r.html"], "the directory /nonexistent-lsm-dir does not exist"),
+    ])
+    func badOptionsExitWithStatus2(arguments: [String], message: String) throws {
+        let run = try stress(arguments)
+        #expect(run.status == 2)
+        #expect(run.out.isEmpty)
+        #expect(run.err.hasPrefix("lsm stress: "))
+        #expect(run.err.contains(message), "\(run.err)")
+        #expect(run.err.split(separator: "\n").count == 1)
+    }
+
+    @Test func refusesADirectoryThatHoldsFiles() throws {
+        let directory = try temporaryDirectory()
+        defer { removeTree(directory) }
+        let fd = open(directory + "/other", O_CREAT | O_WRONLY, 0o644)
+        close(fd)
+        let run = try stress(["--dir", directory, "--ops", "10"])
+        #expect(run.status == 2)
+        #expect(run.err.contains("already holds files"))
+        #expect(StressFiles.entries(directory) == ["other"])
+    }
+
+    @Test func workerReportsAWrongValueWithKeyExpectedAndGot() throws {
+        let directory = try temporaryDirectory()
+        defer { removeTree(directory) }
+        let database = try Database.open(directory + "/db")
+        // Key 3 belongs to thread 0 of 1; the worker never wrote it, yet it holds a value.
+        try database.put(StressData.key(3), StressData.value(key: 3, version: 99, size: 20))
+        var config = StressConfiguration()
+        config.threads = 1
+        config.keys = 4
+        config.valueSize = 20
+        config.mix = StressMix(percentages: [100, 0, 0, 0])
+        let worker = StressWorker(index: 0, config: config, database: database, signal: StressSignal())
+        worker.run(budget: 1000)
+        let failure = try #require(worker.failure)
+        #expect(
+            failure.message == "mismatch in read by thread 0: key k0000000003: expected nil (never written), "
+                + "got k0000000003@99 (20 bytes)")
+        try database.close()
+    }
+
+    @Test func valuesNameTheirKeyAndVersionAndShowDamage() {
+        let keys = (0..<300).map(StressData.key)
+        #expect(keys == keys.sorted { $0.lexicographicallyPrecedes($1) })
+        for index in [0, 7, 12_345, StressData.maxKeys - 1] {
+            #expect(StressData.keyIndex(StressData.key(index)) == index)
+            for size in [0, 1, 30, 100] {
+                let value = StressData.value(key: index, version: 42, size: size)
+                #expect(value.count >= size)
+                #expect(StressData.version(of: value, key: index, size: size) == 42)
+                #expect(StressData.version(of: value, key: index + 1, size: size) == nil)
+                #expect(StressData.mismatch(key: index, expected: 42, got: value, size: size) == nil)
+            }
+        }
+        var damaged = StressData.value(key: 5, version: 3, size: 40)
+        damaged[30] ^= 1
+        #expect(StressData.version(of: damaged, key: 5, size: 40) == nil)
+        #expect(StressData.describe(damaged, size: 40) == "k0000000005@3 with damaged bytes (40 bytes)")
+        #expect(StressData.describe(nil, size: 40) == "nil")
+        #expect(StressData.describe([0, 1, 2], size: 40) == "an undecodable value of 3 bytes: \"\\x00\\x01\\x02\"")
+        #expect(StressData.mismatch(key: 5, expected: 3 | StressData.deletedFlag, got: nil, size: 40) == nil)
+        #expect(
+            StressData.mismatch(key: 5, expected: 4, got: StressData.value(key: 5, version: 3, size: 40), size: 40)
+                == "key k0000000005: expected k0000000005@4 (40 bytes), got k0000000005@3 (40 bytes)")
+        #expect(
+            StressData.mismatch(key: 5, expected: 4 | StressData.deletedFlag, got: damaged, size: 40)
+                == "key k0000000005: expected nil (deleted at version 4), "
+                + "got k0000000005@3 with damaged bytes (40 bytes)"
+        )
+        #expect(StressData.keyIndex(Array("k12345678x0".utf8)) == nil)
+        #expect(StressData.header(of: Array("k0000000001@|".utf8)) == nil)
+    }
+
+    @Test func mixParsesAndPicksOperationsByShare() throws {
+        let mix = try StressMix.parse("10:20:30:40").get()
+        #expect(mix.percentages == [10, 20, 30, 40])
+        let picks = (0..<100).map { mix.operation(forRoll: $0) }
+        #expect(picks.filter { $0 == .read }.count == 10)
+        #expect(picks.filter { $0 == .write }.count == 20)
+        #expect(picks.filter { $0 == .delete }.count == 30)
+        #expect(picks.filter { $0 == .scan }.count == 40)
+        #expect(StressFormat.count(1_234_567) == "1,234,567")
+        #expect(StressFormat.latency(850) == "850ns")
+        #expect(StressFormat.latency(12_340) == "12.3µs")
+        #expect(StressFormat.latency(1_250_000) == "1.25ms")
+        #expect(StressFormat.bytes(4096) == "4.00 KiB")
+    }
+
+    /// `lsm stress --crash-cycles 3` as a real process: it runs, kills and checks its writer child three times.
+    @Test func crashCyclesRunAsAProcess() throws {
+        let lsm = try #require(Self.lsmExecutable(), "the lsm executable was not found next to the tests")
+        let directory = try temporaryDirectory()
+        defer { removeTree(directory) }
+        let child = try StressChildProcess.spawn(
+            lsm,
+            arguments: ["stress", "--crash-cycles", "3", "--keys", "200", "--seed", "11", "--dir", directory + "/db"]
+        ).get()
+        var lines: [String] = []
+        let deadline = StressClock.now() + 120_000_000_000
+        while !child.outputClosed && StressClock.now() < deadline { lines += child.readLines(waitingUpTo: 100) }
+        if !child.outputClosed { child.kill() }
+        let (rest, ending) = child.finish()
+        lines += rest
+        #expect(ending == .exited(0), "\(lines) \(child.errorText)")
+        #expect(lines.filter { $0.hasPrefix("cycle ") }.count == 3)
+        #expect(lines.contains { $0.hasPrefix("cycle 3/3: ") && $0.hasSuffix(": ok") })
+        #expect(lines.contains { $0.hasPrefix("crash cycles: 3 passed") && $0.contains("acknowledged writes checked") })
+    }
+
+    /// Runs one crash cycle whose "writer" is a shell script printing `script`, on an empty database.
+    private func crashCycle(withWriter script: String) throws -> (status: Int32, out: String, err: String) {
+        let directory = try temporaryDirectory()
+        defer { removeTree(directory) }
+        let writer = directory + "/writer.sh"
+        #expect(StressFiles.write("#!/bin/sh\n" + script, to: writer) == nil)
+        chmod(writer, 0o755)
+        try Database.open(directory + "/db").close()
+        var config = StressConfiguration()
+        config.keys = 10
+        config.valueSize = 20
+        config.memtableSize = 4096
+        config.childExecutable = writer
+        config.crashWindowMilliseconds = 20
+        let out = OutputSink.capturing()
+        let err = OutputSink.capturing()
+        let cycles = StressCrashCycles(config: config, cycles: 1, directory: directory + "/db", out: out, err: err)
+        let status = cycles.run()
+        return (status, out.text, err.text)
+    }
+
+    @Test func crashCycleReportsAnAcknowledgedWriteThatIsMissing() throws {
+        // The fake writer acknowledges a write it never made, then waits to be killed.
+        let run = try crashCycle(withWriter: "echo opening\necho ready\necho 'ack 5 7'\nexec sleep 30\n")
+        #expect(run.status == 1)
+        #expect(run.err.contains("cycle 1: lost acknowledged write: key k0000000005 version 7: got nil"), "\(run.err)")
+        #expect(run.err.contains("FAILED in cycle 1 of 1"))
+    }
+
+    @Test func crashCycleReportsAWriterThatDiesByItself() throws {
+        let run = try crashCycle(withWriter: "echo opening\necho 'cannot open' >&2\nexit 3\n")
+        #expect(run.status == 1)
+        #expect(
+            run.err.contains("the writer child exited with status 3 before it was killed: cannot open"), "\(run.err)")
+    }
+
+    /// The `lsm` executable the build put next to the test bundle.
+    private static func lsmExecutable() -> String? {
+        var starts = [CommandLine.arguments.first ?? ""]
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        if length > 0 {
+            starts.append(String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        for start in starts {
+            var directory = start
+            while let slash = directory.lastIndex(of: "/"), !directory.isEmpty {
+                directory = String(directory[..<slash])
+                let candidate = (directory.isEmpty ? "" : directory) + "/lsm"
+                var info = stat()
+                if stat(candidate, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && access(candidate, X_OK) == 0 {
+                    return candidate
+                }
+            }
+        }
+        return nil
+    }
+
+    private func readFile(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            guard count > 0 else { break }
+            bytes += buffer[..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
