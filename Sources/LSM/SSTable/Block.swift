@@ -9,8 +9,10 @@ final class Block: Sendable {
     /// The only block type: contents stored as they are.
     static let uncompressedType: UInt8 = 0
 
-    /// The contents; immutable after `init`, freed in `deinit`.
+    /// The contents; immutable after `init`, freed in `deinit` unless they are borrowed from a mapped file.
     nonisolated(unsafe) private let storage: UnsafeMutableRawPointer
+    /// The mapped file the contents are borrowed from (kept alive by the block), or nil when the block owns them.
+    private let mappedFile: (any ReadableFile)?
     /// Size of the contents in bytes (also the block's cost in the block cache).
     let byteCount: Int
     /// Where the entries end and the restart array begins; 0 for a block without entries.
@@ -21,12 +23,18 @@ final class Block: Sendable {
     /// Takes ownership of `storage` (allocated with `UnsafeMutableRawPointer.allocate`), whose first `count` bytes
     /// are the contents. Frees it and throws `.corruption` (without a path; offsets are within the block) when the
     /// restart array is malformed.
-    init(owning storage: UnsafeMutableRawPointer, count: Int) throws(LSMError) {
+    convenience init(owning storage: UnsafeMutableRawPointer, count: Int) throws(LSMError) {
+        try self.init(storage: storage, count: count, mappedFile: nil)
+    }
+
+    /// Borrows `count` bytes at `storage` inside `mappedFile`'s mapping, which the block keeps alive.
+    private init(storage: UnsafeMutableRawPointer, count: Int, mappedFile: (any ReadableFile)?) throws(LSMError) {
         self.storage = storage
         self.byteCount = count
+        self.mappedFile = mappedFile
         let bytes = UnsafeRawBufferPointer(start: storage, count: count)
         guard let layout = Self.restartLayout(bytes) else {
-            storage.deallocate()
+            if mappedFile == nil { storage.deallocate() }
             throw LSMError.corruption("malformed block restart array (block of \(count) bytes)",
                                       offset: UInt64(max(0, count - 4)))
         }
@@ -44,7 +52,7 @@ final class Block: Sendable {
     }
 
     deinit {
-        storage.deallocate()
+        if mappedFile == nil { storage.deallocate() }
     }
 
     /// The contents, valid while the block is alive.
@@ -85,8 +93,20 @@ final class Block: Sendable {
     /// Reads the block at `handle` from `file`, checking its trailer (see ``readChecked(from:handle:)``), and parses
     /// its restart array. Errors name the file and the block's offset.
     static func read(from file: any ReadableFile, handle: BlockHandle) throws(LSMError) -> Block {
-        let storage = try readChecked(from: file, handle: handle)
-        do {
+        do throws(LSMError) {
+            if let mapped = file.mappedContents {
+                // Zero-copy: check the block where it lies in the mapping and borrow it.
+                guard handle.fits(within: UInt64(mapped.count)) else {
+                    throw LSMError.corruption("block (offset \(handle.offset), size \(handle.size)) extends past the "
+                                              + "end of the file", path: file.path, offset: handle.offset)
+                }
+                let start = Int(handle.offset)
+                let raw = UnsafeRawBufferPointer(rebasing: mapped[start..<(start + Int(handle.size) + trailerSize)])
+                if let problem = checkTrailer(raw, path: file.path, offset: handle.offset) { throw problem }
+                return try Block(storage: UnsafeMutableRawPointer(mutating: raw.baseAddress!), count: Int(handle.size),
+                                 mappedFile: file)
+            }
+            let storage = try readChecked(from: file, handle: handle)
             return try Block(owning: storage, count: Int(handle.size))
         } catch {
             throw error.locatedInBlock(path: file.path, blockOffset: handle.offset)

@@ -24,7 +24,7 @@ final class TableCache: Sendable {
     func table(number: UInt64) throws(LSMError) -> Table {
         let key = CacheKey(fileNumber: number, offset: 0)
         if let table = tables.value(for: key) { return table }
-        let file = try fileSystem.openReadable(FileNames.path(directory, FileNames.table(number)))
+        let file = try fileSystem.openReadableMapped(FileNames.path(directory, FileNames.table(number)))
         let table = try Table.open(file: file, fileNumber: number, blockCache: blockCache)
         tables.insert(table, for: key, cost: 1)
         return table

@@ -16,6 +16,9 @@ protocol FileSystem: Sendable {
     /// Opens a file for appending, creating it; `truncate` empties an existing file first.
     func openWritable(_ path: String, truncate: Bool) throws(LSMError) -> any WritableFile
     func openReadable(_ path: String) throws(LSMError) -> any ReadableFile
+    /// Opens an immutable file for reading, memory-mapped where the file system can (see
+    /// ``ReadableFile/mappedContents``); tables are opened this way so reads need no system call or copy.
+    func openReadableMapped(_ path: String) throws(LSMError) -> any ReadableFile
     /// Takes an exclusive advisory lock on `path` (created if missing), or throws ``LSMError/Code/databaseLocked``.
     func lockFile(_ path: String) throws(LSMError) -> any FileLock
 }
@@ -43,11 +46,15 @@ protocol ReadableFile: AnyObject, Sendable {
     var path: String { get }
     /// The file's size when it was opened.
     var size: UInt64 { get }
+    /// The whole file mapped into memory, valid while this object lives; nil when it is read with system calls.
+    var mappedContents: UnsafeRawBufferPointer? { get }
     /// Reads up to `buffer.count` bytes at `offset`; returns how many were read (fewer only at end of file).
     func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(LSMError) -> Int
 }
 
 extension ReadableFile {
+    var mappedContents: UnsafeRawBufferPointer? { nil }
+
     /// Exactly `count` bytes at `offset`, or a corruption error naming the file when it ends first.
     func readExactly(at offset: UInt64, count: Int) throws(LSMError) -> [UInt8] {
         if count == 0 { return [] }
@@ -68,6 +75,11 @@ protocol FileLock: AnyObject, Sendable {
 }
 
 extension FileSystem {
+    /// Without mapping support, a plain readable file.
+    func openReadableMapped(_ path: String) throws(LSMError) -> any ReadableFile {
+        try openReadable(path)
+    }
+
     /// Writes `contents` to `path` durably and atomically: a temporary file, fsync, rename, directory fsync.
     func writeFileAtomically(_ path: String, contents: [UInt8], directory: String) throws(LSMError) {
         let temporary = path + ".tmp"

@@ -84,6 +84,18 @@ struct PosixFileSystem: FileSystem {
         return PosixReadableFile(fd: fd, path: path, size: UInt64(st.st_size))
     }
 
+    func openReadableMapped(_ path: String) throws(LSMError) -> any ReadableFile {
+        let file = try openReadable(path)
+        guard let posix = file as? PosixReadableFile, file.size > 0, let length = Int(exactly: file.size) else {
+            return file
+        }
+        // A file that cannot be mapped is still readable with pread.
+        guard let address = mmap(nil, length, PROT_READ, MAP_SHARED, posix.descriptor, 0), address != MAP_FAILED else {
+            return file
+        }
+        return PosixMappedFile(file: posix, address: address, length: length)
+    }
+
     func lockFile(_ path: String) throws(LSMError) -> any FileLock {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw posixError("cannot open lock file", path) }
@@ -166,6 +178,9 @@ final class PosixReadableFile: ReadableFile {
     let size: UInt64
     private let fd: Int32
 
+    /// The open file descriptor, for mapping.
+    var descriptor: Int32 { fd }
+
     init(fd: Int32, path: String, size: UInt64) {
         self.fd = fd
         self.path = path
@@ -188,6 +203,35 @@ final class PosixReadableFile: ReadableFile {
             done += n
         }
         return done
+    }
+}
+
+/// A read-only file mapped into memory. Tables are immutable once written, so the mapping never changes; a file
+/// truncated behind the engine's back would fault on access, as with any memory-mapped reader.
+final class PosixMappedFile: ReadableFile {
+    private let file: PosixReadableFile
+    nonisolated(unsafe) private let address: UnsafeMutableRawPointer
+    private let length: Int
+
+    init(file: PosixReadableFile, address: UnsafeMutableRawPointer, length: Int) {
+        self.file = file
+        self.address = address
+        self.length = length
+    }
+
+    deinit {
+        munmap(address, length)
+    }
+
+    var path: String { file.path }
+    var size: UInt64 { file.size }
+    var mappedContents: UnsafeRawBufferPointer? { UnsafeRawBufferPointer(start: address, count: length) }
+
+    func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(LSMError) -> Int {
+        guard offset < UInt64(length) else { return 0 }
+        let count = min(buffer.count, length - Int(offset))
+        buffer.baseAddress!.copyMemory(from: address + Int(offset), byteCount: count)
+        return count
     }
 }
 
