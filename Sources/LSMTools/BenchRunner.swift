@@ -190,7 +190,7 @@ final class BenchRunner {
         let start = BenchSystem.now()
         let cursor = try database.cursor()
         var seen = 0
-        while seen < num + 1, try cursor.next() != nil {
+        while seen < num + 1, try cursor.next(borrowing: { _, _ in }) {
             seen += 1
             progress.tick(seen)
         }
@@ -209,7 +209,7 @@ final class BenchRunner {
             key.set(random.next() % count)
             let cursor = try database.cursor(from: key.bytes)
             var read = 0
-            while read < 10, try cursor.next() != nil { read += 1 }
+            while read < 10, try cursor.next(borrowing: { _, _ in }) { read += 1 }
         }
     }
 

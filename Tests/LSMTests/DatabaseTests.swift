@@ -147,6 +147,26 @@ import Testing
         }
     }
 
+    @Test func borrowingNextLendsTheSameEntries() throws {
+        var options = Options()
+        options.memtableSize = 1024
+        try withDatabase(options) { db, _ in
+            for i in 0..<300 { try db.put("k\(i % 120)", "v\(i)") }
+            try db.delete("k7")
+            for reverse in [false, true] {
+                let copying = try all(db.cursor(from: "k1".bytes, to: "k5".bytes, reverse: reverse))
+                let cursor = try db.cursor(from: "k1".bytes, to: "k5".bytes, reverse: reverse)
+                var borrowed: [String] = []
+                while try cursor.next(borrowing: { key, value in
+                    borrowed.append(String(decoding: key, as: UTF8.self) + "=" + String(decoding: value, as: UTF8.self))
+                }) {}
+                #expect(borrowed == copying)
+                #expect(!borrowed.isEmpty)
+                #expect(try cursor.next(borrowing: { _, _ in Issue.record("called after the end") }) == false)
+            }
+        }
+    }
+
     @Test func cursorIsAPointInTimeView() throws {
         try withDatabase { db, _ in
             try db.put("a", "1")

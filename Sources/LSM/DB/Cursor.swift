@@ -47,11 +47,21 @@ public final class Cursor {
 
     /// The next entry, or nil when the range is exhausted.
     public func next() throws(LSMError) -> (key: [UInt8], value: [UInt8])? {
+        var entry: (key: [UInt8], value: [UInt8])?
+        _ = try next { key, value in entry = (key.array, value.array) }
+        return entry
+    }
+
+    /// Moves to the next entry and lends its key and value to `body` without copying them; returns false, without
+    /// calling `body`, when the range is exhausted. The bytes are valid only during the call.
+    public func next(
+        borrowing body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Void
+    ) throws(LSMError) -> Bool {
         if !positioned {
             try position()
             positioned = true
         }
-        return reverse ? try nextReverse() : try nextForward()
+        return reverse ? try nextReverse(body) : try nextForward(body)
     }
 
     private func position() throws(LSMError) {
@@ -80,7 +90,9 @@ public final class Cursor {
         }
     }
 
-    private func nextForward() throws(LSMError) -> (key: [UInt8], value: [UInt8])? {
+    private func nextForward(
+        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void
+    ) throws(LSMError) -> Bool {
         while iterator.isValid {
             guard let parsed = ParsedInternalKey(iterator.key) else {
                 throw LSMError.corruption("malformed internal key found while iterating")
@@ -94,7 +106,7 @@ public final class Cursor {
                 continue
             }
             if let upper, upper.withUnsafeBytes({ compareBytes(parsed.userKey, $0) }) >= 0 {
-                return nil
+                return false
             }
             lastUserKey.removeAll(keepingCapacity: true)
             lastUserKey.append(contentsOf: parsed.userKey)
@@ -103,20 +115,22 @@ public final class Cursor {
                 try iterator.next()
                 continue
             }
-            let entry = (key: lastUserKey, value: iterator.value.array)
+            lastUserKey.withUnsafeBytes { key in body(key, iterator.value) }
             try iterator.next()
-            return entry
+            return true
         }
-        return nil
+        return false
     }
 
-    private func nextReverse() throws(LSMError) -> (key: [UInt8], value: [UInt8])? {
+    private func nextReverse(
+        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void
+    ) throws(LSMError) -> Bool {
         while iterator.isValid {
             guard let first = ParsedInternalKey(iterator.key) else {
                 throw LSMError.corruption("malformed internal key found while iterating")
             }
             if let lower, lower.withUnsafeBytes({ compareBytes(first.userKey, $0) }) < 0 {
-                return nil
+                return false
             }
             let userKey = first.userKey.array
             // Going backward, a key's versions come oldest first: the visible one is the last seen at or below
@@ -134,8 +148,11 @@ public final class Cursor {
                 }
                 try iterator.prev()
             }
-            if visibleKind == .value { return (userKey, visibleValue) }
+            if visibleKind == .value {
+                userKey.withUnsafeBytes { key in visibleValue.withUnsafeBytes { value in body(key, value) } }
+                return true
+            }
         }
-        return nil
+        return false
     }
 }
