@@ -1,17 +1,6 @@
 import Testing
 @testable import LSM
 
-/// A seeded generator so failures reproduce.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 private typealias Entry = (key: [UInt8], value: [UInt8])
 
@@ -246,7 +235,7 @@ private func exercise(_ contents: [UInt8], probes: [[UInt8]]) -> Bool {
                 #expect(exercise(garbled, probes: probes), "byte \(position) ^ \(pattern)")
             }
         }
-        var rng = SplitMix64(state: 7)
+        var rng = SplitMix64(seed: 7)
         for _ in 0..<300 {
             let random = (0..<Int.random(in: 4...200, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
             #expect(exercise(random, probes: probes))

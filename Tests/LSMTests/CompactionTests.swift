@@ -54,7 +54,7 @@ import Testing
         options.targetFileSize = 64 << 10
         options.level1MaxBytes = 256 << 10
         let db = try Database.open(dir.path, options: options)
-        var random = SplitMixRandom(seed: 7)
+        var random = SplitMix64(seed: 7)
         var model: ModelState = [:]
         for _ in 0..<30_000 {
             let k = key(Int.random(in: 0..<5000, using: &random))
@@ -103,7 +103,7 @@ import Testing
         defer { dir.remove() }
         let options = tinyOptions()
         let db = try Database.open(dir.path, options: options)
-        var random = SplitMixRandom(seed: 11)
+        var random = SplitMix64(seed: 11)
         var model: ModelState = [:]
         var maxLevel0 = 0
         for n in 0..<20_000 {

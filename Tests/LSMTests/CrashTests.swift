@@ -75,7 +75,7 @@ import Testing
         options.memtableSize = 1024
         options.blockSize = 256
         options.maxImmutableMemtables = 1
-        var random = SplitMixRandom(seed: 11)
+        var random = SplitMix64(seed: 11)
         var db = try Database.open(dir.path, options: options, fileSystem: fs)
         var model: ModelState = [:]
         for cycle in 0..<9 {
@@ -126,7 +126,7 @@ import Testing
         var options = Options()
         options.memtableSize = 8192
         options.blockSize = 256
-        var random = SplitMixRandom(seed: 23)
+        var random = SplitMix64(seed: 23)
         var db = try Database.open(dir.path, options: options, fileSystem: fs)
         var model: ModelState = [:]
         for trial in 0..<6 {
@@ -149,7 +149,7 @@ import Testing
     @Test func bigBatchCutAnywhereInTheLogIsRecoveredWholeOrNotAtAll() throws {
         let dir = TemporaryDirectory("batchcut")
         defer { dir.remove() }
-        var random = SplitMixRandom(seed: 31)
+        var random = SplitMix64(seed: 31)
         var history = WriteHistory()
         let db = try Database.open(dir.path)
         for batchNumber in 0..<5 { try history.write(db, randomBatch(&random, tag: "\(batchNumber)")) }
@@ -326,7 +326,7 @@ private struct WriteHistory {
 
 /// A batch of hundreds of entries over a shared key space (so later batches overwrite and delete earlier ones'
 /// keys) plus a key of its own, all tagged so a mix of two batches shows.
-private func randomBatch(_ random: inout SplitMixRandom, tag: String) -> [([UInt8], [UInt8]?)] {
+private func randomBatch(_ random: inout SplitMix64, tag: String) -> [([UInt8], [UInt8]?)] {
     var entries: [([UInt8], [UInt8]?)] = [(Array("batch-\(tag)".utf8), Array(tag.utf8))]
     for _ in 0..<Int.random(in: 100...400, using: &random) {
         let key = Array("shared\(Int.random(in: 0..<500, using: &random))".utf8)

@@ -13,17 +13,6 @@ private struct Entry: Sendable, Equatable {
     var cost: Int
 }
 
-/// Deterministic pseudo-random numbers, so a failing seed can be replayed.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite struct LRUCacheTests {
     @Test func evictsLeastRecentlyUsedFirst() {
@@ -95,7 +84,7 @@ private struct SplitMix64: RandomNumberGenerator {
 
     @Test func capacityRespectedAfterManyInserts() {
         let cache = LRUCache<Int>(capacity: 4096, shardCount: 8)
-        var rng = SplitMix64(state: 7)
+        var rng = SplitMix64(seed: 7)
         for i in 0..<10_000 {
             cache.insert(i, for: key(UInt64.random(in: 0..<2000, using: &rng), file: UInt64(i % 5)),
                          cost: Int.random(in: 1...300, using: &rng))
@@ -213,7 +202,7 @@ private struct SplitMix64: RandomNumberGenerator {
         let mismatches = LRUCacheTestCounter()
         for t in 0..<threads {
             DispatchQueue(label: "lru-hammer-\(t)").async(group: group) {
-                var rng = SplitMix64(state: UInt64(t) &+ 1)
+                var rng = SplitMix64(seed: UInt64(t) &+ 1)
                 var bad = 0
                 for _ in 0..<20_000 {
                     let file = UInt64.random(in: 0..<3, using: &rng)

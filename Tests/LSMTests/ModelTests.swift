@@ -1,20 +1,6 @@
 import Testing
 @testable import LSM
 
-/// Deterministic pseudo-random numbers (SplitMix64), so a failing seed replays exactly.
-struct SplitMixRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Bytewise (memcmp) order, written out here so the model does not borrow the engine's comparison it checks.
 func bytewiseLess(_ a: [UInt8], _ b: [UInt8]) -> Bool {
@@ -82,7 +68,7 @@ private final class ModelRun {
     static let operationsPerRound = 1500
 
     let seed: UInt64
-    var random: SplitMixRandom
+    var random: SplitMix64
     let directory = TemporaryDirectory("model")
     let fileSystem: CrashSimulatingFileSystem
     let options: Options
@@ -100,7 +86,7 @@ private final class ModelRun {
 
     init(seed: UInt64) throws {
         self.seed = seed
-        random = SplitMixRandom(seed: seed &* 0x1000_0001)
+        random = SplitMix64(seed: seed &* 0x1000_0001)
         var options = Options()
         options.memtableSize = 256 << (seed % 4 + 1)
         options.blockSize = 256

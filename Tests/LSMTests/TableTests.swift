@@ -7,17 +7,6 @@ import Glibc
 import Darwin
 #endif
 
-/// A seeded generator so failures reproduce.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// A file that collects appended bytes in memory.
 private final class MemoryWritableFile: WritableFile {
@@ -59,7 +48,7 @@ private struct ModelEntry {
 /// Entries in internal-key order: `userKeys` keys, each with 1...`maxVersions` versions (some tombstones), values
 /// of assorted lengths including empty and longer than a block.
 private func makeModel(userKeys: Int, maxVersions: Int, seed: UInt64) -> [ModelEntry] {
-    var rng = SplitMix64(state: seed)
+    var rng = SplitMix64(seed: seed)
     var entries: [ModelEntry] = []
     var sequence: SequenceNumber = 1
     for i in 0..<userKeys {
@@ -140,7 +129,7 @@ private func checkTable(_ table: Table, _ entries: [ModelEntry], getStride: Int 
     #expect(matches(try backwardKeys(iterator), entries.reversed()))
     let maxSequence = entries.map(\.sequence).max() ?? 0
     let versions = Dictionary(grouping: entries, by: \.user)
-    var rng = SplitMix64(state: 99)
+    var rng = SplitMix64(seed: 99)
     for (i, entry) in entries.enumerated() where i % getStride == 0 {
         try iterator.seek(entry.key)
         #expect(iterator.isValid && iterator.key.array == entry.key)

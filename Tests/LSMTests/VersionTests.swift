@@ -3,17 +3,6 @@ import Synchronization
 import Testing
 @testable import LSM
 
-/// Deterministic pseudo-random numbers (SplitMix64), so a failing sweep can be replayed.
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 private func ikey(_ user: String, _ sequence: SequenceNumber = 1, _ kind: ValueKind = .value) -> [UInt8] {
     makeInternalKey(Array(user.utf8), sequence, kind)
@@ -194,7 +183,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
     }
 
     @Test func randomAndMutatedBytesNeverCrash() {
-        var rng = SeededGenerator(state: 42)
+        var rng = SplitMix64(seed: 42)
         let valid = Self.sampleEdit().encode()
         for round in 0..<4000 {
             var bytes: [UInt8]
@@ -366,7 +355,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
 @Suite struct VersionSetTests {
     /// Applies a random mix of flushes, moves and compactions; returns the versions after each edit.
     private static func applyRandomEdits(_ set: VersionSet, count: Int, seed: UInt64) throws -> [Version] {
-        var rng = SeededGenerator(state: seed)
+        var rng = SplitMix64(seed: seed)
         var versions: [Version] = []
         for i in 0..<count {
             var change = VersionEdit()

@@ -24,17 +24,6 @@ private struct ScratchDirectory {
     }
 }
 
-/// Deterministic pseudo-random numbers, so a failing seed can be replayed.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// A payload of `count` bytes that differs between `seed`s, cheap to make even when large.
 private func payload(_ count: Int, seed: UInt8) -> [UInt8] {
@@ -306,7 +295,7 @@ private final class FailingFile: WritableFile {
         let log = try dir.fs.readWholeFile(path)
 
         for seed in 0..<60 {
-            var rng = SplitMix64(state: UInt64(seed))
+            var rng = SplitMix64(seed: UInt64(seed))
             let bytes: [UInt8]
             if seed % 2 == 0 {
                 bytes = (0..<Int.random(in: 0...600, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
