@@ -53,7 +53,7 @@ struct StressPercentiles: Sendable {
 /// The worker records under a lock it almost never has to wait for; the sampler swaps the histograms out once
 /// per sample interval, so each sample's percentiles are of that interval alone.
 final class StressMeter: Sendable {
-    private let pending = StressLocked(StressLatencies())
+    private let pending = Locked(StressLatencies())
 
     func record(_ operation: StressOperation, nanoseconds: UInt64) {
         pending.withLock { $0.record(operation, nanoseconds: nanoseconds) }

@@ -4,35 +4,6 @@ import Glibc
 import Darwin
 #endif
 
-/// A value behind a pthread mutex, shared between the stress workers and the thread that samples them.
-///
-/// A pthread mutex rather than `Synchronization.Mutex`, so ThreadSanitizer understands the locking (as in the
-/// library's own `Locked`).
-final class StressLocked<State>: @unchecked Sendable {
-    // Safety: `state` is only touched inside `withLock`, with `mutex` held.
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var state: State
-
-    init(_ state: State) {
-        self.state = state
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-
-    @inline(__always)
-    func withLock<R, E: Error>(_ body: (inout State) throws(E) -> R) throws(E) -> R {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body(&state)
-    }
-}
-
 /// A dedicated OS thread per stress worker: the workers block in I/O for whole runs, which a shared pool
 /// (Dispatch, Swift concurrency) would not give each of them a thread for.
 struct StressThread {
