@@ -56,7 +56,7 @@ enum BenchSystem {
             throw LSMError(.ioError, "cannot inspect", path: path, errno: errno)
         }
         if status.st_mode & S_IFMT == S_IFDIR {
-            for name in try entries(of: path) { try removeTree(path + "/" + name) }
+            for name in try PosixFileSystem().listDirectory(path) { try removeTree(path + "/" + name) }
             if rmdir(path) != 0 { throw LSMError(.ioError, "cannot remove the directory", path: path, errno: errno) }
         } else if unlink(path) != 0 {
             throw LSMError(.ioError, "cannot remove the file", path: path, errno: errno)
@@ -69,7 +69,7 @@ enum BenchSystem {
         guard lstat(path, &status) == 0 else { throw LSMError(.ioError, "cannot inspect", path: path, errno: errno) }
         var total = Int64(status.st_size)
         if status.st_mode & S_IFMT == S_IFDIR {
-            for name in try entries(of: path) { total += try treeBytes(path + "/" + name) }
+            for name in try PosixFileSystem().listDirectory(path) { total += try treeBytes(path + "/" + name) }
         }
         return total
     }
@@ -85,21 +85,6 @@ enum BenchSystem {
         return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// The names in directory `path`, without `.` and `..`.
-    private static func entries(of path: String) throws(LSMError) -> [String] {
-        guard let directory = opendir(path) else {
-            throw LSMError(.ioError, "cannot list the directory", path: path, errno: errno)
-        }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
-    }
 }
 
 /// A POSIX thread running one closure until it returns; ``join()`` waits for it.

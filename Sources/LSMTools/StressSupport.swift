@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import LSM
 
 /// A dedicated OS thread per stress worker: the workers block in I/O for whole runs, which a shared pool
 /// (Dispatch, Swift concurrency) would not give each of them a thread for.
@@ -87,16 +88,7 @@ enum StressFiles {
 
     /// The names in a directory (without `.` and `..`), or nil when it cannot be listed.
     static func entries(_ path: String) -> [String]? {
-        guard let directory = opendir(path) else { return nil }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        try? PosixFileSystem().listDirectory(path)
     }
 
     /// Whether something exists at `path`.

@@ -4,9 +4,9 @@ import Glibc
 import Darwin
 #endif
 
-/// The real file system, through POSIX calls.
-struct PosixFileSystem: FileSystem {
-    init() {}
+/// The real file system, through POSIX calls. `package`, so the tools in this package list directories with it.
+package struct PosixFileSystem: FileSystem {
+    package init() {}
 
     func createDirectory(_ path: String) throws(LSMError) {
         if isDirectory(path) { return }
@@ -25,7 +25,7 @@ struct PosixFileSystem: FileSystem {
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
-    func listDirectory(_ path: String) throws(LSMError) -> [String] {
+    package func listDirectory(_ path: String) throws(LSMError) -> [String] {
         guard let dir = opendir(path) else { throw posixError("cannot list directory", path) }
         defer { closedir(dir) }
         var names: [String] = []
