@@ -11,7 +11,7 @@
 ///
 /// A cursor is not thread-safe; make one per thread. It keeps the files it reads alive until it is released.
 public final class Cursor {
-    private let iterator: any InternalIterator
+    private let iterator: MergingIterator
     private let sequence: SequenceNumber
     private let lower: [UInt8]?
     private let upper: [UInt8]?
@@ -20,11 +20,15 @@ public final class Cursor {
     private let pinned: [AnyObject]
     private var positioned = false
     private var seekKey: [UInt8]?
-    private var lastUserKey: [UInt8] = []
+    /// The user key of the entry last passed going forward (whose older versions are skipped), in a buffer the
+    /// cursor owns and reuses so that stepping allocates nothing.
+    private var lastUserKey: UnsafeMutableRawPointer
+    private var lastUserKeyCapacity = 64
+    private var lastUserKeyLength = 0
     private var hasLastUserKey = false
 
     init(
-        iterator: any InternalIterator, sequence: SequenceNumber, lower: [UInt8]?, upper: [UInt8]?, reverse: Bool,
+        iterator: MergingIterator, sequence: SequenceNumber, lower: [UInt8]?, upper: [UInt8]?, reverse: Bool,
         pinned: [AnyObject]
     ) {
         self.iterator = iterator
@@ -33,6 +37,11 @@ public final class Cursor {
         self.upper = upper
         self.reverse = reverse
         self.pinned = pinned
+        self.lastUserKey = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
+    }
+
+    deinit {
+        lastUserKey.deallocate()
     }
 
     /// Whether the cursor runs from the last key to the first.
@@ -101,25 +110,38 @@ public final class Cursor {
                 try iterator.next()
                 continue
             }
-            if hasLastUserKey && lastUserKey.withUnsafeBytes({ compareBytes($0, parsed.userKey) }) == 0 {
+            let last = UnsafeRawBufferPointer(start: lastUserKey, count: lastUserKeyLength)
+            if hasLastUserKey && compareBytes(last, parsed.userKey) == 0 {
                 try iterator.next()
                 continue
             }
             if let upper, upper.withUnsafeBytes({ compareBytes(parsed.userKey, $0) }) >= 0 {
                 return false
             }
-            lastUserKey.removeAll(keepingCapacity: true)
-            lastUserKey.append(contentsOf: parsed.userKey)
-            hasLastUserKey = true
+            rememberUserKey(parsed.userKey)
             if parsed.kind == .deletion {
                 try iterator.next()
                 continue
             }
-            lastUserKey.withUnsafeBytes { key in body(key, iterator.value) }
+            body(UnsafeRawBufferPointer(start: lastUserKey, count: lastUserKeyLength), iterator.value)
             try iterator.next()
             return true
         }
         return false
+    }
+
+    /// Copies `key` into the cursor's buffer as the last user key passed.
+    @inline(__always)
+    private func rememberUserKey(_ key: UnsafeRawBufferPointer) {
+        if key.count > lastUserKeyCapacity {
+            let capacity = max(key.count, lastUserKeyCapacity * 2)
+            lastUserKey.deallocate()
+            lastUserKey = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+            lastUserKeyCapacity = capacity
+        }
+        if let base = key.baseAddress { lastUserKey.copyMemory(from: base, byteCount: key.count) }
+        lastUserKeyLength = key.count
+        hasLastUserKey = true
     }
 
     private func nextReverse(

@@ -1,86 +1,188 @@
 /// Merges sorted child iterators into one sorted stream in internal-key order, forward and backward.
 ///
 /// The read path merges few children (the memtables, the level-0 tables, one iterator per deeper level), so the
-/// current child is found by a linear scan, which beats a heap at that size. Entries equal in internal key do not
+/// current child is found by a linear scan over each child's cached key, which beats a heap at that size. The
+/// scan is needed only when the current child moves past the runner-up (the best of the others): in a long scan
+/// one child usually supplies runs of entries, each costing one comparison. Entries equal in internal key do not
 /// occur (sequence numbers are unique), so ties need no rule.
 final class MergingIterator: InternalIterator {
     private enum Direction { case forward, reverse }
 
+    /// One child and its current key, cached so that choosing a child calls into none of them.
+    private struct Slot {
+        /// Borrowed from ``children``, which keeps it alive: calls through it cost no reference counting.
+        unowned(unsafe) let iterator: any InternalIterator
+        /// The child's key; valid until the child moves. Meaningful only when `isValid`.
+        var key = UnsafeRawBufferPointer(start: nil, count: 0)
+        var isValid = false
+    }
+
     private let children: [any InternalIterator]
-    private var current: (any InternalIterator)?
+    private let slots: UnsafeMutablePointer<Slot>
+    private let count: Int
+    /// The slot of the current entry, or -1 when the iterator is exhausted.
+    private var current = -1
+    /// The best valid slot other than `current` in the current direction, or -1 when there is none.
+    private var runnerUp = -1
     private var direction = Direction.forward
 
     init(children: [any InternalIterator]) {
         self.children = children
+        count = children.count
+        slots = UnsafeMutablePointer<Slot>.allocate(capacity: max(1, children.count))
+        for (index, child) in children.enumerated() {
+            (slots + index).initialize(to: Slot(iterator: child))
+        }
     }
 
-    var isValid: Bool { current != nil }
-    var key: UnsafeRawBufferPointer { current!.key }
-    var value: UnsafeRawBufferPointer { current!.value }
+    deinit {
+        slots.deinitialize(count: count)
+        slots.deallocate()
+    }
+
+    var isValid: Bool { current >= 0 }
+    var key: UnsafeRawBufferPointer { slots[current].key }
+    var value: UnsafeRawBufferPointer { slots[current].iterator.value }
 
     func seekToFirst() throws(LSMError) {
-        for child in children { try child.seekToFirst() }
+        for index in 0..<count {
+            try slots[index].iterator.seekToFirst()
+            refresh(index)
+        }
         direction = .forward
         pickSmallest()
     }
 
     func seekToLast() throws(LSMError) {
-        for child in children { try child.seekToLast() }
+        for index in 0..<count {
+            try slots[index].iterator.seekToLast()
+            refresh(index)
+        }
         direction = .reverse
         pickLargest()
     }
 
     func seek(_ target: UnsafeRawBufferPointer) throws(LSMError) {
-        for child in children { try child.seek(target) }
+        for index in 0..<count {
+            try slots[index].iterator.seek(target)
+            refresh(index)
+        }
         direction = .forward
         pickSmallest()
     }
 
     func next() throws(LSMError) {
-        guard let current else { return }
+        guard current >= 0 else { return }
         if direction == .reverse {
             // Every other child sits before the current key; move each to its first entry after it.
-            let key = current.key
-            for child in children where child !== current {
+            let key = slots[current].key
+            for index in 0..<count where index != current {
+                let child = slots[index].iterator
                 try child.seek(key)
                 if child.isValid && compareInternalKeys(child.key, key) == 0 { try child.next() }
+                refresh(index)
             }
             direction = .forward
+            try advance(current)
+            return pickSmallest()
         }
-        try current.next()
-        pickSmallest()
+        try advance(current)
+        if runnerUp >= 0 {
+            let moved = slots[current]
+            if !moved.isValid || compareInternalKeys(moved.key, slots[runnerUp].key) > 0 { pickSmallest() }
+        } else if !slots[current].isValid {
+            current = -1
+        }
     }
 
     func prev() throws(LSMError) {
-        guard let current else { return }
+        guard current >= 0 else { return }
         if direction == .forward {
             // Every other child sits after the current key; move each to its last entry before it.
-            let key = current.key
-            for child in children where child !== current {
+            let key = slots[current].key
+            for index in 0..<count where index != current {
+                let child = slots[index].iterator
                 try child.seek(key)
                 if child.isValid { try child.prev() } else { try child.seekToLast() }
+                refresh(index)
             }
             direction = .reverse
+            try retreat(current)
+            return pickLargest()
         }
-        try current.prev()
-        pickLargest()
+        try retreat(current)
+        if runnerUp >= 0 {
+            let moved = slots[current]
+            if !moved.isValid || compareInternalKeys(moved.key, slots[runnerUp].key) < 0 { pickLargest() }
+        } else if !slots[current].isValid {
+            current = -1
+        }
     }
 
+    /// Moves child `index` forward; on a throw the merge becomes invalid, as the protocol requires.
+    @inline(__always)
+    private func advance(_ index: Int) throws(LSMError) {
+        do {
+            try slots[index].iterator.next()
+        } catch {
+            current = -1
+            throw error
+        }
+        refresh(index)
+    }
+
+    /// Moves child `index` backward; on a throw the merge becomes invalid.
+    @inline(__always)
+    private func retreat(_ index: Int) throws(LSMError) {
+        do {
+            try slots[index].iterator.prev()
+        } catch {
+            current = -1
+            throw error
+        }
+        refresh(index)
+    }
+
+    /// Re-reads child `index`'s position after it moved.
+    @inline(__always)
+    private func refresh(_ index: Int) {
+        let child = slots[index].iterator
+        let valid = child.isValid
+        slots[index].isValid = valid
+        slots[index].key = valid ? child.key : UnsafeRawBufferPointer(start: nil, count: 0)
+    }
+
+    /// Makes the smallest child current and the second smallest the runner-up.
     private func pickSmallest() {
-        var best: (any InternalIterator)?
-        for child in children where child.isValid {
-            if let b = best, compareInternalKeys(child.key, b.key) >= 0 { continue }
-            best = child
+        var best = -1
+        var second = -1
+        for index in 0..<count where slots[index].isValid {
+            let key = slots[index].key
+            if best < 0 || compareInternalKeys(key, slots[best].key) < 0 {
+                second = best
+                best = index
+            } else if second < 0 || compareInternalKeys(key, slots[second].key) < 0 {
+                second = index
+            }
         }
         current = best
+        runnerUp = second
     }
 
+    /// Makes the largest child current and the second largest the runner-up.
     private func pickLargest() {
-        var best: (any InternalIterator)?
-        for child in children where child.isValid {
-            if let b = best, compareInternalKeys(child.key, b.key) <= 0 { continue }
-            best = child
+        var best = -1
+        var second = -1
+        for index in 0..<count where slots[index].isValid {
+            let key = slots[index].key
+            if best < 0 || compareInternalKeys(key, slots[best].key) > 0 {
+                second = best
+                best = index
+            } else if second < 0 || compareInternalKeys(key, slots[second].key) > 0 {
+                second = index
+            }
         }
         current = best
+        runnerUp = second
     }
 }
