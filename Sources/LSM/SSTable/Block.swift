@@ -152,8 +152,9 @@ final class Block: Sendable {
     /// The error for a block (contents then trailer) whose trailer does not match, or nil when it is sound.
     private static func checkTrailer(_ raw: UnsafeRawBufferPointer, path: String, offset: UInt64) -> LSMError? {
         let size = raw.count - trailerSize
-        let stored = CRC32C.unmask(raw.fixed32(at: size + 1))
-        let actual = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0...size]))
+        // Compared masked, as stored: a fuzzer tracing comparisons then sees the file's own bytes and can fix them.
+        let stored = raw.fixed32(at: size + 1)
+        let actual = CRC32C.mask(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0...size])))
         guard stored == actual else {
             return LSMError.corruption("block checksum mismatch", path: path, offset: offset)
         }

@@ -56,8 +56,9 @@ struct Footer: Sendable, Equatable {
             throw LSMError.corruption("not an SSTable (no table magic number at the end of the file)",
                                       path: path, offset: footerOffset)
         }
-        let stored = CRC32C.unmask(bytes.fixed32(at: checksumOffset))
-        let actual = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<checksumOffset]))
+        // Compared masked, as stored (see Block.checkTrailer).
+        let stored = bytes.fixed32(at: checksumOffset)
+        let actual = CRC32C.mask(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<checksumOffset])))
         guard stored == actual else {
             throw LSMError.corruption("table footer checksum mismatch", path: path, offset: footerOffset)
         }
