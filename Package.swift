@@ -34,8 +34,13 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "lsm", dependencies: ["LSMTools"]),
+        // Fuzzing: the entry points (replayed over Fuzz/corpus by the tests), and `lsm-fuzz`, which
+        // scripts/fuzz.sh builds against libFuzzer; CLSMFuzzer declares libFuzzer's driver.
+        .target(name: "LSMFuzzTargets", dependencies: ["LSM", "LSMTools"]),
+        .target(name: "CLSMFuzzer"),
+        .executableTarget(name: "lsm-fuzz", dependencies: ["LSMFuzzTargets", "CLSMFuzzer"]),
         .testTarget(name: "LSMTests", dependencies: ["LSM"]),
-        .testTarget(name: "LSMToolsTests", dependencies: ["LSMTools", "LSM"]),
+        .testTarget(name: "LSMToolsTests", dependencies: ["LSMTools", "LSM", "LSMFuzzTargets"]),
     ],
     swiftLanguageModes: [.v6]
 )

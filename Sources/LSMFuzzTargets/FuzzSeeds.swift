@@ -1,0 +1,65 @@
+import LSM
+
+/// Seed inputs for each target, made from real files the engine writes (a small database with several tables,
+/// deletes and a log) and from typical command lines.
+public enum FuzzSeeds {
+    /// The seeds of every target, by target, each a name and its bytes. Names start with `valid-`: each is a
+    /// well-formed input its target must accept.
+    public static func make(in scratch: FuzzScratch) throws(LSMError) -> [FuzzTarget: [(name: String, bytes: [UInt8])]] {
+        scratch.clear()
+        var options = Options()
+        options.blockSize = 256
+        options.memtableSize = 4 << 10
+        options.targetFileSize = 2 << 10
+        let db = try Database.open(scratch.path, options: options)
+        for i in 0..<120 {
+            try db.put(Array("key\(i % 70)".utf8), Array("value \(i) \(String(repeating: "x", count: i % 13))".utf8))
+            if i % 9 == 0 { try db.delete(Array("key\(i / 2)".utf8)) }
+        }
+        try db.flush()
+        let flushed = try tableSeeds(in: scratch.path, prefix: "valid-flushed-table")
+        let flushedManifest = try readFile(scratch.path + "/" + Database.info(at: scratch.path).manifestName)
+        try db.compact()
+        for i in 0..<30 { try db.put(Array("late\(i)".utf8), Array("late value \(i)".utf8), sync: i % 10 == 0) }
+        var batch = WriteBatch()
+        batch.put(Array("batched".utf8), Array("in one record".utf8))
+        batch.delete(Array("key3".utf8))
+        try db.write(batch, sync: true)
+        try db.put(Array("binary\u{0}\u{ff}".utf8), [0, 1, 2, 255], sync: true)
+        try db.close()
+
+        var seeds: [FuzzTarget: [(name: String, bytes: [UInt8])]] = [:]
+        let info = try Database.info(at: scratch.path)
+        seeds[.manifest] = [
+            ("valid-manifest-flushed", flushedManifest),
+            ("valid-manifest", try readFile(scratch.path + "/" + info.manifestName)),
+        ]
+        for log in info.logs where log.size > 0 {
+            seeds[.wal, default: []].append(("valid-log", try readFile(scratch.path + "/" + log.name)))
+        }
+        seeds[.table] = flushed + (try tableSeeds(in: scratch.path, prefix: "valid-compacted-table"))
+        let lines = [
+            "set key value", "get \"quoted key\"", "set 'single quoted' \"esc\\x00\\n\\t\\\"\"",
+            "scan a z 10", "del k1 k2 k3", "\"\"", "put \"\\xff\\xfe\" v",
+        ]
+        seeds[.quoting] = lines.enumerated().map { ("valid-line-\($0.offset)", Array($0.element.utf8)) }
+        return seeds
+    }
+
+    /// The smallest two tables of the database in `directory`.
+    private static func tableSeeds(in directory: String, prefix: String) throws(LSMError) -> [(name: String, bytes: [UInt8])] {
+        let tables = try Database.info(at: directory).levels.flatMap(\.tables).sorted { $0.size < $1.size }
+        var seeds: [(name: String, bytes: [UInt8])] = []
+        for (index, table) in tables.prefix(2).enumerated() {
+            seeds.append(("\(prefix)-\(index)", try readFile(directory + "/" + table.name)))
+        }
+        return seeds
+    }
+
+    private static func readFile(_ path: String) throws(LSMError) -> [UInt8] {
+        guard let bytes = FuzzScratch.load(path) else {
+            throw LSMError(.ioError, "cannot read the seed file", path: path)
+        }
+        return bytes
+    }
+}
