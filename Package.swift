@@ -38,7 +38,7 @@ let package = Package(
         // scripts/fuzz.sh builds against libFuzzer; CLSMFuzzer declares libFuzzer's driver.
         .target(name: "LSMFuzzTargets", dependencies: ["LSM", "LSMTools"]),
         .target(name: "CLSMFuzzer"),
-        .executableTarget(name: "lsm-fuzz", dependencies: ["LSMFuzzTargets", "CLSMFuzzer"]),
+        .executableTarget(name: "lsm-fuzz", dependencies: ["LSM", "LSMFuzzTargets", "CLSMFuzzer"]),
         .testTarget(name: "LSMTests", dependencies: ["LSM"]),
         .testTarget(name: "LSMToolsTests", dependencies: ["LSMTools", "LSM", "LSMFuzzTargets"]),
     ],

@@ -26,6 +26,10 @@ swift build -c release --product lsm-fuzz --scratch-path .build-fuzz \
 
 work=.fuzz/$target
 mkdir -p "$work/corpus" "$work/artifacts"
+# The entry points write each input to a file in $TMPDIR; libFuzzer exits without cleaning up, so this script does.
+TMPDIR=$(mktemp -d /dev/shm/lsm-fuzz-run.XXXXXX 2>/dev/null || mktemp -d)
+export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
 export SWIFT_BACKTRACE=enable=no   # let libFuzzer report a trap itself, at once
 status=0
 .build-fuzz/release/lsm-fuzz "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \

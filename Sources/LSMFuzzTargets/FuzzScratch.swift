@@ -3,18 +3,20 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import LSM
 
 /// A private directory the fuzz entry points write each input into, since the public API they drive reads files.
 ///
-/// It lives in `/dev/shm` where there is one, so a run costs no disk I/O. A failure to write the scratch file is
-/// the machine's fault, not the input's, and stops the run.
+/// It lives in `$TMPDIR` when that is set (`scripts/fuzz.sh` points it at a directory it removes afterwards, since
+/// libFuzzer ends the process without running deinitializers), else in `/dev/shm` where there is one, so a run
+/// costs no disk I/O. A failure to write the scratch file is the machine's fault, not the input's, and stops the run.
 public final class FuzzScratch {
     /// The directory's path.
     public let path: String
 
     /// Makes a new, empty scratch directory; nil when none can be made.
     public init?() {
-        let base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"
+        let base = getenv("TMPDIR").map { String(cString: $0) } ?? (access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp")
         var template = Array("\(base)/lsm-fuzz.XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { return nil }
         path = String(cString: made)
@@ -72,13 +74,7 @@ public final class FuzzScratch {
 
     /// Removes every file in the directory.
     public func clear() {
-        guard let directory = opendir(path) else { return }
-        defer { closedir(directory) }
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            if name != "." && name != ".." { unlink(path + "/" + name) }
-        }
+        guard let names = try? PosixFileSystem().listDirectory(path) else { return }
+        for name in names { unlink(path + "/" + name) }
     }
 }

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CLSMFuzzer
+import LSM
 import LSMFuzzTargets
 
 /// `lsm-fuzz`: the fuzz targets of `LSMFuzzTargets` as one executable.
@@ -79,16 +80,8 @@ enum FuzzMain {
 
     /// The files directly in `path` when it is a directory, else `path` itself.
     private static func expand(_ path: String) -> [String] {
-        guard let directory = opendir(path) else { return [path] }
-        defer { closedir(directory) }
-        var files: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            if !name.hasPrefix(".") { files.append(path + "/" + name) }
-        }
-        return files.sorted()
+        guard let names = try? PosixFileSystem().listDirectory(path) else { return [path] }
+        return names.filter { !$0.hasPrefix(".") }.sorted().map { path + "/" + $0 }
     }
 
     /// Writes every target's seeds into `directory/TARGET/NAME`.
