@@ -16,7 +16,8 @@ public final class FuzzScratch {
 
     /// Makes a new, empty scratch directory; nil when none can be made.
     public init?() {
-        let base = getenv("TMPDIR").map { String(cString: $0) } ?? (access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp")
+        let memory = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"
+        let base = getenv("TMPDIR").map { String(cString: $0) } ?? memory
         var template = Array("\(base)/lsm-fuzz.XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { return nil }
         path = String(cString: made)

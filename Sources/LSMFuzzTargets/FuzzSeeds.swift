@@ -34,8 +34,8 @@ public enum FuzzSeeds {
             ("valid-manifest-flushed", flushedManifest),
             ("valid-manifest", try readFile(scratch.path + "/" + info.manifestName)),
         ]
-        for log in info.logs where log.size > 0 {
-            seeds[.wal, default: []].append(("valid-log", try readFile(scratch.path + "/" + log.name)))
+        for (index, log) in info.logs.filter({ $0.size > 0 }).enumerated() {
+            seeds[.wal, default: []].append(("valid-log-\(index)", try readFile(scratch.path + "/" + log.name)))
         }
         seeds[.table] = flushed + (try tableSeeds(in: scratch.path, prefix: "valid-compacted-table"))
         let lines = [
