@@ -66,6 +66,32 @@ import CLSMSupport
         }
     }
 
+    /// The hardware path runs long inputs as three interleaved lanes joined by shift tables, in rounds of 3 KiB and
+    /// then of 384 bytes: every length up to two long rounds plus every short-round remainder, and every alignment,
+    /// must give the byte-table result.
+    @Test func interleavedHardwareCRCMatchesTheTableAtEveryLengthAndAlignment() {
+        var random = SplitMix64(seed: 32)
+        let data = (0..<7200).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        data.withUnsafeBytes { bytes in
+            var mismatches: [Int] = []
+            for length in 0...7000 {
+                let prefix = UnsafeRawBufferPointer(rebasing: bytes[0..<length])
+                let expected = lsm_crc32c_extend_portable(0x1234_5678, prefix.baseAddress, length)
+                if lsm_crc32c_extend(0x1234_5678, prefix.baseAddress, length) != expected { mismatches.append(length) }
+            }
+            #expect(mismatches.isEmpty, "lengths: \(mismatches.prefix(20))")
+            for offset in 1..<8 {
+                for length in [383, 384, 385, 3071, 3072, 3073, 4097, 6200] {
+                    let slice = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])
+                    #expect(
+                        lsm_crc32c_extend(0, slice.baseAddress, length)
+                            == lsm_crc32c_extend_portable(0, slice.baseAddress, length),
+                        "offset \(offset), length \(length)")
+                }
+            }
+        }
+    }
+
     @Test func maskRoundTrips() {
         for crc: UInt32 in [0, 1, 0xDEAD_BEEF, UInt32.max] {
             #expect(CRC32C.unmask(CRC32C.mask(crc)) == crc)
