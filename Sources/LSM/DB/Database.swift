@@ -655,13 +655,13 @@ public final class Database: @unchecked Sendable {
                 case .notFound: continue
                 }
             }
-            for (_, file) in view.version.filesForLookup(userKey) {
-                switch try tableCache.table(number: file.number).get(userKey, sequence: view.sequence) {
-                case .found(let value): return value
-                case .deleted: return nil
-                case .notFound: continue
-                }
+            var result = LookupResult.notFound
+            try view.version.forEachFileForLookup(userKey) { (_, file) throws(LSMError) -> Bool in
+                result = try tableCache.table(number: file.number).get(userKey, sequence: view.sequence)
+                if case .notFound = result { return true }
+                return false
             }
+            if case .found(let value) = result { return value }
             return nil
         }
     }

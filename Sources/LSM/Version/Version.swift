@@ -8,15 +8,18 @@ final class Version: Sendable {
     static let levelCount = 7
 
     let levels: [[FileMetaData]]
+    /// For each level, the packed largest keys that point reads binary-search (unused for level 0).
+    private let keyIndexes: [LevelKeyIndex]
 
     /// The empty version of a new database.
-    init() {
-        levels = Array(repeating: [], count: Version.levelCount)
+    convenience init() {
+        self.init(levels: Array(repeating: [], count: Version.levelCount))
     }
 
     fileprivate init(levels: [[FileMetaData]]) {
         assert(levels.count == Version.levelCount)
         self.levels = levels
+        keyIndexes = levels.enumerated().map { level, files in LevelKeyIndex(level == 0 ? [] : files) }
     }
 
     var fileCount: Int { levels.reduce(0) { $0 + $1.count } }
@@ -47,8 +50,8 @@ final class Version: Sendable {
             if try !body(0, file) { return }
         }
         for level in 1..<Version.levelCount {
+            let index = keyIndexes[level].firstFile(endingAtOrAfter: userKey)
             let files = levels[level]
-            let index = Version.firstFile(in: files, endingAtOrAfter: userKey)
             guard index < files.count, files[index].compareSmallestUserKey(with: userKey) <= 0 else { continue }
             if try !body(level, files[index]) { return }
         }
@@ -60,7 +63,7 @@ final class Version: Sendable {
         let files = levels[level]
         let start: Int
         if level > 0, let smallestUserKey {
-            start = smallestUserKey.withUnsafeBytes { Version.firstFile(in: files, endingAtOrAfter: $0) }
+            start = smallestUserKey.withUnsafeBytes { keyIndexes[level].firstFile(endingAtOrAfter: $0) }
         } else {
             start = 0
         }
@@ -85,17 +88,6 @@ final class Version: Sendable {
         var builder = Builder(base: self)
         try builder.apply(edit)
         return try builder.build()
-    }
-
-    /// Index of the first file in a sorted level whose largest user key is >= `userKey` (files.count if none).
-    private static func firstFile(in files: [FileMetaData], endingAtOrAfter userKey: UnsafeRawBufferPointer) -> Int {
-        var low = 0
-        var high = files.count
-        while low < high {
-            let mid = low + (high - low) / 2
-            if files[mid].compareLargestUserKey(with: userKey) < 0 { low = mid + 1 } else { high = mid }
-        }
-        return low
     }
 }
 
