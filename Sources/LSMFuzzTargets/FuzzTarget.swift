@@ -63,8 +63,15 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     private func runManifest(_ input: UnsafeRawBufferPointer, _ scratch: FuzzScratch) -> Bool {
         // Each run starts from an empty directory: a recovery that succeeds writes files of its own.
         scratch.clear()
-        Array("MANIFEST-000001\n".utf8).withUnsafeBytes { _ = scratch.store($0, as: "CURRENT") }
-        _ = scratch.store(input, as: "MANIFEST-000001")
+        // A manifest of format version 2 records its own number in its file header (bytes 32..<40, after the
+        // 8-byte magic number): store it under that name, so a sound manifest is accepted.
+        var number: UInt64 = 1
+        if input.count >= 40, input.prefix(8).elementsEqual([0x89, 0x4C, 0x53, 0x4D, 0x4C, 0x4F, 0x47, 0x0A]) {
+            number = UInt64(littleEndian: input.loadUnaligned(fromByteOffset: 32, as: UInt64.self)) % 1_000_000
+        }
+        let name = "MANIFEST-" + String(repeating: "0", count: max(0, 6 - String(number).count)) + String(number)
+        Array("\(name)\n".utf8).withUnsafeBytes { _ = scratch.store($0, as: "CURRENT") }
+        _ = scratch.store(input, as: name)
         var accepted = true
         do { _ = try Database.info(at: scratch.path) } catch { accepted = false }
         _ = try? Database.check(at: scratch.path)

@@ -115,6 +115,10 @@ struct DumpCommand: ParsableCommand {
         func field(_ label: String, _ value: String) { out.line(InspectionText.pad(label + ":", 20) + value) }
         field("File size", "\(p.fileSize) bytes")
         field("Format version", "\(p.formatVersion)")
+        if let databaseID = p.databaseID, let number = p.fileNumber {
+            field("Written by", "database \(databaseID), as file \(number)")
+        }
+        if let range = p.sequenceRange { field("Sequences", "\(range.lowerBound)...\(range.upperBound)") }
         field("Entries", "\(p.entryCount) (\(InspectionText.count(p.deletionCount, "tombstone")))")
         field("Raw key bytes", "\(p.rawKeyBytes)")
         field("Raw value bytes", "\(p.rawValueBytes)")

@@ -10,8 +10,9 @@ struct WALDumpCommand: ParsableCommand {
             Prints a header, then each record: its byte offset, and its operations (sequence number, PUT or \
             DELETE, key and value). A record holding several operations (a batch, or writers committed together) \
             is shown as a group. A torn last record (a write cut short by a crash, never acknowledged) is \
-            reported and exits 0; damage in the middle of the log is reported with its offset and exits 1, as \
-            does a file that is not a log. An empty file is an empty log. Reads the file only.
+            reported and exits 0; any other damage is reported with its offset and exits 1, as does a file that \
+            is not a log. A log of format version 2 starts with a header naming its database and file number, \
+            printed first. An empty file is an empty log. Reads the file only.
             """
     )
 
@@ -43,8 +44,9 @@ struct WALDumpCommand: ParsableCommand {
             err.line(InspectionText.errorLine(error, file: file))
             return 1
         }
-        // A manifest shares the log framing; its records are version edits, not write batches.
-        if file.split(separator: "/").last?.hasPrefix("MANIFEST-") == true {
+        // A manifest shares the log framing; its records are version edits, not write batches. Its file header
+        // says so (format version 2); an older one is known by its name.
+        if log.isManifest || file.split(separator: "/").last?.hasPrefix("MANIFEST-") == true {
             err.line("lsm: \(file): not a write-ahead log: the file is a manifest (a log of version edits)")
             return 1
         }
@@ -53,6 +55,9 @@ struct WALDumpCommand: ParsableCommand {
             return 1
         }
         out.line("--- Dumping WAL: \(file) ---")
+        if let databaseID = log.databaseID, let number = log.fileNumber {
+            out.line("Log format 2: database \(databaseID), file number \(number)")
+        }
         let text = InspectionText(hex: hex, width: width)
         var records = 0
         var operations = 0

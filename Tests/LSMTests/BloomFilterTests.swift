@@ -103,7 +103,7 @@ private func withTemporaryDirectory<R>(_ body: (String) throws -> R) throws -> R
             let fs = PosixFileSystem()
             let path = directory + "/000001.sst"
             let writable = try fs.openWritable(path, truncate: true)
-            let builder = TableBuilder(file: writable, options: TableOptions(bloomBitsPerKey: 0))
+            let builder = TableBuilder(file: writable, options: TableOptions(bloomBitsPerKey: 0), identity: .testing())
             for i in 0..<100 {
                 let key = makeInternalKey(Array("k\(1000 + i)".utf8), 1, .value)
                 try key.withBytes { (k: UnsafeRawBufferPointer) throws(LSMError) in

@@ -211,7 +211,7 @@ private func bytes(_ count: Int, _ seed: UInt8) -> [UInt8] {
         try t.makeDurable("f", bytes(10, 0))
         let writer = try t.fs.openWritable(t.path("f"), truncate: false)
         let reader = try t.fs.openReadable(t.path("f"))
-        let lock = try t.fs.lockFile(t.path("LOCK"))
+        let lock = try t.fs.lockFile(t.path("LOCK"), shared: false)
         try t.fs.crash()
 
         var buffer = [UInt8](repeating: 0, count: 4)
@@ -230,7 +230,7 @@ private func bytes(_ count: Int, _ seed: UInt8) -> [UInt8] {
         // After the "reboot" new handles work, and the lock the dead process held is free.
         let again = try t.fs.openReadable(t.path("f"))
         #expect(try again.readExactly(at: 0, count: 10) == bytes(10, 0))
-        let relocked = try t.fs.lockFile(t.path("LOCK"))
+        let relocked = try t.fs.lockFile(t.path("LOCK"), shared: false)
         relocked.unlock()
         lock.unlock()
     }

@@ -161,10 +161,22 @@ import Testing
         let log = try fs.readWholeFile(dir.appending(logs[0]))
         let ends = try #require(recordEnds(log))
         try #require(ends.count == 5)
-        var cuts = Set([0, log.count])
-        for end in ends { cuts.formUnion([end - 1, end, end + 1, end - LogFormat.headerSize]) }
-        while cuts.count < 60 { cuts.insert(Int.random(in: 0...log.count, using: &random)) }
-        for cut in cuts.sorted() where cut >= 0 && cut <= log.count {
+        // The file header is synced before the manifest records the log, so a crash never cuts into it: a cut
+        // there is damage, which an open refuses without changing anything.
+        let header = LogFileHeader.encodedLength
+        for cut in [0, 1, header - 1] {
+            let copy = TemporaryDirectory("batchcut-copy")
+            defer { copy.remove() }
+            try copyDatabase(from: dir.path, to: copy.path, cutting: logs[0], at: cut)
+            let before = Set(try fs.listDirectory(copy.path))
+            let error = #expect(throws: LSMError.self) { try Database.open(copy.path) }
+            #expect(error?.code == .corruption, "cut at byte \(cut)")
+            #expect(Set(try fs.listDirectory(copy.path)) == before.union([FileNames.lock]))
+        }
+        var cuts = Set([header, log.count])
+        for end in ends { cuts.formUnion([end - 1, end, end + 1, end - LogFormat.version2.recordHeaderSize]) }
+        while cuts.count < 60 { cuts.insert(Int.random(in: header...log.count, using: &random)) }
+        for cut in cuts.sorted() where cut >= header && cut <= log.count {
             let copy = TemporaryDirectory("batchcut-copy")
             defer { copy.remove() }
             try copyDatabase(from: dir.path, to: copy.path, cutting: logs[0], at: cut)
@@ -341,13 +353,15 @@ private func numberedBatch(_ i: Int) -> [([UInt8], [UInt8]?)] {
     (0..<10).map { j in (Array("n\(i)-\(j)".utf8), Array(("value \(i) \(j) " + String(repeating: "x", count: 60)).utf8)) }
 }
 
-/// The end offset of each record of a log file, or nil if its framing does not add up to the file exactly.
+/// The end offset of each record of a log file (format version 2), or nil if its framing does not add up to the
+/// file exactly.
 private func recordEnds(_ log: [UInt8]) -> [Int]? {
     var ends: [Int] = []
-    var offset = 0
-    while offset + LogFormat.headerSize <= log.count {
+    var offset = LogFileHeader.encodedLength
+    let headerSize = LogFormat.version2.recordHeaderSize
+    while offset + headerSize <= log.count {
         let length = (0..<4).reduce(0) { $0 | Int(log[offset + 4 + $1]) << (8 * $1) }
-        offset += LogFormat.headerSize + length
+        offset += headerSize + length
         ends.append(offset)
     }
     return offset == log.count ? ends : nil

@@ -34,7 +34,7 @@ import Testing
         var options = TableOptions()
         options.blockSize = blockSize
         options.bloomBitsPerKey = bloomBitsPerKey
-        let builder = TableBuilder(file: file, options: options)
+        let builder = TableBuilder(file: file, options: options, identity: .testing())
         for row in rows {
             let key = makeInternalKey(Array(row.key.utf8), row.sequence, row.kind)
             try key.withBytes { (k: UnsafeRawBufferPointer) throws(LSMError) in
@@ -71,7 +71,8 @@ import Testing
 
     /// Three batches as the database writes them: put, delete, and a batch of three.
     private static func writeLog(at path: String) throws -> [UInt64] {
-        let writer = LogWriter(file: try fs.openWritable(path, truncate: true))
+        let header = LogFileHeader(kind: .writeAheadLog, databaseID: TableIdentity.testing().databaseID, fileNumber: 3)
+        let writer = try LogWriter.create(path, header: header, fileSystem: fs)
         var offsets: [UInt64] = []
         var batches = [WriteBatch(), WriteBatch(), WriteBatch()]
         batches[0].put("a", "1")
@@ -128,7 +129,10 @@ import Testing
         #expect(p.deletionCount == UInt64(Self.rows.filter { $0.kind == .deletion }.count))
         #expect(p.dataBlockCount == written.dataBlockCount && p.dataBlockCount > 3)
         #expect(p.rawKeyBytes == written.rawKeyBytes && p.rawValueBytes == written.rawValueBytes)
-        #expect(p.fileSize == written.fileSize && p.formatVersion == 1)
+        #expect(p.fileSize == written.fileSize && p.formatVersion == 2)
+        #expect(p.databaseID == TableIdentity.testing().databaseID && p.fileNumber == 1)
+        let sequences = Self.rows.map(\.sequence)
+        #expect(p.sequenceRange == sequences.min().flatMap { low in sequences.max().map { low...$0 } })
         #expect(p.smallest == InspectedKey(userKey: Array("key00".utf8), sequence: 100, kind: .value))
         #expect(p.largest == InspectedKey(userKey: Array("key59".utf8), sequence: 159, kind: .value))
 
@@ -317,7 +321,8 @@ import Testing
         let dir = TemporaryDirectory("inspect")
         defer { dir.remove() }
         let path = dir.appending("000004.wal")
-        let writer = LogWriter(file: try Self.fs.openWritable(path, truncate: true))
+        let header = LogFileHeader(kind: .writeAheadLog, databaseID: TableIdentity.testing().databaseID, fileNumber: 4)
+        let writer = try LogWriter.create(path, header: header, fileSystem: Self.fs)
         var batch = WriteBatch()
         batch.put("k", "v")
         batch.setSequence(7)
@@ -493,7 +498,7 @@ import Testing
         let manifest = FileNames.path(path, info.manifestName)
         let size = try Self.fs.fileSize(manifest)
         // Damage to the first record of a manifest that has more is corruption, not a torn tail.
-        let reader = try LogReader(file: try Self.fs.openReadable(manifest))
+        let reader = try LogReader(file: try Self.fs.openReadable(manifest), tailRule: .lastRecordMayBeTorn)
         var records = 0
         while try reader.next() != nil { records += 1 }
         try #require(records > 1 && size > 20)
@@ -518,7 +523,9 @@ import Testing
         }
         edit.addFile(level: 1, file(5, "a", "m"))
         edit.addFile(level: 1, file(6, "k", "z"))
-        let writer = LogWriter(file: try Self.fs.openWritable(dir.appending("MANIFEST-000001"), truncate: true))
+        edit.databaseID = TableIdentity.testing().databaseID
+        let header = LogFileHeader(kind: .manifest, databaseID: TableIdentity.testing().databaseID, fileNumber: 1)
+        let writer = try LogWriter.create(dir.appending("MANIFEST-000001"), header: header, fileSystem: Self.fs)
         try writer.addRecord(edit.encode())
         try writer.close()
         try Self.write(Array("MANIFEST-000001\n".utf8), to: dir.appending("CURRENT"))

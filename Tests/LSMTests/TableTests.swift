@@ -81,7 +81,7 @@ private func modelGet(_ versions: [ModelEntry], _ sequence: SequenceNumber) -> L
 private func buildTable(_ entries: [ModelEntry], options: TableOptions = TableOptions()) throws
     -> (bytes: [UInt8], properties: TableProperties) {
     let file = MemoryWritableFile()
-    let builder = TableBuilder(file: file, options: options)
+    let builder = TableBuilder(file: file, options: options, identity: .testing())
     for entry in entries {
         try entry.key.withBytes { (k: UnsafeRawBufferPointer) throws(LSMError) in
             try entry.value.withBytes { (v: UnsafeRawBufferPointer) throws(LSMError) in try builder.add(key: k, value: v) }
@@ -169,7 +169,7 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
 
 @Suite struct TableTests {
     @Test func emptyTableIsRefused() throws {
-        let builder = TableBuilder(file: MemoryWritableFile(), options: TableOptions())
+        let builder = TableBuilder(file: MemoryWritableFile(), options: TableOptions(), identity: .testing())
         #expect(builder.entryCount == 0)
         #expect(throws: LSMError(.invalidArgument, "a table must hold at least one entry", path: "/memory/000007.sst")) {
             try builder.finish()
@@ -177,7 +177,7 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
     }
 
     @Test func keysMustBeInternalKeys() throws {
-        let builder = TableBuilder(file: MemoryWritableFile(), options: TableOptions())
+        let builder = TableBuilder(file: MemoryWritableFile(), options: TableOptions(), identity: .testing())
         let error = #expect(throws: LSMError.self) {
             try [UInt8]([1, 2]).withBytes { (k: UnsafeRawBufferPointer) throws(LSMError) in try builder.add(key: k, value: k) }
         }
@@ -367,7 +367,7 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
             try Footer.decode(b, path: "t", fileSize: UInt64(bytes.count))
         }
         var future = footer
-        future.formatVersion = 2
+        future.formatVersion = 3
         let newer = Array(bytes.prefix(footerStart)) + future.encoded
         let versionError = #expect(throws: LSMError.self) {
             try Table.open(file: MemoryReadableFile(newer), fileNumber: 7, blockCache: nil)
@@ -409,7 +409,8 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
             try file.close()
         }
         let blockCache = LRUCache<Block>(capacity: 1 << 22)
-        let cache = TableCache(fileSystem: fs, directory: directory, maxOpenTables: 2, blockCache: blockCache)
+        let cache = TableCache(fileSystem: fs, directory: directory, maxOpenTables: 2, blockCache: blockCache,
+                               databaseID: nil)
         let one = try cache.table(number: 1)
         #expect(one.fileNumber == 1 && one.path.hasSuffix("/000001.sst"))
         #expect(try cache.table(number: 1) === one)

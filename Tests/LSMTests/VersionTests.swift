@@ -64,10 +64,21 @@ private struct ManifestDirectory {
     }
 
     /// Writes a manifest holding `edits` and points CURRENT at it.
+    /// Writes a manifest holding `edits` and points CURRENT at it: in format version 2 (file header, and the test
+    /// identity added to the first edit) when the first edit says so, otherwise in the framing of version 1.
     func writeManifest(_ number: UInt64, _ edits: [VersionEdit]) throws {
-        let writer = LogWriter(file: try fs.openWritable(file(FileNames.manifest(number)), truncate: true))
-        for edit in edits { try writer.addRecord(edit.encode()) }
-        try writer.close()
+        let path = file(FileNames.manifest(number))
+        if edits.first?.formatVersion == 2 {
+            let id = TableIdentity.testing().databaseID
+            var edits = edits
+            edits[0].databaseID = edits[0].databaseID ?? id
+            let header = LogFileHeader(kind: .manifest, databaseID: id, fileNumber: number)
+            let writer = try LogWriter.create(path, header: header, fileSystem: fs)
+            for edit in edits { try writer.addRecord(edit.encode()) }
+            try writer.close()
+        } else {
+            try write(FileNames.manifest(number), version1Log(edits.map { $0.encode() }))
+        }
         try write(FileNames.current, Array((FileNames.manifest(number) + "\n").utf8))
     }
 }
@@ -91,7 +102,9 @@ private struct FaultyFileSystem: FileSystem {
     func renameFile(_ from: String, to: String) throws(LSMError) { try base.renameFile(from, to: to) }
     func syncDirectory(_ path: String) throws(LSMError) { try base.syncDirectory(path) }
     func openReadable(_ path: String) throws(LSMError) -> any ReadableFile { try base.openReadable(path) }
-    func lockFile(_ path: String) throws(LSMError) -> any FileLock { try base.lockFile(path) }
+    func lockFile(_ path: String, shared: Bool) throws(LSMError) -> any FileLock {
+        try base.lockFile(path, shared: shared)
+    }
 
     func openWritable(_ path: String, truncate: Bool) throws(LSMError) -> any WritableFile {
         FaultyWritableFile(base: try base.openWritable(path, truncate: truncate), faults: faults)
@@ -386,8 +399,12 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         defer { dir.remove() }
         try dir.makeSet().create()
         #expect(try dir.read(FileNames.current) == Array("MANIFEST-000001\n".utf8))
-        // The documented bytes of a new database's first edit, behind the 9-byte record header.
-        #expect(try dir.read(FileNames.manifest(1)).dropFirst(LogFormat.headerSize) == [1, 1, 2, 0, 3, 2, 4, 0])
+        // The documented bytes of a new database's first edit, behind the file header and the record header.
+        let set0 = dir.makeSet()
+        try set0.recover()
+        let id = try #require(set0.databaseID)
+        let edit = try dir.read(FileNames.manifest(1)).dropFirst(LogFileHeader.encodedLength + 13)
+        #expect(Array(edit) == [1, 2, 7, 16] + id.bytes + [2, 0, 3, 2, 4, 0])
         let set = dir.makeSet()
         try set.recover()
         #expect(set.current.fileCount == 0)
@@ -467,7 +484,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         let offsets = try Self.recordOffsets(dir.file(name))
         #expect(offsets.count == 3)
         var bytes = try dir.read(name)
-        bytes[Int(offsets[1]) + LogFormat.headerSize] ^= 0x40
+        bytes[Int(offsets[1]) + LogFormat.version2.recordHeaderSize] ^= 0x40
         try dir.write(name, bytes)
         let error = thrownError { () throws(LSMError) in try dir.makeSet().recover() }
         #expect(error?.code == .corruption)
@@ -501,7 +518,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
     @Test func unknownFormatVersionIsUnsupported() throws {
         let dir = try ManifestDirectory()
         defer { dir.remove() }
-        try dir.writeManifest(4, [fullCounters(2)])
+        try dir.writeManifest(4, [fullCounters(3)])
         let error = thrownError { () throws(LSMError) in try dir.makeSet().recover() }
         #expect(error?.code == .unsupportedFormat)
         #expect(error?.path == dir.file(FileNames.manifest(4)))
@@ -665,7 +682,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
 
     /// Offsets of the records in a log file.
     private static func recordOffsets(_ path: String) throws -> [UInt64] {
-        let reader = try LogReader(file: try PosixFileSystem().openReadable(path))
+        let reader = try LogReader(file: try PosixFileSystem().openReadable(path), tailRule: .lastRecordMayBeTorn)
         var offsets: [UInt64] = []
         while let record = try reader.next() { offsets.append(record.offset) }
         return offsets

@@ -24,10 +24,13 @@ private struct ScratchDirectory {
     }
 }
 
+private let header = LogFileHeader(kind: .writeAheadLog, databaseID: TableIdentity.testing().databaseID, fileNumber: 1)
+private let headerSize = LogFileHeader.encodedLength
+private let recordHeaderSize = LogFormat.version2.recordHeaderSize
 
-/// A payload of `count` bytes that differs between `seed`s, cheap to make even when large.
+/// A payload of `count` bytes that differs between `seed`s, cheap to make even when large; never all zeros.
 private func payload(_ count: Int, seed: UInt8) -> [UInt8] {
-    var bytes = [UInt8](repeating: seed, count: count)
+    var bytes = [UInt8](repeating: seed | 0x80, count: count)
     for i in stride(from: 0, to: count, by: 97) { bytes[i] = UInt8(truncatingIfNeeded: i &* 31) ^ seed }
     return bytes
 }
@@ -35,7 +38,7 @@ private func payload(_ count: Int, seed: UInt8) -> [UInt8] {
 /// Writes `payloads` as a fresh log at `path` and returns each record's offset plus the end of the log.
 @discardableResult
 private func writeLog(_ payloads: [[UInt8]], to path: String) throws -> (offsets: [UInt64], size: UInt64) {
-    let writer = LogWriter(file: try PosixFileSystem().openWritable(path, truncate: true))
+    let writer = try LogWriter.create(path, header: header, fileSystem: PosixFileSystem())
     var offsets: [UInt64] = []
     for p in payloads {
         offsets.append(writer.size)
@@ -53,8 +56,10 @@ private func writeBytes(_ bytes: [UInt8], to path: String) throws {
 }
 
 /// Every record up to the end of the log, and the reader so its end state can be checked.
-private func readLog(_ path: String) throws(LSMError) -> (records: [LogRecord], reader: LogReader) {
-    let reader = try LogReader(file: try PosixFileSystem().openReadable(path))
+private func readLog(_ path: String, _ rule: LogTailRule = .lastRecordMayBeTorn) throws(LSMError)
+    -> (records: [LogRecord], reader: LogReader)
+{
+    let reader = try LogReader(file: try PosixFileSystem().openReadable(path), tailRule: rule)
     var records: [LogRecord] = []
     while let record = try reader.next() { records.append(record) }
     return (records, reader)
@@ -80,51 +85,95 @@ private final class FailingFile: WritableFile {
 }
 
 @Suite struct WALTests {
-    @Test func headerBytesAreAsDocumented() throws {
+    @Test func fileHeaderAndRecordBytesAreAsDocumented() throws {
         let dir = try ScratchDirectory()
         defer { dir.remove() }
         let path = dir.file("000001.wal")
         try writeLog([Array("abc".utf8)], to: path)
         let bytes = try dir.fs.readWholeFile(path)
-        let crc = CRC32C.mask(CRC32C.checksum([1] + Array("abc".utf8)))
-        var expected: [UInt8] = []
-        expected.appendFixed32(crc)
-        expected.appendFixed32(3)
-        expected.append(1)
-        expected += Array("abc".utf8)
+
+        var expected: [UInt8] = [0x89, 0x4C, 0x53, 0x4D, 0x4C, 0x4F, 0x47, 0x0A]
+        expected.appendFixed32(2)
+        expected.appendFixed32(1)
+        expected += header.databaseID.bytes
+        expected.appendFixed64(1)
+        expected.appendFixed32(CRC32C.mask(CRC32C.checksum(expected)))
+        #expect(expected.count == 44)
+        var covered: [UInt8] = []
+        covered.appendFixed32(3)
+        covered.append(1)
+        covered.appendFixed32(CRC32C.mask(CRC32C.checksum(Array("abc".utf8))))
+        expected.appendFixed32(CRC32C.mask(CRC32C.checksum(covered)))
+        expected += covered + Array("abc".utf8)
         #expect(bytes == expected)
+
+        let (records, reader) = try readLog(path)
+        #expect(reader.header == header)
+        #expect(reader.format == .version2)
+        #expect(records.map(\.payload) == [Array("abc".utf8)])
+        #expect(records.map(\.offset) == [44])
     }
 
     @Test func roundTripsRecordsOfVariedSizes() throws {
         let dir = try ScratchDirectory()
         defer { dir.remove() }
         let path = dir.file("000001.wal")
-        let sizes = [0, 1, 8, 9, 10, 0, 100, 4095, 4096, 4097, 1 << 20, 3, 5 << 20, 0, 77, 65_536]
+        let sizes = [0, 1, 8, 9, 10, 0, 100, 4095, 4096, 4097, 1 << 20, 3, 5 << 20, 0, 77, 65_536, 300 << 10]
         let payloads = sizes.enumerated().map { payload($0.element, seed: UInt8($0.offset)) }
         let (offsets, size) = try writeLog(payloads, to: path)
-        #expect(size == UInt64(sizes.reduce(0) { $0 + $1 + LogFormat.headerSize }))
+        #expect(size == UInt64(headerSize + sizes.reduce(0) { $0 + $1 + recordHeaderSize }))
         #expect(try dir.fs.fileSize(path) == size)
 
-        let (records, reader) = try readLog(path)
-        #expect(records.map(\.payload) == payloads)
-        #expect(records.map(\.offset) == offsets)
-        #expect(reader.validLength == size)
-        #expect(reader.tornTail == nil)
-        #expect(try reader.next() == nil)
+        for rule in [LogTailRule.lastRecordMayBeTorn, .mustBeWhole] {
+            let (records, reader) = try readLog(path, rule)
+            #expect(records.map(\.payload) == payloads)
+            #expect(records.map(\.offset) == offsets)
+            #expect(reader.validLength == size)
+            #expect(reader.tornTail == nil)
+            #expect(try reader.next() == nil)
+        }
     }
 
-    @Test func emptyFileIsAnEmptyLog() throws {
+    @Test func headerOnlyFileIsAnEmptyLog() throws {
         let dir = try ScratchDirectory()
         defer { dir.remove() }
         let path = dir.file("000001.wal")
         try writeLog([], to: path)
-        let (records, reader) = try readLog(path)
+        let (records, reader) = try readLog(path, .mustBeWhole)
         #expect(records.isEmpty)
         #expect(reader.tornTail == nil)
-        #expect(reader.validLength == 0)
+        #expect(reader.validLength == UInt64(headerSize))
     }
 
-    @Test func cutAtEveryOffsetOfTheLastRecordsIsATornTail() throws {
+    @Test func aShortOrDamagedFileHeaderIsCorruption() throws {
+        let dir = try ScratchDirectory()
+        defer { dir.remove() }
+        let path = dir.file("000001.wal")
+        try writeLog([payload(20, seed: 1)], to: path)
+        let bytes = try dir.fs.readWholeFile(path)
+        for length in [8, 20, 43] {
+            try writeBytes(Array(bytes[..<length]), to: path)
+            let error = #expect(throws: LSMError.self) {
+                try LogReader(file: try dir.fs.openReadable(path), tailRule: .lastRecordMayBeTorn)
+            }
+            #expect(error?.code == .corruption, "cut at \(length)")
+            #expect(error?.offset == 0)
+            #expect(error?.path == path)
+        }
+        // Past the magic number, every header byte is covered by its checksum.
+        for position in 8..<headerSize {
+            var damaged = bytes
+            damaged[position] ^= 0x10
+            try writeBytes(damaged, to: path)
+            let error = #expect(throws: LSMError.self) {
+                try LogReader(file: try dir.fs.openReadable(path), tailRule: .lastRecordMayBeTorn, format: .version2)
+            }
+            #expect(error?.code == .corruption, "flip at \(position)")
+            #expect(error?.offset == 0)
+        }
+    }
+
+    @Test func cutAtEveryOffsetOfTheLastRecordsIsATornTailOnlyWhereAllowed() throws {
         let dir = try ScratchDirectory()
         defer { dir.remove() }
         let full = dir.file("full.wal")
@@ -142,13 +191,17 @@ private final class FailingFile: WritableFile {
             #expect(reader.validLength == boundaries[whole], "cut at \(length)")
             if boundaries.contains(UInt64(length)) {
                 #expect(reader.tornTail == nil, "cut at \(length)")
+                #expect(throws: Never.self) { try readLog(cut, .mustBeWhole) }
             } else {
                 #expect(reader.tornTail?.offset == boundaries[whole], "cut at \(length)")
+                let error = #expect(throws: LSMError.self) { try readLog(cut, .mustBeWhole) }
+                #expect(error?.code == .corruption, "cut at \(length)")
+                #expect(error?.offset == boundaries[whole], "cut at \(length)")
             }
         }
     }
 
-    @Test func zeroFilledTailIsATornTail() throws {
+    @Test func zeroFilledTailIsATornTailOnlyWhereAllowed() throws {
         let dir = try ScratchDirectory()
         defer { dir.remove() }
         let path = dir.file("000001.wal")
@@ -156,12 +209,14 @@ private final class FailingFile: WritableFile {
         let (_, size) = try writeLog(payloads, to: path)
         let bytes = try dir.fs.readWholeFile(path)
 
-        for zeros in [1, 8, 9, 10, 64, 4096, 70_000] {
+        for zeros in [1, 8, 12, 13, 14, 64, 4096, 300_000] {
             try writeBytes(bytes + [UInt8](repeating: 0, count: zeros), to: path)
             let (records, reader) = try readLog(path)
             #expect(records.map(\.payload) == payloads, "\(zeros) zeros")
             #expect(reader.tornTail?.offset == size, "\(zeros) zeros")
             #expect(reader.validLength == size, "\(zeros) zeros")
+            let error = #expect(throws: LSMError.self) { try readLog(path, .mustBeWhole) }
+            #expect(error?.offset == size, "\(zeros) zeros")
         }
     }
 
@@ -188,35 +243,35 @@ private final class FailingFile: WritableFile {
         }
     }
 
-    @Test func damageInAMiddleRecordIsCorruptionAtItsOffset() throws {
+    /// Every byte of a record that has another after it is covered by a checksum, so flipping any of them (its
+    /// length included) is corruption at the record, never a torn tail that would drop the records after it.
+    @Test func damageAnywhereInARecordFollowedByAnotherIsCorruptionAtItsOffset() throws {
         let dir = try ScratchDirectory()
         defer { dir.remove() }
         let path = dir.file("000001.wal")
         let payloads = (0..<5).map { payload(20 + $0, seed: UInt8($0)) }
         let (offsets, _) = try writeLog(payloads, to: path)
         let bytes = try dir.fs.readWholeFile(path)
-        let middle = Int(offsets[2])
-        // Every checksum byte and every payload byte of the middle record.
-        let positions = Array(middle..<(middle + 4)) + Array((middle + LogFormat.headerSize)..<Int(offsets[3]))
 
-        for position in positions {
-            var damaged = bytes
-            damaged[position] ^= 0x40
-            try writeBytes(damaged, to: path)
-            let reader = try LogReader(file: try dir.fs.openReadable(path))
-            #expect(try reader.next()?.payload == payloads[0])
-            #expect(try reader.next()?.payload == payloads[1])
-            let error = #expect(throws: LSMError.self) { try reader.next() }
-            #expect(error?.code == .corruption)
-            #expect(error?.path == path)
-            #expect(error?.offset == offsets[2])
-            #expect(error?.message.contains("checksum mismatch") == true)
-            #expect(reader.tornTail == nil)
-            #expect(reader.validLength == offsets[2])
+        for position in Int(offsets[2])..<Int(offsets[3]) {
+            for flip: UInt8 in [0x01, 0x40, 0x80] {
+                var damaged = bytes
+                damaged[position] ^= flip
+                try writeBytes(damaged, to: path)
+                let reader = try LogReader(file: try dir.fs.openReadable(path), tailRule: .lastRecordMayBeTorn)
+                #expect(try reader.next()?.payload == payloads[0])
+                #expect(try reader.next()?.payload == payloads[1])
+                let error = #expect(throws: LSMError.self) { try reader.next() }
+                #expect(error?.code == .corruption, "flip \(flip) at \(position)")
+                #expect(error?.path == path)
+                #expect(error?.offset == offsets[2], "flip \(flip) at \(position)")
+                #expect(reader.tornTail == nil)
+                #expect(reader.validLength == offsets[2])
+            }
         }
     }
 
-    @Test func damageInTheLastRecordIsATornTail() throws {
+    @Test func damageInTheLastRecordsPayloadIsATornTailButInItsHeaderCorruption() throws {
         let dir = try ScratchDirectory()
         defer { dir.remove() }
         let path = dir.file("000001.wal")
@@ -225,8 +280,8 @@ private final class FailingFile: WritableFile {
         let bytes = try dir.fs.readWholeFile(path)
         let last = Int(offsets[3])
 
-        // Checksum, type and payload bytes; a damaged length changes where the record ends, covered below.
-        for position in Array(last..<(last + 4)) + Array((last + 8)..<Int(size)) {
+        // The payload: nothing follows the record, so it may be a write cut short.
+        for position in (last + recordHeaderSize)..<Int(size) {
             var damaged = bytes
             damaged[position] ^= 0x01
             try writeBytes(damaged, to: path)
@@ -234,56 +289,53 @@ private final class FailingFile: WritableFile {
             #expect(records.map(\.payload) == Array(payloads[0..<3]), "flip at \(position)")
             #expect(reader.tornTail?.offset == offsets[3], "flip at \(position)")
             #expect(reader.validLength == offsets[3], "flip at \(position)")
+            let error = #expect(throws: LSMError.self) { try readLog(path, .mustBeWhole) }
+            #expect(error?.offset == offsets[3])
         }
-
-        var longer = bytes
-        longer[last + 4] ^= 0x01
-        try writeBytes(longer, to: path)
-        let (records, reader) = try readLog(path)
-        #expect(records.count == 3)
-        #expect(reader.tornTail?.offset == offsets[3])
+        // The header (checksum, length, type, payload checksum): the payload after it is data behind damage.
+        for position in last..<(last + recordHeaderSize) {
+            var damaged = bytes
+            damaged[position] ^= 0x01
+            try writeBytes(damaged, to: path)
+            let error = #expect(throws: LSMError.self) { try readLog(path) }
+            #expect(error?.code == .corruption, "flip at \(position)")
+            #expect(error?.offset == offsets[3], "flip at \(position)")
+        }
     }
 
-    @Test func absurdLengthRunningPastTheEndIsATornTail() throws {
+    /// The finding that motivated format version 2: a length damaged to reach past the end of the file used to
+    /// read as a torn tail and drop every record after it.
+    @Test func aLengthDamagedToRunPastTheEndIsCorruption() throws {
         let dir = try ScratchDirectory()
         defer { dir.remove() }
         let path = dir.file("000001.wal")
-        let payloads = [payload(10, seed: 1), payload(10, seed: 2)]
+        let payloads = [payload(10, seed: 1), payload(10, seed: 2), payload(10, seed: 3)]
         let (offsets, _) = try writeLog(payloads, to: path)
         var bytes = try dir.fs.readWholeFile(path)
         let at = Int(offsets[1]) + 4
-        bytes.replaceSubrange(at..<(at + 4), with: [0xFF, 0xFF, 0xFF, 0xFF])
+        bytes.replaceSubrange(at..<(at + 4), with: [0xFF, 0xFF, 0xFF, 0x00])
         try writeBytes(bytes, to: path)
-        let (records, reader) = try readLog(path)
-        #expect(records.map(\.payload) == [payloads[0]])
-        #expect(reader.tornTail?.offset == offsets[1])
+        let error = #expect(throws: LSMError.self) { try readLog(path) }
+        #expect(error?.code == .corruption)
+        #expect(error?.offset == offsets[1])
+        #expect(error?.message.contains("header checksum mismatch") == true)
     }
 
-    @Test func unknownTypeInTheMiddleIsCorruptionAndAtTheEndATornTail() throws {
+    @Test func anUnknownTypeWithAnIntactHeaderIsAnUnsupportedFormat() throws {
         let dir = try ScratchDirectory()
         defer { dir.remove() }
         let path = dir.file("000001.wal")
         let payloads = (0..<3).map { payload(12, seed: UInt8($0)) }
         let (offsets, _) = try writeLog(payloads, to: path)
-        let bytes = try dir.fs.readWholeFile(path)
-
-        for type: UInt8 in [0, 2, 3, 0xFF] {
-            var middle = bytes
-            middle[Int(offsets[1]) + 8] = type
-            try writeBytes(middle, to: path)
-            let error = #expect(throws: LSMError.self) { try readLog(path) }
-            #expect(error?.code == .corruption)
-            #expect(error?.path == path)
-            #expect(error?.offset == offsets[1])
-            #expect(error?.message.contains("unknown record type") == true)
-
-            var last = bytes
-            last[Int(offsets[2]) + 8] = type
-            try writeBytes(last, to: path)
-            let (records, reader) = try readLog(path)
-            #expect(records.map(\.payload) == Array(payloads[0..<2]))
-            #expect(reader.tornTail?.offset == offsets[2])
-        }
+        var bytes = try dir.fs.readWholeFile(path)
+        let record = Int(offsets[1])
+        bytes[record + 8] = 2
+        let covered = CRC32C.mask(CRC32C.checksum(Array(bytes[(record + 4)..<(record + 13)])))
+        withUnsafeBytes(of: covered.littleEndian) { bytes.replaceSubrange(record..<(record + 4), with: $0) }
+        try writeBytes(bytes, to: path)
+        let error = #expect(throws: LSMError.self) { try readLog(path) }
+        #expect(error?.code == .unsupportedFormat)
+        #expect(error?.offset == offsets[1])
     }
 
     @Test func arbitraryBytesNeverCrashTheReader() throws {
@@ -294,40 +346,78 @@ private final class FailingFile: WritableFile {
         try writeLog(valid, to: path)
         let log = try dir.fs.readWholeFile(path)
 
-        for seed in 0..<60 {
+        for seed in 0..<90 {
             var rng = SplitMix64(seed: UInt64(seed))
-            let bytes: [UInt8]
-            if seed % 2 == 0 {
-                bytes = (0..<Int.random(in: 0...600, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            } else {
-                var mutated = log
-                for _ in 0..<Int.random(in: 1...4, using: &rng) {
-                    mutated[Int.random(in: 0..<mutated.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+            var bytes: [UInt8]
+            switch seed % 3 {
+            case 0: bytes = (0..<Int.random(in: 0...600, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            case 1: bytes = Array(log[..<headerSize]) + (0..<Int.random(in: 0...600, using: &rng)).map { _ in
+                    UInt8.random(in: 0...255, using: &rng)
                 }
-                bytes = mutated
+            default:
+                bytes = log
+                for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                    bytes[Int.random(in: headerSize..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+                }
             }
             try writeBytes(bytes, to: path)
-            let reader = try LogReader(file: try dir.fs.openReadable(path))
-            var end: UInt64 = 0
-            do {
-                while let record = try reader.next() {
-                    #expect(record.offset == end, "seed \(seed)")
-                    end = record.offset + UInt64(LogFormat.headerSize + record.payload.count)
+            for rule in [LogTailRule.lastRecordMayBeTorn, .mustBeWhole] {
+                guard let reader = try? LogReader(file: try dir.fs.openReadable(path), tailRule: rule) else { continue }
+                var end = UInt64(reader.format.fileHeaderSize)
+                do {
+                    while let record = try reader.next() {
+                        #expect(record.offset == end, "seed \(seed)")
+                        end = record.offset + UInt64(reader.format.recordHeaderSize + record.payload.count)
+                    }
+                    #expect(reader.validLength == end, "seed \(seed)")
+                    #expect(reader.tornTail.map { $0.offset == end } ?? (end == UInt64(bytes.count)), "seed \(seed)")
+                } catch {
+                    #expect(error.code == .corruption || error.code == .unsupportedFormat, "seed \(seed)")
+                    #expect(error.path == path, "seed \(seed)")
+                    #expect(error.offset == end, "seed \(seed)")
                 }
-                #expect(reader.validLength == end, "seed \(seed)")
-                #expect(reader.tornTail.map { $0.offset == end } ?? (end == UInt64(bytes.count)), "seed \(seed)")
-            } catch {
-                #expect(error.code == .corruption, "seed \(seed)")
-                #expect(error.path == path, "seed \(seed)")
-                #expect(error.offset == end, "seed \(seed)")
             }
         }
+    }
+
+    /// A huge sparse log is read with bounded memory, and its zero-filled tail is found without reading it.
+    @Test func aSparse64GiBLogIsReadWithBoundedMemory() throws {
+        let dir = try ScratchDirectory()
+        defer { dir.remove() }
+        let path = dir.file("000001.wal")
+        let payloads = [payload(100, seed: 1)]
+        let (_, size) = try writeLog(payloads, to: path)
+        #expect(truncate(path, 64 << 30) == 0)
+        let (records, reader) = try readLog(path)
+        #expect(records.map(\.payload) == payloads)
+        #expect(reader.tornTail?.offset == size)
+    }
+
+    @Test func version1LogsAreStillRead() throws {
+        let dir = try ScratchDirectory()
+        defer { dir.remove() }
+        let path = dir.file("000001.wal")
+        let payloads = [Array("abc".utf8), [], payload(300, seed: 9)]
+        let bytes = version1Log(payloads)
+        let offsets: [UInt64] = [0, 12, 21]
+        try writeBytes(bytes, to: path)
+        let (records, reader) = try readLog(path, .mustBeWhole)
+        #expect(reader.format == .version1)
+        #expect(reader.header == nil)
+        #expect(records.map(\.payload) == payloads)
+        #expect(records.map(\.offset) == offsets)
+
+        try writeBytes(Array(bytes.dropLast(5)), to: path)
+        let (cut, torn) = try readLog(path)
+        #expect(cut.count == 2)
+        #expect(torn.tornTail?.offset == offsets[2])
+        #expect(throws: LSMError.self) { try readLog(path, .mustBeWhole) }
     }
 
     @Test func writerAppendsToAnExistingLog() throws {
         let dir = try ScratchDirectory()
         defer { dir.remove() }
-        let path = dir.file("MANIFEST-000001")
+        let path = dir.file("000001.wal")
         let first = (0..<3).map { payload(50 + $0, seed: UInt8($0)) }
         let second = (0..<4).map { payload(7 * $0, seed: UInt8(100 + $0)) }
         let (firstOffsets, firstSize) = try writeLog(first, to: path)
@@ -343,11 +433,10 @@ private final class FailingFile: WritableFile {
         let size = writer.size
         try writer.close()
 
-        let (records, reader) = try readLog(path)
+        let (records, reader) = try readLog(path, .mustBeWhole)
         #expect(records.map(\.payload) == first + second)
         #expect(records.map(\.offset) == firstOffsets + secondOffsets)
         #expect(reader.validLength == size)
-        #expect(reader.tornTail == nil)
     }
 
     @Test func writerRefusesRecordsAfterAFailedAppend() throws {
@@ -355,12 +444,25 @@ private final class FailingFile: WritableFile {
         let writer = LogWriter(file: file)
         try writer.addRecord([1, 2, 3])
         try writer.addRecord([UInt8]())
-        #expect(writer.size == UInt64(2 * LogFormat.headerSize + 3))
+        #expect(writer.size == UInt64(2 * recordHeaderSize + 3))
         let first = #expect(throws: LSMError.self) { try writer.addRecord([4]) }
         #expect(first?.code == .noSpace)
         file.failAfter = .max
         let again = #expect(throws: LSMError.self) { try writer.addRecord([5]) }
         #expect(again == first)
         #expect(file.appends == 3)
+    }
+
+    @Test func specialFilesAreRefusedInsteadOfBlocking() throws {
+        let dir = try ScratchDirectory()
+        defer { dir.remove() }
+        let fifo = dir.file("000009.wal")
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let error = #expect(throws: LSMError.self) { try dir.fs.openReadable(fifo) }
+        #expect(error?.code == .invalidArgument)
+        #expect(error?.message.contains("a FIFO, not a regular file") == true)
+        let directory = #expect(throws: LSMError.self) { try dir.fs.openReadable(dir.path) }
+        #expect(directory?.message.contains("a directory") == true)
+        #expect(throws: LSMError.self) { try dir.fs.openWritable(fifo, truncate: false) }
     }
 }

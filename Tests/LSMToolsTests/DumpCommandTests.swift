@@ -106,7 +106,9 @@ import Testing
         #expect(run.out == """
             --- Dumping SSTable: \(table) ---
             File size:          \(size) bytes
-            Format version:     1
+            Format version:     2
+            Written by:         database \(try #require(file.properties.databaseID)), as file \(try #require(file.properties.fileNumber))
+            Sequences:          1...6
             Entries:            6 (1 tombstone)
             Raw key bytes:      \(file.properties.rawKeyBytes)
             Raw value bytes:    \(file.properties.rawValueBytes)

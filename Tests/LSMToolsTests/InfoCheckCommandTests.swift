@@ -111,21 +111,21 @@ import Testing
         try db.close()
         let log = path + "/" + (try #require(try Database.info(at: path).logs.last)).name
         let bytes = try InspectionScratch.read(log)
-        // Two records: a put of late (29 bytes) at 0, then a delete of k00 at 29.
-        try #require(bytes.count == 29 + 26)
+        // The 44-byte file header, then two records: a put of late (33 bytes) at 44, then a delete of k00 at 77.
+        try #require(bytes.count == 44 + 33 + 30)
 
         try InspectionScratch.write(Array(bytes.dropLast(1)), to: log)
         let torn = try check([path])
         #expect(torn.status == 0)
-        #expect(torn.out.contains("\nwarning: \(log) at offset 29: torn last record: "))
+        #expect(torn.out.contains("\nwarning: \(log) at offset 77: torn last record: "))
         #expect(torn.out.hasSuffix("OK: no problems, 1 warning.\n"))
 
         var damaged = bytes
-        damaged[12] ^= 0x01
+        damaged[44 + 13 + 3] ^= 0x01
         try InspectionScratch.write(damaged, to: log)
         let run = try check([path])
         #expect(run.status == 1)
-        #expect(run.out.contains("\nproblem: \(log) at offset 0: corruption: log record: checksum mismatch\n"))
+        #expect(run.out.contains("\nproblem: \(log) at offset 44: corruption: log record: checksum mismatch\n"))
         #expect(run.out.hasSuffix("FAILED: 1 problem, 0 warnings.\n"))
     }
 

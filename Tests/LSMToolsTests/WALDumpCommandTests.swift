@@ -5,8 +5,8 @@ import Testing
 /// `lsm wal-dump`: exact output for a known log, a torn tail (exit 0), damage in the middle (exit 1 with the
 /// offset), and files that are not logs.
 @Suite struct WALDumpCommandTests {
-    /// A closed database whose log holds three records (26, 24 and 34 bytes): a put, a delete, and a batch of
-    /// three operations.
+    /// A closed database whose log holds, after its 44-byte file header, three records (30, 28 and 38 bytes): a
+    /// put, a delete, and a batch of three operations.
     private static func makeLog(in scratch: InspectionScratch) throws -> String {
         let path = scratch.file("db")
         let db = try Database.open(path)
@@ -29,9 +29,9 @@ import Testing
     }
 
     private static let records = """
-        @0 seq 1 PUT    a | 1
-        @26 seq 2 DELETE b
-        @50 batch of 3 operations, seq 3...5
+        @44 seq 1 PUT    a | 1
+        @74 seq 2 DELETE b
+        @102 batch of 3 operations, seq 3...5
             seq 3 PUT    c | 3
             seq 4 PUT    "\\x00\\xff" | ""
             seq 5 DELETE e
@@ -44,11 +44,13 @@ import Testing
         let log = try Self.makeLog(in: scratch)
         let run = try walDump([log])
         #expect(run.status == 0 && run.err == "")
-        #expect(run.out == "--- Dumping WAL: \(log) ---\n" + Self.records
-                + "--- 3 records, 5 operations, 84 bytes ---\n")
+        let id = try #require(Database.info(at: scratch.file("db")).databaseID)
+        let number = try #require(UInt64(log.split(separator: "/").last?.prefix(6) ?? ""))
+        #expect(run.out == "--- Dumping WAL: \(log) ---\nLog format 2: database \(id), file number \(number)\n"
+                + Self.records + "--- 3 records, 5 operations, 140 bytes ---\n")
 
         let hex = try walDump([log, "--hex"])
-        #expect(hex.out.contains("@0 seq 1 PUT    61 | 31\n") && hex.out.contains("seq 4 PUT    00ff | \"\"\n"))
+        #expect(hex.out.contains("@44 seq 1 PUT    61 | 31\n") && hex.out.contains("seq 4 PUT    00ff | \"\"\n"))
     }
 
     @Test func aTornTailIsReportedAndExitsZero() throws {
@@ -59,30 +61,29 @@ import Testing
         try InspectionScratch.write(Array(bytes.dropLast(3)), to: log)
         let run = try walDump([log])
         #expect(run.status == 0 && run.err == "")
-        #expect(run.out == """
-            --- Dumping WAL: \(log) ---
-            @0 seq 1 PUT    a | 1
-            @26 seq 2 DELETE b
-            Torn tail at offset 50: record of 25 bytes runs past the end of the file (a write cut short by a crash, \
-            never acknowledged)
-            --- 2 records, 2 operations, 81 bytes ---
+        #expect(run.out.hasSuffix("""
+            @44 seq 1 PUT    a | 1
+            @74 seq 2 DELETE b
+            Torn tail at offset 102: record of 25 bytes runs past the end of the file (137 bytes) (a write cut short \
+            by a crash, never acknowledged)
+            --- 2 records, 2 operations, 137 bytes ---
 
-            """)
+            """))
     }
 
     @Test func damageInTheMiddleIsReportedWithItsOffsetAndExitsOne() throws {
         let scratch = try InspectionScratch()
         defer { scratch.remove() }
         let log = try Self.makeLog(in: scratch)
-        try InspectionScratch.flip(log, at: 26 + 9 + 3)
+        try InspectionScratch.flip(log, at: 74 + 13 + 3)
         let run = try walDump([log])
         #expect(run.status == 1)
-        #expect(run.out == "--- Dumping WAL: \(log) ---\n@0 seq 1 PUT    a | 1\n")
-        #expect(run.err == "lsm: \(log): corruption: log record: checksum mismatch at offset 26\n")
+        #expect(run.out.hasSuffix("\n@44 seq 1 PUT    a | 1\n") && !run.out.contains("@74"))
+        #expect(run.err == "lsm: \(log): corruption: log record: checksum mismatch at offset 74\n")
     }
 
-    /// Damage to any payload byte before the last record is corruption; to the last record (but its length), a
-    /// torn tail; never a crash, and always one line on error.
+    /// Damage to any byte of the file header or of a record followed by another, or to the last record's header,
+    /// is an error (exit 1, one line); to the last record's payload, a torn tail (exit 0). Never a crash.
     @Test func everyFlippedByteIsReportedCleanly() throws {
         let scratch = try InspectionScratch()
         defer { scratch.remove() }
@@ -93,12 +94,10 @@ import Testing
             damaged[offset] ^= 0x08
             try InspectionScratch.write(damaged, to: log)
             let run = try walDump([log])
-            let payloadOfEarlierRecord = (9..<26).contains(offset) || (35..<50).contains(offset)
-            if payloadOfEarlierRecord {
-                #expect(run.status == 1 && run.err.hasPrefix("lsm: \(log): corruption:"), "flip at \(offset)")
-            } else if offset >= 50 && !(54..<58).contains(offset) {
-                // (A damaged length of the last record may make it end early, before bytes that are not zeros.)
-                #expect(run.status == 0 && run.out.contains("Torn tail at offset 50:"), "flip at \(offset)")
+            if offset < 102 + 13 {
+                #expect(run.status == 1 && run.err.hasPrefix("lsm: \(log): "), "flip at \(offset)")
+            } else {
+                #expect(run.status == 0 && run.out.contains("Torn tail at offset 102:"), "flip at \(offset)")
             }
             #expect(run.status == 0 ? run.err.isEmpty : run.err.filter { $0 == "\n" }.count == 1, "flip at \(offset)")
         }
@@ -142,14 +141,19 @@ import Testing
         try InspectionScratch.write(try InspectionScratch.read(manifestPath), to: renamed)
         let disguised = try walDump([renamed])
         #expect(disguised.status == 1)
-        #expect(disguised.err.hasPrefix("lsm: \(renamed): corruption: write batch "))
-        #expect(disguised.err.hasSuffix(" at offset 0\n"))
+        #expect(disguised.err == "lsm: \(renamed): not a write-ahead log: the file is a manifest (a log of version "
+                + "edits)\n")
 
-        // A database's log is empty until the first write: an empty file is an empty log.
+        // A database's log holds only its header until the first write: an empty log.
         let live = try #require(info.logs.last)
         let empty = try walDump([db + "/" + live.name])
-        #expect(live.size == 0 && empty.status == 0)
-        #expect(empty.out == "--- Dumping WAL: \(db)/\(live.name) ---\n--- 0 records, 0 operations, 0 bytes ---\n")
+        #expect(live.size == 44 && empty.status == 0)
+        #expect(empty.out.hasPrefix("--- Dumping WAL: \(db)/\(live.name) ---\nLog format 2: database "))
+        #expect(empty.out.hasSuffix("\n--- 0 records, 0 operations, 44 bytes ---\n"))
+        let truncated = scratch.file("000010.wal")
+        try InspectionScratch.write([], to: truncated)
+        let zero = try walDump([truncated])
+        #expect(zero.status == 0 && zero.out.hasSuffix("--- 0 records, 0 operations, 0 bytes ---\n"))
     }
 
     @Test func usageErrorsAreRejectedByTheParser() {

@@ -11,6 +11,8 @@ struct CompactionJob {
     let fileSystem: any FileSystem
     let directory: String
     let options: Options
+    /// The database the outputs are written for (recorded in each table).
+    let databaseID: DatabaseID
     /// The sequence of the oldest live snapshot, or the last sequence when there is none.
     let smallestSnapshot: SequenceNumber
     /// Hands out file numbers for the outputs.
@@ -103,7 +105,8 @@ struct CompactionJob {
                 created.append(number)
                 let opened = try job.fileSystem.openWritable(path(number), truncate: true)
                 file = opened
-                builder = TableBuilder(file: opened, options: job.options.tableOptions)
+                builder = TableBuilder(file: opened, options: job.options.tableOptions,
+                                       identity: TableIdentity(databaseID: job.databaseID, fileNumber: number))
             }
             try builder?.add(key: key, value: value)
             lastUserKey.removeAll(keepingCapacity: true)

@@ -45,10 +45,13 @@ public final class Database: @unchecked Sendable {
     private let fileLock: any FileLock
     private let picker: CompactionPicker
     private let infoLog: InfoLog
+    /// Written into every new log and table.
+    private let databaseID: DatabaseID
 
     private var memtable = MemTable()
     private var immutables: [ImmutableMemTable] = []
-    private var log: LogWriter
+    /// The log being appended to; nil when the database is read-only.
+    private var log: LogWriter?
     private var logNumber: UInt64
     private var logHasUnsyncedWrites = false
     private var version: Version
@@ -105,38 +108,44 @@ public final class Database: @unchecked Sendable {
     ///
     /// Throws ``LSMError/Code/notADatabase`` for a directory that holds other files, ``LSMError/Code/databaseLocked``
     /// when another process has it open, ``LSMError/Code/unsupportedFormat`` for a newer format, and
-    /// ``LSMError/Code/corruption`` naming the file and offset when stored data is damaged. A failed open changes
-    /// nothing on disk.
+    /// ``LSMError/Code/corruption`` naming the file and offset when stored data is damaged or the files disagree
+    /// with the manifest. An open that fails on what it found deletes and rewrites nothing. With
+    /// ``Options/readOnly`` it writes nothing at all.
     public static func open(_ path: String, options: Options = Options()) throws(LSMError) -> Database {
         try open(path, options: options, fileSystem: PosixFileSystem())
     }
 
-    static func open(_ path: String, options: Options, fileSystem: any FileSystem) throws(LSMError) -> Database {
+    /// Test hooks into ``open(_:options:fileSystem:hooks:)``.
+    struct OpenHooks {
+        /// Runs after the first look at the directory and before the lock is taken.
+        var beforeLock: (() -> Void)?
+    }
+
+    static func open(
+        _ path: String, options: Options, fileSystem: any FileSystem, hooks: OpenHooks = OpenHooks()
+    ) throws(LSMError) -> Database {
         try options.validate()
         guard !path.isEmpty else { throw LSMError(.invalidArgument, "the database path is empty") }
-        let currentPath = FileNames.path(path, FileNames.current)
-        let exists = fileSystem.fileExists(currentPath)
-        if !exists {
-            if fileSystem.fileExists(path) && !fileSystem.isDirectory(path) {
-                throw LSMError(.notADatabase, "the path is a file, not a database directory", path: path)
-            }
-            if fileSystem.isDirectory(path) {
-                let others = try fileSystem.listDirectory(path).filter { $0 != FileNames.lock }
-                if !others.isEmpty {
-                    throw LSMError(
-                        .notADatabase,
-                        "the directory holds \(others.count) file(s) but no CURRENT file, so it is not a database",
-                        path: path)
-                }
-            }
+        // A first look without the lock, so that a path that is not a database never gets a LOCK file.
+        var contents = try DirectoryContents.inspect(path, fileSystem: fileSystem)
+        switch contents {
+        case .missing where options.readOnly, .empty where options.readOnly:
+            throw LSMError(.notADatabase, "no database here, and a read-only open does not create one", path: path)
+        case .missing, .empty:
             guard options.createIfMissing else {
                 throw LSMError(.notADatabase, "no database here and createIfMissing is off", path: path)
             }
-            try fileSystem.createDirectory(path)
+            if contents == .missing { try fileSystem.createDirectory(path) }
+        case .database:
+            break
         }
-        let fileLock = try fileSystem.lockFile(FileNames.path(path, FileNames.lock))
+        hooks.beforeLock?()
+        let fileLock = try fileSystem.lockFile(FileNames.path(path, FileNames.lock), shared: options.readOnly)
         do {
-            return try Database(path: path, options: options, fileSystem: fileSystem, fileLock: fileLock, create: !exists)
+            // Another process may have created the database between the first look and the lock.
+            contents = try DirectoryContents.inspect(path, fileSystem: fileSystem)
+            return try Database(path: path, options: options, fileSystem: fileSystem, fileLock: fileLock,
+                                create: contents != .database)
         } catch {
             fileLock.unlock()
             throw error
@@ -146,49 +155,17 @@ public final class Database: @unchecked Sendable {
     private init(
         path: String, options: Options, fileSystem: any FileSystem, fileLock: any FileLock, create: Bool
     ) throws(LSMError) {
-        let versions = VersionSet(fileSystem: fileSystem, directory: path)
-        if create { try versions.create() } else { try versions.recover() }
+        if create { try VersionSet(fileSystem: fileSystem, directory: path).create() }
+        let recovery = try Recovery(directory: path, fileSystem: fileSystem)
+        let versions = recovery.versions
+        // A database of format version 1 gets an identity when it is upgraded; opened read-only it stays without
+        // one, and the placeholder is never written.
+        let databaseID = options.readOnly ? versions.databaseID ?? DatabaseID.random()
+                                          : versions.adoptDatabaseID(DatabaseID.random())
         let blockCache = options.blockCacheBytes > 0 ? LRUCache<Block>(capacity: options.blockCacheBytes) : nil
         let tableCache = TableCache(
-            fileSystem: fileSystem, directory: path, maxOpenTables: options.maxOpenTables, blockCache: blockCache)
-
-        // Replay every log the manifest does not cover, oldest first, into one memtable, then make it a table.
-        let names = try fileSystem.listDirectory(path)
-        var logs: [UInt64] = []
-        for name in names {
-            switch FileNames.parse(name) {
-            case .wal(let number):
-                versions.markFileNumberUsed(number)
-                if number >= versions.logNumber { logs.append(number) }
-            case .table(let number), .manifest(let number):
-                versions.markFileNumberUsed(number)
-            default:
-                break
-            }
-        }
-        logs.sort()
-        let recovered = MemTable()
-        var maxSequence = versions.lastSequence
-        for number in logs {
-            try Database.replayLog(
-                FileNames.path(path, FileNames.wal(number)), into: recovered, maxSequence: &maxSequence,
-                fileSystem: fileSystem)
-        }
-        versions.lastSequence = maxSequence
-
-        var edit = VersionEdit()
-        if recovered.entryCount > 0 {
-            let file = try writeTable(
-                from: recovered.makeIterator(), number: versions.newFileNumber(), directory: path,
-                fileSystem: fileSystem, options: options.tableOptions)
-            edit.newFiles.append(.init(level: 0, file: file))
-        }
-        let newLogNumber = versions.newFileNumber()
-        let logPath = FileNames.path(path, FileNames.wal(newLogNumber))
-        let logFile = try fileSystem.openWritable(logPath, truncate: true)
-        try fileSystem.syncDirectory(path)
-        edit.logNumber = newLogNumber
-        try versions.logAndApply(edit)
+            fileSystem: fileSystem, directory: path, maxOpenTables: options.maxOpenTables, blockCache: blockCache,
+            databaseID: versions.databaseID)
 
         self.path = path
         self.options = options
@@ -196,57 +173,54 @@ public final class Database: @unchecked Sendable {
         self.versions = versions
         self.tableCache = tableCache
         self.fileLock = fileLock
-        self.log = LogWriter(file: logFile)
+        self.databaseID = databaseID
+        self.lastSequence = recovery.lastSequence
+        self.picker = CompactionPicker(options: options)
+        if options.readOnly {
+            memtable = recovery.memtable
+            log = nil
+            logNumber = versions.logNumber
+            version = versions.current
+            infoLog = InfoLog(directory: nil)
+            return
+        }
+        // The replayed writes become a table and every replayed log is retired, in one edit with the new log.
+        var edit = VersionEdit()
+        if recovery.memtable.entryCount > 0 {
+            let file = try writeTable(
+                from: recovery.memtable.makeIterator(), number: versions.newFileNumber(), databaseID: databaseID,
+                directory: path, fileSystem: fileSystem, options: options.tableOptions)
+            edit.newFiles.append(.init(level: 0, file: file))
+        }
+        let newLogNumber = versions.newFileNumber()
+        let header = LogFileHeader(kind: .writeAheadLog, databaseID: databaseID, fileNumber: newLogNumber)
+        let writer = try LogWriter.create(FileNames.path(path, FileNames.wal(newLogNumber)), header: header,
+                                          fileSystem: fileSystem)
+        try fileSystem.syncDirectory(path)
+        edit.logNumber = newLogNumber
+        edit.addedLogs = [newLogNumber]
+        versions.lastSequence = recovery.lastSequence
+        let previousManifest = versions.manifestFileNumber
+        try versions.logAndApply(edit)
+
+        self.log = writer
         self.logNumber = newLogNumber
         self.version = versions.current
-        self.lastSequence = maxSequence
-        self.picker = CompactionPicker(options: options)
-        self.infoLog = InfoLog(directory: path)
-        removeObsoleteFiles()
+        let infoLog = InfoLog(directory: path)
+        self.infoLog = infoLog
+        let retired = recovery.obsoleteFiles + recovery.replayedLogs.map(FileNames.wal)
+            + [FileNames.manifest(previousManifest)]
+        for name in retired { try? fileSystem.removeFile(FileNames.path(path, name)) }
+        for (name, reason) in recovery.foreignFiles {
+            infoLog.log("left alone: \(name), not listed by the manifest, \(reason)")
+        }
+        if let torn = recovery.tornTail {
+            infoLog.log("dropped the torn last record of \(torn.path) at offset \(torn.tail.offset): \(torn.tail.reason)")
+        }
         infoLog.log(
-            "opened: \(create ? "created" : "recovered") at sequence \(maxSequence), replayed \(logs.count) log(s), "
-                + "tables per level \(version.levels.map(\.count))")
+            "opened: \(create ? "created" : "recovered") at sequence \(recovery.lastSequence), replayed "
+                + "\(recovery.replayedLogs.count) log(s), tables per level \(version.levels.map(\.count))")
         lock.withLock { scheduleBackgroundWork() }
-    }
-
-    /// Applies every complete record of one log to `memtable`. A torn last record is the trace of a crash during
-    /// an append and ends the log silently; damage before the end is corruption, reported with file and offset.
-    private static func replayLog(
-        _ logPath: String, into memtable: MemTable, maxSequence: inout SequenceNumber, fileSystem: any FileSystem
-    ) throws(LSMError) {
-        let reader = try LogReader(file: fileSystem.openReadable(logPath))
-        while let record = try reader.next() {
-            let last = try record.payload.withBytes { (payload: UnsafeRawBufferPointer) throws(LSMError) in
-                do throws(LSMError) {
-                    let (first, count) = try WriteBatchReader.forEach(payload) { sequence, kind, key, value in
-                        memtable.add(sequence: sequence, kind: kind, key: key, value: value)
-                    }
-                    return count > 0 ? first + UInt64(count) - 1 : 0
-                } catch {
-                    throw error.located(path: logPath, offset: record.offset)
-                }
-            }
-            maxSequence = max(maxSequence, last)
-        }
-    }
-
-    /// Deletes files no longer part of the database: logs already in tables, tables not in the current version
-    /// (left by a flush that crashed before its manifest edit), old manifests and temporary files.
-    private func removeObsoleteFiles() {
-        guard let names = try? fileSystem.listDirectory(path) else { return }
-        let live = versions.liveTableNumbers()
-        let minimumLog = versions.logNumber
-        for name in names {
-            let obsolete: Bool
-            switch FileNames.parse(name) {
-            case .wal(let number): obsolete = number < minimumLog
-            case .table(let number): obsolete = !live.contains(number)
-            case .manifest(let number): obsolete = number != versions.manifestFileNumber
-            case .temporary: obsolete = true
-            case .current, .lock, nil: obsolete = false
-            }
-            if obsolete { try? fileSystem.removeFile(FileNames.path(path, name)) }
-        }
     }
 
     // MARK: Writing
@@ -268,6 +242,7 @@ public final class Database: @unchecked Sendable {
     /// Applies every entry of `batch` atomically: readers and recovery see all of it or none.
     public func write(_ batch: WriteBatch, sync: Bool = false) throws(LSMError) {
         try batch.validate()
+        try checkWritable()
         if batch.isEmpty {
             try lock.withLock { () throws(LSMError) in try checkOpen() }
             return
@@ -298,9 +273,19 @@ public final class Database: @unchecked Sendable {
             return
         }
         let (group, batch, sync) = takeGroup()
+        // Checked before anything is written, so the log never holds a sequence a later open would refuse.
+        guard UInt64(batch.count) <= maxSequenceNumber - lastSequence else {
+            let error = LSMError(.sequenceExhausted,
+                                 "the database has used sequence numbers up to \(lastSequence); a write of "
+                                     + "\(batch.count) entries would pass the largest, \(maxSequenceNumber)",
+                                 path: path)
+            finish(group, error: error)
+            throw error
+        }
         let first = lastSequence + 1
         let memtable = self.memtable
-        let log = self.log
+        // Writable databases always have a log (checkWritable ran first).
+        guard let log = self.log else { preconditionFailure("a writable database has a log") }
 
         lock.unlock()
         var failure: LSMError?
@@ -326,7 +311,7 @@ public final class Database: @unchecked Sendable {
             lastSequence = first + UInt64(batch.count) - 1
             logHasUnsyncedWrites = !sync
             counters.userBytes += UInt64(batch.byteCount - WriteBatch.headerSize)
-            counters.logBytes += UInt64(batch.byteCount + LogFormat.headerSize)
+            counters.logBytes += UInt64(batch.byteCount + LogFormat.version2.recordHeaderSize)
         }
         finish(group, error: failure)
         if let failure { throw failure }
@@ -396,23 +381,42 @@ public final class Database: @unchecked Sendable {
         }
     }
 
+    /// Moves writes to a new memtable and log: the new log is created and synced, the old one synced and closed,
+    /// and one manifest edit records both (the new log as live, the old one with its final size) before any write
+    /// goes to the new log. Lock held.
     private func switchMemTable() throws(LSMError) {
+        guard let log else { preconditionFailure("a writable database has a log") }
         let newNumber = versions.newFileNumber()
         let newPath = FileNames.path(path, FileNames.wal(newNumber))
-        let file = try fileSystem.openWritable(newPath, truncate: true)
+        let newLog: LogWriter
         do {
+            newLog = try LogWriter.create(
+                newPath, header: LogFileHeader(kind: .writeAheadLog, databaseID: databaseID, fileNumber: newNumber),
+                fileSystem: fileSystem)
             try fileSystem.syncDirectory(path)
+        } catch {
+            // Nothing changed but a new log no edit names; writes may go on in the old one.
+            try? fileSystem.removeFile(newPath)
+            throw error
+        }
+        do {
             // A synced write to the new log must not outlive unsynced writes made before it to this one.
             if logHasUnsyncedWrites { try log.sync() }
+            let closedSize = log.size
             try log.close()
+            var edit = VersionEdit()
+            edit.addedLogs = [newNumber]
+            edit.closedLogs = [.init(number: logNumber, size: closedSize)]
+            versions.lastSequence = lastSequence
+            try versions.logAndApply(edit)
         } catch {
-            try? fileSystem.removeFile(newPath)
+            // The edit may have reached the disk, so the new log stays: it holds only its header either way.
             backgroundError = LSMError(.backgroundError, "writes stopped after a log failure: \(error)", path: error.path)
             throw error
         }
         immutables.append(ImmutableMemTable(table: memtable, logNumber: logNumber))
         memtable = MemTable()
-        log = LogWriter(file: file)
+        self.log = newLog
         logNumber = newNumber
         logHasUnsyncedWrites = false
         scheduleBackgroundWork()
@@ -422,7 +426,7 @@ public final class Database: @unchecked Sendable {
 
     /// Starts background work (flushes, then compactions) unless it is running or there is none. Lock held.
     private func scheduleBackgroundWork() {
-        guard !backgroundScheduled, backgroundError == nil, !isClosed else { return }
+        guard !backgroundScheduled, backgroundError == nil, !isClosed, !options.readOnly else { return }
         guard !immutables.isEmpty || picker.pick(version, compactPointers: compactPointers) != nil else { return }
         backgroundScheduled = true
         backgroundQueue.async { self.runBackgroundWork() }
@@ -456,8 +460,8 @@ public final class Database: @unchecked Sendable {
         var outcome: Swift.Result<FileMetaData, LSMError>
         do throws(LSMError) {
             let file = try writeTable(
-                from: oldest.table.makeIterator(), number: versions.newFileNumber(), directory: path,
-                fileSystem: fileSystem, options: options.tableOptions)
+                from: oldest.table.makeIterator(), number: versions.newFileNumber(), databaseID: databaseID,
+                directory: path, fileSystem: fileSystem, options: options.tableOptions)
             var edit = VersionEdit()
             edit.newFiles.append(.init(level: 0, file: file))
             edit.logNumber = nextLog
@@ -501,6 +505,7 @@ public final class Database: @unchecked Sendable {
         }
         let job = CompactionJob(
             compaction: compaction, tableCache: tableCache, fileSystem: fileSystem, directory: path, options: options,
+            databaseID: databaseID,
             smallestSnapshot: snapshots.oldest ?? lastSequence, newFileNumber: { self.versions.newFileNumber() },
             onProgress: { self.flushDuringCompaction() })
         let start = monotonicMicros()
@@ -575,6 +580,7 @@ public final class Database: @unchecked Sendable {
     /// holds any of them, dropping overwritten values and deleted keys that no snapshot needs; then returns.
     /// Flushes the memtable first, so recent writes are included.
     public func compact(from lower: [UInt8]? = nil, to upper: [UInt8]? = nil) throws(LSMError) {
+        try checkWritable()
         try flush()
         let result = backgroundQueue.sync { runManualCompaction(lower: lower, upper: upper) }
         try result.get()
@@ -615,6 +621,7 @@ public final class Database: @unchecked Sendable {
 
     /// Writes the memtable to a table now and waits until every waiting memtable is flushed.
     public func flush() throws(LSMError) {
+        try checkWritable()
         try commit(PendingWrite(batch: nil, sync: false))
         try lock.withLock { () throws(LSMError) in
             while !immutables.isEmpty && backgroundError == nil && !isClosed { lock.wait() }
@@ -737,8 +744,8 @@ public final class Database: @unchecked Sendable {
             infoLog.close()
             fileLock.unlock()
         }
-        if logHasUnsyncedWrites && backgroundError == nil { try log.sync() }
-        try log.close()
+        if logHasUnsyncedWrites && backgroundError == nil { try log?.sync() }
+        try log?.close()
     }
 
     deinit {
@@ -748,6 +755,12 @@ public final class Database: @unchecked Sendable {
 
     private func checkOpen() throws(LSMError) {
         if isClosed { throw LSMError(.databaseClosed, "the database is closed", path: path) }
+    }
+
+    private func checkWritable() throws(LSMError) {
+        if options.readOnly {
+            throw LSMError(.readOnly, "the database was opened read-only (Options.readOnly)", path: path)
+        }
     }
 }
 

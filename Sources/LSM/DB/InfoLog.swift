@@ -13,8 +13,11 @@ import Darwin
 final class InfoLog: Sendable {
     private let file: Locked<(any WritableFile)?>
 
-    init(directory: String) {
-        file = Locked(try? PosixFileSystem().openWritable(FileNames.path(directory, FileNames.infoLog), truncate: false))
+    /// The `LOG` of `directory`; with nil (a read-only database, which writes nothing) messages go nowhere.
+    init(directory: String?) {
+        file = Locked(directory.flatMap {
+            try? PosixFileSystem().openWritable(FileNames.path($0, FileNames.infoLog), truncate: false)
+        })
     }
 
     /// Appends a timestamped line.

@@ -26,6 +26,12 @@ public struct Options: Sendable, Hashable {
     public var maxImmutableMemtables: Int = 2
     /// Create the database when the directory holds none.
     public var createIfMissing: Bool = true
+    /// Open without writing anything: no new log, no manifest edit, no file deleted, the writes the logs hold kept
+    /// in memory. The lock is shared, so other read-only opens may run at once while a writer is kept out, and it
+    /// is skipped where the directory is not writable, so a database on a read-only or full file system, or a
+    /// copy, can still be read. Writes, ``Database/flush()`` and ``Database/compact(from:to:)`` throw
+    /// ``LSMError/Code/readOnly``.
+    public var readOnly: Bool = false
 
     /// Level-0 tables that start a compaction into level 1. Level-0 tables overlap, so each costs every read.
     public var level0CompactionTrigger: Int = 4

@@ -3,13 +3,14 @@
 /// Used by memtable flushes (and by recovery, which flushes what it replays from the logs). On any failure the
 /// partial file is removed, so a failed flush leaves nothing behind.
 func writeTable(
-    from iterator: any InternalIterator, number: UInt64, directory: String, fileSystem: any FileSystem,
-    options: TableOptions
+    from iterator: any InternalIterator, number: UInt64, databaseID: DatabaseID, directory: String,
+    fileSystem: any FileSystem, options: TableOptions
 ) throws(LSMError) -> FileMetaData {
     let path = FileNames.path(directory, FileNames.table(number))
     do {
         let file = try fileSystem.openWritable(path, truncate: true)
-        let builder = TableBuilder(file: file, options: options)
+        let builder = TableBuilder(file: file, options: options,
+                                   identity: TableIdentity(databaseID: databaseID, fileNumber: number))
         try iterator.seekToFirst()
         while iterator.isValid {
             try builder.add(key: iterator.key, value: iterator.value)

@@ -87,9 +87,16 @@ struct WriteBatchReader {
         guard let first = reader.readFixed64(), let count = reader.readFixed32() else {
             throw LSMError.corruption("write batch shorter than its 12-byte header")
         }
-        var sequence = first
-        var seen = 0
+        // Every entry's sequence must be a valid one; checked before the loop so no sum below can overflow.
+        guard count == 0 || first <= maxSequenceNumber - (UInt64(count) - 1) else {
+            throw LSMError.corruption("write batch of \(count) entries starting at sequence \(first) runs past the "
+                                      + "largest sequence number \(maxSequenceNumber)")
+        }
+        var seen: UInt32 = 0
         while !reader.isAtEnd {
+            guard seen < count else {
+                throw LSMError.corruption("write batch holds more entries than the \(count) its header says")
+            }
             guard let rawKind = reader.readByte(), let kind = ValueKind(rawValue: rawKind) else {
                 throw LSMError.corruption("write batch entry \(seen) has an unknown kind")
             }
@@ -103,16 +110,12 @@ struct WriteBatchReader {
                 }
                 value = v
             }
-            try body(sequence, kind, key, value)
-            sequence += 1
+            try body(first + UInt64(seen), kind, key, value)
             seen += 1
         }
-        guard seen == Int(count) else {
+        guard seen == count else {
             throw LSMError.corruption("write batch header says \(count) entries but holds \(seen)")
         }
-        guard first <= maxSequenceNumber - UInt64(seen) else {
-            throw LSMError.corruption("write batch sequence \(first) overflows")
-        }
-        return (first, seen)
+        return (first, Int(seen))
     }
 }

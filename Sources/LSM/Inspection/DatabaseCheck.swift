@@ -1,15 +1,17 @@
 extension Database {
     /// Reads every live file of the database in the directory at `path` end to end and reports what is wrong.
     ///
-    /// It recovers the manifest, which checks every edit and that the tables of each level from 1 down are in key
-    /// order without overlap. Then for each table the manifest lists: that it exists and has the recorded size,
-    /// every block checksum, key order inside it, its filter and properties (``TableFile/verify()``), and that its
-    /// first and last keys and entry count are the ones the manifest records (so the real key ranges do not
-    /// overlap either). It reads every live write-ahead log, decoding each batch and checking that sequence
-    /// numbers increase. A damaged file or a disagreement is a problem naming the file and, where known, the byte
-    /// offset; a torn last record of a log or of the manifest, and files the manifest does not reference (left by
-    /// an interrupted flush, compaction or cleanup, deleted at the next open) are warnings. When the manifest
-    /// cannot be read, that is a problem, and every table and log in the directory is still read on its own.
+    /// It first runs the checks an open runs before it changes anything (the manifest, and the directory's
+    /// agreement with it: listed tables present with their sizes, recorded logs present, whole and this
+    /// database's, sequence numbers continuing from record to record, no unlisted table newer than what the
+    /// manifest and logs record), so it reports a problem whenever an open would refuse the database. Then, for
+    /// each table the manifest lists: every block checksum, key order inside it, its filter and properties
+    /// (``TableFile/verify()``), and that its first and last keys and entry count are the ones the manifest records
+    /// (so the real key ranges do not overlap either). A damaged file or a disagreement is a problem naming the
+    /// file and, where known, the byte offset. Warnings are only for what provably loses nothing: a torn last
+    /// record of the newest log or of the manifest (a write cut short by a crash, never acknowledged), and files
+    /// an open deletes or leaves alone because nothing needs them. When the manifest cannot be read, that is a
+    /// problem, and every table and log in the directory is still read on its own.
     ///
     /// Like ``info(at:)`` it takes no lock and changes nothing, so it works on a database another process has open.
     /// A live writer may flush or compact meanwhile; when the manifest changed while a check that found problems
@@ -39,6 +41,10 @@ struct DatabaseChecker {
     private let directory: String
     private let fileSystem: any FileSystem
     private(set) var report: CheckReport
+    /// The database's identity, from the manifest.
+    private var databaseID: DatabaseID?
+    /// The file named by the error an open would throw, already reported.
+    private var recoveryErrorPath: String?
 
     init(directory: String, fileSystem: any FileSystem) {
         self.directory = directory
@@ -53,37 +59,57 @@ struct DatabaseChecker {
         do {
             state = try ManifestState.read(directory: directory, fileSystem: fileSystem)
         } catch {
-            report.problems.append(CheckReport.Finding(error))
+            problem(CheckReport.Finding(error))
             checkWithoutManifest(names)
             return ManifestState.Fingerprint.read(directory: directory, fileSystem: fileSystem)
         }
-        checkManifestTail(state)
-        var live = Set<UInt64>()
-        for (level, files) in state.version.levels.enumerated() {
-            for file in files {
-                live.insert(file.number)
-                checkTable(file, level: level)
+        databaseID = state.databaseID
+        if let tear = state.manifestTornTail {
+            warn(FileNames.path(directory, state.manifestName), at: tear.offset,
+                 "torn last record: \(tear.reason) (an edit cut short by a crash, never acknowledged; ignored)")
+        }
+        do {
+            let recovery = try Recovery(directory: directory, fileSystem: fileSystem)
+            noteRecovery(recovery)
+        } catch {
+            problem(CheckReport.Finding(error))
+            recoveryErrorPath = error.path
+            // Read the logs on their own for what else is wrong with them.
+            for name in names {
+                if case .wal(let number) = FileNames.parse(name), number >= state.logNumber {
+                    checkLog(FileNames.path(directory, name))
+                }
             }
         }
-        for name in names {
-            let path = FileNames.path(directory, name)
-            switch FileNames.parse(name) {
-            case .table(let number) where !live.contains(number):
-                warn(path, "table not referenced by the manifest (left by an interrupted flush or compaction; "
-                     + "deleted at the next open)")
-            case .wal(let number) where number >= state.logNumber:
-                checkLog(path)
-            case .wal:
-                warn(path, "log already contained in tables (deleted at the next open)")
-            case .manifest(let number) where number != state.manifestNumber:
-                warn(path, "manifest not named by CURRENT (deleted at the next open)")
-            case .temporary:
-                warn(path, "temporary file left by an interrupted replace (deleted at the next open)")
-            default:
-                break
-            }
+        for (level, files) in state.version.levels.enumerated() {
+            for file in files { checkTable(file, level: level) }
         }
         return state.fingerprint
+    }
+
+    /// What an open found: the logs it replays, and the files it deletes or leaves alone.
+    private mutating func noteRecovery(_ recovery: Recovery) {
+        report.logCount += recovery.replayedLogs.count
+        report.logRecordCount += recovery.replayedRecords
+        report.logOperationCount += recovery.replayedOperations
+        report.logBytes &+= recovery.replayedBytes
+        if let torn = recovery.tornTail {
+            warn(torn.path, at: torn.tail.offset, "torn last record: \(torn.tail.reason) (a write cut short by a "
+                 + "crash, never acknowledged; dropped at the next open)")
+        }
+        for name in recovery.obsoleteFiles {
+            let what = switch FileNames.parse(name) {
+            case .table: "table not listed by the manifest, whose writes the database holds elsewhere (left by an "
+                + "interrupted flush or compaction, or retired)"
+            case .wal: "log whose writes are all in tables, or that holds none"
+            case .manifest: "manifest not named by CURRENT"
+            default: "temporary file left by an interrupted replace"
+            }
+            warn(FileNames.path(directory, name), "\(what); deleted at the next open")
+        }
+        for (name, reason) in recovery.foreignFiles {
+            warn(FileNames.path(directory, name), "table not listed by the manifest that \(reason); left alone")
+        }
     }
 
     /// Reads every table and log in the directory on its own, when the manifest cannot say which are live.
@@ -101,43 +127,39 @@ struct DatabaseChecker {
         }
     }
 
-    /// Warns when the manifest ends in a torn record (an edit cut short by a crash, never acknowledged).
-    private mutating func checkManifestTail(_ state: ManifestState) {
-        let path = FileNames.path(directory, state.manifestName)
-        do {
-            let reader = try LogReader(file: try fileSystem.openReadable(path))
-            while try reader.next() != nil {}
-            if let tear = reader.tornTail {
-                report.warnings.append(CheckReport.Finding(
-                    path: path, offset: tear.offset,
-                    message: "torn last record: \(tear.reason) (an edit cut short by a crash; ignored)"))
-            }
-        } catch {
-            report.problems.append(CheckReport.Finding(error))
-        }
-    }
-
     /// Checks one table the manifest lists at `level` against the manifest and end to end.
     private mutating func checkTable(_ file: FileMetaData, level: Int) {
         let path = FileNames.path(directory, FileNames.table(file.number))
+        // A table the open's checks already found missing or of the wrong size is reported once.
+        let reported = recoveryErrorPath == path
         guard fileSystem.fileExists(path) else {
-            problem(path, nil, "table listed by the manifest in level \(level) is missing")
+            if !reported { problem(path, nil, "table listed by the manifest in level \(level) is missing") }
             return
         }
         let size: UInt64
         do {
             size = try fileSystem.fileSize(path)
         } catch {
-            report.problems.append(CheckReport.Finding(error))
+            problem(CheckReport.Finding(error))
             return
         }
-        if size != file.size {
+        if size != file.size && !reported {
             problem(path, nil, "file is \(size) bytes but the manifest records \(file.size)")
         }
         guard let table = openVerified(path) else { return }
         count(table, size: size)
         let properties = table.table.properties
         let propertiesOffset = table.footer.properties.offset
+        if let identity = properties.identity {
+            if let databaseID, identity.databaseID != databaseID {
+                problem(path, propertiesOffset, "table belongs to database \(identity.databaseID), not \(databaseID): "
+                        + "it was copied in from another database")
+            }
+            if identity.fileNumber != file.number {
+                problem(path, propertiesOffset, "table was written as file \(identity.fileNumber), not "
+                        + "\(file.number): it was renamed or copied")
+            }
+        }
         if properties.smallestKey != file.smallest {
             problem(path, propertiesOffset, "first key \(InspectedKey(validated: properties.smallestKey)) differs "
                     + "from the manifest's \(InspectedKey(validated: file.smallest))")
@@ -159,13 +181,13 @@ struct DatabaseChecker {
         do {
             table = try TableFile.open(path, fileSystem: fileSystem)
         } catch {
-            report.problems.append(CheckReport.Finding(error))
+            problem(CheckReport.Finding(error))
             return nil
         }
         do {
             try table.verify()
         } catch {
-            report.problems.append(CheckReport.Finding(error))
+            problem(CheckReport.Finding(error))
         }
         return table
     }
@@ -177,35 +199,30 @@ struct DatabaseChecker {
         report.tableBytes &+= size
     }
 
-    /// Reads one log end to end, decoding every batch and checking that sequence numbers increase.
+    /// Reads one log end to end on its own (when the database's own checks failed), for more findings.
     private mutating func checkLog(_ path: String) {
         guard fileSystem.fileExists(path) else { return }
         do {
             let log = try LogFile.open(path, fileSystem: fileSystem)
             report.logCount += 1
             report.logBytes &+= log.size
-            var previousLast: UInt64?
             while let record = try log.next() {
                 report.logRecordCount += 1
                 report.logOperationCount += record.operations.count
-                guard let last = record.operations.last?.sequence else { continue }
-                if let previousLast, record.firstSequence <= previousLast {
-                    problem(path, record.offset, "record starts at sequence \(record.firstSequence), not above the "
-                            + "previous record's last sequence \(previousLast)")
-                }
-                previousLast = last
-            }
-            if let tear = log.tornTail {
-                warn(path, at: tear.offset, "torn last record: \(tear.reason) (a write cut short by a crash, never "
-                     + "acknowledged; dropped at the next open)")
             }
         } catch {
-            report.problems.append(CheckReport.Finding(error))
+            problem(CheckReport.Finding(error))
         }
     }
 
+    /// Records a problem, unless the same one was already recorded (the open's checks and the file-by-file checks
+    /// can find the same damage).
+    private mutating func problem(_ finding: CheckReport.Finding) {
+        if !report.problems.contains(finding) { report.problems.append(finding) }
+    }
+
     private mutating func problem(_ path: String, _ offset: UInt64?, _ message: String) {
-        report.problems.append(CheckReport.Finding(path: path, offset: offset, message: message))
+        problem(CheckReport.Finding(path: path, offset: offset, message: message))
     }
 
     private mutating func warn(_ path: String, at offset: UInt64? = nil, _ message: String) {

@@ -31,15 +31,24 @@ public struct DatabaseInfo: Sendable, Hashable {
         /// The file's name in the directory (`NNNNNN.wal`).
         public var name: String
         public var size: UInt64
-        /// Whether the log holds writes not yet in tables (its number is at or above ``DatabaseInfo/logNumber``);
-        /// other logs are left over and deleted at the next open.
+        /// Whether the log holds writes not yet in tables: the manifest records it as live (format version 2), or
+        /// its number is at or above ``DatabaseInfo/logNumber`` (format version 1). Other logs are left over and
+        /// deleted at the next open.
         public var isLive: Bool
+        /// The size the manifest recorded when the database closed the log and moved on to a newer one; nil for
+        /// the log being appended to (and in format version 1).
+        public var closedSize: UInt64?
     }
 
     /// The database directory.
     public var path: String
     /// The manifest `CURRENT` names (`MANIFEST-NNNNNN`).
     public var manifestName: String
+    /// The storage format version of the manifest: 1 for a database written before identities and tracked logs
+    /// (upgraded by its next open), 2 otherwise.
+    public var formatVersion: Int
+    /// The database's identity, recorded in its manifest, logs and tables; nil in format version 1.
+    public var databaseID: DatabaseID?
     /// Every level, level 0 first, empty ones included.
     public var levels: [Level]
     /// The sequence number of the last write the manifest records; writes still only in logs may be newer.
@@ -87,12 +96,15 @@ extension Database {
             guard case .wal(let number) = FileNames.parse(name),
                   let size = try? fileSystem.fileSize(FileNames.path(path, name))
             else { continue }
-            logs.append(DatabaseInfo.LogFileInfo(number: number, name: name, size: size,
-                                                 isLive: number >= state.logNumber))
+            let recorded = state.liveLogs.log(number: number)
+            let isLive = state.formatVersion >= 2 ? recorded != nil : number >= state.logNumber
+            logs.append(DatabaseInfo.LogFileInfo(number: number, name: name, size: size, isLive: isLive,
+                                                 closedSize: recorded?.closedSize))
         }
         logs.sort { $0.number < $1.number }
         return DatabaseInfo(
-            path: path, manifestName: state.manifestName, levels: levels, lastSequence: state.lastSequence,
+            path: path, manifestName: state.manifestName, formatVersion: Int(state.formatVersion),
+            databaseID: state.databaseID, levels: levels, lastSequence: state.lastSequence,
             logNumber: state.logNumber, nextFileNumber: state.nextFileNumber, logs: logs)
     }
 }

@@ -1,11 +1,12 @@
 /// A write-ahead log (`NNNNNN.wal`) opened read-only for inspection: its records in order, each decoded into the
 /// write batch it holds.
 ///
-/// It reads the file only and never takes a database's lock. The whole log is read into memory when opened (logs
-/// are bounded by the memtable size). The framing rules are the database's own: a damaged or cut-short last
-/// record (a crash during the append) ends the log and is reported by ``tornTail``; damage followed by further
-/// data throws `.corruption` naming the path and the record's offset, because the writes after it were
-/// acknowledged.
+/// It reads the file only, a record at a time with bounded memory, and never takes a database's lock. Both log
+/// format versions are read (a version 2 log starts with a file header: see ``formatVersion`` and
+/// ``databaseID``). The framing rules are those of a database's newest log: a damaged or cut-short last record
+/// with nothing but zeros after it (a crash during the append) ends the log and is reported by ``tornTail``;
+/// any other damage throws `.corruption` naming the path and the record's offset, because the writes after it
+/// were acknowledged. (An older log of a database must be whole: ``Database/check(at:)`` applies that rule.)
 ///
 /// ```swift
 /// let log = try LogFile.open("/tmp/db/000003.wal")
@@ -45,6 +46,14 @@ public final class LogFile {
     public let path: String
     /// The file's size when it was opened.
     public let size: UInt64
+    /// The log format version: 2 for logs with a file header, 1 for logs of databases written before it.
+    public var formatVersion: Int { reader.format == .version2 ? 2 : 1 }
+    /// The database that wrote the log, from its file header (format version 2).
+    public var databaseID: DatabaseID? { reader.header?.databaseID }
+    /// The file number the log was written as, from its file header (format version 2).
+    public var fileNumber: UInt64? { reader.header?.fileNumber }
+    /// Whether the file is a manifest rather than a write-ahead log, from its file header (format version 2).
+    public var isManifest: Bool { reader.header?.kind == .manifest }
     private let reader: LogReader
     private var finished = false
 
@@ -65,7 +74,7 @@ public final class LogFile {
             throw LSMError(.invalidArgument, "is a directory, not a log file", path: path)
         }
         let file = try fileSystem.openReadable(path)
-        return LogFile(path: path, size: file.size, reader: try LogReader(file: file))
+        return LogFile(path: path, size: file.size, reader: try LogReader(file: file, tailRule: .lastRecordMayBeTorn))
     }
 
     /// Set once ``next()`` has returned nil if the log ended at a torn record.
@@ -83,7 +92,7 @@ public final class LogFile {
                 finished = true
                 return nil
             }
-            return try Self.decode(record, path: path)
+            return try decode(record)
         } catch {
             finished = true
             throw error
@@ -91,7 +100,7 @@ public final class LogFile {
     }
 
     /// The batch in `record`, copied out.
-    private static func decode(_ record: LogRecord, path: String) throws(LSMError) -> Record {
+    private func decode(_ record: LogRecord) throws(LSMError) -> Record {
         var operations: [Operation] = []
         let first = try record.payload.withBytes { (payload: UnsafeRawBufferPointer) throws(LSMError) in
             do throws(LSMError) {
@@ -103,7 +112,7 @@ public final class LogFile {
                 throw error.located(path: path, offset: record.offset)
             }
         }
-        return Record(offset: record.offset, byteCount: LogFormat.headerSize + record.payload.count,
+        return Record(offset: record.offset, byteCount: reader.format.recordHeaderSize + record.payload.count,
                       firstSequence: first, operations: operations)
     }
 }

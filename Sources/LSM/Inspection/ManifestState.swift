@@ -12,7 +12,8 @@ struct ManifestState {
         var manifestSize: UInt64?
 
         static func read(directory: String, fileSystem: any FileSystem) -> Fingerprint {
-            let current = try? fileSystem.readWholeFile(FileNames.path(directory, FileNames.current))
+            let current = try? fileSystem.readSmallFile(FileNames.path(directory, FileNames.current),
+                                                        limit: VersionSet.currentFileLimit)
             var size: UInt64?
             if let current, current.last == UInt8(ascii: "\n"),
                let text = String(validating: current.dropLast(), as: UTF8.self),
@@ -32,6 +33,11 @@ struct ManifestState {
     var logNumber: UInt64
     var nextFileNumber: UInt64
     var manifestNumber: UInt64
+    var formatVersion: UInt32
+    var databaseID: DatabaseID?
+    var liveLogs: LiveLogs
+    /// Where the manifest ended in a torn record (an edit cut short by a crash).
+    var manifestTornTail: TornTail?
     var fingerprint: Fingerprint
 
     var manifestName: String { FileNames.manifest(manifestNumber) }
@@ -55,11 +61,11 @@ struct ManifestState {
             let after = Fingerprint.read(directory: directory, fileSystem: fileSystem)
             if before == after || attempt == attempts {
                 if let failure { throw failure }
-                // The private version set is discarded: taking a number from it changes nothing on disk.
                 return ManifestState(
                     version: versions.current, lastSequence: versions.lastSequence, logNumber: versions.logNumber,
-                    nextFileNumber: versions.newFileNumber(), manifestNumber: versions.manifestFileNumber,
-                    fingerprint: after)
+                    nextFileNumber: versions.nextFileNumber, manifestNumber: versions.manifestFileNumber,
+                    formatVersion: versions.formatVersion, databaseID: versions.databaseID,
+                    liveLogs: versions.liveLogs, manifestTornTail: versions.manifestTornTail, fingerprint: after)
             }
             attempt += 1
         }

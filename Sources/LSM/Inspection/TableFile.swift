@@ -33,6 +33,11 @@ public final class TableFile: Sendable {
         public var smallest: InspectedKey
         /// The last entry's key.
         public var largest: InspectedKey
+        /// The database that wrote the table and the file number it gave it (format version 2; nil in version 1).
+        public var databaseID: DatabaseID?
+        public var fileNumber: UInt64?
+        /// The smallest and largest sequence numbers of the entries (format version 2; nil in version 1).
+        public var sequenceRange: ClosedRange<UInt64>?
     }
 
     /// The footer: where the metadata blocks are.
@@ -89,7 +94,9 @@ public final class TableFile: Sendable {
             dataBlockCount: table.properties.dataBlockCount, rawKeyBytes: table.properties.rawKeyBytes,
             rawValueBytes: table.properties.rawValueBytes, fileSize: table.properties.fileSize,
             formatVersion: footer.formatVersion, smallest: InspectedKey(validated: table.properties.smallestKey),
-            largest: InspectedKey(validated: table.properties.largestKey))
+            largest: InspectedKey(validated: table.properties.largestKey),
+            databaseID: table.properties.identity?.databaseID, fileNumber: table.properties.identity?.fileNumber,
+            sequenceRange: table.properties.sequenceRange)
         self.footer = FooterInfo(
             offset: table.properties.fileSize - UInt64(Footer.encodedLength),
             filter: footer.filterHandle.size > 0 ? BlockLocation(footer.filterHandle) : nil,

@@ -13,8 +13,10 @@ struct Footer: Sendable, Equatable {
 
     /// Size of the encoded footer.
     static let encodedLength = 64
-    /// The only format version this build writes and reads.
-    static let currentFormatVersion: UInt32 = 1
+    /// The format version this build writes: version 2 tables record their identity and sequence range.
+    static let currentFormatVersion: UInt32 = 2
+    /// The format versions this build reads.
+    static let readableFormatVersions: ClosedRange<UInt32> = 1...2
     /// The last eight bytes of every table spell "LSMTABLE" in ASCII; read as a little-endian UInt64 they are this.
     static let magic: UInt64 = 0x454C_4241_544D_534C
 
@@ -63,9 +65,10 @@ struct Footer: Sendable, Equatable {
             throw LSMError.corruption("table footer checksum mismatch", path: path, offset: footerOffset)
         }
         let version = bytes.fixed32(at: versionOffset)
-        guard version == currentFormatVersion else {
+        guard readableFormatVersions.contains(version) else {
             throw LSMError(.unsupportedFormat, "table format version \(version) is not supported (this build reads "
-                           + "version \(currentFormatVersion))", path: path, offset: footerOffset)
+                           + "versions \(readableFormatVersions.lowerBound) to \(readableFormatVersions.upperBound))",
+                           path: path, offset: footerOffset)
         }
         func handle(_ index: Int) -> BlockHandle {
             BlockHandle(offset: bytes.fixed64(at: index * 16), size: bytes.fixed64(at: index * 16 + 8))

@@ -27,9 +27,11 @@ final class Table: Sendable {
 
     var path: String { file.path }
 
-    /// Opens the table in `file`, reading and checking its footer, index, filter and properties.
-    static func open(file: any ReadableFile, fileNumber: UInt64, blockCache: LRUCache<Block>?) throws(LSMError)
-        -> Table {
+    /// Opens the table in `file`, reading and checking its footer, index, filter and properties. When
+    /// `databaseID` is given, a table that records an identity must be table `fileNumber` of that database
+    /// (`.corruption` otherwise: it was copied or renamed from elsewhere); tables of format version 1 record none.
+    static func open(file: any ReadableFile, fileNumber: UInt64, blockCache: LRUCache<Block>?,
+                     databaseID: DatabaseID? = nil) throws(LSMError) -> Table {
         let size = file.size
         guard size >= UInt64(Footer.encodedLength) else {
             throw LSMError.corruption("not an SSTable (\(size) bytes is shorter than a table footer)",
@@ -52,9 +54,21 @@ final class Table: Sendable {
         let propertiesBlock = try Block.read(from: file, handle: footer.propertiesHandle)
         let properties: TableProperties
         do {
-            properties = try TableProperties(block: propertiesBlock, fileSize: size)
+            properties = try TableProperties(block: propertiesBlock, fileSize: size, formatVersion: footer.formatVersion)
         } catch {
             throw error.locatedInBlock(path: file.path, blockOffset: footer.propertiesHandle.offset)
+        }
+        if let databaseID, let identity = properties.identity {
+            guard identity.databaseID == databaseID else {
+                throw LSMError.corruption("table belongs to database \(identity.databaseID), not \(databaseID): it "
+                                          + "was copied in from another database", path: file.path,
+                                          offset: footer.propertiesHandle.offset)
+            }
+            guard identity.fileNumber == fileNumber else {
+                throw LSMError.corruption("table was written as file \(identity.fileNumber), not \(fileNumber): it "
+                                          + "was renamed or copied", path: file.path,
+                                          offset: footer.propertiesHandle.offset)
+            }
         }
         return Table(file: file, fileNumber: fileNumber, footer: footer, indexBlock: indexBlock, filter: filter,
                      properties: properties, blockCache: blockCache)
@@ -133,7 +147,9 @@ final class Table: Sendable {
     /// the filter holds every user key, and that the properties match the contents. Throws the first problem.
     func verify() throws(LSMError) {
         let entries = try indexEntries()
-        var counted = TableProperties(fileSize: properties.fileSize)
+        var counted = TableProperties(fileSize: properties.fileSize, identity: properties.identity)
+        var smallestSequence = SequenceNumber.max
+        var largestSequence: SequenceNumber = 0
         var previousKey: [UInt8]?
         var previousSeparator: [UInt8]?
         var expectedOffset: UInt64?
@@ -153,7 +169,11 @@ final class Table: Sendable {
                     let key = iterator.key
                     try verifyEntry(key, after: previousKey, separator: separator, previousSeparator: previousSeparator)
                     if previousKey == nil { counted.smallestKey = key.array }
-                    if let parsed = ParsedInternalKey(key), parsed.kind == .deletion { counted.deletionCount += 1 }
+                    if let parsed = ParsedInternalKey(key) {
+                        if parsed.kind == .deletion { counted.deletionCount += 1 }
+                        smallestSequence = min(smallestSequence, parsed.sequence)
+                        largestSequence = max(largestSequence, parsed.sequence)
+                    }
                     counted.entryCount += 1
                     counted.rawKeyBytes += UInt64(key.count)
                     counted.rawValueBytes += UInt64(iterator.value.count)
@@ -168,6 +188,10 @@ final class Table: Sendable {
             expectedOffset = handle.offset + handle.size + UInt64(Block.trailerSize)
         }
         counted.largestKey = previousKey ?? []
+        // Tables of format version 1 record no sequence range.
+        if properties.sequenceRange != nil && counted.entryCount > 0 {
+            counted.sequenceRange = smallestSequence...largestSequence
+        }
         guard counted == properties else {
             throw LSMError.corruption("table properties do not match the table's contents", path: path,
                                       offset: footer.propertiesHandle.offset)

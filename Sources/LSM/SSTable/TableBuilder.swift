@@ -29,10 +29,14 @@ final class TableBuilder {
     private var pendingHandle: BlockHandle?
     private var failure: LSMError?
     private var finished = false
+    private var smallestSequence = SequenceNumber.max
+    private var largestSequence: SequenceNumber = 0
 
-    init(file: any WritableFile, options: TableOptions) {
+    /// A builder writing to `file` (empty) the table `identity` names.
+    init(file: any WritableFile, options: TableOptions, identity: TableIdentity) {
         self.file = file
         self.options = options
+        self.properties.identity = identity
         self.dataBlock = BlockBuilder(restartInterval: options.restartInterval)
         self.filter = options.bloomBitsPerKey > 0 ? BloomFilterBuilder(bitsPerKey: options.bloomBitsPerKey) : nil
         self.offset = file.size
@@ -63,6 +67,8 @@ final class TableBuilder {
             if isNewUserKey { filter?.add(parsed.userKey) }
         }
         if isFirst { properties.smallestKey = key.array }
+        smallestSequence = min(smallestSequence, parsed.sequence)
+        largestSequence = max(largestSequence, parsed.sequence)
         lastKey.removeAll(keepingCapacity: true)
         lastKey.append(contentsOf: key)
         properties.entryCount += 1
@@ -94,6 +100,7 @@ final class TableBuilder {
                 filterHandle = try writeBlock(&contents)
             }
             properties.largestKey = lastKey
+            properties.sequenceRange = smallestSequence...largestSequence
             var propertiesContents = properties.encodedBlock()
             let propertiesHandle = try writeBlock(&propertiesContents)
             var indexContents = indexBlock.finish()

@@ -9,11 +9,14 @@ final class TableCache: Sendable {
     private let directory: String
     private let tables: LRUCache<Table>
     private let blockCache: LRUCache<Block>?
+    private let databaseID: DatabaseID?
 
-    /// `maxOpenTables` below 1 is treated as 1.
-    init(fileSystem: any FileSystem, directory: String, maxOpenTables: Int, blockCache: LRUCache<Block>?) {
+    /// `maxOpenTables` below 1 is treated as 1. Tables that record an identity must be `databaseID`'s.
+    init(fileSystem: any FileSystem, directory: String, maxOpenTables: Int, blockCache: LRUCache<Block>?,
+         databaseID: DatabaseID?) {
         self.fileSystem = fileSystem
         self.directory = directory
+        self.databaseID = databaseID
         let capacity = max(1, maxOpenTables)
         // Few shards, so each keeps a useful share of a small capacity.
         self.tables = LRUCache(capacity: capacity, shardCount: max(1, min(16, capacity / 32)))
@@ -25,7 +28,7 @@ final class TableCache: Sendable {
         let key = CacheKey(fileNumber: number, offset: 0)
         if let table = tables.value(for: key) { return table }
         let file = try fileSystem.openReadableMapped(FileNames.path(directory, FileNames.table(number)))
-        let table = try Table.open(file: file, fileNumber: number, blockCache: blockCache)
+        let table = try Table.open(file: file, fileNumber: number, blockCache: blockCache, databaseID: databaseID)
         tables.insert(table, for: key, cost: 1)
         return table
     }

@@ -1,4 +1,5 @@
-/// Facts about a table recorded when it is written: counts, sizes and its key range.
+/// Facts about a table recorded when it is written: counts, sizes, its key and sequence ranges, and whose file it
+/// is (docs/FORMAT.md, "Properties block").
 ///
 /// The version model uses the key range to decide which tables a read or compaction touches; tools print the rest.
 /// On disk they are a block (the ordinary block format, bytewise order) mapping names to values; a reader ignores
@@ -15,16 +16,29 @@ struct TableProperties: Sendable, Equatable {
     var largestKey: [UInt8] = []
     /// Size of the whole file; not stored in the block but taken from the file.
     var fileSize: UInt64 = 0
+    /// The database that wrote the table, and the file number it gave it (required from table format version 2).
+    var identity: TableIdentity?
+    /// The smallest and largest sequence numbers of the entries (required from table format version 2).
+    var sequenceRange: ClosedRange<SequenceNumber>?
 
     /// Property names, in the (bytewise) order they are stored.
     enum Name {
         static let dataBlocks = "lsm.data.blocks"
+        static let databaseID = "lsm.database.id"
         static let deletions = "lsm.deletions"
         static let entries = "lsm.entries"
+        static let fileNumber = "lsm.file.number"
         static let largestKey = "lsm.largest.key"
+        static let largestSequence = "lsm.largest.seq"
         static let rawKeySize = "lsm.raw.key.size"
         static let rawValueSize = "lsm.raw.value.size"
         static let smallestKey = "lsm.smallest.key"
+        static let smallestSequence = "lsm.smallest.seq"
+
+        /// Present in every table.
+        static let required = [dataBlocks, deletions, entries, largestKey, rawKeySize, rawValueSize, smallestKey]
+        /// Present in every table of format version 2 or later.
+        static let requiredFromVersion2 = [databaseID, fileNumber, largestSequence, smallestSequence]
     }
 
     /// The properties block's contents (without trailer). Counts are varint64s, keys their raw bytes.
@@ -34,7 +48,7 @@ struct TableProperties: Sendable, Equatable {
             bytes.appendVarint64(value)
             return bytes
         }
-        let entries: [(String, [UInt8])] = [
+        var entries: [(String, [UInt8])] = [
             (Name.dataBlocks, varint(dataBlockCount)),
             (Name.deletions, varint(deletionCount)),
             (Name.entries, varint(entryCount)),
@@ -43,6 +57,16 @@ struct TableProperties: Sendable, Equatable {
             (Name.rawValueSize, varint(rawValueBytes)),
             (Name.smallestKey, smallestKey),
         ]
+        if let identity {
+            entries.append((Name.databaseID, identity.databaseID.bytes))
+            entries.append((Name.fileNumber, varint(identity.fileNumber)))
+        }
+        if let sequenceRange {
+            entries.append((Name.smallestSequence, varint(sequenceRange.lowerBound)))
+            entries.append((Name.largestSequence, varint(sequenceRange.upperBound)))
+        }
+        // A block's keys must be in order: names sort bytewise.
+        entries.sort { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
         var builder = BlockBuilder(restartInterval: 1)
         for (name, value) in entries {
             let nameBytes = Array(name.utf8)
@@ -53,11 +77,16 @@ struct TableProperties: Sendable, Equatable {
 }
 
 extension TableProperties {
-    /// Parses a properties block. Every name this version writes must be present with a well-formed value, and the
-    /// keys must be internal keys; otherwise `.corruption` (offsets relative to the block).
-    init(block: Block, fileSize: UInt64) throws(LSMError) {
+    /// Parses the properties block of a table of format version `formatVersion`. Every name that version writes
+    /// must be present with a well-formed value, the keys must be internal keys and the sequence range in order;
+    /// otherwise `.corruption` (offsets relative to the block).
+    init(block: Block, fileSize: UInt64, formatVersion: UInt32) throws(LSMError) {
         self.fileSize = fileSize
         var seen = Set<String>()
+        var databaseID: DatabaseID?
+        var fileNumber: UInt64?
+        var smallestSequence: UInt64?
+        var largestSequence: UInt64?
         let iterator = block.makeIterator(order: .bytewise)
         try iterator.seekToFirst()
         while iterator.isValid {
@@ -84,15 +113,36 @@ extension TableProperties {
             case Name.rawKeySize: rawKeyBytes = try count()
             case Name.rawValueSize: rawValueBytes = try count()
             case Name.smallestKey: smallestKey = try internalKey()
+            case Name.databaseID:
+                guard let id = DatabaseID(bytes: value) else {
+                    throw LSMError.corruption("table property \(name) is not \(DatabaseID.byteCount) bytes")
+                }
+                databaseID = id
+            case Name.fileNumber: fileNumber = try count()
+            case Name.smallestSequence: smallestSequence = try count()
+            case Name.largestSequence: largestSequence = try count()
             default: break
             }
             seen.insert(name)
             try iterator.next()
         }
-        let required = [Name.dataBlocks, Name.deletions, Name.entries, Name.largestKey, Name.rawKeySize,
-                        Name.rawValueSize, Name.smallestKey]
+        let required = formatVersion >= 2 ? Name.required + Name.requiredFromVersion2 : Name.required
         for name in required where !seen.contains(name) {
             throw LSMError.corruption("table properties lack \(name)")
         }
+        if let databaseID, let fileNumber { identity = TableIdentity(databaseID: databaseID, fileNumber: fileNumber) }
+        if let smallestSequence, let largestSequence {
+            guard smallestSequence <= largestSequence, largestSequence <= maxSequenceNumber else {
+                throw LSMError.corruption("table sequence range \(smallestSequence)...\(largestSequence) is not valid")
+            }
+            sequenceRange = smallestSequence...largestSequence
+        }
     }
+}
+
+/// Whose table a file is: the database that wrote it and the file number it was written as. A table whose identity
+/// differs from what the manifest expects was copied or renamed from elsewhere.
+struct TableIdentity: Sendable, Hashable {
+    var databaseID: DatabaseID
+    var fileNumber: UInt64
 }

@@ -19,8 +19,11 @@ protocol FileSystem: Sendable {
     /// Opens an immutable file for reading, memory-mapped where the file system can (see
     /// ``ReadableFile/mappedContents``); tables are opened this way so reads need no system call or copy.
     func openReadableMapped(_ path: String) throws(LSMError) -> any ReadableFile
-    /// Takes an exclusive advisory lock on `path` (created if missing), or throws ``LSMError/Code/databaseLocked``.
-    func lockFile(_ path: String) throws(LSMError) -> any FileLock
+    /// Takes an advisory lock on `path`, or throws ``LSMError/Code/databaseLocked`` when another holder keeps it
+    /// out. Exclusive (`shared` false): the file is created if missing. Shared: taken when the file exists or can be
+    /// created; where it cannot (a read-only or full file system), no lock is taken and none is needed, since no
+    /// writer can change such a directory either.
+    func lockFile(_ path: String, shared: Bool) throws(LSMError) -> any FileLock
 }
 
 /// A file written by appending. Not thread-safe: one writer at a time.
@@ -50,10 +53,33 @@ protocol ReadableFile: AnyObject, Sendable {
     var mappedContents: UnsafeRawBufferPointer? { get }
     /// Reads up to `buffer.count` bytes at `offset`; returns how many were read (fewer only at end of file).
     func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(LSMError) -> Int
+    /// The offset of the first byte at or after `offset` that is not zero, or nil when every byte from `offset` to
+    /// the end of the file is zero. Memory stays bounded however large the file is.
+    func firstNonZeroByte(from offset: UInt64) throws(LSMError) -> UInt64?
 }
 
 extension ReadableFile {
     var mappedContents: UnsafeRawBufferPointer? { nil }
+
+    func firstNonZeroByte(from offset: UInt64) throws(LSMError) -> UInt64? {
+        try scanForNonZeroByte(from: offset, to: size)
+    }
+
+    /// ``firstNonZeroByte(from:)`` over `offset ..< end`, reading 64 KiB at a time.
+    func scanForNonZeroByte(from offset: UInt64, to end: UInt64) throws(LSMError) -> UInt64? {
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        var position = offset
+        while position < end {
+            let wanted = Int(min(UInt64(chunk.count), end - position))
+            let count = try chunk.withMutableBytes { (buffer: UnsafeMutableRawBufferPointer) throws(LSMError) -> Int in
+                try read(at: position, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<wanted]))
+            }
+            if let index = chunk[..<count].firstIndex(where: { $0 != 0 }) { return position + UInt64(index) }
+            if count < wanted { return nil }
+            position += UInt64(count)
+        }
+        return nil
+    }
 
     /// Exactly `count` bytes at `offset`, or a corruption error naming the file when it ends first.
     func readExactly(at offset: UInt64, count: Int) throws(LSMError) -> [UInt8] {
@@ -97,9 +123,14 @@ extension FileSystem {
         try syncDirectory(directory)
     }
 
-    /// The whole file's contents.
-    func readWholeFile(_ path: String) throws(LSMError) -> [UInt8] {
+    /// The contents of a small file (such as `CURRENT`): a file larger than `limit` bytes is corruption, so a
+    /// damaged or hostile file can never make the caller allocate by its size.
+    func readSmallFile(_ path: String, limit: Int) throws(LSMError) -> [UInt8] {
         let file = try openReadable(path)
+        guard file.size <= UInt64(limit) else {
+            throw LSMError.corruption("file is \(file.size) bytes, more than the \(limit) this file can hold",
+                                      path: path, offset: UInt64(limit))
+        }
         return try file.readExactly(at: 0, count: Int(file.size))
     }
 }

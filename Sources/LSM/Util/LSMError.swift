@@ -9,6 +9,7 @@ public struct LSMError: Error, Hashable, Sendable, CustomStringConvertible {
         private enum Base: Hashable, Sendable {
             case corruption, ioError, notADatabase, unsupportedFormat, databaseLocked, databaseClosed
             case invalidArgument, keyTooLarge, valueTooLarge, batchTooLarge, backgroundError, noSpace
+            case readOnly, sequenceExhausted
         }
 
         private let base: Base
@@ -38,6 +39,11 @@ public struct LSMError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let backgroundError = Code(.backgroundError)
         /// The file system is full (ENOSPC).
         public static let noSpace = Code(.noSpace)
+        /// The database was opened with ``Options/readOnly``, so it refuses writes, flushes and compactions.
+        public static let readOnly = Code(.readOnly)
+        /// Every sequence number up to the largest (2^56 - 1) has been used; the database accepts no more writes
+        /// but stays readable and openable.
+        public static let sequenceExhausted = Code(.sequenceExhausted)
 
         public var description: String {
             switch base {
@@ -53,6 +59,8 @@ public struct LSMError: Error, Hashable, Sendable, CustomStringConvertible {
             case .batchTooLarge: "batch too large"
             case .backgroundError: "background error"
             case .noSpace: "no space left on device"
+            case .readOnly: "read-only"
+            case .sequenceExhausted: "sequence numbers exhausted"
             }
         }
     }

@@ -61,27 +61,46 @@ package struct PosixFileSystem: FileSystem {
 
     func openWritable(_ path: String, truncate: Bool) throws(LSMError) -> any WritableFile {
         let flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate ? O_TRUNC : 0)
-        let fd = open(path, flags, 0o644)
-        guard fd >= 0 else { throw posixError("cannot open for writing", path) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            let error = posixError("cannot stat", path)
-            close(fd)
-            throw error
-        }
-        return PosixWritableFile(fd: fd, path: path, size: UInt64(st.st_size))
+        let (fd, size) = try openRegularFile(path, flags: flags, "cannot open for writing")
+        return PosixWritableFile(fd: fd, path: path, size: size)
     }
 
     func openReadable(_ path: String) throws(LSMError) -> any ReadableFile {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw posixError("cannot open for reading", path) }
+        let (fd, size) = try openRegularFile(path, flags: O_RDONLY | O_CLOEXEC, "cannot open for reading")
+        return PosixReadableFile(fd: fd, path: path, size: size)
+    }
+
+    /// Opens `path` with `flags` and returns the descriptor and the file's size; anything but a regular file
+    /// (a directory, FIFO, device or socket) is refused with `.invalidArgument` before it can block a reader or
+    /// writer. The open itself does not block (`O_NONBLOCK`, which a regular file then ignores).
+    private func openRegularFile(_ path: String, flags: Int32, _ what: String) throws(LSMError) -> (Int32, UInt64) {
+        let fd = open(path, flags | O_NONBLOCK, 0o644)
+        guard fd >= 0 else { throw posixError(what, path) }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
             let error = posixError("cannot stat", path)
             close(fd)
             throw error
         }
-        return PosixReadableFile(fd: fd, path: path, size: UInt64(st.st_size))
+        let type = st.st_mode & S_IFMT
+        guard type == S_IFREG else {
+            close(fd)
+            throw LSMError(.invalidArgument, "\(what): \(Self.describe(fileType: type)), not a regular file", path: path)
+        }
+        return (fd, UInt64(st.st_size))
+    }
+
+    /// What a file of type `type` (the `S_IFMT` bits) is, for messages.
+    private static func describe(fileType type: mode_t) -> String {
+        switch type {
+        case S_IFDIR: "a directory"
+        case S_IFIFO: "a FIFO"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFSOCK: "a socket"
+        case S_IFLNK: "a symbolic link"
+        default: "a special file"
+        }
     }
 
     func openReadableMapped(_ path: String) throws(LSMError) -> any ReadableFile {
@@ -96,21 +115,42 @@ package struct PosixFileSystem: FileSystem {
         return PosixMappedFile(file: posix, address: address, length: length)
     }
 
-    func lockFile(_ path: String) throws(LSMError) -> any FileLock {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    func lockFile(_ path: String, shared: Bool) throws(LSMError) -> any FileLock {
+        var fd = open(path, (shared ? O_RDONLY : O_RDWR) | O_CREAT | O_CLOEXEC, 0o644)
+        if fd < 0 && shared {
+            // The file may exist in a directory where it cannot be created (a read-only file system).
+            fd = open(path, O_RDONLY | O_CLOEXEC)
+            if fd < 0 {
+                let code = errno
+                if code == EROFS || code == EACCES || code == EPERM || code == ENOSPC || code == ENOENT {
+                    return PosixFileLock(fd: -1)
+                }
+                throw LSMError(.ioError, "cannot open lock file: \(errnoText(code))", path: path, errno: code)
+            }
+        }
         guard fd >= 0 else { throw posixError("cannot open lock file", path) }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+        if flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0 {
             let code = errno
             close(fd)
             if code == EWOULDBLOCK {
-                throw LSMError(.databaseLocked, "the database is in use by another process or open elsewhere in this one",
-                               path: path, errno: code)
+                let holder = shared ? "another process has it open for writing"
+                                    : "it is in use by another process or open elsewhere in this one"
+                throw LSMError(.databaseLocked, "the database is locked: \(holder)", path: path, errno: code)
             }
             throw LSMError(.ioError, "cannot lock: \(errnoText(code))", path: path, errno: code)
         }
         return PosixFileLock(fd: fd)
     }
 }
+
+#if os(Linux)
+/// `lseek` whences for sparse files; Glibc's module map leaves them out (they need `_GNU_SOURCE`).
+private let seekData: Int32 = 3
+private let seekHole: Int32 = 4
+#else
+private let seekData: Int32 = SEEK_DATA
+private let seekHole: Int32 = SEEK_HOLE
+#endif
 
 /// The directory part of `path` ("" when it has none).
 func parentDirectory(of path: String) -> String {
@@ -191,6 +231,25 @@ final class PosixReadableFile: ReadableFile {
         Glibc.close(fd)
     }
 
+    /// Skips holes with `SEEK_DATA`, so a sparse file of any size is scanned in the time its data takes.
+    func firstNonZeroByte(from offset: UInt64) throws(LSMError) -> UInt64? {
+        var position = offset
+        while position < size {
+            let data = lseek(fd, off_t(position), seekData)
+            if data < 0 {
+                // ENXIO: only a hole remains. Any other failure (no SEEK_DATA support): read every byte instead.
+                if errno == ENXIO { return nil }
+                return try scanForNonZeroByte(from: position, to: size)
+            }
+            let dataStart = UInt64(data)
+            let hole = lseek(fd, off_t(dataStart), seekHole)
+            let dataEnd = hole < 0 ? size : min(size, UInt64(hole))
+            if let found = try scanForNonZeroByte(from: dataStart, to: dataEnd) { return found }
+            position = dataEnd
+        }
+        return nil
+    }
+
     func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(LSMError) -> Int {
         var done = 0
         while done < buffer.count {
@@ -235,14 +294,15 @@ final class PosixMappedFile: ReadableFile {
     }
 }
 
+/// A held `flock`; a descriptor of -1 stands for no lock (a shared lock where no lock file could exist).
 final class PosixFileLock: FileLock {
     private let fd: Int32
 
     init(fd: Int32) { self.fd = fd }
 
-    deinit { Glibc.close(fd) }
+    deinit { if fd >= 0 { Glibc.close(fd) } }
 
     func unlock() {
-        _ = flock(fd, LOCK_UN)
+        if fd >= 0 { _ = flock(fd, LOCK_UN) }
     }
 }

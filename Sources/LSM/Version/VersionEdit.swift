@@ -15,11 +15,22 @@ struct VersionEdit: Equatable {
         var number: UInt64
     }
 
-    /// The manifest format version this build writes and reads.
-    static let currentFormatVersion: UInt32 = 1
+    /// A write-ahead log the database stopped appending to, and its final size.
+    struct ClosedLog: Equatable {
+        var number: UInt64
+        var size: UInt64
+    }
+
+    /// The manifest format version this build writes.
+    static let currentFormatVersion: UInt32 = 2
+    /// The manifest format versions this build reads: version 1 (no identity, logs not tracked) is upgraded to the
+    /// current version by the first open that writes.
+    static let readableFormatVersions: ClosedRange<UInt32> = 1...2
 
     /// The manifest format version; present in the first edit of every manifest.
     var formatVersion: UInt32?
+    /// The database's identity; present in the first edit of every version 2 manifest.
+    var databaseID: DatabaseID?
     /// Write-ahead logs numbered below this are fully contained in tables and need no replay.
     var logNumber: UInt64?
     /// The next unused file number.
@@ -28,6 +39,10 @@ struct VersionEdit: Equatable {
     var lastSequence: SequenceNumber?
     var deletedFiles: [DeletedFile] = []
     var newFiles: [NewFile] = []
+    /// Write-ahead logs created: they hold writes not yet in tables until the log number passes them.
+    var addedLogs: [UInt64] = []
+    /// Write-ahead logs closed (synced, no further appends), with their final sizes.
+    var closedLogs: [ClosedLog] = []
 
     /// Field tags. Values are part of the on-disk format: never renumber them.
     enum Tag: UInt32 {
@@ -37,7 +52,13 @@ struct VersionEdit: Equatable {
         case lastSequence = 4
         case deletedFile = 5
         case newFile = 6
+        case databaseID = 7
+        case addedLog = 8
+        case closedLog = 9
     }
+
+    /// Whether the edit uses fields that only format version 2 defines.
+    var usesVersion2Fields: Bool { databaseID != nil || !addedLogs.isEmpty || !closedLogs.isEmpty }
 
     mutating func addFile(level: Int, _ file: FileMetaData) {
         newFiles.append(NewFile(level: level, file: file))
@@ -47,12 +68,16 @@ struct VersionEdit: Equatable {
         deletedFiles.append(DeletedFile(level: level, number: number))
     }
 
-    /// The edit's bytes: counters first, then deletions, then additions.
+    /// The edit's bytes: counters first, then deletions, additions and logs. docs/FORMAT.md, "Version edit".
     func encode() -> [UInt8] {
         var out: [UInt8] = []
         if let formatVersion {
             out.appendVarint32(Tag.formatVersion.rawValue)
             out.appendVarint32(formatVersion)
+        }
+        if let databaseID {
+            out.appendVarint32(Tag.databaseID.rawValue)
+            out.appendLengthPrefixed(databaseID.bytes)
         }
         let counters = [(Tag.logNumber, logNumber), (.nextFileNumber, nextFileNumber), (.lastSequence, lastSequence)]
         for (tag, value) in counters {
@@ -75,12 +100,21 @@ struct VersionEdit: Equatable {
             out.appendLengthPrefixed(added.file.smallest)
             out.appendLengthPrefixed(added.file.largest)
         }
+        for number in addedLogs {
+            out.appendVarint32(Tag.addedLog.rawValue)
+            out.appendVarint64(number)
+        }
+        for closed in closedLogs {
+            out.appendVarint32(Tag.closedLog.rawValue)
+            out.appendVarint64(closed.number)
+            out.appendVarint64(closed.size)
+        }
         return out
     }
 
-    /// Parses an encoded edit. Any malformed input (truncated field, unknown or repeated tag, level out of range,
-    /// key shorter than a trailer or out of order) throws `.corruption`; the caller adds the file and offset with
-    /// ``LSMError/located(path:offset:)``.
+    /// Parses an encoded edit (docs/FORMAT.md, "Version edit"). Any malformed input (truncated field, unknown or
+    /// repeated tag, level out of range, key shorter than a trailer or out of order) throws `.corruption`; the
+    /// caller adds the file and offset with ``LSMError/located(path:offset:)``.
     static func decode(_ bytes: UnsafeRawBufferPointer) throws(LSMError) -> VersionEdit {
         var edit = VersionEdit()
         var reader = ByteReader(bytes)
@@ -114,6 +148,18 @@ struct VersionEdit: Equatable {
                 edit.deletedFiles.append(DeletedFile(level: level, number: number))
             case .newFile:
                 edit.newFiles.append(try readNewFile(&reader, at: fieldStart))
+            case .databaseID:
+                guard edit.databaseID == nil else { throw malformed("repeated database identity", at: fieldStart) }
+                guard let bytes = reader.readLengthPrefixed(), let id = DatabaseID(bytes: bytes) else {
+                    throw malformed("database identity is not \(DatabaseID.byteCount) bytes", at: fieldStart)
+                }
+                edit.databaseID = id
+            case .addedLog:
+                edit.addedLogs.append(try readNumber(&reader, "added log number", at: fieldStart))
+            case .closedLog:
+                let number = try readNumber(&reader, "closed log number", at: fieldStart)
+                let size = try readNumber(&reader, "closed log size", at: fieldStart)
+                edit.closedLogs.append(ClosedLog(number: number, size: size))
             }
         }
         return edit

@@ -1,7 +1,8 @@
 
-/// The live ``Version`` plus the database's counters, and the manifest that records every change to them.
+/// The live ``Version`` plus the database's counters, identity and live logs, and the manifest that records every
+/// change to them.
 ///
-/// The manifest is a log (WAL record format) of encoded ``VersionEdit``s; `CURRENT` names the manifest in use.
+/// The manifest is a log (``LogFormat``) of encoded ``VersionEdit``s; `CURRENT` names the manifest in use.
 /// Replaying the manifest's edits from an empty version rebuilds the live version after a restart.
 ///
 /// Thread-safe: the counters and the live version sit behind a short-held mutex, so ``newFileNumber()`` from the
@@ -17,12 +18,22 @@ final class VersionSet: Sendable {
     /// manifest recording larger numbers is corrupt.
     static let maxFileNumber: UInt64 = 1 << 62
 
+    /// Longest `CURRENT` file read: it holds one manifest name, far shorter than this.
+    static let currentFileLimit = 256
+
     private struct State {
         var current = Version()
         var nextFileNumber: UInt64 = 2
         var lastSequence: SequenceNumber = 0
         var logNumber: UInt64 = 0
         var manifestFileNumber: UInt64 = 1
+        /// Nil only for a database of format version 1 until it is upgraded (``adoptDatabaseID(_:)``).
+        var databaseID: DatabaseID?
+        /// The format version of the live manifest.
+        var formatVersion: UInt32 = VersionEdit.currentFormatVersion
+        var liveLogs = LiveLogs()
+        /// Where the live manifest ended in a torn record, if it did, when it was recovered.
+        var manifestTornTail: TornTail?
     }
 
     /// The manifest being appended to; nil until the first ``logAndApply(_:)`` after ``create()`` or
@@ -62,6 +73,33 @@ final class VersionSet: Sendable {
     /// The number of the manifest `CURRENT` names.
     var manifestFileNumber: UInt64 { state.withLock { $0.manifestFileNumber } }
 
+    /// The database's identity; nil for a database of format version 1 that has not been upgraded yet.
+    var databaseID: DatabaseID? { state.withLock { $0.databaseID } }
+
+    /// The format version of the live manifest: 1 for a database not yet upgraded (its logs are not tracked and
+    /// are in log format version 1), otherwise 2.
+    var formatVersion: UInt32 { state.withLock { $0.formatVersion } }
+
+    /// The write-ahead logs the manifest records as live (format version 2).
+    var liveLogs: LiveLogs { state.withLock { $0.liveLogs } }
+
+    /// Where the manifest ended in a torn record when it was recovered (an edit cut short by a crash).
+    var manifestTornTail: TornTail? { state.withLock { $0.manifestTornTail } }
+
+    /// The next file number to be handed out, without taking it.
+    var nextFileNumber: UInt64 { state.withLock { $0.nextFileNumber } }
+
+    /// The database's identity, giving a database of format version 1 the identity `id` first, so that its next
+    /// manifest can be written in version 2.
+    @discardableResult
+    func adoptDatabaseID(_ id: DatabaseID) -> DatabaseID {
+        state.withLock { s in
+            let adopted = s.databaseID ?? id
+            s.databaseID = adopted
+            return adopted
+        }
+    }
+
     /// Takes the next file number; numbers are never reused, so no two files ever share a name.
     func newFileNumber() -> UInt64 {
         state.withLock { s in
@@ -90,17 +128,21 @@ final class VersionSet: Sendable {
         }
     }
 
-    /// Creates a new empty database: `MANIFEST-000001` holding one edit (format version, log number 0, next file
-    /// number 2, last sequence 0), synced, then `CURRENT` written atomically and the directory synced.
+    /// Creates a new empty database: `MANIFEST-000001` holding one edit (format version, a fresh identity, log
+    /// number 0, next file number 2, last sequence 0), synced, then `CURRENT` written atomically and the directory
+    /// synced.
     func create() throws(LSMError) {
         let manifestNumber: UInt64 = 1
+        let id = DatabaseID.random()
         var edit = VersionEdit()
         edit.formatVersion = VersionEdit.currentFormatVersion
+        edit.databaseID = id
         edit.logNumber = 0
         edit.nextFileNumber = manifestNumber + 1
         edit.lastSequence = 0
         let path = FileNames.path(directory, FileNames.manifest(manifestNumber))
-        let writer = LogWriter(file: try fileSystem.openWritable(path, truncate: true))
+        let header = LogFileHeader(kind: .manifest, databaseID: id, fileNumber: manifestNumber)
+        let writer = try LogWriter.create(path, header: header, fileSystem: fileSystem)
         do {
             try writer.addRecord(edit.encode())
             try writer.sync()
@@ -111,64 +153,165 @@ final class VersionSet: Sendable {
         }
         try setCurrent(manifestNumber)
         manifest.withLock { $0.writer = nil }
-        state.withLock { $0 = State() }
+        state.withLock { $0 = State(databaseID: id) }
     }
 
-    /// Rebuilds the version and counters from the manifest `CURRENT` names.
+    /// Rebuilds the version, counters, identity and live logs from the manifest `CURRENT` names.
     ///
     /// A missing `CURRENT` means this is not a database (`.notADatabase`). A torn last record of the manifest is a
-    /// crash during an edit that was never acknowledged, so replay stops before it; damage before the last
-    /// record, a missing manifest or missing counters are `.corruption`; a format version this build does not know
-    /// is `.unsupportedFormat`.
+    /// crash during an edit that was never acknowledged, so replay stops before it (``manifestTornTail`` says
+    /// where); any other damage, a missing manifest, missing counters, or a manifest whose header names another
+    /// file or database are `.corruption`; a format version this build does not know is `.unsupportedFormat`.
     func recover() throws(LSMError) {
         let manifestNumber = try readCurrent()
         let path = FileNames.path(directory, FileNames.manifest(manifestNumber))
         guard fileSystem.fileExists(path) else {
-            throw LSMError.corruption("CURRENT names a manifest that does not exist", path: path)
+            throw LSMError.corruption("CURRENT names \(FileNames.manifest(manifestNumber)), which does not exist",
+                                      path: path)
         }
-        let reader = try LogReader(file: try fileSystem.openReadable(path))
+        let reader = try LogReader(file: try fileSystem.openReadable(path), tailRule: .lastRecordMayBeTorn)
+        var replay = Replay(path: path, header: reader.header)
+        while let record = try reader.next() {
+            try replay.apply(record)
+        }
+        let recovered = try replay.finish(manifestNumber: manifestNumber)
+        manifest.withLock { $0.writer = nil }
+        state.withLock { s in
+            s = recovered
+            s.manifestTornTail = reader.tornTail
+        }
+    }
+
+    /// The edits of one manifest applied in order, with the checks that tie them to the manifest's file header.
+    private struct Replay {
+        let path: String
+        let header: LogFileHeader?
         var builder = Version.Builder(base: Version())
+        var state = State()
         var logNumber: UInt64?
         var nextFileNumber: UInt64?
         var lastSequence: SequenceNumber?
         var editCount = 0
-        while let record = try reader.next() {
-            let edit = try Self.decodeEdit(record, path: path, isFirst: editCount == 0)
-            do {
+
+        init(path: String, header: LogFileHeader?) {
+            self.path = path
+            self.header = header
+        }
+
+        mutating func apply(_ record: LogRecord) throws(LSMError) {
+            let edit = try decodeEdit(record)
+            if editCount == 0 {
+                state.formatVersion = edit.formatVersion ?? state.formatVersion
+                state.databaseID = edit.databaseID
+            }
+            do throws(LSMError) {
+                if let previous = logNumber, let next = edit.logNumber, next < previous {
+                    throw LSMError.corruption("version edit moves the log number back from \(previous) to \(next)")
+                }
                 try builder.apply(edit)
+                logNumber = edit.logNumber ?? logNumber
+                try state.liveLogs.apply(edit, logNumber: logNumber ?? 0)
             } catch {
                 throw error.located(path: path, offset: record.offset)
             }
-            logNumber = edit.logNumber ?? logNumber
             nextFileNumber = edit.nextFileNumber ?? nextFileNumber
             lastSequence = edit.lastSequence ?? lastSequence
             editCount += 1
         }
-        guard editCount > 0 else { throw LSMError.corruption("manifest holds no complete edit", path: path, offset: 0) }
-        guard let logNumber, let nextFileNumber, let lastSequence else {
-            throw LSMError.corruption("manifest does not record the log number, next file number and last sequence",
-                                      path: path)
+
+        /// Decodes one record, checking the format version and identity the first edit must carry.
+        private func decodeEdit(_ record: LogRecord) throws(LSMError) -> VersionEdit {
+            let edit: VersionEdit
+            do {
+                edit = try record.payload.withBytes { (bytes: UnsafeRawBufferPointer) throws(LSMError) in
+                    try VersionEdit.decode(bytes)
+                }
+            } catch {
+                throw error.located(path: path, offset: record.offset)
+            }
+            func corrupt(_ message: String) -> LSMError { .corruption(message, path: path, offset: record.offset) }
+            if let version = edit.formatVersion, !VersionEdit.readableFormatVersions.contains(version) {
+                throw LSMError(.unsupportedFormat,
+                               "manifest format version \(version); this build reads versions "
+                                   + "\(VersionEdit.readableFormatVersions.lowerBound) to "
+                                   + "\(VersionEdit.readableFormatVersions.upperBound)",
+                               path: path, offset: record.offset)
+            }
+            let version = editCount == 0 ? edit.formatVersion : state.formatVersion
+            if version == 1 && edit.usesVersion2Fields {
+                throw corrupt("a format version 1 manifest holds fields of version 2")
+            }
+            guard editCount > 0 else {
+                guard let version = edit.formatVersion else {
+                    throw corrupt("the first manifest edit has no format version")
+                }
+                // The framing and the first edit must agree: version 2 manifests start with a file header.
+                guard (version == 2) == (header != nil) else {
+                    throw corrupt("manifest format version \(version) in a file "
+                                  + (header == nil ? "without" : "with") + " a version 2 log header")
+                }
+                if let header {
+                    guard let id = edit.databaseID else {
+                        throw corrupt("the first edit of a version 2 manifest has no database identity")
+                    }
+                    guard id == header.databaseID else {
+                        throw corrupt("the manifest's header names database \(header.databaseID) but its first edit "
+                                      + "names \(id)")
+                    }
+                }
+                return edit
+            }
+            if let version = edit.formatVersion, version != state.formatVersion {
+                throw corrupt("manifest format version changes from \(state.formatVersion) to \(version)")
+            }
+            if let id = edit.databaseID, id != state.databaseID {
+                throw corrupt("version edit names database \(id), not \(state.databaseID.map { "\($0)" } ?? "none")")
+            }
+            return edit
         }
-        let version: Version
-        do {
-            version = try builder.build()
-        } catch {
-            throw error.located(path: path)
-        }
-        var largestNumber = manifestNumber
-        for files in version.levels {
-            for file in files { largestNumber = max(largestNumber, file.number) }
-        }
-        guard largestNumber < VersionSet.maxFileNumber, nextFileNumber <= VersionSet.maxFileNumber else {
-            throw LSMError.corruption("manifest records file numbers beyond \(VersionSet.maxFileNumber)", path: path)
-        }
-        // A sound manifest already records a next number above every file; taking the maximum keeps a damaged
-        // counter from ever handing out a number that is in use.
-        let next = max(nextFileNumber, largestNumber + 1)
-        manifest.withLock { $0.writer = nil }
-        state.withLock { s in
-            s = State(current: version, nextFileNumber: next, lastSequence: lastSequence, logNumber: logNumber,
-                      manifestFileNumber: manifestNumber)
+
+        /// The recovered state, once every record is applied.
+        func finish(manifestNumber: UInt64) throws(LSMError) -> State {
+            guard editCount > 0 else {
+                throw LSMError.corruption("manifest holds no complete edit", path: path, offset: 0)
+            }
+            guard let logNumber, let nextFileNumber, let lastSequence else {
+                throw LSMError.corruption("manifest does not record the log number, next file number and last "
+                                          + "sequence", path: path)
+            }
+            if let header {
+                guard header.kind == .manifest else {
+                    throw LSMError.corruption("file header says this is a \(header.kind.description), not a manifest",
+                                              path: path, offset: 0)
+                }
+                guard header.fileNumber == manifestNumber else {
+                    throw LSMError.corruption("file header says this is manifest \(header.fileNumber), but CURRENT "
+                                              + "names it as \(manifestNumber)", path: path, offset: 0)
+                }
+            }
+            let version: Version
+            do {
+                version = try builder.build()
+            } catch {
+                throw error.located(path: path)
+            }
+            var largestNumber = manifestNumber
+            for files in version.levels {
+                for file in files { largestNumber = max(largestNumber, file.number) }
+            }
+            for log in state.liveLogs.logs { largestNumber = max(largestNumber, log.number) }
+            guard largestNumber < VersionSet.maxFileNumber, nextFileNumber <= VersionSet.maxFileNumber else {
+                throw LSMError.corruption("manifest records file numbers beyond \(VersionSet.maxFileNumber)", path: path)
+            }
+            var recovered = state
+            recovered.current = version
+            // A sound manifest already records a next number above every file; taking the maximum keeps a damaged
+            // counter from ever handing out a number that is in use.
+            recovered.nextFileNumber = max(nextFileNumber, largestNumber + 1)
+            recovered.lastSequence = lastSequence
+            recovered.logNumber = logNumber
+            recovered.manifestFileNumber = manifestNumber
+            return recovered
         }
     }
 
@@ -193,15 +336,21 @@ final class VersionSet: Sendable {
                 edit.logNumber = edit.logNumber ?? s.logNumber
                 edit.nextFileNumber = s.nextFileNumber
                 edit.lastSequence = s.lastSequence
-                return s.current
+                return (version: s.current, liveLogs: s.liveLogs, databaseID: s.databaseID)
             }
             // Only logAndApply replaces the current version and calls are serialized, so `base` is still current
             // when the new version is installed below.
-            let version = try base.applying(edit)
+            let version = try base.version.applying(edit)
+            var liveLogs = base.liveLogs
+            try liveLogs.apply(edit, logNumber: edit.logNumber ?? 0)
             if let newManifestNumber {
                 if let old = m.writer { try? old.close() }
                 m.writer = nil
-                let writer = try writeNewManifest(newManifestNumber, snapshotOf: version, counters: edit)
+                guard let databaseID = base.databaseID else {
+                    preconditionFailure("a database is given an identity before its first manifest edit")
+                }
+                let writer = try writeNewManifest(newManifestNumber, snapshotOf: version, liveLogs: liveLogs,
+                                                  counters: edit, databaseID: databaseID)
                 m.writer = writer
                 m.rolloverSize = max(manifestSizeLimit, 2 * writer.size)
             } else if let writer = m.writer {
@@ -216,8 +365,12 @@ final class VersionSet: Sendable {
             }
             state.withLock { s in
                 s.current = version
+                s.liveLogs = liveLogs
                 s.logNumber = edit.logNumber ?? s.logNumber
-                if let newManifestNumber { s.manifestFileNumber = newManifestNumber }
+                if let newManifestNumber {
+                    s.manifestFileNumber = newManifestNumber
+                    s.formatVersion = VersionEdit.currentFormatVersion
+                }
             }
         }
     }
@@ -230,21 +383,25 @@ final class VersionSet: Sendable {
         }
     }
 
-    /// Writes manifest `number` holding one snapshot edit (format version, the counters of `counters`, every file of
-    /// `version`), syncs it and points `CURRENT` at it. Returns the writer, positioned for further edits.
-    private func writeNewManifest(_ number: UInt64, snapshotOf version: Version, counters: VersionEdit)
-        throws(LSMError) -> LogWriter
+    /// Writes manifest `number` holding one snapshot edit (format version, identity, the counters of `counters`,
+    /// every file of `version` and every live log), syncs it and points `CURRENT` at it. Returns the writer,
+    /// positioned for further edits.
+    private func writeNewManifest(_ number: UInt64, snapshotOf version: Version, liveLogs: LiveLogs,
+                                  counters: VersionEdit, databaseID: DatabaseID) throws(LSMError) -> LogWriter
     {
         var snapshot = VersionEdit()
         snapshot.formatVersion = VersionEdit.currentFormatVersion
+        snapshot.databaseID = databaseID
         snapshot.logNumber = counters.logNumber
         snapshot.nextFileNumber = counters.nextFileNumber
         snapshot.lastSequence = counters.lastSequence
         for (level, files) in version.levels.enumerated() {
             for file in files { snapshot.addFile(level: level, file) }
         }
+        liveLogs.describe(into: &snapshot)
         let path = FileNames.path(directory, FileNames.manifest(number))
-        let writer = LogWriter(file: try fileSystem.openWritable(path, truncate: true))
+        let header = LogFileHeader(kind: .manifest, databaseID: databaseID, fileNumber: number)
+        let writer = try LogWriter.create(path, header: header, fileSystem: fileSystem)
         do {
             try writer.addRecord(snapshot.encode())
             try writer.sync()
@@ -277,7 +434,7 @@ final class VersionSet: Sendable {
         guard fileSystem.fileExists(path) else {
             throw LSMError(.notADatabase, "the directory has no CURRENT file", path: path)
         }
-        let bytes = try fileSystem.readWholeFile(path)
+        let bytes = try fileSystem.readSmallFile(path, limit: Self.currentFileLimit)
         guard bytes.last == UInt8(ascii: "\n"),
               let text = String(validating: bytes.dropLast(), as: UTF8.self),
               case .manifest(let number) = FileNames.parse(text)
@@ -285,28 +442,5 @@ final class VersionSet: Sendable {
             throw LSMError.corruption("CURRENT does not name a manifest", path: path, offset: 0)
         }
         return number
-    }
-
-    /// Decodes one manifest record, checking the format version the first edit must carry.
-    private static func decodeEdit(_ record: LogRecord, path: String, isFirst: Bool) throws(LSMError) -> VersionEdit {
-        let edit: VersionEdit
-        do {
-            edit = try record.payload.withBytes { (bytes: UnsafeRawBufferPointer) throws(LSMError) in
-                try VersionEdit.decode(bytes)
-            }
-        } catch {
-            throw error.located(path: path, offset: record.offset)
-        }
-        if isFirst && edit.formatVersion == nil {
-            throw LSMError.corruption("the first manifest edit has no format version", path: path,
-                                      offset: record.offset)
-        }
-        if let version = edit.formatVersion, version != VersionEdit.currentFormatVersion {
-            throw LSMError(.unsupportedFormat,
-                           "manifest format version \(version); this build reads only version "
-                               + "\(VersionEdit.currentFormatVersion)",
-                           path: path, offset: record.offset)
-        }
-        return edit
     }
 }

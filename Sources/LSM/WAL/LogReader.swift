@@ -13,80 +13,167 @@ struct TornTail: Equatable {
     var reason: String
 }
 
+/// Whether a log may end in a record a crash cut short.
+enum LogTailRule: Sendable {
+    /// The newest log of its kind, which was being appended to: its last record may be torn (cut short, or
+    /// damaged with nothing but zeros after it). docs/FORMAT.md, "Reading: torn tail or corruption".
+    case lastRecordMayBeTorn
+    /// A log that was complete and synced before anything newer was written (an older write-ahead log): any
+    /// damage, even at its end, is corruption.
+    case mustBeWhole
+}
+
 /// Reads a log front to back, telling a torn tail (the expected result of a crash mid-write, reported through
-/// ``tornTail``) from damage in the middle of the log (thrown as corruption, because records after it were
-/// acknowledged and would be lost silently).
+/// ``tornTail``) from damage (thrown as corruption naming the file and the record's offset, because records after
+/// it, or in later logs, were acknowledged and would be lost silently).
 ///
-/// The whole file is read into memory up front: logs are bounded by the memtable or manifest size, and parsing
-/// from one buffer keeps every bounds check local.
+/// The file is read through a bounded window, never whole: memory stays within the window plus the largest record
+/// (at most ``LogFormat/maxPayloadLength``, allocated only once its header's checksum vouches for its length and
+/// the file holds all of it), however large or sparse the file is.
 final class LogReader {
-    private let path: String
-    private let contents: [UInt8]
-    private var position = 0
+    /// Bytes read from the file at a time.
+    private static let windowSize = 256 << 10
 
-    /// Set when reading ended at a torn or partial last record.
+    let path: String
+    let format: LogFormat
+    /// The file header (format version 2 only).
+    let header: LogFileHeader?
+    /// The file's size when it was opened.
+    var fileSize: UInt64 { file.size }
+    private let file: any ReadableFile
+    private let tailRule: LogTailRule
+    private var position: UInt64
+    private var window: [UInt8] = []
+    private var windowStart: UInt64 = 0
+
+    /// Set when reading ended at a torn last record.
     private(set) var tornTail: TornTail?
-    /// End offset of the last good record returned: the length to keep when truncating a torn tail.
-    private(set) var validLength: UInt64 = 0
+    /// End offset of the last good record (or of the file header): the length to keep when dropping a torn tail.
+    private(set) var validLength: UInt64
 
-    init(file: any ReadableFile) throws(LSMError) {
-        guard let count = Int(exactly: file.size) else {
-            throw LSMError(.ioError, "log of \(file.size) bytes is too large to read", path: file.path)
+    /// Opens a log for reading, in `format`, or when it is nil in the format its first bytes announce (version 2
+    /// starts with a magic number; anything else is read as version 1). A version 2 file header that is missing
+    /// or damaged is `.corruption`.
+    init(file: any ReadableFile, tailRule: LogTailRule, format: LogFormat? = nil) throws(LSMError) {
+        self.file = file
+        self.path = file.path
+        self.tailRule = tailRule
+        let start = try Self.readPrefix(file, count: LogFileHeader.encodedLength)
+        let format = format ?? (start.withUnsafeBytes { LogFileHeader.hasMagic($0) } ? .version2 : .version1)
+        self.format = format
+        switch format {
+        case .version1:
+            header = nil
+        case .version2:
+            guard start.count == LogFileHeader.encodedLength else {
+                throw LSMError.corruption("log file is \(file.size) bytes, shorter than its "
+                                          + "\(LogFileHeader.encodedLength)-byte header", path: file.path, offset: 0)
+            }
+            do {
+                header = try start.withBytes { (bytes: UnsafeRawBufferPointer) throws(LSMError) in
+                    try LogFileHeader.decode(bytes)
+                }
+            } catch {
+                throw error.located(path: file.path, offset: 0)
+            }
         }
-        path = file.path
-        contents = try file.readExactly(at: 0, count: count)
+        position = UInt64(format.fileHeaderSize)
+        validLength = position
+    }
+
+    /// The first `count` bytes of `file` (fewer when it is shorter).
+    private static func readPrefix(_ file: any ReadableFile, count: Int) throws(LSMError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let read = try bytes.withMutableBytes { (buffer: UnsafeMutableRawBufferPointer) throws(LSMError) in
+            try file.read(at: 0, into: buffer)
+        }
+        bytes.removeLast(count - read)
+        return bytes
     }
 
     /// The next complete record, or nil at the end of the log (clean end or torn tail, see ``tornTail``).
     ///
-    /// Throws corruption naming the file and the record's offset when a record fails its checksum, has an unknown
-    /// type or claims an impossible length, and is followed by anything but zeros.
+    /// Throws corruption naming the file and the record's offset for damage that is not a torn tail under the
+    /// reader's ``LogTailRule``.
     func next() throws(LSMError) -> LogRecord? {
+        guard tornTail == nil, position < file.size else { return nil }
         let start = position
-        guard start < contents.count else { return nil }
-        return try contents.withBytes { (all: UnsafeRawBufferPointer) throws(LSMError) -> LogRecord? in
-            let rest = UnsafeRawBufferPointer(rebasing: all[start...])
-            guard let header = LogRecordHeader.decode(rest) else {
-                return tear(at: start, "partial record header (\(rest.count) of \(LogFormat.headerSize) bytes)")
-            }
-            let length = Int(header.payloadLength)
-            guard length <= rest.count - LogFormat.headerSize else {
-                return tear(at: start, "record of \(length) bytes runs past the end of the file")
-            }
-            let end = start + LogFormat.headerSize + length
-            let payload = UnsafeRawBufferPointer(rebasing: rest[LogFormat.headerSize..<(LogFormat.headerSize + length)])
-            if let problem = Self.damage(header, payload) {
-                // A write cut short by a crash leaves the damaged record last in the file, possibly followed by
-                // zeros where the file system had extended the file but not yet written the data. Damage followed
-                // by anything else is real corruption.
-                let after = UnsafeRawBufferPointer(rebasing: all[end...])
-                if after.allSatisfy({ $0 == 0 }) {
-                    return tear(at: start, after.isEmpty ? problem : "\(problem), followed by a zero-filled tail")
-                }
-                throw LSMError.corruption("log record: \(problem)", path: path, offset: UInt64(start))
-            }
-            position = end
-            validLength = UInt64(end)
-            return LogRecord(offset: UInt64(start), payload: payload.array)
+        let headerSize = format.recordHeaderSize
+        let remaining = file.size - start
+        guard remaining >= UInt64(headerSize) else {
+            return try tear(at: start, "partial record header (\(remaining) of \(headerSize) bytes) at the end of the file")
         }
+        let header = try withBytes(at: start, count: headerSize) { LogRecordHeader.decode($0, format: format) }
+        let dataStart = start + UInt64(headerSize)
+        guard header.isIntact else {
+            // A header cut short by a crash is followed by nothing but zeros; anything else after it means records
+            // were written behind the damage.
+            if tailRule == .lastRecordMayBeTorn, try file.firstNonZeroByte(from: dataStart) == nil {
+                return try tear(at: start, "record header damaged, followed only by zeros")
+            }
+            throw LSMError.corruption("log record header checksum mismatch", path: path, offset: start)
+        }
+        let length = UInt64(header.payloadLength)
+        if format == .version2 {
+            // The header's checksum vouches for these fields, so they are what the writer wrote.
+            guard header.type == LogFormat.fullRecordType else {
+                throw LSMError(.unsupportedFormat, "log record of unknown type \(header.type)", path: path, offset: start)
+            }
+            guard length <= UInt64(LogFormat.maxPayloadLength) else {
+                throw LSMError.corruption("log record length \(length) exceeds the limit of "
+                                          + "\(LogFormat.maxPayloadLength)", path: path, offset: start)
+            }
+        }
+        guard length <= file.size - dataStart else {
+            return try tear(at: start, "record of \(length) bytes runs past the end of the file (\(file.size) bytes)")
+        }
+        let end = dataStart + length
+        let payload = try read(at: dataStart, count: Int(length))
+        if let problem = payload.withUnsafeBytes({ Self.damage(header, $0, format: format) }) {
+            if tailRule == .lastRecordMayBeTorn, try file.firstNonZeroByte(from: end) == nil {
+                return try tear(at: start, end == file.size ? problem : "\(problem), followed only by zeros")
+            }
+            throw LSMError.corruption("log record: \(problem)", path: path, offset: start)
+        }
+        position = end
+        validLength = end
+        return LogRecord(offset: start, payload: payload)
     }
 
-    /// What is wrong with a record that fits in the file, or nil when it is intact.
-    private static func damage(_ header: LogRecordHeader, _ payload: UnsafeRawBufferPointer) -> String? {
+    /// What is wrong with a record whose header was read, or nil when it is intact.
+    private static func damage(_ header: LogRecordHeader, _ payload: UnsafeRawBufferPointer, format: LogFormat) -> String? {
         if payload.count > LogFormat.maxPayloadLength {
             return "length \(payload.count) exceeds the limit of \(LogFormat.maxPayloadLength)"
         }
         if header.type != LogFormat.fullRecordType { return "unknown record type \(header.type)" }
-        if header.maskedChecksum != LogFormat.maskedChecksum(type: header.type, payload: payload) {
-            return "checksum mismatch"
-        }
+        if !header.matches(payload, format: format) { return "checksum mismatch" }
         return nil
     }
 
-    /// Ends reading at a torn record starting at `offset`.
-    private func tear(at offset: Int, _ reason: String) -> LogRecord? {
-        tornTail = TornTail(offset: UInt64(offset), reason: reason)
-        position = contents.count
+    /// Ends reading at a torn record starting at `offset`, or throws when this log must be whole.
+    private func tear(at offset: UInt64, _ reason: String) throws(LSMError) -> LogRecord? {
+        guard tailRule == .lastRecordMayBeTorn else {
+            throw LSMError.corruption("log ends in a damaged or incomplete record (\(reason)); this log was complete "
+                                      + "before newer ones were written", path: path, offset: offset)
+        }
+        tornTail = TornTail(offset: offset, reason: reason)
         return nil
+    }
+
+    /// Calls `body` with `count` bytes at `offset` (which the file holds), from the window.
+    private func withBytes<R>(at offset: UInt64, count: Int, _ body: (UnsafeRawBufferPointer) -> R) throws(LSMError) -> R {
+        if offset < windowStart || offset + UInt64(count) > windowStart + UInt64(window.count) {
+            let wanted = Int(min(UInt64(max(count, Self.windowSize)), file.size - offset))
+            window = try file.readExactly(at: offset, count: wanted)
+            windowStart = offset
+        }
+        let from = Int(offset - windowStart)
+        return window.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[from..<(from + count)])) }
+    }
+
+    /// `count` bytes at `offset` (which the file holds), through the window when they fit in it.
+    private func read(at offset: UInt64, count: Int) throws(LSMError) -> [UInt8] {
+        if count > Self.windowSize { return try file.readExactly(at: offset, count: count) }
+        return try withBytes(at: offset, count: count) { Array($0) }
     }
 }

@@ -1,4 +1,4 @@
-/// Appends records to a log file; one writer, not thread-safe.
+/// Appends records to a log file in format version 2 (``LogFormat``); one writer, not thread-safe.
 ///
 /// Each record is framed into one contiguous scratch buffer and handed to the file with a single `append`, so a
 /// process crash between calls never leaves half a record behind (only a power loss can, and readers treat that as
@@ -17,10 +17,24 @@ final class LogWriter {
     private var scratchCapacity = 0
     private var appendFailure: LSMError?
 
-    /// A writer appending after whatever `file` already holds; that content must end on a record boundary
-    /// (recovery truncates a torn tail before appending to an old log).
+    /// A writer appending after whatever `file` already holds: its file header and whole records.
     init(file: any WritableFile) {
         self.file = file
+    }
+
+    /// Creates (or empties) the log at `path`, writes its file header and syncs it, so a manifest edit may name the
+    /// log as soon as the caller has synced the directory. On failure the file is removed.
+    static func create(_ path: String, header: LogFileHeader, fileSystem: any FileSystem) throws(LSMError) -> LogWriter {
+        let file = try fileSystem.openWritable(path, truncate: true)
+        do {
+            try file.append(header.encoded)
+            try file.sync()
+        } catch {
+            try? file.close()
+            try? fileSystem.removeFile(path)
+            throw error
+        }
+        return LogWriter(file: file)
     }
 
     deinit {
@@ -63,15 +77,12 @@ final class LogWriter {
 
     /// Header and payload laid out in the scratch buffer; valid until the next call that touches the scratch.
     private func framedRecord(_ payload: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-        let total = LogFormat.headerSize + payload.count
+        let headerSize = LogFormat.version2.recordHeaderSize
+        let total = headerSize + payload.count
         let record = UnsafeMutableRawBufferPointer(start: reserveScratch(total), count: total)
-        let header = LogRecordHeader(
-            maskedChecksum: LogFormat.maskedChecksum(type: LogFormat.fullRecordType, payload: payload),
-            payloadLength: UInt32(payload.count),
-            type: LogFormat.fullRecordType)
-        header.encode(into: record)
+        LogFormat.encodeRecordHeader(payload: payload, into: record)
         if !payload.isEmpty {
-            UnsafeMutableRawBufferPointer(rebasing: record[LogFormat.headerSize...]).copyMemory(from: payload)
+            UnsafeMutableRawBufferPointer(rebasing: record[headerSize...]).copyMemory(from: payload)
         }
         return UnsafeRawBufferPointer(record)
     }

@@ -285,9 +285,9 @@ final class CrashSimulatingFileSystem: FileSystem {
         return CrashReadableFile(base: file, fileSystem: self, epoch: epoch)
     }
 
-    func lockFile(_ path: String) throws(LSMError) -> any FileLock {
+    func lockFile(_ path: String, shared: Bool) throws(LSMError) -> any FileLock {
         try state.withLock { (state: inout State) throws(LSMError) in
-            let lock = CrashFileLock(base: try base.lockFile(path))
+            let lock = CrashFileLock(base: try base.lockFile(path, shared: shared))
             state.locks.removeAll { $0.lock == nil }
             state.locks.append(WeakLock(lock: lock))
             return lock

@@ -40,3 +40,32 @@ struct TemporaryDirectory {
 extension String {
     var bytes: [UInt8] { Array(utf8) }
 }
+
+extension FileSystem {
+    /// The whole file's contents (tests only read files they made, so their size is known to be small).
+    func readWholeFile(_ path: String) throws(LSMError) -> [UInt8] {
+        let file = try openReadable(path)
+        return try file.readExactly(at: 0, count: Int(file.size))
+    }
+}
+
+extension TableIdentity {
+    /// An identity for tables that tests write outside any database.
+    static func testing(_ fileNumber: UInt64 = 1) -> TableIdentity {
+        TableIdentity(databaseID: DatabaseID(bytes: Array(repeating: 7, count: DatabaseID.byteCount))!,
+                      fileNumber: fileNumber)
+    }
+}
+
+/// `payloads` framed as a log of format version 1 (no file header, 9-byte record headers), as databases written
+/// before format version 2 hold them.
+func version1Log(_ payloads: [[UInt8]]) -> [UInt8] {
+    var bytes: [UInt8] = []
+    for payload in payloads {
+        bytes.appendFixed32(payload.withUnsafeBytes { LogFormat.version1Checksum(type: 1, payload: $0) })
+        bytes.appendFixed32(UInt32(payload.count))
+        bytes.append(1)
+        bytes += payload
+    }
+    return bytes
+}

@@ -1,0 +1,279 @@
+/// What a database directory holds, read and cross-checked before an open changes anything: the manifest's state,
+/// every write the live logs hold, and which leftover files are provably safe to delete.
+///
+/// Recovery never guesses. The directory must agree with the manifest: every table it lists exists with its
+/// recorded size; every log it records as live (format version 2) exists, a closed one with its recorded size and
+/// whole; no log it does not record holds records; every log is this database's own file; the records continue
+/// one another's sequence numbers; and no table it does not list holds writes newer than anything the manifest and
+/// logs record. Only the newest log may end in a torn record (docs/FORMAT.md, "Reading: torn tail or
+/// corruption"). Anything else is `.corruption` naming the file (and offset), and nothing on disk has changed.
+struct Recovery {
+    /// Appended to messages about damage that `lsm repair` can work around.
+    static let repairHint = "(lsm repair, or Database.repair(at:), rebuilds a database from the files it can read)"
+
+    /// The recovered manifest state.
+    let versions: VersionSet
+    /// Every write the live logs hold, oldest log first.
+    let memtable = MemTable()
+    /// The sequence of the last write: the manifest's, or the last replayed, whichever is larger.
+    private(set) var lastSequence: SequenceNumber = 0
+    /// The logs replayed, oldest first.
+    private(set) var replayedLogs: [UInt64] = []
+    /// Bytes of the logs replayed, the intact records in them and the puts and deletes those hold.
+    private(set) var replayedBytes: UInt64 = 0
+    private(set) var replayedRecords = 0
+    private(set) var replayedOperations = 0
+    /// Where the newest log ended in a torn record (a write cut short by a crash, never acknowledged).
+    private(set) var tornTail: (path: String, tail: TornTail)?
+    /// Names of files that hold nothing the database needs: logs and tables a durable edit retired, outputs of
+    /// an interrupted flush or compaction, manifests `CURRENT` does not name, temporary files, and logs created
+    /// but never used. An open deletes them once its own manifest edit is durable.
+    private(set) var obsoleteFiles: [String] = []
+    /// Files left alone because they are not this database's (a table copied in from another one).
+    private(set) var foreignFiles: [(name: String, reason: String)] = []
+
+    private let directory: String
+    private let fileSystem: any FileSystem
+
+    /// Reads and checks the database in `directory`; throws what ``VersionSet/recover()`` throws, or
+    /// `.corruption` for any disagreement between the manifest and the files.
+    init(directory: String, fileSystem: any FileSystem) throws(LSMError) {
+        self.directory = directory
+        self.fileSystem = fileSystem
+        versions = VersionSet(fileSystem: fileSystem, directory: directory)
+        try versions.recover()
+        let files = DirectoryListing(try fileSystem.listDirectory(directory))
+        for number in files.numbers { versions.markFileNumberUsed(number) }
+        try checkListedTables(files)
+        let live = try liveLogs(files)
+        try replay(live)
+        lastSequence = max(lastSequence, versions.lastSequence)
+        try sortOrphanTables(files)
+        let current = versions.manifestFileNumber
+        obsoleteFiles += files.manifests.filter { $0 != current }.map(FileNames.manifest)
+        obsoleteFiles += files.temporaries
+    }
+
+    private func path(_ name: String) -> String { FileNames.path(directory, name) }
+
+    /// Every table the manifest lists must exist with the size it records.
+    private func checkListedTables(_ files: DirectoryListing) throws(LSMError) {
+        for (level, tables) in versions.current.levels.enumerated() {
+            for table in tables {
+                let tablePath = path(FileNames.table(table.number))
+                guard files.tables.contains(table.number) else {
+                    throw LSMError.corruption("table listed by the manifest at level \(level) is missing "
+                                              + Self.repairHint, path: tablePath)
+                }
+                let size = try fileSystem.fileSize(tablePath)
+                guard size == table.size else {
+                    throw LSMError.corruption("table is \(size) bytes but the manifest records \(table.size) "
+                                              + Self.repairHint, path: tablePath)
+                }
+            }
+        }
+    }
+
+    /// The logs to replay, oldest first, each with how it may end; notes logs that are safely obsolete.
+    private mutating func liveLogs(_ files: DirectoryListing) throws(LSMError) -> [(UInt64, LogTailRule)] {
+        let logNumber = versions.logNumber
+        obsoleteFiles += files.logs.filter { $0 < logNumber }.map(FileNames.wal)
+        let candidates = files.logs.filter { $0 >= logNumber }
+        guard versions.formatVersion >= 2 else {
+            // Format version 1 records no logs: every log from the log number on is live, and that one exists
+            // from the open that set it until a durable edit moves past it.
+            if logNumber > 0 && !files.logs.contains(logNumber) {
+                throw LSMError.corruption("log \(logNumber), which the manifest says holds writes not yet in tables, "
+                                          + "is missing", path: path(FileNames.wal(logNumber)))
+            }
+            return candidates.enumerated().map { index, number in
+                (number, index == candidates.count - 1 ? .lastRecordMayBeTorn : .mustBeWhole)
+            }
+        }
+        let recorded = versions.liveLogs
+        if logNumber > 0, recorded.logs.first?.number != logNumber {
+            throw LSMError.corruption("the manifest's log number \(logNumber) is not among the logs it records",
+                                      path: path(FileNames.manifest(versions.manifestFileNumber)))
+        }
+        var live: [(UInt64, LogTailRule)] = []
+        for log in recorded.logs {
+            let logPath = path(FileNames.wal(log.number))
+            guard files.logs.contains(log.number) else {
+                throw LSMError.corruption("log \(log.number), which the manifest records as holding writes not yet "
+                                          + "in tables, is missing " + Self.repairHint, path: logPath)
+            }
+            if let closedSize = log.closedSize {
+                let size = try fileSystem.fileSize(logPath)
+                guard size == closedSize else {
+                    throw LSMError.corruption("log is \(size) bytes but was \(closedSize) when the database closed it "
+                                              + Self.repairHint, path: logPath)
+                }
+            }
+            live.append((log.number, log == recorded.open ? .lastRecordMayBeTorn : .mustBeWhole))
+        }
+        for number in candidates where recorded.log(number: number) == nil {
+            try checkUnrecordedLog(number)
+            obsoleteFiles.append(FileNames.wal(number))
+        }
+        return live
+    }
+
+    /// A log the manifest does not record was created by a memtable switch or an open that crashed before its
+    /// edit was durable, so nothing was written to it: it may hold its header and nothing else.
+    private func checkUnrecordedLog(_ number: UInt64) throws(LSMError) {
+        let logPath = path(FileNames.wal(number))
+        let file = try fileSystem.openReadable(logPath)
+        // A header cut short by the crash.
+        if file.size <= UInt64(LogFileHeader.encodedLength) { return }
+        let reader = try LogReader(file: file, tailRule: .mustBeWhole, format: .version2)
+        try checkHeader(reader, number: number)
+        if let offset = try file.firstNonZeroByte(from: UInt64(LogFileHeader.encodedLength)) {
+            throw LSMError.corruption("log holds data but the manifest does not record it, so the manifest may have "
+                                      + "lost edits " + Self.repairHint, path: logPath, offset: offset)
+        }
+    }
+
+    /// A version 2 log must be a write-ahead log of this database, numbered as its name says.
+    private func checkHeader(_ reader: LogReader, number: UInt64) throws(LSMError) {
+        guard let header = reader.header else { return }
+        func mismatch(_ message: String) -> LSMError { .corruption(message, path: reader.path, offset: 0) }
+        guard header.kind == .writeAheadLog else {
+            throw mismatch("file header says this is a \(header.kind.description), not a write-ahead log")
+        }
+        if let id = versions.databaseID, header.databaseID != id {
+            throw mismatch("log belongs to database \(header.databaseID), not \(id): it was copied in from another "
+                           + "database")
+        }
+        guard header.fileNumber == number else {
+            throw mismatch("log was written as file \(header.fileNumber), not \(number): it was renamed or copied")
+        }
+    }
+
+    /// Replays `logs` into the memtable, checking that each record continues the sequence numbers of the one
+    /// before it (across logs too), so a record or log missing from the middle is found.
+    private mutating func replay(_ logs: [(UInt64, LogTailRule)]) throws(LSMError) {
+        let format: LogFormat = versions.formatVersion >= 2 ? .version2 : .version1
+        var previousLast: SequenceNumber?
+        for (number, rule) in logs {
+            let logPath = path(FileNames.wal(number))
+            let reader = try LogReader(file: try fileSystem.openReadable(logPath), tailRule: rule, format: format)
+            try checkHeader(reader, number: number)
+            while let record = try reader.next() {
+                let applied = try apply(record, after: previousLast, path: logPath)
+                replayedOperations += applied.count
+                replayedRecords += 1
+                previousLast = applied.upperBound
+            }
+            if let tail = reader.tornTail { tornTail = (logPath, tail) }
+            replayedLogs.append(number)
+            replayedBytes &+= reader.fileSize
+        }
+        lastSequence = previousLast ?? 0
+    }
+
+    /// Adds one record's batch to the memtable; returns the sequences it holds.
+    private func apply(_ record: LogRecord, after previousLast: SequenceNumber?, path: String)
+        throws(LSMError) -> ClosedRange<SequenceNumber>
+    {
+        let memtable = self.memtable
+        return try record.payload.withBytes {
+            (payload: UnsafeRawBufferPointer) throws(LSMError) -> ClosedRange<SequenceNumber> in
+            do throws(LSMError) {
+                var header = ByteReader(payload)
+                guard let first = header.readFixed64(), let count = header.readFixed32() else {
+                    throw LSMError.corruption("write batch shorter than its 12-byte header")
+                }
+                guard count > 0 else { throw LSMError.corruption("write batch holds no entries") }
+                if let previousLast, first != previousLast &+ 1 {
+                    throw LSMError.corruption("record starts at sequence \(first) but the record before it ended at "
+                                              + "\(previousLast): writes between them are missing")
+                }
+                let (_, applied) = try WriteBatchReader.forEach(payload) { sequence, kind, key, value in
+                    memtable.add(sequence: sequence, kind: kind, key: key, value: value)
+                }
+                return first...(first + UInt64(applied) - 1)
+            } catch {
+                throw error.located(path: path, offset: record.offset)
+            }
+        }
+    }
+
+    /// Tables the manifest does not list are outputs of a flush or compaction whose edit never became durable,
+    /// or tables a durable edit retired before they were deleted: their writes are also in listed tables or live
+    /// logs. One holding writes newer than anything the manifest and logs record means the manifest lost edits.
+    private mutating func sortOrphanTables(_ files: DirectoryListing) throws(LSMError) {
+        var listed = Set<UInt64>()
+        for tables in versions.current.levels {
+            for table in tables { listed.insert(table.number) }
+        }
+        for number in files.tables where !listed.contains(number) {
+            let name = FileNames.table(number)
+            let table: Table
+            do {
+                table = try Table.open(file: try fileSystem.openReadable(path(name)), fileNumber: number, blockCache: nil)
+            } catch {
+                // Incomplete: a table is complete and synced before any edit names it, so no edit ever did.
+                obsoleteFiles.append(name)
+                continue
+            }
+            if let identity = table.properties.identity {
+                if let id = versions.databaseID, identity.databaseID != id {
+                    foreignFiles.append((name, "belongs to database \(identity.databaseID)"))
+                    continue
+                }
+                if identity.fileNumber != number {
+                    foreignFiles.append((name, "was written as file \(identity.fileNumber)"))
+                    continue
+                }
+            }
+            var newest: SequenceNumber
+            if let range = table.properties.sequenceRange { newest = range.upperBound } else {
+                newest = try Self.largestSequence(in: table)
+            }
+            if newest > lastSequence {
+                throw LSMError.corruption("table is not listed by the manifest but holds writes up to sequence "
+                                          + "\(newest), newer than the last the manifest and logs record "
+                                          + "(\(lastSequence)): the manifest has lost edits " + Self.repairHint,
+                                          path: path(name))
+            }
+            obsoleteFiles.append(name)
+        }
+    }
+
+    /// The largest sequence in a table that does not record its range (format version 1).
+    private static func largestSequence(in table: Table) throws(LSMError) -> SequenceNumber {
+        var largest: SequenceNumber = 0
+        let iterator = table.makeIterator()
+        try iterator.seekToFirst()
+        while iterator.isValid {
+            if let parsed = ParsedInternalKey(iterator.key) { largest = max(largest, parsed.sequence) }
+            try iterator.next()
+        }
+        return largest
+    }
+}
+
+/// The database files in a directory, by kind.
+struct DirectoryListing {
+    var tables: Set<UInt64> = []
+    /// Write-ahead logs, by ascending number.
+    var logs: [UInt64] = []
+    var manifests: [UInt64] = []
+    var temporaries: [String] = []
+
+    init(_ names: [String]) {
+        for name in names {
+            switch FileNames.parse(name) {
+            case .table(let number): tables.insert(number)
+            case .wal(let number): logs.append(number)
+            case .manifest(let number): manifests.append(number)
+            case .temporary: temporaries.append(name)
+            case .current, .lock, nil: break
+            }
+        }
+        logs.sort()
+    }
+
+    /// Every file number in use.
+    var numbers: [UInt64] { Array(tables) + logs + manifests }
+}
