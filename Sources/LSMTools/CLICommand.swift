@@ -28,10 +28,14 @@ struct CLICommand: ParsableCommand {
     @Flag(help: "Make every write durable (fdatasync) before replying OK.")
     var sync = false
 
+    @Flag(help: "Open without writing anything (writes are refused), e.g. a database on a read-only file system.")
+    var readOnly = false
+
     func run() throws {
         var options = Options()
         if let memtableSize { options.memtableSize = memtableSize }
         if sync { options.syncPolicy = .always }
+        options.readOnly = readOnly
         let status = Self.runSession(
             directory: directory, options: options, input: CLILineReader(), interactive: isatty(STDIN_FILENO) != 0,
             out: .standardOutput(), err: .standardError())

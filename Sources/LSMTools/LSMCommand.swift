@@ -5,9 +5,9 @@ public struct LSMCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "lsm",
         abstract: "Tools for swift-lsm databases.",
-        version: "swift-lsm 0.1.0 (storage format 1)",
+        version: "swift-lsm 0.1.0 (storage format 2; reads 1)",
         subcommands: [CLICommand.self, DumpCommand.self, WALDumpCommand.self, InfoCommand.self, CheckCommand.self,
-                      StressCommand.self, BenchCommand.self]
+                      RepairCommand.self, StressCommand.self, BenchCommand.self]
     )
 
     public init() {}

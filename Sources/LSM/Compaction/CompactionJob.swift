@@ -39,7 +39,9 @@ struct CompactionJob {
         }
         let merged = HeapMergingIterator(children: children)
 
-        var writer = OutputWriter(job: self)
+        var writer = TableOutputWriter(
+            fileSystem: fileSystem, directory: directory, options: options, databaseID: databaseID,
+            newFileNumber: newFileNumber)
         var dropped = 0
         do throws(LSMError) {
             try merged.seekToFirst()
@@ -77,64 +79,5 @@ struct CompactionJob {
             throw error
         }
         return Result(outputs: writer.outputs, bytesWritten: writer.bytesWritten, entriesDropped: dropped)
-    }
-
-    /// Writes the compaction's output tables one after another.
-    private struct OutputWriter {
-        let job: CompactionJob
-        private(set) var outputs: [FileMetaData] = []
-        private(set) var bytesWritten: UInt64 = 0
-        private var builder: TableBuilder?
-        private var file: (any WritableFile)?
-        private var number: UInt64 = 0
-        private var lastUserKey: [UInt8] = []
-        /// Every file started, finished or not, so a failure can remove them all.
-        private var created: [UInt64] = []
-
-        init(job: CompactionJob) { self.job = job }
-
-        mutating func add(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, userKey: UnsafeRawBufferPointer)
-            throws(LSMError)
-        {
-            if let builder, builder.estimatedFileSize >= UInt64(job.options.targetFileSize),
-               lastUserKey.withUnsafeBytes({ compareBytes($0, userKey) }) != 0 {
-                try finish()
-            }
-            if builder == nil {
-                number = job.newFileNumber()
-                created.append(number)
-                let opened = try job.fileSystem.openWritable(path(number), truncate: true)
-                file = opened
-                builder = TableBuilder(file: opened, options: job.options.tableOptions,
-                                       identity: TableIdentity(databaseID: job.databaseID, fileNumber: number))
-            }
-            try builder?.add(key: key, value: value)
-            lastUserKey.removeAll(keepingCapacity: true)
-            lastUserKey.append(contentsOf: userKey)
-        }
-
-        /// Completes the table being written, if any.
-        mutating func finish() throws(LSMError) {
-            guard let builder, let file else { return }
-            let properties = try builder.finish()
-            try file.sync()
-            try file.close()
-            outputs.append(FileMetaData(
-                number: number, size: properties.fileSize, smallest: properties.smallestKey,
-                largest: properties.largestKey, entryCount: properties.entryCount))
-            bytesWritten += properties.fileSize
-            self.builder = nil
-            self.file = nil
-        }
-
-        /// Removes every output file after a failure.
-        func abandon() {
-            try? file?.close()
-            for number in created { try? job.fileSystem.removeFile(path(number)) }
-        }
-
-        private func path(_ number: UInt64) -> String {
-            FileNames.path(job.directory, FileNames.table(number))
-        }
     }
 }

@@ -156,6 +156,30 @@ final class VersionSet: Sendable {
         state.withLock { $0 = State(databaseID: id) }
     }
 
+    /// Starts the database over as `edit` applied to an empty version (repair): writes manifest `manifestNumber`
+    /// holding that state as its snapshot, syncs it and points `CURRENT` at it. The edit must set every counter.
+    func reset(to edit: VersionEdit, databaseID: DatabaseID, manifestNumber: UInt64) throws(LSMError) {
+        guard let logNumber = edit.logNumber, let nextFileNumber = edit.nextFileNumber,
+              let lastSequence = edit.lastSequence else {
+            preconditionFailure("a reset edit sets the log number, next file number and last sequence")
+        }
+        let version = try Version().applying(edit)
+        var liveLogs = LiveLogs()
+        try liveLogs.apply(edit, logNumber: logNumber)
+        try manifest.withLock { (m: inout Manifest) throws(LSMError) in
+            if let old = m.writer { try? old.close() }
+            m.writer = nil
+            let writer = try writeNewManifest(manifestNumber, snapshotOf: version, liveLogs: liveLogs, counters: edit,
+                                              databaseID: databaseID)
+            try? writer.close()
+        }
+        state.withLock { s in
+            s = State(current: version, nextFileNumber: nextFileNumber, lastSequence: lastSequence,
+                      logNumber: logNumber, manifestFileNumber: manifestNumber, databaseID: databaseID,
+                      liveLogs: liveLogs)
+        }
+    }
+
     /// Rebuilds the version, counters, identity and live logs from the manifest `CURRENT` names.
     ///
     /// A missing `CURRENT` means this is not a database (`.notADatabase`). A torn last record of the manifest is a

@@ -31,9 +31,6 @@ enum LogTailRule: Sendable {
 /// (at most ``LogFormat/maxPayloadLength``, allocated only once its header's checksum vouches for its length and
 /// the file holds all of it), however large or sparse the file is.
 final class LogReader {
-    /// Bytes read from the file at a time.
-    private static let windowSize = 256 << 10
-
     let path: String
     let format: LogFormat
     /// The file header (format version 2 only).
@@ -43,8 +40,7 @@ final class LogReader {
     private let file: any ReadableFile
     private let tailRule: LogTailRule
     private var position: UInt64
-    private var window: [UInt8] = []
-    private var windowStart: UInt64 = 0
+    private var window: FileWindow
 
     /// Set when reading ended at a torn last record.
     private(set) var tornTail: TornTail?
@@ -56,6 +52,7 @@ final class LogReader {
     /// or damaged is `.corruption`.
     init(file: any ReadableFile, tailRule: LogTailRule, format: LogFormat? = nil) throws(LSMError) {
         self.file = file
+        self.window = FileWindow(file)
         self.path = file.path
         self.tailRule = tailRule
         let start = try Self.readPrefix(file, count: LogFileHeader.encodedLength)
@@ -103,7 +100,7 @@ final class LogReader {
         guard remaining >= UInt64(headerSize) else {
             return try tear(at: start, "partial record header (\(remaining) of \(headerSize) bytes) at the end of the file")
         }
-        let header = try withBytes(at: start, count: headerSize) { LogRecordHeader.decode($0, format: format) }
+        let header = try window.withBytes(at: start, count: headerSize) { LogRecordHeader.decode($0, format: format) }
         let dataStart = start + UInt64(headerSize)
         guard header.isIntact else {
             // A header cut short by a crash is followed by nothing but zeros; anything else after it means records
@@ -128,7 +125,7 @@ final class LogReader {
             return try tear(at: start, "record of \(length) bytes runs past the end of the file (\(file.size) bytes)")
         }
         let end = dataStart + length
-        let payload = try read(at: dataStart, count: Int(length))
+        let payload = try window.read(at: dataStart, count: Int(length))
         if let problem = payload.withUnsafeBytes({ Self.damage(header, $0, format: format) }) {
             if tailRule == .lastRecordMayBeTorn, try file.firstNonZeroByte(from: end) == nil {
                 return try tear(at: start, end == file.size ? problem : "\(problem), followed only by zeros")
@@ -158,22 +155,5 @@ final class LogReader {
         }
         tornTail = TornTail(offset: offset, reason: reason)
         return nil
-    }
-
-    /// Calls `body` with `count` bytes at `offset` (which the file holds), from the window.
-    private func withBytes<R>(at offset: UInt64, count: Int, _ body: (UnsafeRawBufferPointer) -> R) throws(LSMError) -> R {
-        if offset < windowStart || offset + UInt64(count) > windowStart + UInt64(window.count) {
-            let wanted = Int(min(UInt64(max(count, Self.windowSize)), file.size - offset))
-            window = try file.readExactly(at: offset, count: wanted)
-            windowStart = offset
-        }
-        let from = Int(offset - windowStart)
-        return window.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[from..<(from + count)])) }
-    }
-
-    /// `count` bytes at `offset` (which the file holds), through the window when they fit in it.
-    private func read(at offset: UInt64, count: Int) throws(LSMError) -> [UInt8] {
-        if count > Self.windowSize { return try file.readExactly(at: offset, count: count) }
-        return try withBytes(at: offset, count: count) { Array($0) }
     }
 }

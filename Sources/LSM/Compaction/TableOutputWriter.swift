@@ -1,0 +1,75 @@
+/// Writes a sorted stream of entries into one or more new tables, one after another: a table is finished once it
+/// reaches ``Options/targetFileSize``, but only between user keys, so a sorted level never splits a key across
+/// tables. Used by compaction and by repair.
+struct TableOutputWriter {
+    let fileSystem: any FileSystem
+    let directory: String
+    let options: Options
+    /// Recorded in every table written.
+    let databaseID: DatabaseID
+    /// Hands out the tables' file numbers.
+    let newFileNumber: () -> UInt64
+    /// The finished tables, in the order written.
+    private(set) var outputs: [FileMetaData] = []
+    private(set) var bytesWritten: UInt64 = 0
+    private var builder: TableBuilder?
+    private var file: (any WritableFile)?
+    private var number: UInt64 = 0
+    private var lastUserKey: [UInt8] = []
+    /// Every file started, finished or not, so a failure can remove them all.
+    private var created: [UInt64] = []
+
+    init(fileSystem: any FileSystem, directory: String, options: Options, databaseID: DatabaseID,
+         newFileNumber: @escaping () -> UInt64) {
+        self.fileSystem = fileSystem
+        self.directory = directory
+        self.options = options
+        self.databaseID = databaseID
+        self.newFileNumber = newFileNumber
+    }
+
+    /// Adds an entry; `key` (an internal key whose user key is `userKey`) follows the previous one.
+    mutating func add(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, userKey: UnsafeRawBufferPointer)
+        throws(LSMError)
+    {
+        if let builder, builder.estimatedFileSize >= UInt64(options.targetFileSize),
+           lastUserKey.withUnsafeBytes({ compareBytes($0, userKey) }) != 0 {
+            try finish()
+        }
+        if builder == nil {
+            number = newFileNumber()
+            created.append(number)
+            let opened = try fileSystem.openWritable(path(number), truncate: true)
+            file = opened
+            builder = TableBuilder(file: opened, options: options.tableOptions,
+                                   identity: TableIdentity(databaseID: databaseID, fileNumber: number))
+        }
+        try builder?.add(key: key, value: value)
+        lastUserKey.removeAll(keepingCapacity: true)
+        lastUserKey.append(contentsOf: userKey)
+    }
+
+    /// Completes the table being written, if any, and syncs it.
+    mutating func finish() throws(LSMError) {
+        guard let builder, let file else { return }
+        let properties = try builder.finish()
+        try file.sync()
+        try file.close()
+        outputs.append(FileMetaData(
+            number: number, size: properties.fileSize, smallest: properties.smallestKey,
+            largest: properties.largestKey, entryCount: properties.entryCount))
+        bytesWritten += properties.fileSize
+        self.builder = nil
+        self.file = nil
+    }
+
+    /// Removes every output file after a failure.
+    func abandon() {
+        try? file?.close()
+        for number in created { try? fileSystem.removeFile(path(number)) }
+    }
+
+    private func path(_ number: UInt64) -> String {
+        FileNames.path(directory, FileNames.table(number))
+    }
+}
