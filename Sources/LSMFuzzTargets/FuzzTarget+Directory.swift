@@ -4,8 +4,7 @@ extension FuzzTarget {
     /// Whether the `directory` target also requires `Database.check(at:)` and `Database.open` to agree: check runs
     /// and finds no problem exactly when the open, the reads, the write and the close all succeed.
     ///
-    /// Off: the engine does not promise this yet (check reads some damage the open never touches, and the other
-    /// way round); it is being changed to. Turn it on once it does.
+    /// Off: the engine does not promise this yet and is being changed so that it does; turn it on once that lands.
     static let requiresCheckToAgreeWithOpen = false
 
     func runDirectory(_ input: UnsafeRawBufferPointer, _ scratch: FuzzScratch) -> Bool {

@@ -241,7 +241,8 @@ import Testing
             let expected: TableFile.Lookup = row.kind == .value ? .value(Array(row.value.utf8)) : .deleted
             #expect(try table.get(key, sequence: row.sequence) == expected, "\(row.key)@\(row.sequence)")
             // Below a tombstone the older value (the next row) shows again; below a key's oldest put, nothing.
-            let older: TableFile.Lookup = row.kind == .deletion ? .value(Array(Self.rows[index + 1].value.utf8)) : .absent
+            let older: TableFile.Lookup =
+                row.kind == .deletion ? .value(Array(Self.rows[index + 1].value.utf8)) : .absent
             #expect(try table.get(key, sequence: row.sequence - 1) == older, "\(row.key)@\(row.sequence - 1)")
         }
         #expect(try table.get(Array("key03".utf8)) == .deleted)
