@@ -1,7 +1,7 @@
 import LSM
 
 /// Seed inputs for each target, made from real files the engine writes (a small database with several tables,
-/// deletes and a log) and from typical command lines.
+/// deletes and a log, packed whole as well: just created, closed, and reopened) and from typical command lines.
 public enum FuzzSeeds {
     /// The seeds of every target, by target, each a name and its bytes. Names start with `valid-`: each is a
     /// well-formed input its target must accept.
@@ -12,6 +12,7 @@ public enum FuzzSeeds {
         options.memtableSize = 4 << 10
         options.targetFileSize = 2 << 10
         let db = try Database.open(scratch.path, options: options)
+        let created = try FuzzDirectory(packing: scratch.path).encoded
         for i in 0..<120 {
             try db.put(Array("key\(i % 70)".utf8), Array("value \(i) \(String(repeating: "x", count: i % 13))".utf8))
             if i % 9 == 0 { try db.delete(Array("key\(i / 2)".utf8)) }
@@ -38,6 +39,27 @@ public enum FuzzSeeds {
             seeds[.wal, default: []].append(("valid-log-\(index)", try readFile(scratch.path + "/" + log.name)))
         }
         seeds[.table] = flushed + (try tableSeeds(in: scratch.path, prefix: "valid-compacted-table"))
+        let lookups = ["key1", "key35", "key69", "late7", "batched", "key", "key700", "", "\u{ff}"]
+            .flatMap { [UInt8($0.utf8.count)] + Array($0.utf8) }
+        seeds[.pointread] = seeds[.table]!.map { ($0.name, $0.bytes + FuzzTarget.pointReadSeparator + lookups) }
+        seeds[.directory] = [
+            ("valid-directory-created", created),
+            ("valid-directory", try FuzzDirectory(packing: scratch.path).encoded),
+        ]
+        // Reopened: the log becomes a level-0 table; more writes and a compaction leave several level-1 tables,
+        // then a flush a level-0 table and the new log a few writes.
+        let reopened = try Database.open(scratch.path, options: options)
+        for i in 0..<150 {
+            try reopened.put(Array("reopened\(i % 90)".utf8), Array("after recovery \(i)".utf8))
+            if i % 11 == 0 { try reopened.delete(Array("late\(i / 11)".utf8)) }
+        }
+        try reopened.compact()
+        for i in 0..<40 { try reopened.put(Array("flushed\(i)".utf8), Array("level 0 \(i)".utf8)) }
+        try reopened.flush()
+        for i in 0..<5 { try reopened.put(Array("unflushed\(i)".utf8), Array("in the log \(i)".utf8)) }
+        try reopened.delete(Array("key5".utf8))
+        try reopened.close()
+        seeds[.directory]!.append(("valid-directory-reopened", try FuzzDirectory(packing: scratch.path).encoded))
         let lines = [
             "set key value", "get \"quoted key\"", "set 'single quoted' \"esc\\x00\\n\\t\\\"\"",
             "scan a z 10", "del k1 k2 k3", "\"\"", "put \"\\xff\\xfe\" v",

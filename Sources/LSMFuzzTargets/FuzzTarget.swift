@@ -22,6 +22,15 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case manifest
     /// The CLI's quoting parser, and that formatting what it parsed parses back to the same bytes.
     case quoting
+    /// A whole database directory (a ``FuzzDirectory``): `Database.info(at:)`, `Database.check(at:)`, then
+    /// `Database.open` and, when it opens, scans both ways, reads, a write, a flush and a close. An open that throws
+    /// must leave every file as it was. Accepted: the open and everything after it succeeded.
+    case directory
+    /// A table's point read (`TableFile.get`: filter probe, index seek, data block) for lookup keys the input lists
+    /// after the table (see ``pointReadSeparator``) and keys taken from the table's entries, each answer checked
+    /// against a scan of the entries when the table verifies. Accepted: the table verified and every lookup
+    /// succeeded.
+    case pointread
 
     /// Runs one input; returns whether the parser accepted it whole (false: it was rejected with an error).
     /// Traps when the parser breaks a property it promises.
@@ -32,6 +41,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .table: return runTable(input, scratch)
         case .manifest: return runManifest(input, scratch)
         case .quoting: return runQuoting(input)
+        case .directory: return runDirectory(input, scratch)
+        case .pointread: return runPointRead(input, scratch)
         }
     }
 

@@ -12,16 +12,28 @@ import LSMFuzzTargets
 /// Built by `scripts/fuzz.sh` with `-sanitize=fuzzer,address -DLSM_FUZZER`, `lsm-fuzz TARGET [libFuzzer flags and
 /// corpus directories]` hands the target to libFuzzer's driver. An ordinary build replays inputs instead
 /// (`lsm-fuzz TARGET FILE|DIRECTORY...`, to reproduce a crash under the debugger) and writes the seed corpus
-/// (`lsm-fuzz seed DIRECTORY`).
+/// (`lsm-fuzz seed DIRECTORY`). Either build packs a database directory into a `directory` input
+/// (`lsm-fuzz pack DIRECTORY FILE`) and unpacks one into a directory (`lsm-fuzz unpack FILE DIRECTORY`), where the
+/// `lsm` tools can look at it.
 @main
 enum FuzzMain {
     static func main() {
         let arguments = CommandLine.arguments
         guard arguments.count >= 2 else { usage() }
-        if arguments[1] == "seed" {
-            guard arguments.count == 3 else { usage() }
+        switch (arguments[1], arguments.count) {
+        case ("seed", 3):
             writeSeeds(to: arguments[2])
             return
+        case ("pack", 4):
+            pack(arguments[2], into: arguments[3])
+            return
+        case ("unpack", 4):
+            unpack(arguments[2], into: arguments[3])
+            return
+        case ("seed", _), ("pack", _), ("unpack", _):
+            usage()
+        default:
+            break
         }
         #if LSM_FUZZER
         // libFuzzer runs some modes (-merge=1, -fork) in child processes started with the arguments it was given,
@@ -105,6 +117,33 @@ enum FuzzMain {
         }
     }
 
+    /// Writes the database directory at `directory` as a `directory` input to `file`.
+    private static func pack(_ directory: String, into file: String) {
+        let bytes: [UInt8]
+        do {
+            bytes = try FuzzDirectory(packing: directory).encoded
+        } catch {
+            fail("cannot pack \(directory): \(error)")
+        }
+        guard FuzzScratch.save(bytes, to: file) != nil else { fail("cannot write \(file)") }
+        print("\(file) (\(bytes.count) bytes)")
+    }
+
+    /// Writes the files of the `directory` input in `file` into `directory` (created when missing).
+    private static func unpack(_ file: String, into directory: String) {
+        guard let bytes = FuzzScratch.load(file) else { fail("cannot read \(file)") }
+        let files = bytes.withUnsafeBytes { FuzzDirectory(decoding: $0) }
+        makeDirectories(directory)
+        do {
+            try files.write(into: directory)
+        } catch {
+            fail("cannot unpack into \(directory): \(error)")
+        }
+        for (name, contents) in files.files.sorted(by: { $0.key < $1.key }) {
+            print("\(directory)/\(name) (\(contents.count) bytes)")
+        }
+    }
+
     /// Creates `path` and any missing parents (existing ones are fine).
     private static func makeDirectories(_ path: String) {
         var prefix = path.hasPrefix("/") ? "/" : ""
@@ -117,7 +156,8 @@ enum FuzzMain {
     private static func usage() -> Never {
         let targets = FuzzTarget.allCases.map(\.rawValue).joined(separator: "|")
         fail("usage: lsm-fuzz \(targets) [FILE|DIRECTORY...]   (libFuzzer build: [libFuzzer flags] [CORPUS...])\n"
-             + "       lsm-fuzz seed DIRECTORY")
+             + "       lsm-fuzz seed DIRECTORY\n"
+            + "       lsm-fuzz pack DATABASE-DIRECTORY FILE   |   lsm-fuzz unpack FILE DIRECTORY")
     }
 
     private static func fail(_ message: String) -> Never {

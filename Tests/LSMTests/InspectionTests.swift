@@ -234,6 +234,50 @@ import Testing
         #expect(error?.offset == damaged.offset && error?.path == path)
     }
 
+    @Test func pointLookupAnswersAsOfASequence() throws {
+        let dir = TemporaryDirectory("inspect")
+        defer { dir.remove() }
+        let path = dir.appending("000007.sst")
+        try Self.writeTable(Self.rows, at: path)
+        let table = try TableFile.open(path)
+        for (index, row) in Self.rows.enumerated() {
+            let key = Array(row.key.utf8)
+            let expected: TableFile.Lookup = row.kind == .value ? .value(Array(row.value.utf8)) : .deleted
+            #expect(try table.get(key, sequence: row.sequence) == expected, "\(row.key)@\(row.sequence)")
+            // Below a tombstone the older value (the next row) shows again; below a key's oldest put, nothing.
+            let older: TableFile.Lookup =
+                row.kind == .deletion ? .value(Array(Self.rows[index + 1].value.utf8)) : .absent
+            #expect(try table.get(key, sequence: row.sequence - 1) == older, "\(row.key)@\(row.sequence - 1)")
+        }
+        #expect(try table.get(Array("key03".utf8)) == .deleted)
+        #expect(try table.get(Array("key04".utf8)) == .value(Array("vvvv4".utf8)))
+        for absent in ["", "key", "key045", "key60", "zzz"] {
+            #expect(try table.get(Array(absent.utf8)) == .absent, "\(absent)")
+        }
+
+        let unfiltered = dir.appending("000008.sst")
+        try Self.writeTable(Self.rows, at: unfiltered, bloomBitsPerKey: 0)
+        #expect(try TableFile.open(unfiltered).get(Array("key58".utf8)) == .value(Array("vvvvvv58".utf8)))
+    }
+
+    @Test func pointLookupProbesTheFilterBeforeReadingADamagedBlock() throws {
+        let dir = TemporaryDirectory("inspect")
+        defer { dir.remove() }
+        let path = dir.appending("000006.sst")
+        try Self.writeTable(Self.rows, at: path)
+        let damaged = try TableFile.open(path).indexEntries()[0].block
+        try Self.flip(path, at: Int(damaged.offset) + 3)
+        let table = try TableFile.open(path)
+        let error = #expect(throws: LSMError.self) { try table.get(Array("key00".utf8)) }
+        #expect(error?.code == .corruption && error?.offset == damaged.offset && error?.path == path)
+        // A key the filter rules out (below every key, so its seek would land in the damaged block) is absent
+        // without a block read.
+        let ruledOut = try #require((0..<1000).lazy.map { Array("a\($0)".utf8) }.first { key in
+            !key.withUnsafeBytes { table.table.mayContain($0) }
+        })
+        #expect(try table.get(ruledOut) == .absent)
+    }
+
     /// Every byte of a table is covered by a checksum or the footer's checks: damage anywhere fails open or
     /// verification, and never crashes.
     @Test func everyFlippedByteIsCaught() throws {

@@ -1,5 +1,5 @@
 /// A table file (`NNNNNN.sst`) opened read-only for inspection: its properties, layout, index and filter, its
-/// entries in order, and a full verification.
+/// entries in order, point lookups as a database read makes them, and a full verification.
 ///
 /// This is the documented way for tools to look inside a table without opening a database; it reads the file
 /// only and never takes a database's lock, so it works on tables of a database another process has open.
@@ -13,7 +13,8 @@
 /// Opening reads and checks the footer, index, filter and properties. A file that is not a table (too short, or
 /// without the table magic number at its end) throws `.corruption` whose message starts with "not an SSTable"; a
 /// newer table format throws `.unsupportedFormat`; damaged bytes throw `.corruption` naming the path and offset.
-/// Data blocks are read when ``entries()`` or ``verify()`` reach them, and their checksums checked then.
+/// Data blocks are read when ``entries()``, ``get(_:sequence:)`` or ``verify()`` reach them, and their checksums
+/// checked then.
 public final class TableFile: Sendable {
     /// What the table's properties block records about it.
     public struct Properties: Sendable, Hashable {
@@ -77,6 +78,16 @@ public final class TableFile: Sendable {
         public var blockOffset: UInt64
     }
 
+    /// What a point lookup (``get(_:sequence:)``) found.
+    public enum Lookup: Sendable, Hashable {
+        /// The newest visible entry sets the key to this value.
+        case value([UInt8])
+        /// The newest visible entry is a tombstone: the key is deleted.
+        case deleted
+        /// The table holds no visible entry for the key.
+        case absent
+    }
+
     /// The file's path, as given to ``open(_:)``.
     public let path: String
     public let properties: Properties
@@ -136,6 +147,24 @@ public final class TableFile: Sendable {
             result.append(IndexEntry(separator: key, block: BlockLocation(handle)))
         }
         return result
+    }
+
+    /// Looks `userKey` up exactly as a database read does: the Bloom filter is probed first (a key it rules out is
+    /// ``Lookup/absent`` without reading a data block), then the index and one data block are searched for the newest
+    /// entry of `userKey` with a sequence number at or below `sequence`.
+    ///
+    /// Damage in the blocks read throws `.corruption` naming the path and block offset. On an intact table the
+    /// answer is the one ``entries()`` implies: the first entry with that user key and a sequence at or below
+    /// `sequence`.
+    public func get(_ userKey: [UInt8], sequence: UInt64 = InspectedKey.maxSequence) throws(LSMError) -> Lookup {
+        let result = try userKey.withBytes { (key: UnsafeRawBufferPointer) throws(LSMError) in
+            try table.get(key, sequence: sequence)
+        }
+        switch result {
+        case .found(let value): return .value(value)
+        case .deleted: return .deleted
+        case .notFound: return .absent
+        }
     }
 
     /// A cursor over every entry in internal-key order (by user key, then newest first), reading each data block
