@@ -22,10 +22,10 @@ struct BenchCommand: ParsableCommand {
         """)
     var dir: String?
 
-    @Option(help: "Entries per phase.")
+    @Option(parsing: .unconditional, help: "Entries per phase.")
     var num: Int = 1_000_000
 
-    @Option(help: "Writer threads of fillsync_Nthreads.")
+    @Option(parsing: .unconditional, help: "Writer threads of fillsync_Nthreads.")
     var threads: Int = 4
 
     @Option(help: "Comma-separated workloads to run (run in the sequence's order whatever the order given).")
@@ -40,26 +40,19 @@ struct BenchCommand: ParsableCommand {
     static let maxThreads = 64
 
     func run() throws {
-        let status = execute(out: .standardOutput(), err: .standardError())
-        if status != 0 { throw ExitCode(status) }
+        try OutputSink.runTool(execute)
     }
 
     /// Runs the benchmark, writing results to `out` and progress and errors to `err`. Returns the exit status: 0
     /// when every workload ran and its checks passed, 1 when the engine failed or a check did not pass, 2 for a
     /// bad option.
     func execute(out: OutputSink, err: OutputSink) -> Int32 {
-        guard num >= 10 && num <= Self.maxNum else {
-            err.line("lsm bench: --num must be 10 to \(Self.maxNum), got \(num)")
-            return 2
+        let refusal = OptionError.refusal(tool: "bench", err: err) { () throws(OptionError) in
+            try OptionError.check("--num", num, in: 10...Self.maxNum)
+            try OptionError.check("--threads", threads, in: 1...Self.maxThreads)
+            if dir?.isEmpty == true { throw OptionError("--dir must not be empty") }
         }
-        guard threads >= 1 && threads <= Self.maxThreads else {
-            err.line("lsm bench: --threads must be 1 to \(Self.maxThreads), got \(threads)")
-            return 2
-        }
-        if let dir, dir.isEmpty {
-            err.line("lsm bench: --dir is empty")
-            return 2
-        }
+        if let refusal { return refusal }
         var selected = Set(BenchWorkload.allCases)
         if let benchmarks {
             switch BenchWorkload.parseList(benchmarks, threads: threads) {
@@ -94,6 +87,7 @@ struct BenchCommand: ParsableCommand {
         let nameWidth = selected.map { $0.name(threads: threads).count }.max() ?? 0
         let reporter = BenchReporter(out: out, json: json, nameWidth: nameWidth)
         reporter.header(num: num, threads: threads, directory: root)
+        if out.hasFailed { return 1 }
         let runner = BenchRunner(
             root: root, num: num, threads: threads, selected: selected, reporter: reporter,
             progress: BenchProgress(err: err))

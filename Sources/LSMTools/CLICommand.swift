@@ -22,20 +22,31 @@ struct CLICommand: ParsableCommand {
     @Argument(help: "The database directory (created when missing).")
     var directory = "./lsm-data"
 
-    @Option(help: "Memtable size in bytes before it is flushed to a table.")
+    @Option(parsing: .unconditional, help: "Memtable size in bytes before it is flushed to a table.")
     var memtableSize: Int?
 
     @Flag(help: "Make every write durable (fdatasync) before replying OK.")
     var sync = false
 
     func run() throws {
+        try OutputSink.runTool { out, err in
+            execute(input: CLILineReader(), interactive: isatty(STDIN_FILENO) != 0, out: out, err: err)
+        }
+    }
+
+    /// Checks the options and runs a session on `input`; returns the exit status (2 for a bad option).
+    func execute(input: CLILineReader, interactive: Bool, out: OutputSink, err: OutputSink) -> Int32 {
+        let refusal = OptionError.refusal(tool: "cli", err: err) { () throws(OptionError) in
+            if let memtableSize {
+                try OptionError.check("--memtable-size", memtableSize, in: OptionError.memtableSizes, unit: "bytes")
+            }
+        }
+        if let refusal { return refusal }
         var options = Options()
         if let memtableSize { options.memtableSize = memtableSize }
         if sync { options.syncPolicy = .always }
-        let status = Self.runSession(
-            directory: directory, options: options, input: CLILineReader(), interactive: isatty(STDIN_FILENO) != 0,
-            out: .standardOutput(), err: .standardError())
-        if status != 0 { throw ExitCode(status) }
+        return Self.runSession(
+            directory: directory, options: options, input: input, interactive: interactive, out: out, err: err)
     }
 
     /// Opens the database, runs a session on `input` and closes the database; returns the exit status.

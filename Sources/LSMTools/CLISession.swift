@@ -119,6 +119,7 @@ final class CLISession {
             if pending.utf8.count >= 64 << 10 {
                 out.write(pending)
                 pending = ""
+                if out.hasFailed { return }
             }
         }
     }

@@ -77,7 +77,9 @@ struct StressCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The mix as percentages (default 50:35:10:5).", valueName: "reads:writes:deletes:scans"))
     var mix: String?
 
-    @Option(help: ArgumentHelp("Seed of the random choices (default: a fresh one, printed).", valueName: "n"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Seed of the random choices (default: a fresh one, printed).", valueName: "n"))
     var seed: UInt64?
 
     @Option(help: ArgumentHelp("Write an HTML report with charts to this file.", valueName: "file.html"))
@@ -93,12 +95,11 @@ struct StressCommand: ParsableCommand {
     @Flag(name: .customLong("child-writer"), help: .private)
     var childWriter = false
 
-    @Option(name: .customLong("first-version"), help: .private)
+    @Option(name: .customLong("first-version"), parsing: .unconditional, help: .private)
     var firstVersion: UInt64?
 
-    mutating func run() throws {
-        let status = StressTool.run(self, out: .standardOutput(), err: .standardError())
-        if status != 0 { throw ExitCode(status) }
+    func run() throws {
+        try OutputSink.runTool { out, err in StressTool.run(self, out: out, err: err) }
     }
 }
 
