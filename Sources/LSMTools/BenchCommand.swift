@@ -63,7 +63,7 @@ struct BenchCommand: ParsableCommand {
                 selected = names
             case .failure(let unknown):
                 let known = BenchWorkload.allCases.map { $0.name(threads: threads) }.joined(separator: ", ")
-                err.line("lsm bench: unknown benchmark '\(unknown.name)'; known: \(known)")
+                err.line("lsm bench: unknown benchmark \(Quoting.excerpt(Array(unknown.name.utf8))); known: \(known)")
                 return 2
             }
         }
@@ -97,7 +97,7 @@ struct BenchCommand: ParsableCommand {
                 return 1
             }
         } catch {
-            err.line("lsm bench: \(error)")
+            err.line("lsm bench: \(error.conciseDescription)")
             return 1
         }
         return 0

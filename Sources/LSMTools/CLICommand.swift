@@ -52,7 +52,7 @@ struct CLICommand: ParsableCommand {
     /// Opens the database, runs a session on `input` and closes the database; returns the exit status.
     ///
     /// An interactive session shows a prompt and exits 0; a scripted one exits 1 when any command failed. Failing
-    /// to open or close the database is reported on `err` and exits 1.
+    /// to open or close the database, or to read the input to its end, is reported on `err` and exits 1.
     static func runSession(
         directory: String, options: Options, input: CLILineReader, interactive: Bool, out: OutputSink,
         err: OutputSink
@@ -66,13 +66,15 @@ struct CLICommand: ParsableCommand {
         }
         if interactive { out.line("swift-lsm database \(directory); type help for the commands, quit to leave.") }
         let session = CLISession(database: database, input: input, out: out, prompt: interactive ? "lsm> " : nil)
-        session.run()
+        let inputFailure = session.run()
+        if let inputFailure { err.line("lsm: \(inputFailure)") }
         do {
             try database.close()
         } catch {
-            err.line("lsm: closing \(directory) failed: \(error)")
+            err.line("lsm: closing \(directory) failed: \(error.conciseDescription)")
             return 1
         }
+        if inputFailure != nil { return 1 }
         return !interactive && session.failures > 0 ? 1 : 0
     }
 }

@@ -84,3 +84,13 @@ struct InspectionText {
         return line
     }
 }
+
+extension LSMError {
+    /// ``description``, naming the file once. A background error's message holds the description of the failure
+    /// behind it, file, offset and errno included, and the library appends the same file again; then only the
+    /// code and message are shown.
+    var conciseDescription: String {
+        guard let path, message.contains("(file \(path)") else { return description }
+        return "\(code): \(message)"
+    }
+}

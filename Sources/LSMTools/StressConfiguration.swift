@@ -26,9 +26,11 @@ struct StressMix: Equatable, Sendable, CustomStringConvertible {
         let numbers = parts.compactMap { Int($0) }
         guard parts.count == 4, numbers.count == 4 else {
             return .failure(
-                StressFailure("--mix must be four numbers reads:writes:deletes:scans, like 50:35:10:5; got '\(text)'"))
+                StressFailure(
+                    "--mix must be four numbers reads:writes:deletes:scans, like 50:35:10:5; got "
+                        + Quoting.excerpt(Array(text.utf8))))
         }
-        return StressMix(percentages: numbers).validated(as: "--mix \(text)")
+        return StressMix(percentages: numbers).validated(as: "--mix \(Quoting.excerpt(Array(text.utf8)))")
     }
 
     /// The mix itself when its shares are 0...100 and sum to 100.

@@ -126,7 +126,10 @@ import Testing
             (["--num", "9"], "--num must be"),
             (["--num", "2000000000000000"], "--num must be"),
             (["--threads", "0"], "--threads must be"),
-            (["--threads", "65"], "--threads must be"),
+            (["--threads", "65"], "--threads must be 1...64, got 65"),
+            (["--threads", "-1"], "--threads must be 1...64, got -1"),
+            (["--num", "-5"], "--num must be 10...1000000000000000, got -5"),
+            (["--dir", ""], "--dir must not be empty"),
         ]
         for (arguments, message) in cases {
             let run = try bench(arguments)

@@ -400,15 +400,15 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
         defer { close(fd) }
         let reader = CLILineReader(fileDescriptor: fd)
         var lines: [[UInt8]] = []
-        while let line = reader.nextLine() { lines.append(line) }
+        while let line = try reader.nextLine() { lines.append(line) }
         #expect(lines == [Array("a".utf8), [], long + [0x0D], Array("last".utf8)])
-        #expect(reader.nextLine() == nil)
+        #expect(try reader.nextLine() == nil)
 
         bytes = Array("x\ny\n".utf8)
         let memory = CLILineReader(bytes: bytes)
-        #expect(memory.nextLine() == Array("x".utf8))
-        #expect(memory.nextLine() == Array("y".utf8))
-        #expect(memory.nextLine() == nil)
+        #expect(try memory.nextLine() == Array("x".utf8))
+        #expect(try memory.nextLine() == Array("y".utf8))
+        #expect(try memory.nextLine() == nil)
     }
 
     @Test func parsesRequests() throws {
