@@ -69,16 +69,26 @@ struct BenchCommand: ParsableCommand {
         }
 
         let root: String
-        do {
-            if let dir {
+        if let dir {
+            let problem: String?
+            do {
                 try BenchSystem.makeDirectories(dir)
-                root = dir
-            } else {
-                root = try BenchSystem.makeTemporaryDirectory()
+                problem = FileChecks.notADirectory(dir)
+            } catch {
+                problem = error.message
             }
-        } catch {
-            err.line("lsm bench: \(error)")
-            return 1
+            if let problem {
+                err.line("lsm bench: --dir \(dir): \(problem)")
+                return 2
+            }
+            root = dir
+        } else {
+            do {
+                root = try BenchSystem.makeTemporaryDirectory()
+            } catch {
+                err.line("lsm bench: \(error)")
+                return 1
+            }
         }
         defer {
             if dir == nil { try? BenchSystem.removeTree(root) }
