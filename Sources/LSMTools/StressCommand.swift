@@ -116,23 +116,17 @@ enum StressTool {
         }
     }
 
-    /// Runs a checked configuration: prepares the directory, runs the mode, removes a temporary directory.
+    /// Runs a checked configuration: prepares the directory, runs the mode, and removes the directory if it made
+    /// it, except a `--dir` after a run that passed, with `--keep`, and after a run that found the database wrong
+    /// (kept to be examined).
     static func run(_ config: StressConfiguration, out: OutputSink, err: OutputSink) -> Int32 {
         if case .childWriter(let firstVersion) = config.mode {
             // The parent made the directory; validation made sure it is named.
             let directory = config.directory ?? ""
             return StressChildWriter(config: config, directory: directory, firstVersion: firstVersion, err: err).run()
         }
-        if let reportPath = config.reportPath {
-            // Found out now, not after a long run.
-            let folder = reportPath.lastIndex(of: "/").map { String(reportPath[..<$0]) } ?? "."
-            if StressFiles.entries(folder.isEmpty ? "/" : folder) == nil {
-                err.line("lsm stress: --report \(reportPath): the directory \(folder) does not exist")
-                return 2
-            }
-        }
         let directory: String
-        let temporary = config.directory == nil
+        let made: Bool
         if let given = config.directory {
             if let names = StressFiles.entries(given), !names.isEmpty {
                 err.line("lsm stress: --dir \(given) already holds files; the stress test needs a fresh database")
@@ -143,27 +137,29 @@ enum StressTool {
                 return 2
             }
             directory = given
+            made = !StressFiles.exists(given)
         } else {
             switch StressFiles.makeTemporaryDirectory() {
-            case .success(let made): directory = made
+            case .success(let temporary): directory = temporary
             case .failure(let failure):
                 err.line("lsm stress: \(failure)")
                 return 1
             }
+            made = true
         }
-        let status: Int32
+        let ending: StressEnding
         if case .crashCycles(let cycles) = config.mode {
-            status = StressCrashCycles(config: config, cycles: cycles, directory: directory, out: out, err: err).run()
+            ending = StressCrashCycles(config: config, cycles: cycles, directory: directory, out: out, err: err).run()
         } else {
-            status = StressRunner(config: config, directory: directory, out: out, err: err).run()
+            ending = StressRunner(config: config, directory: directory, out: out, err: err).run()
         }
-        if temporary {
-            if status == 0 && !config.keep {
-                StressFiles.removeDirectory(directory)
-            } else {
-                (status == 0 ? out : err).line("lsm stress: the database is kept in \(directory)")
-            }
+        guard made else { return ending.status }
+        let temporary = config.directory == nil
+        if ending == .mismatch || config.keep || (!temporary && ending == .passed) {
+            if temporary { (ending == .passed ? out : err).line("lsm stress: the database is kept in \(directory)") }
+        } else {
+            StressFiles.removeDirectory(directory)
         }
-        return status
+        return ending.status
     }
 }

@@ -200,6 +200,7 @@ extension StressConfiguration {
         try applyMix(command)
         if let report = command.report {
             try require(!report.isEmpty, "--report needs a file name")
+            if let problem = FileChecks.notWritable(report) { throw StressFailure("--report \(report): \(problem)") }
             reportPath = report
         }
     }
