@@ -43,4 +43,20 @@ enum FileChecks {
         let shown = folder.isEmpty ? "/" : folder
         return notADirectory(shown).map { "\(shown): \($0)" }
     }
+
+    /// Why a directory cannot be made at `path`, missing parents included, as the engine makes it: its nearest
+    /// existing ancestor is not a directory this process can create files in. Nil when it can be made.
+    static func cannotCreateDirectory(_ path: String) -> String? {
+        var ancestor = path
+        while true {
+            guard let slash = ancestor.lastIndex(of: "/") else {
+                ancestor = "."
+                break
+            }
+            ancestor = slash == ancestor.startIndex ? "/" : String(ancestor[..<slash])
+            var status = stat()
+            if ancestor == "/" || stat(ancestor, &status) == 0 || (errno != ENOENT && errno != ENOTDIR) { break }
+        }
+        return notADirectory(ancestor).map { "\(ancestor): \($0)" }
+    }
 }

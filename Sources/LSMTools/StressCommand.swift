@@ -132,12 +132,12 @@ enum StressTool {
                 err.line("lsm stress: --dir \(given) already holds files; the stress test needs a fresh database")
                 return 2
             }
-            if StressFiles.entries(given) == nil && StressFiles.exists(given) {
-                err.line("lsm stress: --dir \(given) is not a directory")
+            made = !StressFiles.exists(given)
+            if let problem = made ? FileChecks.cannotCreateDirectory(given) : FileChecks.notADirectory(given) {
+                err.line("lsm stress: --dir \(given): \(problem)")
                 return 2
             }
             directory = given
-            made = !StressFiles.exists(given)
         } else {
             switch StressFiles.makeTemporaryDirectory() {
             case .success(let temporary): directory = temporary

@@ -115,6 +115,8 @@ import Darwin
         (["--report", "/nonexistent-lsm-dir/r.html"],
          "--report /nonexistent-lsm-dir/r.html: /nonexistent-lsm-dir: No such file or directory"),
         (["--report", "/tmp"], "--report /tmp: is a directory, not a file"),
+        (["--dir", "/dev/null"], "--dir /dev/null: is a device, not a directory"),
+        (["--dir", "/dev/null/a/b"], "--dir /dev/null/a/b: /dev/null: is a device, not a directory"),
         (["--report", "/dev/null/r.html"], "--report /dev/null/r.html: /dev/null: is a device, not a directory"),
     ])
     func badOptionsExitWithStatus2(arguments: [String], message: String) throws {
