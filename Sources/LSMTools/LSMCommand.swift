@@ -23,6 +23,7 @@ public struct LSMCommand: ParsableCommand {
     /// UTF-8 is refused (exit status 2).
     public static func mainGuarded() {
         ProcessGuards.holdClosedStandardDescriptors()
+        ProcessGuards.checkStandardOutputAtExit()
         let arguments = (1..<Int(CommandLine.argc)).map { index in
             CommandLine.unsafeArgv[index].map { Array(UnsafeBufferPointer(start: $0, count: strlen($0))) } ?? []
         }
@@ -44,6 +45,22 @@ enum ProcessGuards {
         for fd in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] where fcntl(fd, F_GETFD) < 0 && errno == EBADF {
             // open(2) takes the lowest free number, which is `fd`: the lower ones are open by now.
             _ = open("/dev/null", fd == STDIN_FILENO ? O_WRONLY : O_RDONLY)
+        }
+    }
+
+    /// Makes the process exit 1 when what the argument parser printed through stdio (help, version) cannot be
+    /// flushed: stdio flushes at exit and ignores the failure. The tools write with write(2) and are checked by
+    /// ``OutputSink``; a closed pipe stays quiet as there.
+    static func checkStandardOutputAtExit() {
+        atexit {
+            // nil flushes every stream; standard output is the only one the tools write through stdio.
+            guard fflush(nil) != 0 else { return }
+            let code = errno
+            if code != EPIPE {
+                let reason = SystemError.description(code)
+                OutputSink.standardError().line("lsm: cannot write to standard output: \(reason)")
+            }
+            _exit(1)
         }
     }
 

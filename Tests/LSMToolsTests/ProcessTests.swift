@@ -60,6 +60,16 @@ import Testing
         }
     }
 
+    /// Help and version text, which the argument parser prints through stdio, is checked when it is flushed.
+    @Test func fullOutputFailsHelpAndVersion() throws {
+        for arguments in [["--help"], ["--version"], ["dump", "--help"]] {
+            let run = try runShell(#"exec "$0" "$@" > /dev/full"#, arguments)
+            #expect(run.err == "lsm: cannot write to standard output: No space left on device\n", "\(arguments)")
+            #expect(run.status == 1, "\(arguments)")
+        }
+        #expect(try runProcess(try lsmBinary(), ["--version"]).status == 0)
+    }
+
     /// A reader that goes away ends the dump quietly: killed by SIGPIPE, or, where SIGPIPE is ignored, exit 1
     /// without a message.
     @Test func closedPipeEndsQuietly() throws {
