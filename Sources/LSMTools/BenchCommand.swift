@@ -22,10 +22,10 @@ struct BenchCommand: ParsableCommand {
         """)
     var dir: String?
 
-    @Option(help: "Entries per phase.")
+    @Option(parsing: .unconditional, help: "Entries per phase.")
     var num: Int = 1_000_000
 
-    @Option(help: "Writer threads of fillsync_Nthreads.")
+    @Option(parsing: .unconditional, help: "Writer threads of fillsync_Nthreads.")
     var threads: Int = 4
 
     @Option(help: "Comma-separated workloads to run (run in the sequence's order whatever the order given).")
@@ -40,26 +40,19 @@ struct BenchCommand: ParsableCommand {
     static let maxThreads = 64
 
     func run() throws {
-        let status = execute(out: .standardOutput(), err: .standardError())
-        if status != 0 { throw ExitCode(status) }
+        try OutputSink.runTool(execute)
     }
 
     /// Runs the benchmark, writing results to `out` and progress and errors to `err`. Returns the exit status: 0
     /// when every workload ran and its checks passed, 1 when the engine failed or a check did not pass, 2 for a
     /// bad option.
     func execute(out: OutputSink, err: OutputSink) -> Int32 {
-        guard num >= 10 && num <= Self.maxNum else {
-            err.line("lsm bench: --num must be 10 to \(Self.maxNum), got \(num)")
-            return 2
+        let refusal = OptionError.refusal(tool: "bench", err: err) { () throws(OptionError) in
+            try OptionError.check("--num", num, in: 10...Self.maxNum)
+            try OptionError.check("--threads", threads, in: 1...Self.maxThreads)
+            if dir?.isEmpty == true { throw OptionError("--dir must not be empty") }
         }
-        guard threads >= 1 && threads <= Self.maxThreads else {
-            err.line("lsm bench: --threads must be 1 to \(Self.maxThreads), got \(threads)")
-            return 2
-        }
-        if let dir, dir.isEmpty {
-            err.line("lsm bench: --dir is empty")
-            return 2
-        }
+        if let refusal { return refusal }
         var selected = Set(BenchWorkload.allCases)
         if let benchmarks {
             switch BenchWorkload.parseList(benchmarks, threads: threads) {
@@ -70,22 +63,32 @@ struct BenchCommand: ParsableCommand {
                 selected = names
             case .failure(let unknown):
                 let known = BenchWorkload.allCases.map { $0.name(threads: threads) }.joined(separator: ", ")
-                err.line("lsm bench: unknown benchmark '\(unknown.name)'; known: \(known)")
+                err.line("lsm bench: unknown benchmark \(Quoting.excerpt(Array(unknown.name.utf8))); known: \(known)")
                 return 2
             }
         }
 
         let root: String
-        do {
-            if let dir {
+        if let dir {
+            let problem: String?
+            do {
                 try BenchSystem.makeDirectories(dir)
-                root = dir
-            } else {
-                root = try BenchSystem.makeTemporaryDirectory()
+                problem = FileChecks.notADirectory(dir)
+            } catch {
+                problem = error.message
             }
-        } catch {
-            err.line("lsm bench: \(error)")
-            return 1
+            if let problem {
+                err.line("lsm bench: --dir \(dir): \(problem)")
+                return 2
+            }
+            root = dir
+        } else {
+            do {
+                root = try BenchSystem.makeTemporaryDirectory()
+            } catch {
+                err.line("lsm bench: \(error)")
+                return 1
+            }
         }
         defer {
             if dir == nil { try? BenchSystem.removeTree(root) }
@@ -94,6 +97,7 @@ struct BenchCommand: ParsableCommand {
         let nameWidth = selected.map { $0.name(threads: threads).count }.max() ?? 0
         let reporter = BenchReporter(out: out, json: json, nameWidth: nameWidth)
         reporter.header(num: num, threads: threads, directory: root)
+        if out.hasFailed { return 1 }
         let runner = BenchRunner(
             root: root, num: num, threads: threads, selected: selected, reporter: reporter,
             progress: BenchProgress(err: err))
@@ -103,7 +107,7 @@ struct BenchCommand: ParsableCommand {
                 return 1
             }
         } catch {
-            err.line("lsm bench: \(error)")
+            err.line("lsm bench: \(error.conciseDescription)")
             return 1
         }
         return 0

@@ -45,6 +45,9 @@ final class BenchReporter {
         out.line(String(repeating: "-", count: 48))
     }
 
+    /// Whether a write of the results failed, so the run should stop.
+    var outputFailed: Bool { out.hasFailed }
+
     func report(_ result: BenchResult) {
         out.line(json ? jsonLine(result) : humanLine(result))
     }

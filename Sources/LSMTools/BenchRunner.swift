@@ -39,8 +39,9 @@ final class BenchRunner {
         self.progress = progress
     }
 
-    /// Runs the selected workloads in sequence order, reporting each as it ends. Returns the message of the first
-    /// check that failed (a key missing or found where it must not be), nil when all passed.
+    /// Runs the selected workloads in sequence order, reporting each as it ends, until the report cannot be
+    /// written. Returns the message of the first check that failed (a key missing or found where it must not be),
+    /// nil when all passed.
     func run() throws(LSMError) -> String? {
         for phase in BenchWorkload.Phase.allCases {
             let workloads = BenchWorkload.allCases.filter { $0.phase == phase }
@@ -54,6 +55,11 @@ final class BenchRunner {
                 guard isSelected || workload.preparesLaterWorkloads else { continue }
                 let result = try run(workload, on: &database)
                 if isSelected { reporter.report(result) }
+                // Nobody would see the rest.
+                if reporter.outputFailed {
+                    try close(&database)
+                    return nil
+                }
                 if let failure = result.failure {
                     try close(&database)
                     return failure

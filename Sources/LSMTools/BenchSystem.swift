@@ -42,7 +42,7 @@ enum BenchSystem {
         for component in path.split(separator: "/") {
             prefix += component
             if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
-                throw LSMError(.ioError, "cannot create the directory", path: prefix, errno: errno)
+                throw LSMError.system("cannot create the directory \(prefix)", path: prefix)
             }
             prefix += "/"
         }
@@ -53,20 +53,20 @@ enum BenchSystem {
         var status = stat()
         guard lstat(path, &status) == 0 else {
             if errno == ENOENT { return }
-            throw LSMError(.ioError, "cannot inspect", path: path, errno: errno)
+            throw LSMError.system("cannot inspect", path: path)
         }
         if status.st_mode & S_IFMT == S_IFDIR {
             for name in try PosixFileSystem().listDirectory(path) { try removeTree(path + "/" + name) }
-            if rmdir(path) != 0 { throw LSMError(.ioError, "cannot remove the directory", path: path, errno: errno) }
+            if rmdir(path) != 0 { throw LSMError.system("cannot remove the directory", path: path) }
         } else if unlink(path) != 0 {
-            throw LSMError(.ioError, "cannot remove the file", path: path, errno: errno)
+            throw LSMError.system("cannot remove the file", path: path)
         }
     }
 
     /// The apparent size of `path` and everything under it, directories included, as `du -sb` reports it.
     static func treeBytes(_ path: String) throws(LSMError) -> Int64 {
         var status = stat()
-        guard lstat(path, &status) == 0 else { throw LSMError(.ioError, "cannot inspect", path: path, errno: errno) }
+        guard lstat(path, &status) == 0 else { throw LSMError.system("cannot inspect", path: path) }
         var total = Int64(status.st_size)
         if status.st_mode & S_IFMT == S_IFDIR {
             for name in try PosixFileSystem().listDirectory(path) { total += try treeBytes(path + "/" + name) }
@@ -81,10 +81,18 @@ enum BenchSystem {
             guard let base = buffer.baseAddress else { return false }
             return mkdtemp(base) != nil
         }
-        guard made else { throw LSMError(.ioError, "cannot create a temporary directory", path: "/tmp", errno: errno) }
+        guard made else { throw LSMError.system("cannot create a temporary directory", path: "/tmp") }
         return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+}
+
+extension LSMError {
+    /// An I/O error for a failed system call, saying what was attempted and the system's reason (from `errno`).
+    fileprivate static func system(_ attempt: String, path: String) -> LSMError {
+        let code = Glibc.errno
+        return LSMError(.ioError, "\(attempt): \(SystemError.description(code))", path: path, errno: code)
+    }
 }
 
 /// A POSIX thread running one closure until it returns; ``join()`` waits for it.

@@ -22,7 +22,7 @@ struct CLICommand: ParsableCommand {
     @Argument(help: "The database directory (created when missing).")
     var directory = "./lsm-data"
 
-    @Option(help: "Memtable size in bytes before it is flushed to a table.")
+    @Option(parsing: .unconditional, help: "Memtable size in bytes before it is flushed to a table.")
     var memtableSize: Int?
 
     @Flag(help: "Make every write durable (fdatasync) before replying OK.")
@@ -32,20 +32,31 @@ struct CLICommand: ParsableCommand {
     var readOnly = false
 
     func run() throws {
+        try OutputSink.runTool { out, err in
+            execute(input: CLILineReader(), interactive: isatty(STDIN_FILENO) != 0, out: out, err: err)
+        }
+    }
+
+    /// Checks the options and runs a session on `input`; returns the exit status (2 for a bad option).
+    func execute(input: CLILineReader, interactive: Bool, out: OutputSink, err: OutputSink) -> Int32 {
+        let refusal = OptionError.refusal(tool: "cli", err: err) { () throws(OptionError) in
+            if let memtableSize {
+                try OptionError.check("--memtable-size", memtableSize, in: OptionError.memtableSizes, unit: "bytes")
+            }
+        }
+        if let refusal { return refusal }
         var options = Options()
         if let memtableSize { options.memtableSize = memtableSize }
         if sync { options.syncPolicy = .always }
         options.readOnly = readOnly
-        let status = Self.runSession(
-            directory: directory, options: options, input: CLILineReader(), interactive: isatty(STDIN_FILENO) != 0,
-            out: .standardOutput(), err: .standardError())
-        if status != 0 { throw ExitCode(status) }
+        return Self.runSession(
+            directory: directory, options: options, input: input, interactive: interactive, out: out, err: err)
     }
 
     /// Opens the database, runs a session on `input` and closes the database; returns the exit status.
     ///
     /// An interactive session shows a prompt and exits 0; a scripted one exits 1 when any command failed. Failing
-    /// to open or close the database is reported on `err` and exits 1.
+    /// to open or close the database, or to read the input to its end, is reported on `err` and exits 1.
     static func runSession(
         directory: String, options: Options, input: CLILineReader, interactive: Bool, out: OutputSink,
         err: OutputSink
@@ -59,13 +70,15 @@ struct CLICommand: ParsableCommand {
         }
         if interactive { out.line("swift-lsm database \(directory); type help for the commands, quit to leave.") }
         let session = CLISession(database: database, input: input, out: out, prompt: interactive ? "lsm> " : nil)
-        session.run()
+        let inputFailure = session.run()
+        if let inputFailure { err.line("lsm: \(inputFailure)") }
         do {
             try database.close()
         } catch {
-            err.line("lsm: closing \(directory) failed: \(error)")
+            err.line("lsm: closing \(directory) failed: \(error.conciseDescription)")
             return 1
         }
+        if inputFailure != nil { return 1 }
         return !interactive && session.failures > 0 ? 1 : 0
     }
 }

@@ -51,7 +51,7 @@ enum CLIRequest: Equatable {
         let name = String(decoding: first, as: UTF8.self).lowercased()
         let arguments = Array(words.dropFirst())
         guard let usage = usages.first(where: { $0.names.contains(name) }) else {
-            throw CLIError(message: "unknown command \(Quoting.format(first)) (type help for the list)")
+            throw CLIError(message: "unknown command \(Quoting.excerpt(first)) (type help for the list)")
         }
         func expect(_ count: Int) throws(CLIError) {
             if arguments.count != count { throw wrongArguments(usage) }
@@ -114,7 +114,7 @@ enum CLIRequest: Equatable {
                 i += 2
             default:
                 throw CLIError(
-                    message: "batch: expected put or delete, got \(Quoting.format(words[i])) "
+                    message: "batch: expected put or delete, got \(Quoting.excerpt(words[i])) "
                         + "(operation \(batch.count + 1))")
             }
         }
@@ -143,7 +143,7 @@ extension CLIScanRange {
             let text = String(decoding: bounds[bounds.count - 1], as: UTF8.self)
             guard let limit = Int(text), limit >= 0 else {
                 throw CLIError(
-                    message: "limit must be a non-negative integer, got \(Quoting.format(bounds[bounds.count - 1]))")
+                    message: "limit must be a non-negative integer, got \(Quoting.excerpt(bounds[bounds.count - 1]))")
             }
             self.limit = limit
             bounds.removeLast(2)

@@ -20,17 +20,25 @@ final class CLISession {
         self.prompt = prompt
     }
 
-    /// Runs lines until the end of the input or `quit`.
-    func run() {
-        while true {
+    /// Runs lines until the end of the input, `quit`, or a failed write to `out` (no reply could be seen).
+    /// Returns why the input could not be read to its end, or nil.
+    func run() -> CLILineReader.Failure? {
+        while !out.hasFailed {
             if let prompt { out.write(prompt) }
-            guard let line = input.nextLine() else {
+            let line: [UInt8]?
+            do {
+                line = try input.nextLine()
+            } catch {
+                return error
+            }
+            guard let line else {
                 // Leave the terminal's cursor at the start of a line after ^D.
                 if prompt != nil { out.line() }
-                return
+                return nil
             }
-            if !execute(line) { return }
+            if !execute(line) { return nil }
         }
+        return nil
     }
 
     /// Runs one line (blank lines and `#` comments do nothing); returns false when the line asks to quit.
@@ -100,7 +108,7 @@ final class CLISession {
         do {
             return try body()
         } catch {
-            throw CLIError(message: error.description)
+            throw CLIError(message: error.conciseDescription)
         }
     }
 
@@ -119,6 +127,7 @@ final class CLISession {
             if pending.utf8.count >= 64 << 10 {
                 out.write(pending)
                 pending = ""
+                if out.hasFailed { return }
             }
         }
     }

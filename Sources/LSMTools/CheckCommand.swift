@@ -19,8 +19,7 @@ struct CheckCommand: ParsableCommand {
     var directory: String
 
     func run() throws {
-        let status = execute(out: .standardOutput(), err: .standardError())
-        if status != 0 { throw ExitCode(status) }
+        try OutputSink.runTool(execute)
     }
 
     /// Checks the database, printing findings and a summary to `out` (or one line on `err` when there is no

@@ -25,28 +25,29 @@ struct DumpCommand: ParsableCommand {
     @Flag(help: "Print the footer, index entries, filter and block statistics before the rows.")
     var meta = false
 
-    @Option(help: "Print at most this many rows.")
+    @Option(parsing: .unconditional, help: "Print at most this many rows.")
     var limit: Int?
 
     @Flag(help: "Print keys and values in hexadecimal.")
     var hex = false
 
-    @Option(help: "Column width in characters; longer keys and values are cut (0: never cut).")
+    @Option(
+        parsing: .unconditional,
+        help: "Column width in characters; longer keys and values are cut (0: never cut).")
     var width = InspectionText.defaultWidth
 
-    func validate() throws {
-        if let limit, limit < 0 { throw ValidationError("--limit must not be negative, got \(limit)") }
-        if width != 0 && width < 4 { throw ValidationError("--width must be 0 or at least 4, got \(width)") }
-    }
-
     func run() throws {
-        let status = execute(out: .standardOutput(), err: .standardError())
-        if status != 0 { throw ExitCode(status) }
+        try OutputSink.runTool(execute)
     }
 
-    /// Dumps the table to `out`; reports failures as one line on `err`. Returns the exit status: 0, or 1 when the
-    /// file could not be read to the end.
+    /// Dumps the table to `out`; reports failures as one line on `err`. Returns the exit status: 0, 1 when the
+    /// file could not be read to the end, 2 for a bad option.
     func execute(out: OutputSink, err: OutputSink) -> Int32 {
+        let refusal = OptionError.refusal(tool: "dump", err: err) { () throws(OptionError) in
+            if let limit { try OptionError.check("--limit", limit, in: 0...Int.max) }
+            try InspectionText.checkWidth(width)
+        }
+        if let refusal { return refusal }
         let table: TableFile
         do {
             table = try TableFile.open(file)
@@ -73,7 +74,8 @@ struct DumpCommand: ParsableCommand {
         let cursor = table.entries()
         var rows = 0
         var previousKey: [UInt8]?
-        while let entry = try cursor.next() {
+        // A failed write to `out` ends the dump: nothing more can be seen.
+        while !out.hasFailed, let entry = try cursor.next() {
             if !showsInternalKeys {
                 // Entries of a key come newest first: only the first one counts, and only if it is a value.
                 let isNewest = entry.key.userKey != previousKey
@@ -144,7 +146,7 @@ struct DumpCommand: ParsableCommand {
             field("Data blocks", "\(p.dataBlockCount)")
         }
         field("Index entries", "\(index.count)")
-        for (number, entry) in index.enumerated() {
+        for (number, entry) in index.enumerated() where !out.hasFailed {
             out.line("  #\(number) \(text.key(entry.separator)) -> \(entry.block)")
         }
     }

@@ -21,8 +21,7 @@ struct InfoCommand: ParsableCommand {
     var hex = false
 
     func run() throws {
-        let status = execute(out: .standardOutput(), err: .standardError())
-        if status != 0 { throw ExitCode(status) }
+        try OutputSink.runTool(execute)
     }
 
     /// Prints the database's shape to `out`, or one line on `err` when it cannot be read. Returns the exit status.

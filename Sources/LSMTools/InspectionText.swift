@@ -6,6 +6,16 @@ struct InspectionText {
     /// Characters a key or value column gets before it is cut.
     static let defaultWidth = 40
 
+    /// The widest column `--width` allows: four times the longest key, so any key can be shown whole (each byte
+    /// takes at most 4 characters, `\xHH`), while padding stays far from overflowing.
+    static let maxWidth = 4 * Limits.maxKeySize + 2
+
+    /// Refuses a `--width` that is neither 0 (never cut) nor 4 (room for one character and "...") to
+    /// ``maxWidth``.
+    static func checkWidth(_ width: Int) throws(OptionError) {
+        try OptionError.check("--width", width, in: 4...maxWidth, orSpecial: 0)
+    }
+
     /// Show bytes in hexadecimal instead of the CLI's quoting.
     var hex = false
     /// Column width; text longer than this is cut with "...". 0 never cuts.
@@ -72,5 +82,15 @@ struct InspectionText {
         var line = "lsm: \(error.path ?? file): \(error.code): \(error.message)"
         if let offset = error.offset { line += " at offset \(offset)" }
         return line
+    }
+}
+
+extension LSMError {
+    /// ``description``, naming the file once. A background error's message holds the description of the failure
+    /// behind it, file, offset and errno included, and the library appends the same file again; then only the
+    /// code and message are shown.
+    var conciseDescription: String {
+        guard let path, message.contains("(file \(path)") else { return description }
+        return "\(code): \(message)"
     }
 }

@@ -120,6 +120,14 @@ public enum Quoting {
         return text + "\""
     }
 
+    /// `bytes` as ``format(_:)`` writes it when at most `limit` bytes long; else its first `limit` bytes so
+    /// written, then `...` and the full length. For echoing user text in a message, where a 100 MB word must not
+    /// be printed whole.
+    static func excerpt(_ bytes: [UInt8], limit: Int = 64) -> String {
+        guard bytes.count > limit else { return format(bytes) }
+        return format(Array(bytes.prefix(limit))) + "... (\(bytes.count) bytes)"
+    }
+
     private static func isBare(_ bytes: [UInt8]) -> Bool {
         !bytes.isEmpty && bytes.allSatisfy { b in
             b > 0x20 && b < 0x7F && b != UInt8(ascii: "\"") && b != UInt8(ascii: "'") && b != UInt8(ascii: "\\")

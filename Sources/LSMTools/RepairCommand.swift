@@ -21,8 +21,7 @@ struct RepairCommand: ParsableCommand {
     var directory: String
 
     func run() throws {
-        let status = execute(out: .standardOutput(), err: .standardError())
-        if status != 0 { throw ExitCode(status) }
+        try OutputSink.runTool(execute)
     }
 
     /// Repairs the database, printing what was done to `out` (or one line on `err` on failure). Returns the exit

@@ -41,13 +41,13 @@ final class StressChildProcess {
         var output: [Int32] = [-1, -1]
         var error: [Int32] = [-1, -1]
         guard makePipe(&output) else {
-            return .failure(StressFailure("cannot make a pipe: \(StressFiles.errorText(errno))"))
+            return .failure(StressFailure("cannot make a pipe: \(SystemError.description(errno))"))
         }
         guard makePipe(&error) else {
             let code = errno
             close(output[0])
             close(output[1])
-            return .failure(StressFailure("cannot make a pipe: \(StressFiles.errorText(code))"))
+            return .failure(StressFailure("cannot make a pipe: \(SystemError.description(code))"))
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -65,7 +65,7 @@ final class StressChildProcess {
         guard result == 0 else {
             close(output[0])
             close(error[0])
-            return .failure(StressFailure("cannot start \(executable): \(StressFiles.errorText(result))"))
+            return .failure(StressFailure("cannot start \(executable): \(SystemError.description(result))"))
         }
         return .success(StressChildProcess(pid: pid, outputFD: output[0], errorFD: error[0]))
     }

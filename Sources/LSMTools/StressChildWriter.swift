@@ -37,7 +37,7 @@ struct StressChildWriter {
                     StressData.key(key), StressData.value(key: key, version: version, size: config.valueSize),
                     sync: true)
             } catch {
-                err.line("lsm stress: child writer: put \(StressData.keyText(key)) failed: \(error)")
+                err.line("lsm stress: child writer: put \(StressData.keyText(key)) failed: \(error.conciseDescription)")
                 return 1
             }
             guard say("ack \(key) \(version)") else { return 1 }

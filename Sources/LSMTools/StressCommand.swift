@@ -77,7 +77,9 @@ struct StressCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The mix as percentages (default 50:35:10:5).", valueName: "reads:writes:deletes:scans"))
     var mix: String?
 
-    @Option(help: ArgumentHelp("Seed of the random choices (default: a fresh one, printed).", valueName: "n"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Seed of the random choices (default: a fresh one, printed).", valueName: "n"))
     var seed: UInt64?
 
     @Option(help: ArgumentHelp("Write an HTML report with charts to this file.", valueName: "file.html"))
@@ -93,12 +95,11 @@ struct StressCommand: ParsableCommand {
     @Flag(name: .customLong("child-writer"), help: .private)
     var childWriter = false
 
-    @Option(name: .customLong("first-version"), help: .private)
+    @Option(name: .customLong("first-version"), parsing: .unconditional, help: .private)
     var firstVersion: UInt64?
 
-    mutating func run() throws {
-        let status = StressTool.run(self, out: .standardOutput(), err: .standardError())
-        if status != 0 { throw ExitCode(status) }
+    func run() throws {
+        try OutputSink.runTool { out, err in StressTool.run(self, out: out, err: err) }
     }
 }
 
@@ -115,54 +116,50 @@ enum StressTool {
         }
     }
 
-    /// Runs a checked configuration: prepares the directory, runs the mode, removes a temporary directory.
+    /// Runs a checked configuration: prepares the directory, runs the mode, and removes the directory if it made
+    /// it, except a `--dir` after a run that passed, with `--keep`, and after a run that found the database wrong
+    /// (kept to be examined).
     static func run(_ config: StressConfiguration, out: OutputSink, err: OutputSink) -> Int32 {
         if case .childWriter(let firstVersion) = config.mode {
             // The parent made the directory; validation made sure it is named.
             let directory = config.directory ?? ""
             return StressChildWriter(config: config, directory: directory, firstVersion: firstVersion, err: err).run()
         }
-        if let reportPath = config.reportPath {
-            // Found out now, not after a long run.
-            let folder = reportPath.lastIndex(of: "/").map { String(reportPath[..<$0]) } ?? "."
-            if StressFiles.entries(folder.isEmpty ? "/" : folder) == nil {
-                err.line("lsm stress: --report \(reportPath): the directory \(folder) does not exist")
-                return 2
-            }
-        }
         let directory: String
-        let temporary = config.directory == nil
+        let made: Bool
         if let given = config.directory {
             if let names = StressFiles.entries(given), !names.isEmpty {
                 err.line("lsm stress: --dir \(given) already holds files; the stress test needs a fresh database")
                 return 2
             }
-            if StressFiles.entries(given) == nil && StressFiles.exists(given) {
-                err.line("lsm stress: --dir \(given) is not a directory")
+            made = !StressFiles.exists(given)
+            if let problem = made ? FileChecks.cannotCreateDirectory(given) : FileChecks.notADirectory(given) {
+                err.line("lsm stress: --dir \(given): \(problem)")
                 return 2
             }
             directory = given
         } else {
             switch StressFiles.makeTemporaryDirectory() {
-            case .success(let made): directory = made
+            case .success(let temporary): directory = temporary
             case .failure(let failure):
                 err.line("lsm stress: \(failure)")
                 return 1
             }
+            made = true
         }
-        let status: Int32
+        let ending: StressEnding
         if case .crashCycles(let cycles) = config.mode {
-            status = StressCrashCycles(config: config, cycles: cycles, directory: directory, out: out, err: err).run()
+            ending = StressCrashCycles(config: config, cycles: cycles, directory: directory, out: out, err: err).run()
         } else {
-            status = StressRunner(config: config, directory: directory, out: out, err: err).run()
+            ending = StressRunner(config: config, directory: directory, out: out, err: err).run()
         }
-        if temporary {
-            if status == 0 && !config.keep {
-                StressFiles.removeDirectory(directory)
-            } else {
-                (status == 0 ? out : err).line("lsm stress: the database is kept in \(directory)")
-            }
+        guard made else { return ending.status }
+        let temporary = config.directory == nil
+        if ending == .mismatch || config.keep || (!temporary && ending == .passed) {
+            if temporary { (ending == .passed ? out : err).line("lsm stress: the database is kept in \(directory)") }
+        } else {
+            StressFiles.removeDirectory(directory)
         }
-        return status
+        return ending.status
     }
 }

@@ -26,9 +26,11 @@ struct StressMix: Equatable, Sendable, CustomStringConvertible {
         let numbers = parts.compactMap { Int($0) }
         guard parts.count == 4, numbers.count == 4 else {
             return .failure(
-                StressFailure("--mix must be four numbers reads:writes:deletes:scans, like 50:35:10:5; got '\(text)'"))
+                StressFailure(
+                    "--mix must be four numbers reads:writes:deletes:scans, like 50:35:10:5; got "
+                        + Quoting.excerpt(Array(text.utf8))))
         }
-        return StressMix(percentages: numbers).validated(as: "--mix \(text)")
+        return StressMix(percentages: numbers).validated(as: "--mix \(Quoting.excerpt(Array(text.utf8)))")
     }
 
     /// The mix itself when its shares are 0...100 and sum to 100.
@@ -122,6 +124,15 @@ extension StressConfiguration {
         func require(_ ok: Bool, _ message: @autoclosure () -> String) throws(StressFailure) {
             if !ok { throw StressFailure(message()) }
         }
+        func check(
+            _ option: String, _ value: Int, in range: ClosedRange<Int>, unit: String? = nil
+        ) throws(StressFailure) {
+            do {
+                try OptionError.check(option, value, in: range, unit: unit)
+            } catch {
+                throw StressFailure(error.description)
+            }
+        }
         if let dir = command.dir { try require(!dir.isEmpty, "--dir must not be empty") }
         directory = command.dir
         keep = command.keep
@@ -131,7 +142,7 @@ extension StressConfiguration {
             try require(command.dir != nil, "--child-writer needs --dir")
             mode = .childWriter(firstVersion: command.firstVersion ?? 1)
         } else if let cycles = command.crashCycles {
-            try require(cycles >= 1 && cycles <= 10_000_000, "--crash-cycles must be 1...10000000, got \(cycles)")
+            try check("--crash-cycles", cycles, in: 1...10_000_000)
             mode = .crashCycles(cycles)
         }
         if mode != .load {
@@ -152,24 +163,25 @@ extension StressConfiguration {
         }
 
         if let threads = command.threads {
-            try require(threads >= 1 && threads <= 1024, "--threads must be 1...1024, got \(threads)")
+            try check("--threads", threads, in: 1...1024)
             self.threads = threads
         }
         switch (command.duration, command.ops) {
         case (.some, .some):
             throw StressFailure("give --duration or --ops, not both")
         case (.some(let seconds), nil):
-            try require(seconds > 0 && seconds <= 1e7, "--duration must be more than 0 seconds, got \(seconds)")
+            try require(
+                seconds > 0 && seconds <= 1e7,
+                "--duration must be more than 0 and at most 10000000 seconds, got \(seconds)")
             limit = .seconds(seconds)
         case (nil, .some(let ops)):
-            try require(ops >= 1, "--ops must be at least 1, got \(ops)")
+            try check("--ops", ops, in: 1...Int.max)
             limit = .operations(ops)
         case (nil, nil):
             break
         }
         if let keys = command.keys {
-            try require(
-                keys >= 1 && keys <= StressData.maxKeys, "--keys must be 1...\(StressData.maxKeys), got \(keys)")
+            try check("--keys", keys, in: 1...StressData.maxKeys)
             self.keys = keys
         }
         if mode == .load {
@@ -177,17 +189,18 @@ extension StressConfiguration {
                 keys >= threads, "--keys (\(keys)) must be at least --threads (\(threads)): each thread owns keys")
         }
         if let size = command.valueSize {
-            try require(size >= 0 && size <= 16 << 20, "--value-size must be 0...16777216 bytes, got \(size)")
+            try check("--value-size", size, in: 0...(16 << 20), unit: "bytes")
             valueSize = size
         }
         if let size = command.memtableSize {
-            try require(size >= 1 && size <= 1 << 30, "--memtable-size must be 1...1073741824 bytes, got \(size)")
+            try check("--memtable-size", size, in: OptionError.memtableSizes, unit: "bytes")
             memtableSize = size
         }
         sync = command.sync
         try applyMix(command)
         if let report = command.report {
             try require(!report.isEmpty, "--report needs a file name")
+            if let problem = FileChecks.notWritable(report) { throw StressFailure("--report \(report): \(problem)") }
             reportPath = report
         }
     }

@@ -43,7 +43,8 @@ struct StressCrashCycles {
         var millisecondsBeforeKill = 0
     }
 
-    func run() -> Int32 {
+    /// Runs the cycles, printing a line for each and a summary.
+    func run() -> StressEnding {
         out.line(
             "lsm stress: \(cycles) crash cycle\(cycles == 1 ? "" : "s"), \(StressFormat.count(config.keys)) keys, "
                 + "\(StressFormat.bytes(config.valueSize)) values, "
@@ -69,7 +70,7 @@ struct StressCrashCycles {
             case .success(let result): log = result
             case .failure(let failure):
                 err.line("lsm stress: cycle \(cycle): \(failure)")
-                return 1
+                return .failed
             }
             for (key, version) in log.acks where version > floors.versions[key] { floors.versions[key] = version }
             floors.nextVersion = max(floors.nextVersion, (log.acks.values.max() ?? 0) + 1)
@@ -81,7 +82,7 @@ struct StressCrashCycles {
             case .failure(let failure):
                 err.line("lsm stress: cycle \(cycle): \(failure)")
                 err.line("lsm stress: FAILED in cycle \(cycle) of \(cycles)")
-                return 1
+                return .mismatch
             }
             let present: Int
             let levels: [Int]
@@ -90,7 +91,7 @@ struct StressCrashCycles {
             case .failure(let failure):
                 err.line("lsm stress: cycle \(cycle): \(failure)")
                 err.line("lsm stress: FAILED in cycle \(cycle) of \(cycles)")
-                return 1
+                return .mismatch
             }
             let shape = levels.map(String.init).joined(separator: " ")
             let when = log.killedAfterReady ? "after \(log.millisecondsBeforeKill) ms of writing" : "while opening"
@@ -99,10 +100,12 @@ struct StressCrashCycles {
                     + "\(StressFormat.count(log.acknowledged)) writes acknowledged; "
                     + "files check clean; reopened: \(StressFormat.count(config.keys)) keys checked, "
                     + "\(StressFormat.count(present)) present, files/level \(shape): ok")
+            // Nobody would see the rest.
+            if out.hasFailed { return .failed }
         }
         if case .failure(let failure) = checkFiles(after: "the last cycle") {
             err.line("lsm stress: \(failure)")
-            return 1
+            return .mismatch
         }
         out.line(
             "crash cycles: \(cycles) passed (\(killsDuringOpen) killed while opening), "
@@ -110,7 +113,7 @@ struct StressCrashCycles {
         out.line(
             "database check: clean after every kill and at the end (\(warnings) warning\(warnings == 1 ? "" : "s"): "
                 + "torn log tails and files an interrupted flush or compaction left)")
-        return 0
+        return out.hasFailed ? .failed : .passed
     }
 
     /// Runs the library's full check (every checksum, the manifest, key order) on the files as they are; returns

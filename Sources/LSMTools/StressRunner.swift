@@ -22,15 +22,17 @@ struct StressRunner {
         var check: CheckReport
     }
 
-    /// Runs the load and the final check, prints the summary and writes the report; returns the exit status.
-    func run() -> Int32 {
+    /// Runs the load and the final check, prints the summary and writes the report.
+    func run() -> StressEnding {
         out.line("lsm stress: \(parameters.map { "\($0.0) \($0.1)" }.joined(separator: ", "))")
+        // Nobody would see the result.
+        if out.hasFailed { return .failed }
         let database: Database
         do {
             database = try Database.open(directory, options: config.databaseOptions)
         } catch {
             err.line("lsm stress: cannot open the database: \(error)")
-            return 1
+            return .failed
         }
         let load: Load
         switch runWorkers(on: database) {
@@ -38,21 +40,21 @@ struct StressRunner {
         case .failure(let failure):
             try? database.close()
             err.line("lsm stress: \(failure)")
-            return 1
+            return .failed
         }
         let failures = load.workers.compactMap(\.failure)
         if !failures.isEmpty {
-            for failure in failures { err.line("lsm stress: \(failure)") }
+            report(failures)
             try? database.close()
             err.line("lsm stress: FAILED after \(StressFormat.count(load.totals.totalCount)) operations")
-            return 1
+            return failures.contains { $0.cause == nil } ? .mismatch : .failed
         }
         let finalStatistics = try? database.statistics()
         do {
             try database.close()
         } catch {
-            err.line("lsm stress: closing the database failed: \(error)")
-            return 1
+            err.line("lsm stress: closing the database failed: \(error.conciseDescription)")
+            return .failed
         }
 
         let reopenStart = StressClock.now()
@@ -62,7 +64,7 @@ struct StressRunner {
         case .failure(let failure):
             err.line("lsm stress: \(failure)")
             err.line("lsm stress: FAILED: the reopened database does not hold what the workers wrote")
-            return 1
+            return .mismatch
         }
         let reopenSeconds = StressClock.seconds(from: reopenStart, to: StressClock.now())
         let report: CheckReport
@@ -70,12 +72,12 @@ struct StressRunner {
             report = try Database.check(at: directory)
         } catch {
             err.line("lsm stress: the database check could not run: \(error)")
-            return 1
+            return .mismatch
         }
         guard report.isClean else {
             for problem in report.problems.prefix(10) { err.line("lsm stress: database check: \(problem)") }
             err.line("lsm stress: FAILED: the database check found \(report.problems.count) problem(s)")
-            return 1
+            return .mismatch
         }
 
         let outcome = Outcome(
@@ -86,11 +88,28 @@ struct StressRunner {
             let page = StressReport(parameters: parameters, summary: summaryTable(outcome), outcome: outcome).html()
             if let failure = StressFiles.write(page, to: reportPath) {
                 err.line("lsm stress: \(failure)")
-                return 1
+                return .failed
             }
             out.line("report: \(reportPath)")
         }
-        return 0
+        return out.hasFailed ? .failed : .passed
+    }
+
+    /// Prints the workers' failures: every mismatch, but one engine error. Once a write fails the engine refuses
+    /// every later one with a background error naming that failure, so the other workers' errors would repeat it;
+    /// they are only counted.
+    private func report(_ failures: [StressFailure]) {
+        for failure in failures where failure.cause == nil { err.line("lsm stress: \(failure)") }
+        let engineFailures = failures.filter { $0.cause != nil }
+        let first = engineFailures.first { $0.cause?.code != .backgroundError } ?? engineFailures.first
+        guard let first else { return }
+        err.line("lsm stress: \(first)")
+        let others = engineFailures.count - 1
+        if others > 0 {
+            err.line(
+                "lsm stress: \(others) other thread\(others == 1 ? "" : "s") also stopped on an engine error (after "
+                    + "a failed write the database refuses writes)")
+        }
     }
 
     /// The load phase's result: the joined workers (with their expectations and any failure) and the measurements.

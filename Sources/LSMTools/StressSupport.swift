@@ -81,7 +81,8 @@ enum StressFiles {
         var template = Array((base + "/lsm-stress-XXXXXX").utf8CString)
         let made = template.withUnsafeMutableBufferPointer { buffer in mkdtemp(buffer.baseAddress!) != nil }
         guard made else {
-            return .failure(StressFailure("cannot create a temporary directory in \(base): \(errorText(errno))"))
+            return .failure(
+                StressFailure("cannot create a temporary directory in \(base): \(SystemError.description(errno))"))
         }
         return .success(String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
@@ -106,33 +107,40 @@ enum StressFiles {
     /// Writes `text` to a new or truncated file at `path`.
     static func write(_ text: String, to path: String) -> StressFailure? {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return StressFailure("\(path): cannot write the report: \(errorText(errno))") }
-        defer { close(fd) }
-        let bytes = Array(text.utf8)
-        let failed = bytes.withUnsafeBytes { raw -> Int32? in
-            var done = 0
-            while done < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return n < 0 ? errno : EIO }
-                done += n
-            }
-            return nil
+        guard fd >= 0 else {
+            return StressFailure("\(path): cannot write the report: \(SystemError.description(errno))")
         }
-        if let failed { return StressFailure("\(path): cannot write the report: \(errorText(failed))") }
+        defer { close(fd) }
+        let file = OutputSink(fileDescriptor: fd, name: path)
+        file.write(text)
+        if let failed = file.writeError {
+            return StressFailure("\(path): cannot write the report: \(SystemError.description(failed))")
+        }
         return nil
-    }
-
-    /// The system's sentence for an errno value.
-    static func errorText(_ code: Int32) -> String {
-        guard let text = strerror(code) else { return "error \(code)" }
-        return String(cString: text)
     }
 }
 
 /// Why a stress run failed: the one line printed after `lsm stress: `.
 struct StressFailure: Error, Sendable, CustomStringConvertible {
     var message: String
-    init(_ message: String) { self.message = message }
+    /// The engine's error behind the failure, or nil for a mismatch or a usage error.
+    var cause: LSMError?
+    init(_ message: String, cause: LSMError? = nil) {
+        self.message = message
+        self.cause = cause
+    }
     var description: String { message }
+}
+
+/// How a stress run ended: its exit status, and whether its database is worth keeping.
+enum StressEnding: Equatable {
+    /// Every check passed.
+    case passed
+    /// The run could not be carried out (the engine failed, the report or the output could not be written): the
+    /// database shows nothing a person needs to see.
+    case failed
+    /// The database did not hold what it must (a mismatch, a lost write, a failed check): kept to be examined.
+    case mismatch
+
+    var status: Int32 { self == .passed ? 0 : 1 }
 }

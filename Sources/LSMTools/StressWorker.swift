@@ -190,6 +190,8 @@ final class StressWorker: @unchecked Sendable {
     }
 
     private func engineFailure(_ operation: String, _ key: Int, _ error: LSMError) -> StressFailure {
-        StressFailure("thread \(index): \(operation) \(StressData.keyText(key)) failed: \(error)")
+        StressFailure(
+            "thread \(index): \(operation) \(StressData.keyText(key)) failed: \(error.conciseDescription)",
+            cause: error)
     }
 }

@@ -22,21 +22,21 @@ struct WALDumpCommand: ParsableCommand {
     @Flag(help: "Print keys and values in hexadecimal.")
     var hex = false
 
-    @Option(help: "Width in characters past which keys and values are cut (0: never cut).")
+    @Option(
+        parsing: .unconditional, help: "Width in characters past which keys and values are cut (0: never cut).")
     var width = InspectionText.defaultWidth
 
-    func validate() throws {
-        if width != 0 && width < 4 { throw ValidationError("--width must be 0 or at least 4, got \(width)") }
-    }
-
     func run() throws {
-        let status = execute(out: .standardOutput(), err: .standardError())
-        if status != 0 { throw ExitCode(status) }
+        try OutputSink.runTool(execute)
     }
 
     /// Dumps the log to `out`; reports failures as one line on `err`. Returns the exit status: 0 when the log
-    /// reads to its end (a torn tail included), 1 otherwise.
+    /// reads to its end (a torn tail included), 1 otherwise, 2 for a bad option.
     func execute(out: OutputSink, err: OutputSink) -> Int32 {
+        let refusal = OptionError.refusal(tool: "wal-dump", err: err) { () throws(OptionError) in
+            try InspectionText.checkWidth(width)
+        }
+        if let refusal { return refusal }
         let log: LogFile
         do {
             log = try LogFile.open(file)
@@ -62,7 +62,8 @@ struct WALDumpCommand: ParsableCommand {
         var records = 0
         var operations = 0
         do {
-            while let record = try log.next() {
+            // A failed write to `out` ends the dump: nothing more can be seen.
+            while !out.hasFailed, let record = try log.next() {
                 for line in describe(record, text) { out.line(line) }
                 records += 1
                 operations += record.operations.count

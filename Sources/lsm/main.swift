@@ -1,3 +1,3 @@
 import LSMTools
 
-LSMCommand.main()
+LSMCommand.mainGuarded()

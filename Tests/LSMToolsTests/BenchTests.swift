@@ -117,16 +117,42 @@ import Testing
         #expect(!lines.contains { $0.hasPrefix("{") })
     }
 
+    /// A --dir that cannot hold the databases is refused before anything runs or prints, saying why.
+    @Test func badDirectoriesSayWhy() throws {
+        let scratch = try InspectionScratch()
+        defer { scratch.remove() }
+        let file = scratch.file("file")
+        try InspectionScratch.write([1], to: file)
+        let fifo = scratch.file("fifo")
+        try #require(mkfifo(fifo, 0o644) == 0)
+        let cases = [
+            (file, "is a file, not a directory"), (fifo, "is a FIFO, not a directory"),
+            ("/dev/null", "is a device, not a directory"),
+            (file + "/sub", "cannot create the directory \(file)/sub: Not a directory"),
+        ]
+        for (dir, reason) in cases {
+            let run = try bench(["--dir", dir, "--num", "10"])
+            #expect(run.status == 2)
+            #expect(run.out == "")
+            #expect(run.err == "lsm bench: --dir \(dir): \(reason)\n")
+        }
+    }
+
     @Test func badOptionsExitTwo() throws {
         let cases: [([String], String)] = [
-            (["--benchmarks", "fillseq,readfast"], "unknown benchmark 'readfast'"),
+            (["--benchmarks", "fillseq,readfast"], "unknown benchmark readfast;"),
             (["--benchmarks", " , "], "names no workload"),
-            (["--benchmarks", "fillsync_4threads", "--threads", "2"], "unknown benchmark 'fillsync_4threads'"),
+            (["--benchmarks", "fillsync_4threads", "--threads", "2"], "unknown benchmark fillsync_4threads;"),
+            (["--benchmarks", String(repeating: "x", count: 100_000)],
+             "unknown benchmark \(String(repeating: "x", count: 64))... (100000 bytes);"),
             (["--num", "0"], "--num must be"),
             (["--num", "9"], "--num must be"),
             (["--num", "2000000000000000"], "--num must be"),
             (["--threads", "0"], "--threads must be"),
-            (["--threads", "65"], "--threads must be"),
+            (["--threads", "65"], "--threads must be 1...64, got 65"),
+            (["--threads", "-1"], "--threads must be 1...64, got -1"),
+            (["--num", "-5"], "--num must be 10...1000000000000000, got -5"),
+            (["--dir", ""], "--dir must not be empty"),
         ]
         for (arguments, message) in cases {
             let run = try bench(arguments)

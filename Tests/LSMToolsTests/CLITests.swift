@@ -17,29 +17,26 @@ private struct CLITemporaryDirectory {
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// What one session printed and its exit status.
-private struct CLIRun {
-    var out: String
-    var err: String
-    var status: Int32
-}
-
 /// Runs `lsm cli` in-process on `directory` with `script` as its standard input.
 private func runCLI(
     _ script: String, in directory: String, interactive: Bool = false, options: Options = Options()
-) -> CLIRun {
+) -> ToolRun {
     runCLI(bytes: Array(script.utf8), in: directory, interactive: interactive, options: options)
 }
 
 private func runCLI(
     bytes: [UInt8], in directory: String, interactive: Bool = false, options: Options = Options()
-) -> CLIRun {
-    let out = OutputSink.capturing()
-    let err = OutputSink.capturing()
-    let status = CLICommand.runSession(
-        directory: directory, options: options, input: CLILineReader(bytes: bytes), interactive: interactive,
-        out: out, err: err)
-    return CLIRun(out: out.text, err: err.text, status: status)
+) -> ToolRun {
+    runCLI(input: CLILineReader(bytes: bytes), in: directory, interactive: interactive, options: options)
+}
+
+private func runCLI(
+    input: CLILineReader, in directory: String, interactive: Bool = false, options: Options = Options()
+) -> ToolRun {
+    ToolRun { out, err in
+        CLICommand.runSession(
+            directory: directory, options: options, input: input, interactive: interactive, out: out, err: err)
+    }
 }
 
 /// The byte strings of each line of `text`, undoing the output quoting.
@@ -400,15 +397,15 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
         defer { close(fd) }
         let reader = CLILineReader(fileDescriptor: fd)
         var lines: [[UInt8]] = []
-        while let line = reader.nextLine() { lines.append(line) }
+        while let line = try reader.nextLine() { lines.append(line) }
         #expect(lines == [Array("a".utf8), [], long + [0x0D], Array("last".utf8)])
-        #expect(reader.nextLine() == nil)
+        #expect(try reader.nextLine() == nil)
 
         bytes = Array("x\ny\n".utf8)
         let memory = CLILineReader(bytes: bytes)
-        #expect(memory.nextLine() == Array("x".utf8))
-        #expect(memory.nextLine() == Array("y".utf8))
-        #expect(memory.nextLine() == nil)
+        #expect(try memory.nextLine() == Array("x".utf8))
+        #expect(try memory.nextLine() == Array("y".utf8))
+        #expect(try memory.nextLine() == nil)
     }
 
     @Test func parsesRequests() throws {
@@ -431,7 +428,7 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
     @Test func runsAsAProcessWithPipedInput() throws {
         let dir = try CLITemporaryDirectory()
         defer { dir.remove() }
-        let binary = try #require(lsmBinary(), "the lsm executable was not found next to the test bundle")
+        let binary = try lsmBinary()
         let ok = try runProcess(binary, ["cli", dir.database], input: "put a 1\nget a\n")
         #expect(ok.out == "OK\n1\n")
         #expect(ok.err == "")
@@ -444,43 +441,152 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
         #expect(notDatabase.err.hasPrefix("lsm: cannot open \(dir.path): not a database"))
         #expect(notDatabase.status == 1)
     }
-}
 
-/// The `lsm` executable in the build folder that holds this test bundle.
-private func lsmBinary() -> String? {
-    let start = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-        ?? CommandLine.arguments[0]
-    var url = URL(fileURLWithPath: start).deletingLastPathComponent()
-    while url.path != "/" {
-        let candidate = url.appendingPathComponent("lsm").path
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
-            FileManager.default.isExecutableFile(atPath: candidate)
-        {
-            return candidate
-        }
-        url.deleteLastPathComponent()
+    /// A line longer than the reader's limit ends the session with one message and exit 1, after the lines before
+    /// it ran; a stream without newlines is not read forever.
+    @Test func overlongLineEndsTheSession() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        let long = Array("put a 12345678901234567890\nget a\n".utf8)
+        let run = runCLI(
+            input: CLILineReader(bytes: Array("put a 1\n".utf8) + long, maxLineBytes: 16), in: dir.database)
+        #expect(run.out == "OK\n")
+        #expect(run.err == "lsm: input line 2 is longer than 16 bytes\n")
+        #expect(run.status == 1)
+        #expect(runCLI("get a\n", in: dir.database).out == "1\n")
+
+        // A line of exactly the limit is read; a newline-less stream from a descriptor stops at the limit.
+        let exact = CLILineReader(bytes: Array("0123456789abcdef\n".utf8), maxLineBytes: 16)
+        #expect(try exact.nextLine() == Array("0123456789abcdef".utf8))
+        let file = dir.path + "/zeros"
+        #expect(FileManager.default.createFile(atPath: file, contents: Data(count: 1 << 20)))
+        let fd = open(file, O_RDONLY)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        let zeros = CLILineReader(fileDescriptor: fd, maxLineBytes: 100_000)
+        #expect(throws: CLILineReader.Failure.lineTooLong(line: 1, limit: 100_000)) { try zeros.nextLine() }
+        #expect(lseek(fd, 0, SEEK_CUR) < 1 << 20)
     }
-    return nil
-}
 
-private func runProcess(_ binary: String, _ arguments: [String], input: String) throws -> CLIRun {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
-    process.arguments = arguments
-    let stdin = Pipe()
-    let stdout = Pipe()
-    let stderr = Pipe()
-    process.standardInput = stdin
-    process.standardOutput = stdout
-    process.standardError = stderr
-    try process.run()
-    stdin.fileHandleForWriting.write(Data(input.utf8))
-    try stdin.fileHandleForWriting.close()
-    let out = stdout.fileHandleForReading.readDataToEndOfFile()
-    let err = stderr.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CLIRun(
-        out: String(decoding: out, as: UTF8.self), err: String(decoding: err, as: UTF8.self),
-        status: process.terminationStatus)
+    /// The default limit admits the largest batch the engine accepts, written as one line with every byte escaped.
+    @Test func defaultLineLimitAdmitsTheLargestBatch() {
+        // One put whose key and value fill the batch: a 12-byte header, the kind, and 3- and 5-byte lengths.
+        let keyBytes = Limits.maxKeySize
+        let valueBytes = Limits.maxBatchSize - 12 - 1 - 3 - keyBytes - 5
+        let line = "batch put ".utf8.count + (4 * keyBytes + 2) + 1 + (4 * valueBytes + 2)
+        #expect(line <= CLILineReader.defaultMaxLineBytes)
+        // And many empty puts: 3 encoded bytes each, `put "" "" ` on the line.
+        let puts = (Limits.maxBatchSize - 12) / 3
+        #expect("batch".utf8.count + puts * " put \"\" \"\"".utf8.count <= CLILineReader.defaultMaxLineBytes)
+    }
+
+    /// A read error is not the end of the input: it is reported and the session exits 1.
+    @Test func readErrorIsReported() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        let fd = open(dir.path, O_RDONLY)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        let run = runCLI(input: CLILineReader(fileDescriptor: fd), in: dir.database)
+        #expect(run.out == "")
+        #expect(run.err == "lsm: cannot read standard input: Is a directory\n")
+        #expect(run.status == 1)
+    }
+
+    /// User text echoed in an error is cut to a prefix with a marker, however long the word.
+    @Test func echoedWordsAreCut() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        let word = String(repeating: "w", count: 100_000)
+        let cut = String(repeating: "w", count: 64) + "... (100000 bytes)"
+        let run = runCLI("\(word) a\nbatch put a 1 \(word)\nscan limit \(word)\n", in: dir.database)
+        #expect(
+            run.out == "(error) unknown command \(cut) (type help for the list)\n"
+                + "(error) batch: expected put or delete, got \(cut) (operation 2)\n"
+                + "(error) limit must be a non-negative integer, got \(cut)\n")
+        #expect(Quoting.excerpt([0xFF, 0x41], limit: 1) == "\"\\xff\"... (2 bytes)")
+        #expect(Quoting.excerpt(Array("short".utf8)) == "short")
+    }
+
+    /// When replies cannot be written the session stops reading: the rest of the input is left unread.
+    @Test func failedOutputEndsTheSession() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        let full = open("/dev/full", O_WRONLY)
+        try #require(full >= 0)
+        defer { close(full) }
+        let input = CLILineReader(bytes: Array(String(repeating: "put a 1\nscan\n", count: 1000).utf8))
+        let out = OutputSink(fileDescriptor: full, name: "standard output")
+        let err = OutputSink.capturing()
+        let status = CLICommand.runSession(
+            directory: dir.database, options: Options(), input: input, interactive: false, out: out, err: err)
+        #expect(out.writeError == ENOSPC)
+        #expect(out.exitStatus(status, err: err) == 1)
+        #expect(err.text == "lsm: cannot write to standard output: No space left on device\n")
+        #expect(try input.nextLine() != nil)
+    }
+
+    @Test(arguments: ["-1", "0", "1073741825", "9223372036854775807"])
+    func outOfRangeMemtableSizeExitsTwo(size: String) throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        let command = try CLICommand.parse(["--memtable-size", size, dir.database])
+        let run = ToolRun { out, err in
+            command.execute(input: CLILineReader(bytes: Array("put a 1\n".utf8)), interactive: false, out: out, err: err)
+        }
+        #expect(run.status == 2)
+        #expect(run.out == "")
+        #expect(run.err == "lsm cli: --memtable-size must be 1...1073741824 bytes, got \(size)\n")
+        #expect(!FileManager.default.fileExists(atPath: dir.database))
+    }
+
+    /// A closed standard output or input fails like one: the database's files never take its descriptor, so
+    /// no reply is written into them.
+    @Test func closedStandardDescriptorsFailWithoutTouchingTheDatabase() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        let noOutput = try runShell(#"exec "$0" cli "$1" >&-"#, [dir.database], input: "put a 1\nget a\n")
+        #expect(noOutput.err == "lsm: cannot write to standard output: Bad file descriptor\n")
+        #expect(noOutput.status == 1)
+        let lock = try FileManager.default.attributesOfItem(atPath: dir.database + "/LOCK")
+        #expect(lock[.size] as? Int == 0)
+        let noInput = try runShell(#"exec "$0" cli "$1" <&-"#, [dir.database])
+        #expect(noInput.out == "")
+        #expect(noInput.err == "lsm: cannot read standard input: Bad file descriptor\n")
+        #expect(noInput.status == 1)
+        let directoryInput = try runShell(#"exec "$0" cli "$1" < "$2""#, [dir.database, dir.path])
+        #expect(directoryInput.err == "lsm: cannot read standard input: Is a directory\n")
+        #expect(directoryInput.status == 1)
+        #expect(runCLI("get a\n", in: dir.database).out == "1\n")
+    }
+
+    /// A background error names the failure behind it and its file once (the library repeats the location).
+    @Test func backgroundErrorNamesItsFileOnce() throws {
+        let behind = LSMError(
+            .noSpace, "write failed: No space left on device", path: "/db/000005.sst", offset: 466_944, errno: ENOSPC)
+        let flush = LSMError(
+            .backgroundError, "flush of log 2 failed: \(behind)", path: behind.path, offset: behind.offset,
+            errno: behind.errno)
+        #expect(
+            flush.conciseDescription == "background error: flush of log 2 failed: no space left on device: write "
+                + "failed: No space left on device (file /db/000005.sst at offset 466944) [errno 28]")
+        let log = LSMError(.backgroundError, "writes stopped after a log failure: \(behind)", path: behind.path)
+        #expect(log.conciseDescription.components(separatedBy: "(file ").count == 2)
+        #expect(behind.conciseDescription == behind.description)
+    }
+
+    /// A full disk, made with a file-size limit: the first failed write and then the refusals of later writes,
+    /// each naming the log once.
+    @Test func writeFailuresNameTheFileOnce() throws {
+        let dir = try CLITemporaryDirectory()
+        defer { dir.remove() }
+        let value = String(repeating: "v", count: 1000)
+        let script = (0..<100).map { "put k\($0) \(value)\n" }.joined()
+        let run = try runShell(#"trap "" XFSZ; ulimit -f 32; exec "$0" cli "$1""#, [dir.database], input: script)
+        let errors = run.out.split(separator: "\n").filter { $0.hasPrefix("(error) ") }
+        #expect(errors.count > 1)
+        #expect(errors.dropFirst().allSatisfy { $0.hasPrefix("(error) background error: writes stopped") })
+        for error in errors { #expect(error.components(separatedBy: "(file ").count == 2, "\(error)") }
+        #expect(run.status == 1)
+    }
 }

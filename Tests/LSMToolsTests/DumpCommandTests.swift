@@ -186,8 +186,35 @@ import Testing
     }
 
     @Test func usageErrorsAreRejectedByTheParser() {
-        for arguments in [[], ["a.sst", "--limit", "-1"], ["a.sst", "--width", "2"], ["a.sst", "--bogus"]] {
+        for arguments in [[], ["a.sst", "--limit"], ["a.sst", "--width", "wide"], ["a.sst", "--bogus"]] {
             #expect(throws: (any Error).self, "\(arguments)") { try DumpCommand.parse(arguments) }
         }
+    }
+
+    /// Numbers out of range, negative ones included (which the parser would take for options), are refused before
+    /// the file is opened, naming the option, the allowed values and the value; a huge width once trapped.
+    @Test(arguments: [
+        (["--width", "9223372036854775807"], "--width must be 0 or 4...262146, got 9223372036854775807"),
+        (["--width", "3"], "--width must be 0 or 4...262146, got 3"),
+        (["--width", "-1"], "--width must be 0 or 4...262146, got -1"),
+        (["--limit", "-5"], "--limit must be at least 0, got -5"),
+        (["--limit", "-9223372036854775808"], "--limit must be at least 0, got -9223372036854775808"),
+    ])
+    func outOfRangeOptionsExitTwo(arguments: [String], message: String) throws {
+        let run = try dump(["/nonexistent/000001.sst"] + arguments)
+        #expect(run.status == 2)
+        #expect(run.out == "")
+        #expect(run.err == "lsm dump: \(message)\n")
+    }
+
+    /// The widest column allowed pads without trouble.
+    @Test func widestColumnPads() throws {
+        let scratch = try InspectionScratch()
+        defer { scratch.remove() }
+        let table = try Self.makeTable(in: scratch)
+        let run = try dump([table, "--width", "\(InspectionText.maxWidth)", "--limit", "1"])
+        #expect(run.status == 0)
+        #expect(run.out.split(separator: "\n")[1] == "KEY" + String(repeating: " ", count: InspectionText.maxWidth - 2)
+            + "| VALUE")
     }
 }

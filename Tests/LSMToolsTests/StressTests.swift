@@ -49,8 +49,12 @@ import Darwin
         }
         #expect(run.out.contains("reopened and checked 200 keys"))
         #expect(run.out.contains("result: ok"))
-        // The temporary database directory is gone afterwards.
-        let firstLine = try #require(run.out.split(separator: "\n").first)
+        try expectTemporaryDatabaseRemoved(run.out)
+    }
+
+    /// Checks that the temporary database directory named on the first line of `out` is gone.
+    private func expectTemporaryDatabaseRemoved(_ out: String) throws {
+        let firstLine = try #require(out.split(separator: "\n").first)
         let directory = try #require(firstLine.split(separator: "directory ").last)
         #expect(directory.contains("lsm-stress-"))
         #expect(!StressFiles.exists(String(directory)))
@@ -87,12 +91,16 @@ import Darwin
     @Test(arguments: [
         (["--threads", "0"], "--threads must be 1...1024, got 0"),
         (["--value-size", "-5"], "--value-size must be 0...16777216 bytes, got -5"),
+        (["--threads", "-2"], "--threads must be 1...1024, got -2"),
+        (["--crash-cycles", "-1"], "--crash-cycles must be 1...10000000, got -1"),
         (["--memtable-size", "-1"], "--memtable-size must be 1...1073741824 bytes, got -1"),
         (["--memtable-size", "0"], "--memtable-size must be"),
         (["--keys", "0"], "--keys must be"),
         (["--keys", "3", "--threads", "4"], "--keys (3) must be at least --threads (4)"),
-        (["--duration", "-1"], "--duration must be more than 0 seconds"),
-        (["--ops", "0"], "--ops must be at least 1"),
+        (["--duration", "-1"], "--duration must be more than 0 and at most 10000000 seconds, got -1.0"),
+        (["--duration", "nan"], "--duration must be more than 0 and at most 10000000 seconds, got nan"),
+        (["--ops", "0"], "--ops must be at least 1, got 0"),
+        (["--ops", "-9223372036854775808"], "--ops must be at least 1, got -9223372036854775808"),
         (["--ops", "5", "--duration", "1"], "give --duration or --ops, not both"),
         (["--mix", "50:50"], "--mix must be four numbers"),
         (["--mix", "a:b:c:d"], "--mix must be four numbers"),
@@ -104,7 +112,12 @@ import Darwin
         (["--crash-cycles", "2", "--threads", "2"], "--threads does not apply to --crash-cycles"),
         (["--crash-cycles", "2", "--report", "x.html"], "--report does not apply to --crash-cycles"),
         (["--report", ""], "--report needs a file name"),
-        (["--report", "/nonexistent-lsm-dir/r.html"], "the directory /nonexistent-lsm-dir does not exist"),
+        (["--report", "/nonexistent-lsm-dir/r.html"],
+         "--report /nonexistent-lsm-dir/r.html: /nonexistent-lsm-dir: No such file or directory"),
+        (["--report", "/tmp"], "--report /tmp: is a directory, not a file"),
+        (["--dir", "/dev/null"], "--dir /dev/null: is a device, not a directory"),
+        (["--dir", "/dev/null/a/b"], "--dir /dev/null/a/b: /dev/null: is a device, not a directory"),
+        (["--report", "/dev/null/r.html"], "--report /dev/null/r.html: /dev/null: is a device, not a directory"),
     ])
     func badOptionsExitWithStatus2(arguments: [String], message: String) throws {
         let run = try stress(arguments)
@@ -113,6 +126,31 @@ import Darwin
         #expect(run.err.hasPrefix("lsm stress: "))
         #expect(run.err.contains(message), "\(run.err)")
         #expect(run.err.split(separator: "\n").count == 1)
+    }
+
+    /// A report that cannot be written at the end fails the run and removes the temporary database it made.
+    @Test func failedReportRemovesTheTemporaryDatabase() throws {
+        let run = try stress(["--ops", "200", "--threads", "1", "--keys", "50", "--report", "/dev/full"])
+        #expect(run.status == 1)
+        #expect(run.err == "lsm stress: /dev/full: cannot write the report: No space left on device\n")
+        try expectTemporaryDatabaseRemoved(run.out)
+    }
+
+    /// Workers stopped by a failed write report it once: the first engine error, then a count of the others.
+    @Test func engineFailureIsReportedOnce() throws {
+        let directory = try temporaryDirectory()
+        defer { removeTree(directory) }
+        let run = try runShell(
+            #"trap "" XFSZ; ulimit -f 64; exec "$0" stress --dir "$1" --threads 4 --ops 1000000 --value-size 4000"#,
+            [directory + "/db"])
+        #expect(run.status == 1)
+        let lines = run.err.split(separator: "\n")
+        let failures = lines.filter { $0.contains(" failed: ") }
+        #expect(failures.count == 1, "\(run.err)")
+        #expect(failures.first?.components(separatedBy: "(file ").count == 2, "\(run.err)")
+        #expect(lines.last?.hasPrefix("lsm stress: FAILED after ") == true)
+        // The database the run created in the missing --dir is removed: it shows nothing to examine.
+        #expect(!StressFiles.exists(directory + "/db"))
     }
 
     @Test func refusesADirectoryThatHoldsFiles() throws {
@@ -231,7 +269,7 @@ import Darwin
         let out = OutputSink.capturing()
         let err = OutputSink.capturing()
         let cycles = StressCrashCycles(config: config, cycles: 1, directory: directory + "/db", out: out, err: err)
-        let status = cycles.run()
+        let status = cycles.run().status
         return (status, out.text, err.text)
     }
 

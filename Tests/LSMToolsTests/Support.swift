@@ -10,6 +10,12 @@ struct ToolRun {
     var err: String
     var status: Int32
 
+    init(out: String, err: String, status: Int32) {
+        self.out = out
+        self.err = err
+        self.status = status
+    }
+
     /// Runs `body` with capturing sinks.
     init(_ body: (OutputSink, OutputSink) -> Int32) {
         let out = OutputSink.capturing()
@@ -48,4 +54,58 @@ struct InspectionScratch {
         bytes[offset] ^= 0x5A
         try write(bytes, to: path)
     }
+}
+
+/// The `lsm` executable in the build folder that holds this test bundle.
+func lsmBinary() throws -> String {
+    let start = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        ?? CommandLine.arguments[0]
+    var url = URL(fileURLWithPath: start).deletingLastPathComponent()
+    while url.path != "/" {
+        let candidate = url.appendingPathComponent("lsm").path
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
+            FileManager.default.isExecutableFile(atPath: candidate)
+        {
+            return candidate
+        }
+        url.deleteLastPathComponent()
+    }
+    throw ToolsTestError("the lsm executable was not found next to the test bundle")
+}
+
+/// A test's own failure to set something up.
+struct ToolsTestError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs `executable` with `arguments` and `input` on its standard input; returns what it printed and its exit
+/// status (128 + the signal's number when a signal ended it, as a shell reports it).
+func runProcess(_ executable: String, _ arguments: [String], input: String = "") throws -> ToolRun {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let stdin = Pipe()
+    let stdout = Pipe()
+    let stderr = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = stdout
+    process.standardError = stderr
+    try process.run()
+    stdin.fileHandleForWriting.write(Data(input.utf8))
+    try stdin.fileHandleForWriting.close()
+    let out = stdout.fileHandleForReading.readDataToEndOfFile()
+    let err = stderr.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus
+        : process.terminationStatus
+    return ToolRun(
+        out: String(decoding: out, as: UTF8.self), err: String(decoding: err, as: UTF8.self), status: status)
+}
+
+/// Runs the shell `script` with the `lsm` executable as `$0` and `arguments` as `$1`...; for redirections and
+/// arguments that a `Process` cannot express (a closed descriptor, bytes that are not UTF-8).
+func runShell(_ script: String, _ arguments: [String] = [], input: String = "") throws -> ToolRun {
+    try runProcess("/bin/bash", ["-c", script, try lsmBinary()] + arguments, input: input)
 }

@@ -157,8 +157,16 @@ import Testing
     }
 
     @Test func usageErrorsAreRejectedByTheParser() {
-        for arguments in [[], ["a.wal", "--width", "1"], ["a.wal", "b.wal"]] {
+        for arguments in [[], ["a.wal", "--width", "wide"], ["a.wal", "b.wal"]] {
             #expect(throws: (any Error).self, "\(arguments)") { try WALDumpCommand.parse(arguments) }
         }
+    }
+
+    @Test(arguments: ["9223372036854775807", "1", "-4"])
+    func outOfRangeWidthExitsTwo(width: String) throws {
+        let run = try walDump(["/nonexistent/000001.wal", "--width", width])
+        #expect(run.status == 2)
+        #expect(run.out == "")
+        #expect(run.err == "lsm wal-dump: --width must be 0 or 4...262146, got \(width)\n")
     }
 }
