@@ -306,7 +306,7 @@ public final class Database: @unchecked Sendable {
             // The log's state on disk is unknown (a failed fdatasync may have lost earlier pages): stop writing
             // rather than acknowledge anything that may not be there.
             backgroundError = backgroundError
-                ?? LSMError(.backgroundError, "writes stopped after a log failure: \(failure)", path: failure.path)
+                ?? failure.wrapped(.backgroundError, "writes stopped after a log failure")
         } else {
             lastSequence = first + UInt64(batch.count) - 1
             logHasUnsyncedWrites = !sync
@@ -411,7 +411,7 @@ public final class Database: @unchecked Sendable {
             try versions.logAndApply(edit)
         } catch {
             // The edit may have reached the disk, so the new log stays: it holds only its header either way.
-            backgroundError = LSMError(.backgroundError, "writes stopped after a log failure: \(error)", path: error.path)
+            backgroundError = error.wrapped(.backgroundError, "writes stopped after a log failure")
             throw error
         }
         immutables.append(ImmutableMemTable(table: memtable, logNumber: logNumber))
@@ -565,7 +565,7 @@ public final class Database: @unchecked Sendable {
     private func fail(_ what: String, _ error: LSMError) {
         infoLog.log("ERROR: \(what): \(error)")
         backgroundError = backgroundError
-            ?? LSMError(.backgroundError, "\(what): \(error)", path: error.path, offset: error.offset, errno: error.errno)
+            ?? error.wrapped(.backgroundError, what)
         lock.broadcast()
     }
 

@@ -70,6 +70,7 @@ public final class LogFile {
     }
 
     static func open(_ path: String, fileSystem: any FileSystem) throws(LSMError) -> LogFile {
+        guard !path.isEmpty else { throw LSMError(.invalidArgument, "the file path is empty") }
         if fileSystem.isDirectory(path) {
             throw LSMError(.invalidArgument, "is a directory, not a log file", path: path)
         }

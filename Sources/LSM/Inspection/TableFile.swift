@@ -127,6 +127,7 @@ public final class TableFile: Sendable {
     }
 
     static func open(_ path: String, fileSystem: any FileSystem) throws(LSMError) -> TableFile {
+        guard !path.isEmpty else { throw LSMError(.invalidArgument, "the file path is empty") }
         if fileSystem.isDirectory(path) {
             throw LSMError(.invalidArgument, "is a directory, not an SSTable", path: path)
         }

@@ -95,6 +95,12 @@ public struct LSMError: Error, Hashable, Sendable, CustomStringConvertible {
         LSMError(.corruption, message, path: path, offset: offset)
     }
 
+    /// An error of kind `code` saying `context` was caused by this one: its message carries this error's kind and
+    /// message, and its file, offset and errno are this error's (so a description names them once).
+    func wrapped(_ code: Code, _ context: String) -> LSMError {
+        LSMError(code, "\(context): \(self.code): \(message)", path: path, offset: offset, errno: errno)
+    }
+
     /// The same error, naming `path` (and `offset`) if it did not name a file yet.
     func located(path: String, offset: UInt64? = nil) -> LSMError {
         var copy = self
