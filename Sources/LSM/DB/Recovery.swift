@@ -41,7 +41,11 @@ struct Recovery {
         self.directory = directory
         self.fileSystem = fileSystem
         versions = VersionSet(fileSystem: fileSystem, directory: directory)
-        try versions.recover()
+        do {
+            try versions.recover()
+        } catch where error.code == .corruption {
+            throw error.appending(Self.repairHint)
+        }
         let files = DirectoryListing(try fileSystem.listDirectory(directory))
         for number in files.numbers { versions.markFileNumberUsed(number) }
         try checkListedTables(files)

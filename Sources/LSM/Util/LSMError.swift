@@ -101,6 +101,13 @@ public struct LSMError: Error, Hashable, Sendable, CustomStringConvertible {
         LSMError(code, "\(context): \(self.code): \(message)", path: path, offset: offset, errno: errno)
     }
 
+    /// The same error with `note` added to its message.
+    func appending(_ note: String) -> LSMError {
+        var copy = self
+        copy.message += " " + note
+        return copy
+    }
+
     /// The same error, naming `path` (and `offset`) if it did not name a file yet.
     func located(path: String, offset: UInt64? = nil) -> LSMError {
         var copy = self

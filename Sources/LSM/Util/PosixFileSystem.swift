@@ -133,9 +133,9 @@ package struct PosixFileSystem: FileSystem {
             let code = errno
             close(fd)
             if code == EWOULDBLOCK {
-                let holder = shared ? "another process has it open for writing"
-                                    : "it is in use by another process or open elsewhere in this one"
-                throw LSMError(.databaseLocked, "the database is locked: \(holder)", path: path, errno: code)
+                let holder = shared ? "another process has the database open for writing"
+                                    : "the database is in use by another process, or open elsewhere in this one"
+                throw LSMError(.databaseLocked, holder, path: path, errno: code)
             }
             throw LSMError(.ioError, "cannot lock: \(errnoText(code))", path: path, errno: code)
         }

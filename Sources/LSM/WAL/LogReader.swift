@@ -63,8 +63,9 @@ final class LogReader {
             header = nil
         case .version2:
             guard start.count == LogFileHeader.encodedLength else {
-                throw LSMError.corruption("log file is \(file.size) bytes, shorter than its "
-                                          + "\(LogFileHeader.encodedLength)-byte header", path: file.path, offset: 0)
+                throw LSMError.corruption("file is \(file.size) bytes, shorter than the "
+                                          + "\(LogFileHeader.encodedLength)-byte log file header", path: file.path,
+                                          offset: 0)
             }
             do {
                 header = try start.withBytes { (bytes: UnsafeRawBufferPointer) throws(LSMError) in
