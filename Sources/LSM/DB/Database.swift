@@ -142,8 +142,12 @@ public final class Database: @unchecked Sendable {
         hooks.beforeLock?()
         let fileLock = try fileSystem.lockFile(FileNames.path(path, FileNames.lock), shared: options.readOnly)
         do {
-            // Another process may have created the database between the first look and the lock.
+            // Another process may have created (or removed) the database between the first look and the lock:
+            // only what is found under the lock decides.
             contents = try DirectoryContents.inspect(path, fileSystem: fileSystem)
+            if contents != .database && (options.readOnly || !options.createIfMissing) {
+                throw LSMError(.notADatabase, "the database was removed while it was being opened", path: path)
+            }
             return try Database(path: path, options: options, fileSystem: fileSystem, fileLock: fileLock,
                                 create: contents != .database)
         } catch {
