@@ -85,14 +85,19 @@ import Testing
 
     // MARK: Finding 2: log damage outside a true crash tail
 
-    @Test func aLengthDamagedToReachPastTheEndIsCorruption() throws {
-        let dir = TemporaryDirectory("regress")
-        defer { dir.remove() }
+    /// A closed database whose four synced puts are only in its log; the database's path and the log's.
+    private static func fourPutsInTheLog(in dir: TemporaryDirectory) throws -> (path: String, log: String) {
         let path = dir.appending("db")
         let db = try Database.open(path)
         for i in 0..<4 { try db.put("k\(i)", "v\(i)", sync: true) }
         try db.close()
-        let log = FileNames.path(path, try #require(try Database.info(at: path).logs.last).name)
+        return (path, FileNames.path(path, try #require(try Database.info(at: path).logs.last).name))
+    }
+
+    @Test func aLengthDamagedToReachPastTheEndIsCorruption() throws {
+        let dir = TemporaryDirectory("regress")
+        defer { dir.remove() }
+        let (path, log) = try Self.fourPutsInTheLog(in: dir)
         var bytes = try Self.fs.readWholeFile(log)
         // The second record's length (each record: 13-byte header + 16-byte batch).
         let second = LogFileHeader.encodedLength + 29
@@ -104,11 +109,7 @@ import Testing
     @Test func deletingTheLogThatHoldsUnflushedWritesIsCorruption() throws {
         let dir = TemporaryDirectory("regress")
         defer { dir.remove() }
-        let path = dir.appending("db")
-        let db = try Database.open(path)
-        for i in 0..<4 { try db.put("k\(i)", "v\(i)", sync: true) }
-        try db.close()
-        let log = FileNames.path(path, try #require(try Database.info(at: path).logs.last).name)
+        let (path, log) = try Self.fourPutsInTheLog(in: dir)
         try Self.fs.removeFile(log)
         try Self.expectRefused(path, naming: log)
     }
