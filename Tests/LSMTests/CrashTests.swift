@@ -32,12 +32,17 @@ import Testing
         try history.write(db, batch, giving: staged)
         try history.delete(db, "w2")
         try history.put(db, [0x00, 0xFF], [UInt8](repeating: 0xAB, count: 100))
+        // The files as a crash would leave them: copied while the database is open (a clean close records the
+        // log's final size, and then only its last record may be found torn).
+        let image = TemporaryDirectory("walcut-image")
+        defer { image.remove() }
+        try copyDatabase(from: dir.path, to: image.path)
         try db.close()
 
         let fs = PosixFileSystem()
-        let logs = try fs.listDirectory(dir.path).filter { $0.hasSuffix(".wal") }
-        try #require(logs.count == 1, "closing without a flush leaves one log")
-        let log = try fs.readWholeFile(dir.appending(logs[0]))
+        let logs = try fs.listDirectory(image.path).filter { $0.hasSuffix(".wal") }
+        try #require(logs.count == 1, "no flush since the first leaves one log")
+        let log = try fs.readWholeFile(image.appending(logs[0]))
         let ends = try #require(recordEnds(log))
         try #require(ends.count == history.writeCount - writesInTables, "one record per write since the flush")
 
@@ -45,7 +50,7 @@ import Testing
         for cut in firstCut...log.count {
             let copy = TemporaryDirectory("walcut-copy")
             defer { copy.remove() }
-            try copyDatabase(from: dir.path, to: copy.path, cutting: logs[0], at: cut)
+            try copyDatabase(from: image.path, to: copy.path, cutting: logs[0], at: cut)
             let whole = ends.filter { $0 <= cut }.count
             let expected = history.states[writesInTables + whole]
             let recovered = try Database.open(copy.path)
@@ -153,12 +158,16 @@ import Testing
         var history = WriteHistory()
         let db = try Database.open(dir.path)
         for batchNumber in 0..<5 { try history.write(db, randomBatch(&random, tag: "\(batchNumber)")) }
+        // The files as a crash would leave them (see above).
+        let image = TemporaryDirectory("batchcut-image")
+        defer { image.remove() }
+        try copyDatabase(from: dir.path, to: image.path)
         try db.close()
 
         let fs = PosixFileSystem()
-        let logs = try fs.listDirectory(dir.path).filter { $0.hasSuffix(".wal") }
+        let logs = try fs.listDirectory(image.path).filter { $0.hasSuffix(".wal") }
         try #require(logs.count == 1)
-        let log = try fs.readWholeFile(dir.appending(logs[0]))
+        let log = try fs.readWholeFile(image.appending(logs[0]))
         let ends = try #require(recordEnds(log))
         try #require(ends.count == 5)
         // The file header is synced before the manifest records the log, so a crash never cuts into it: a cut
@@ -167,7 +176,7 @@ import Testing
         for cut in [0, 1, header - 1] {
             let copy = TemporaryDirectory("batchcut-copy")
             defer { copy.remove() }
-            try copyDatabase(from: dir.path, to: copy.path, cutting: logs[0], at: cut)
+            try copyDatabase(from: image.path, to: copy.path, cutting: logs[0], at: cut)
             let before = Set(try fs.listDirectory(copy.path))
             let error = #expect(throws: LSMError.self) { try Database.open(copy.path) }
             #expect(error?.code == .corruption, "cut at byte \(cut)")
@@ -179,7 +188,7 @@ import Testing
         for cut in cuts.sorted() where cut >= header && cut <= log.count {
             let copy = TemporaryDirectory("batchcut-copy")
             defer { copy.remove() }
-            try copyDatabase(from: dir.path, to: copy.path, cutting: logs[0], at: cut)
+            try copyDatabase(from: image.path, to: copy.path, cutting: logs[0], at: cut)
             let recovered = try Database.open(copy.path)
             let whole = ends.filter { $0 <= cut }.count
             #expect(try databaseContents(recovered) == history.states[whole], "cut at byte \(cut) of \(log.count)")

@@ -127,32 +127,35 @@ public final class Database: @unchecked Sendable {
         try options.validate()
         guard !path.isEmpty else { throw LSMError(.invalidArgument, "the database path is empty") }
         // A first look without the lock, so that a path that is not a database never gets a LOCK file.
-        var contents = try DirectoryContents.inspect(path, fileSystem: fileSystem)
-        switch contents {
-        case .missing where options.readOnly, .empty where options.readOnly:
-            throw LSMError(.notADatabase, "no database here, and a read-only open does not create one", path: path)
-        case .missing, .empty:
-            guard options.createIfMissing else {
-                throw LSMError(.notADatabase, "no database here and createIfMissing is off", path: path)
-            }
-            if contents == .missing { try fileSystem.createDirectory(path) }
-        case .database:
-            break
-        }
+        let firstLook = try DirectoryContents.inspect(path, fileSystem: fileSystem)
+        if firstLook == .missing || firstLook == .empty { try checkMayCreate(path, options) }
+        if firstLook == .missing { try fileSystem.createDirectory(path) }
         hooks.beforeLock?()
         let fileLock = try fileSystem.lockFile(FileNames.path(path, FileNames.lock), shared: options.readOnly)
-        do {
-            // Another process may have created (or removed) the database between the first look and the lock:
-            // only what is found under the lock decides.
-            contents = try DirectoryContents.inspect(path, fileSystem: fileSystem)
-            if contents != .database && (options.readOnly || !options.createIfMissing) {
-                throw LSMError(.notADatabase, "the database was removed while it was being opened", path: path)
+        do throws(LSMError) {
+            // Another process may have created (or been creating) the database between the first look and the
+            // lock: only what is found under the lock decides.
+            let contents = try DirectoryContents.inspect(path, fileSystem: fileSystem)
+            switch contents {
+            case .withoutCurrent(let error): throw error
+            case .missing, .empty: try checkMayCreate(path, options)
+            case .database: break
             }
             return try Database(path: path, options: options, fileSystem: fileSystem, fileLock: fileLock,
                                 create: contents != .database)
         } catch {
             fileLock.unlock()
             throw error
+        }
+    }
+
+    /// Throws `.notADatabase` unless `options` allow creating a database at `path`, which holds none.
+    private static func checkMayCreate(_ path: String, _ options: Options) throws(LSMError) {
+        if options.readOnly {
+            throw LSMError(.notADatabase, "no database here, and a read-only open does not create one", path: path)
+        }
+        if !options.createIfMissing {
+            throw LSMError(.notADatabase, "no database here and createIfMissing is off", path: path)
         }
     }
 
@@ -406,11 +409,11 @@ public final class Database: @unchecked Sendable {
         do {
             // A synced write to the new log must not outlive unsynced writes made before it to this one.
             if logHasUnsyncedWrites { try log.sync() }
-            let closedSize = log.size
+            let closed = VersionEdit.ClosedLog(number: logNumber, size: log.size, lastRecordOffset: log.lastRecordOffset)
             try log.close()
             var edit = VersionEdit()
             edit.addedLogs = [newNumber]
-            edit.closedLogs = [.init(number: logNumber, size: closedSize)]
+            edit.closedLogs = [closed]
             versions.lastSequence = lastSequence
             try versions.logAndApply(edit)
         } catch {
@@ -741,15 +744,26 @@ public final class Database: @unchecked Sendable {
         try releaseResources()
     }
 
-    /// Syncs and closes the log, closes the manifest and unlocks the directory. Lock held (or no other reference).
+    /// Syncs and closes the log, records it as closed with its final size, closes the manifest and unlocks the
+    /// directory. Lock held (or no other reference).
+    ///
+    /// Recording the size and where the last record starts lets the next open hold the log to the narrow torn-tail
+    /// rule exactly: only that last record may be found torn; a log cut short or zeroed before it is corruption.
     private func releaseResources() throws(LSMError) {
         defer {
             versions.close()
             infoLog.close()
             fileLock.unlock()
         }
-        if logHasUnsyncedWrites && backgroundError == nil { try log?.sync() }
-        try log?.close()
+        guard let log else { return }
+        guard backgroundError == nil else { return try log.close() }
+        if logHasUnsyncedWrites { try log.sync() }
+        let closed = VersionEdit.ClosedLog(number: logNumber, size: log.size, lastRecordOffset: log.lastRecordOffset)
+        try log.close()
+        var edit = VersionEdit()
+        edit.closedLogs = [closed]
+        versions.lastSequence = lastSequence
+        try versions.logAndApply(edit)
     }
 
     deinit {

@@ -78,8 +78,16 @@ struct Recovery {
         }
     }
 
+    /// A log to replay and how it may end.
+    private struct LiveLog {
+        var number: UInt64
+        var tailRule: LogTailRule
+        /// For the newest log when the database closed it cleanly: its size then and where its last record starts.
+        var cleanClose: VersionEdit.ClosedLog?
+    }
+
     /// The logs to replay, oldest first, each with how it may end; notes logs that are safely obsolete.
-    private mutating func liveLogs(_ files: DirectoryListing) throws(LSMError) -> [(UInt64, LogTailRule)] {
+    private mutating func liveLogs(_ files: DirectoryListing) throws(LSMError) -> [LiveLog] {
         let logNumber = versions.logNumber
         obsoleteFiles += files.logs.filter { $0 < logNumber }.map(FileNames.wal)
         let candidates = files.logs.filter { $0 >= logNumber }
@@ -91,7 +99,7 @@ struct Recovery {
                                           + "is missing", path: path(FileNames.wal(logNumber)))
             }
             return candidates.enumerated().map { index, number in
-                (number, index == candidates.count - 1 ? .lastRecordMayBeTorn : .mustBeWhole)
+                LiveLog(number: number, tailRule: index == candidates.count - 1 ? .lastRecordMayBeTorn : .mustBeWhole)
             }
         }
         let recorded = versions.liveLogs
@@ -99,21 +107,27 @@ struct Recovery {
             throw LSMError.corruption("the manifest's log number \(logNumber) is not among the logs it records",
                                       path: path(FileNames.manifest(versions.manifestFileNumber)))
         }
-        var live: [(UInt64, LogTailRule)] = []
-        for log in recorded.logs {
+        var live: [LiveLog] = []
+        for (index, log) in recorded.logs.enumerated() {
             let logPath = path(FileNames.wal(log.number))
             guard files.logs.contains(log.number) else {
                 throw LSMError.corruption("log \(log.number), which the manifest records as holding writes not yet "
                                           + "in tables, is missing " + Self.repairHint, path: logPath)
             }
-            if let closedSize = log.closedSize {
-                let size = try fileSystem.fileSize(logPath)
-                guard size == closedSize else {
-                    throw LSMError.corruption("log is \(size) bytes but was \(closedSize) when the database closed it "
-                                              + Self.repairHint, path: logPath)
-                }
+            let isNewest = index == recorded.logs.count - 1
+            guard let closed = log.closed else {
+                live.append(LiveLog(number: log.number, tailRule: isNewest ? .lastRecordMayBeTorn : .mustBeWhole))
+                continue
             }
-            live.append((log.number, log == recorded.open ? .lastRecordMayBeTorn : .mustBeWhole))
+            let size = try fileSystem.fileSize(logPath)
+            // The newest log closed by a clean close may still lose its last record to damage (the narrow
+            // torn-tail rule); one closed because a newer log took over was synced whole.
+            guard isNewest ? size <= closed.size : size == closed.size else {
+                throw LSMError.corruption("log is \(size) bytes but was \(closed.size) when the database closed it "
+                                          + Self.repairHint, path: logPath)
+            }
+            live.append(isNewest ? LiveLog(number: log.number, tailRule: .lastRecordMayBeTorn, cleanClose: closed)
+                                 : LiveLog(number: log.number, tailRule: .mustBeWhole))
         }
         for number in candidates where recorded.log(number: number) == nil {
             try checkUnrecordedLog(number)
@@ -145,8 +159,8 @@ struct Recovery {
             throw mismatch("file header says this is a \(header.kind.description), not a write-ahead log")
         }
         if let id = versions.databaseID, header.databaseID != id {
-            throw mismatch("log belongs to database \(header.databaseID), not \(id): it was copied in from another "
-                           + "database")
+            throw mismatch("log belongs to database \(header.databaseID), but the manifest to \(id): one of them was "
+                           + "copied in from another database")
         }
         guard header.fileNumber == number else {
             throw mismatch("log was written as file \(header.fileNumber), not \(number): it was renamed or copied")
@@ -155,21 +169,36 @@ struct Recovery {
 
     /// Replays `logs` into the memtable, checking that each record continues the sequence numbers of the one
     /// before it (across logs too), so a record or log missing from the middle is found.
-    private mutating func replay(_ logs: [(UInt64, LogTailRule)]) throws(LSMError) {
+    private mutating func replay(_ logs: [LiveLog]) throws(LSMError) {
         let format: LogFormat = versions.formatVersion >= 2 ? .version2 : .version1
         var previousLast: SequenceNumber?
-        for (number, rule) in logs {
-            let logPath = path(FileNames.wal(number))
-            let reader = try LogReader(file: try fileSystem.openReadable(logPath), tailRule: rule, format: format)
-            try checkHeader(reader, number: number)
+        for log in logs {
+            let logPath = path(FileNames.wal(log.number))
+            let reader = try LogReader(file: try fileSystem.openReadable(logPath), tailRule: log.tailRule,
+                                       format: format)
+            try checkHeader(reader, number: log.number)
             while let record = try reader.next() {
                 let applied = try apply(record, after: previousLast, path: logPath)
                 replayedOperations += applied.count
                 replayedRecords += 1
                 previousLast = applied.upperBound
             }
-            if let tail = reader.tornTail { tornTail = (logPath, tail) }
-            replayedLogs.append(number)
+            if let closed = log.cleanClose {
+                // Everything before the last record was there when the database closed cleanly.
+                let end = reader.tornTail?.offset ?? reader.validLength
+                guard end == closed.size || end == closed.lastRecordOffset else {
+                    throw LSMError.corruption("the database closed this log at \(closed.size) bytes, but its intact "
+                                              + "records end at \(end); only its last record (at offset "
+                                              + "\(closed.lastRecordOffset)) may be lost " + Self.repairHint,
+                                              path: logPath, offset: end)
+                }
+            }
+            if let tail = reader.tornTail {
+                tornTail = (logPath, tail)
+            } else if let closed = log.cleanClose, reader.validLength < closed.size {
+                tornTail = (logPath, TornTail(offset: reader.validLength, reason: "the last record is missing"))
+            }
+            replayedLogs.append(log.number)
             replayedBytes &+= reader.fileSize
         }
         lastSequence = previousLast ?? 0

@@ -152,8 +152,8 @@ struct DatabaseChecker {
         let propertiesOffset = table.footer.properties.offset
         if let identity = properties.identity {
             if let databaseID, identity.databaseID != databaseID {
-                problem(path, propertiesOffset, "table belongs to database \(identity.databaseID), not \(databaseID): "
-                        + "it was copied in from another database")
+                problem(path, propertiesOffset, "table belongs to database \(identity.databaseID), but the manifest "
+                        + "to \(databaseID): one of them was copied in from another database")
             }
             if identity.fileNumber != file.number {
                 problem(path, propertiesOffset, "table was written as file \(identity.fileNumber), not "

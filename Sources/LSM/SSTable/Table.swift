@@ -60,9 +60,9 @@ final class Table: Sendable {
         }
         if let databaseID, let identity = properties.identity {
             guard identity.databaseID == databaseID else {
-                throw LSMError.corruption("table belongs to database \(identity.databaseID), not \(databaseID): it "
-                                          + "was copied in from another database", path: file.path,
-                                          offset: footer.propertiesHandle.offset)
+                throw LSMError.corruption("table belongs to database \(identity.databaseID), but the manifest to "
+                                          + "\(databaseID): one of them was copied in from another database",
+                                          path: file.path, offset: footer.propertiesHandle.offset)
             }
             guard identity.fileNumber == fileNumber else {
                 throw LSMError.corruption("table was written as file \(identity.fileNumber), not \(fileNumber): it "

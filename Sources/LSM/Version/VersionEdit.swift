@@ -15,10 +15,12 @@ struct VersionEdit: Equatable {
         var number: UInt64
     }
 
-    /// A write-ahead log the database stopped appending to, and its final size.
-    struct ClosedLog: Equatable {
+    /// A write-ahead log the database stopped appending to: its final size, and where its last record starts
+    /// (the size when it holds no record).
+    struct ClosedLog: Equatable, Sendable {
         var number: UInt64
         var size: UInt64
+        var lastRecordOffset: UInt64
     }
 
     /// The manifest format version this build writes.
@@ -108,6 +110,7 @@ struct VersionEdit: Equatable {
             out.appendVarint32(Tag.closedLog.rawValue)
             out.appendVarint64(closed.number)
             out.appendVarint64(closed.size)
+            out.appendVarint64(closed.lastRecordOffset)
         }
         return out
     }
@@ -159,7 +162,12 @@ struct VersionEdit: Equatable {
             case .closedLog:
                 let number = try readNumber(&reader, "closed log number", at: fieldStart)
                 let size = try readNumber(&reader, "closed log size", at: fieldStart)
-                edit.closedLogs.append(ClosedLog(number: number, size: size))
+                let last = try readNumber(&reader, "closed log's last record offset", at: fieldStart)
+                guard last <= size else {
+                    throw malformed("closed log \(number)'s last record starts at \(last), past its size \(size)",
+                                    at: fieldStart)
+                }
+                edit.closedLogs.append(ClosedLog(number: number, size: size, lastRecordOffset: last))
             }
         }
         return edit

@@ -20,6 +20,7 @@ final class LogWriter {
     /// A writer appending after whatever `file` already holds: its file header and whole records.
     init(file: any WritableFile) {
         self.file = file
+        self.lastRecordOffset = file.size
     }
 
     /// Creates (or empties) the log at `path`, writes its file header and syncs it, so a manifest edit may name the
@@ -44,6 +45,9 @@ final class LogWriter {
     /// Bytes in the file, including what it held when the writer was made.
     var size: UInt64 { file.size }
 
+    /// Where the last record this writer added starts; the file's size when it has added none.
+    private(set) var lastRecordOffset: UInt64
+
     /// Appends one record carrying `payload` (which may be empty). Not durable until ``sync()``.
     func addRecord(_ payload: UnsafeRawBufferPointer) throws(LSMError) {
         if let appendFailure { throw appendFailure }
@@ -54,6 +58,7 @@ final class LogWriter {
         }
         let record = framedRecord(payload)
         defer { if scratchCapacity > Self.retainedScratchLimit { releaseScratch() } }
+        lastRecordOffset = file.size
         do {
             try file.append(record)
         } catch {
