@@ -77,9 +77,9 @@ import Testing
         let fixture = try DamageFixture.shared.get()
         print("DamageMatrix fixture: \(fixture.states.count - 1) synced writes; files "
               + fixture.files.keys.sorted().map { "\($0) (\(fixture.files[$0]!.count) bytes)" }.joined(separator: ", ")
-              + "; tables \(fixture.tables.map { "\($0.name)@L\($0.level)" }); closed logs \(fixture.olderLogs.map(\.name)) with "
-              + "\(fixture.olderLogs.map(\.recordStarts.count)) records, newest \(fixture.newestLog.name) with "
-              + "\(fixture.newestLog.recordStarts.count); files changed by closing it: \(fixture.changedByClose); "
+              + "; tables \(fixture.tables.map { "\($0.name)@L\($0.level)" }); closed logs \(fixture.olderLogs.map(\.name)) holding writes "
+              + "\(fixture.olderLogs.map(\.writes)), newest \(fixture.newestLog.name) holding writes "
+              + "\(fixture.newestLog.writes) in records at \(fixture.newestLog.recordStarts); files changed by closing it: \(fixture.changedByClose); "
               + "other database's files of another size: "
               + "\(fixture.files.keys.filter { fixture.foreign[$0]!.count != fixture.files[$0]!.count }.sorted()), "
               + "identical: \(fixture.files.keys.filter { fixture.foreign[$0]! == fixture.files[$0]! }.sorted())")
@@ -103,6 +103,9 @@ struct LogLayout: Sendable {
     /// Offset of each record's header.
     var recordStarts: [Int]
     var size: Int
+    /// The writes its records hold, in order (record i holds write `writes.lowerBound + i`, numbered from 1 as
+    /// the fixture's states are).
+    var writes: ClosedRange<Int> = 1...1
 }
 
 /// A table and the offsets where its structure changes (block starts and ends, trailers, footer fields).
@@ -170,6 +173,8 @@ private struct BuiltDatabase {
     var files: DatabaseFiles = [:]
     var states: [ModelState] = [[:]]
     var deletedKeys = Set<[UInt8]>()
+    /// The sequence numbers of each write (write i at index i - 1).
+    var sequences: [ClosedRange<UInt64>] = []
     var manifestName = ""
     var newestLog = LogLayout(name: "", recordStarts: [], size: 0)
     var olderLogs: [LogLayout] = []
@@ -204,8 +209,10 @@ private struct BuiltDatabase {
                     next[key] = value
                 }
             }
+            let first = try db.statistics().lastSequence + 1
             try db.write(batch, sync: true)
             states.append(next)
+            sequences.append(first...(first + UInt64(batch.count) - 1))
         }
         for _ in 0..<45 {
             try write()
@@ -259,13 +266,31 @@ private struct BuiltDatabase {
             }
             layouts.append(LogLayout(name: log.name, recordStarts: starts, size: bytes.count))
         }
-        olderLogs = Array(layouts.dropLast())
-        newestLog = layouts.last!
-        // Every write is one record: the live logs hold the last writes, in order.
         let recordCount = layouts.reduce(0) { $0 + $1.recordStarts.count }
-        guard recordCount < states.count - 1, newestLog.recordStarts.count >= 4 else {
+        guard recordCount < states.count - 1, layouts.last!.recordStarts.count >= 4 else {
             throw LSMError(.invalidArgument, "unexpected log records: \(layouts.map(\.recordStarts.count))")
         }
+        // Every write is one record, and the live logs hold the last writes in commit order: check it record by
+        // record from the sequence numbers and entry counts in each batch's header.
+        var write = states.count - recordCount
+        var sequence = sequences[write - 1].lowerBound
+        for index in layouts.indices {
+            let bytes = files[layouts[index].name]!
+            layouts[index].writes = write...(write + layouts[index].recordStarts.count - 1)
+            for start in layouts[index].recordStarts {
+                let payload = start + LogFormat.version2.recordHeaderSize
+                let first = (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[payload + $1]) << (8 * $1) }
+                let count = (0..<4).reduce(0) { $0 | Int(bytes[payload + 8 + $1]) << (8 * $1) }
+                guard first == sequence, first...(first + UInt64(count) - 1) == sequences[write - 1] else {
+                    throw LSMError(.invalidArgument, "record at \(start) of \(layouts[index].name) is not write \(write)")
+                }
+                sequence += UInt64(count)
+                write += 1
+            }
+        }
+        guard write == states.count else { throw LSMError(.invalidArgument, "the logs do not end at the last write") }
+        olderLogs = Array(layouts.dropLast())
+        newestLog = layouts.last!
         for level in info.levels {
             for table in level.tables {
                 let file = try posix.openReadable(FileNames.path(path, table.name))
@@ -358,6 +383,9 @@ struct DamageMatrix {
     /// Cases refused although the damage lies in the last record of the newest log, where the rule would allow
     /// dropping that record (stricter than the rule: no write is lost, so not a failure; reported for the record).
     private(set) var refusedInTornTail: [Int] = []
+    /// Observations that are not failures (printed): which file a refusing open names, and what it says.
+    private var notes: [String: [String]] = [:]
+    private var noteOrder: [String] = []
 
     init(_ fixture: DamageFixture, title: String) {
         self.fixture = fixture
@@ -413,16 +441,29 @@ struct DamageMatrix {
             print("DamageMatrix \(title): refused although the damage is in the newest log's last record (stricter "
                   + "than the torn-tail rule, nothing lost): offsets \(ranges(refusedInTornTail))")
         }
+        for note in noteOrder {
+            // One example for each file named.
+            var examples: [String: String] = [:]
+            for detail in notes[note]! {
+                let named = String(detail.prefix { $0 != ":" })
+                if examples[named] == nil { examples[named] = detail }
+            }
+            print("DamageMatrix \(title) note: \(note): \(notes[note]!.count) case(s), e.g.\n  "
+                  + examples.keys.sorted().map { examples[$0]! }.joined(separator: "\n  "))
+        }
         for cause in causeOrder {
             let cases = failures[cause]!
-            let shown = cases.prefix(8).map(\.detail).joined(separator: "\n  ")
+            // Examples that differ in more than the offset: the first case of each outcome.
+            var seen = Set<String>()
+            let distinct = cases.filter { seen.insert(String($0.detail.split(separator: "(", maxSplits: 1).last ?? "")).inserted }
+            let shown = distinct.prefix(8).map(\.detail).joined(separator: "\n  ")
             var files: [String] = []
             for file in Set(cases.map(\.file)).sorted() {
                 let offsets = cases.filter { $0.file == file }.compactMap(\.offset)
                 files.append("\(file)" + (offsets.isEmpty ? "" : " at offsets \(ranges(offsets))"))
             }
             let text = "\(cause): \(cases.count) case(s), in \(files.joined(separator: "; "))\n  \(shown)"
-                + (cases.count > 8 ? "\n  ..." : "")
+                + (distinct.count > 8 ? "\n  ..." : "")
             Issue.record("\(text)")
         }
         scratch.remove()
@@ -444,6 +485,11 @@ struct DamageMatrix {
         }
         if let first = start { runs.append(first == previous ? "\(first)" : "\(first)-\(previous)") }
         return runs.joined(separator: ", ")
+    }
+
+    private mutating func note(_ what: String, _ detail: String) {
+        if notes[what] == nil { noteOrder.append(what) }
+        notes[what, default: []].append(detail)
     }
 
     private mutating func fail(_ cause: String, _ detail: String) {
@@ -523,6 +569,13 @@ struct DamageMatrix {
                 fail("\(cause): check threw \(checkError.code) but open threw \(error.code)", "\(label): \(error)")
             }
             if mayLoseLastWrite(name, damage), let offset = damage?.offset { refusedInTornTail.append(offset) }
+            let named = error.path.map(FileNames.lastComponent) ?? "no file"
+            if named != name && error.code == .corruption {
+                note("\(cause): the open's error names another file than the damaged one",
+                     "names \(named): \(label): \(error.message)")
+            } else if damage.map({ $0.offset == nil }) ?? false {
+                note("\(cause): open's error", "names \(named): \(label): \(error.message)")
+            }
             return
         }
         opened += 1
@@ -538,7 +591,8 @@ struct DamageMatrix {
         let mayLose = mayLoseLastWrite(name, damage)
         let checked = checkReport.map { "check before the open: \($0.problems.count) problem(s), \($0.warnings.count) warning(s)" }
             ?? "check threw"
-        let sawCorruption = verifyContents(db, label: "\(label) (\(checked))", cause: cause, mayLoseLastWrite: mayLose)
+        let (sawCorruption, recovered) = verifyContents(db, label: "\(label) (\(checked))", cause: cause,
+                                                        mayLoseLastWrite: mayLose)
         if sawCorruption { readCorruption += 1 }
         do {
             try db.close()
@@ -556,10 +610,38 @@ struct DamageMatrix {
         } catch {
             fail("\(cause): check after a successful open and close threw", "\(label): \(error)")
         }
+        if !sawCorruption, let recovered { verifyReopen(dir, expected: fixture.states[recovered], label: label, cause: cause) }
     }
 
-    /// Scans and gets every key; records wrong or lost values. Returns whether a read threw `.corruption`.
-    private mutating func verifyContents(_ db: Database, label: String, cause: String, mayLoseLastWrite: Bool) -> Bool {
+    /// Opens the database again: it holds what the first open recovered, takes a synced write, and keeps it
+    /// through another reopen (no write is lost behind a dropped tail).
+    private mutating func verifyReopen(_ dir: String, expected: ModelState, label: String, cause: String) {
+        do {
+            let db = try Database.open(dir, options: fixture.options)
+            let first = try databaseContents(db)
+            let marker = (Array("zz-after-recovery".utf8), Array(label.utf8))
+            try db.put(marker.0, marker.1, sync: true)
+            try db.close()
+            let again = try Database.open(dir, options: fixture.options)
+            let second = try databaseContents(again)
+            try again.close()
+            var withMarker = expected
+            withMarker[marker.0] = marker.1
+            if first != expected {
+                fail("\(cause): a second open does not see what the first recovered", label)
+            } else if second != withMarker {
+                fail("\(cause): a write after recovery was lost at the next open", label)
+            }
+        } catch {
+            fail("\(cause): reopening after a successful open failed", "\(label): \(error)")
+        }
+    }
+
+    /// Scans and gets every key; records wrong or lost values. Returns whether a read threw `.corruption`, and
+    /// the index of the model state the reads showed, when they showed one.
+    private mutating func verifyContents(_ db: Database, label: String, cause: String, mayLoseLastWrite: Bool)
+        -> (sawCorruption: Bool, state: Int?)
+    {
         let states = fixture.states
         let n = states.count - 1
         var allowed = [n]
@@ -592,11 +674,11 @@ struct DamageMatrix {
             if let k = states.indices.last(where: { consistent(states[$0]) }) {
                 fail("\(cause): open succeeded but acknowledged synced writes are lost",
                      "\(label): scan shows the state after write \(k) of \(n) (\(n - k) write(s) lost)")
-            } else {
-                fail("\(cause): scan returned wrong values", "\(label): \(scanned.count) entries, "
-                     + (scanComplete ? "complete" : "cut short by corruption"))
+                return (sawCorruption, scanComplete ? k : nil)
             }
-            return sawCorruption
+            fail("\(cause): scan returned wrong values", "\(label): \(scanned.count) entries, "
+                 + (scanComplete ? "complete" : "cut short by corruption"))
+            return (sawCorruption, nil)
         }
         if candidates.count > 1, scanComplete, candidates.contains(n - 1) {
             // Both states agree with the scan only when the last write changed nothing; take the full one.
@@ -624,10 +706,10 @@ struct DamageMatrix {
         }
         if !wrong.isEmpty {
             fail("\(cause): get returned a wrong value", "\(label): \(wrong.joined(separator: "; "))")
-        } else if candidates == [n - 1] {
-            droppedLastWrite += 1
+            return (sawCorruption, nil)
         }
-        return sawCorruption
+        if candidates == [n - 1] { droppedLastWrite += 1 }
+        return (sawCorruption, candidates.count == 1 ? candidates[0] : nil)
     }
 
     // MARK: Files
