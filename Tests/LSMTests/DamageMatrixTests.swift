@@ -334,6 +334,8 @@ enum Damage: CustomStringConvertible {
     case zeroFill(from: Int)
     case delete
     case foreign
+    /// Replaced by another file of this database, of the same kind, under this name.
+    case renamed(from: String)
 
     var name: String {
         switch self {
@@ -342,6 +344,7 @@ enum Damage: CustomStringConvertible {
         case .zeroFill: "zero-fill to end"
         case .delete: "deletion"
         case .foreign: "replaced by the other database's file"
+        case .renamed: "replaced by another of its files, renamed"
         }
     }
 
@@ -352,6 +355,7 @@ enum Damage: CustomStringConvertible {
         case .zeroFill(let offset): "zeros from \(offset)"
         case .delete: "delete"
         case .foreign: "replace by foreign"
+        case .renamed(let other): "replace by \(other)"
         }
     }
 
@@ -359,7 +363,7 @@ enum Damage: CustomStringConvertible {
     var offset: Int? {
         switch self {
         case .flip(let offset, _), .truncate(let offset), .zeroFill(let offset): offset
-        case .delete, .foreign: nil
+        case .delete, .foreign, .renamed: nil
         }
     }
 }
@@ -408,6 +412,11 @@ struct DamageMatrix {
         for offset in zeroFills { run(file: file, kind: kind, .zeroFill(from: offset)) }
         run(file: file, kind: kind, .delete)
         run(file: file, kind: kind, .foreign)
+        let logs = [fixture.newestLog.name] + fixture.olderLogs.map(\.name)
+        let tables = fixture.tables.map(\.name)
+        for other in (logs.contains(file) ? logs : tables.contains(file) ? tables : []) where other != file {
+            run(file: file, kind: kind, .renamed(from: other))
+        }
     }
 
     /// Every byte of the log's file header and of its last three records; 40 random offsets and the record
@@ -509,6 +518,7 @@ struct DamageMatrix {
             files[name] = nil
             return files
         case .foreign: bytes = fixture.foreign[name]!
+        case .renamed(let other): bytes = fixture.files[other]!
         }
         files[name] = bytes
         return files
