@@ -9,8 +9,11 @@ import Darwin
 struct TemporaryDirectory {
     let path: String
 
-    init(_ name: String = "test") {
-        var template = Array("/tmp/swift-lsm-\(name)-XXXXXX".utf8CString)
+    /// With `inMemory`, the directory is made under /dev/shm (a tmpfs, where fsync costs nothing) when there is one,
+    /// for tests that open thousands of small databases.
+    init(_ name: String = "test", inMemory: Bool = false) {
+        let base = inMemory && PosixFileSystem().isDirectory("/dev/shm") ? "/dev/shm" : "/tmp"
+        var template = Array("\(base)/swift-lsm-\(name)-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(made != nil, "mkdtemp failed")
         path = String(cString: template.withUnsafeBufferPointer { $0.baseAddress! })

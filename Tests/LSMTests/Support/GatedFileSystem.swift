@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+@testable import LSM
+
+/// The real file system, except that creating chosen files can be held at a gate: while the gate is closed, a call
+/// to `openWritable` for a path whose name ends in `heldSuffix` (tables, by default) waits, without having created
+/// anything, until the test lets it go on or fail.
+///
+/// Tests use it to keep a flush from running, so that a closed log stays live and recorded in the manifest while
+/// writes go on in the next one, deterministically; or to stop the creation of a database between its first
+/// manifest and `CURRENT` (`heldSuffix` "CURRENT.tmp").
+final class GatedFileSystem: FileSystem, @unchecked Sendable {
+    // Safety: `closed`, `arrivals` and `failHeld` are read and written only with `lock` held.
+    private let base = PosixFileSystem()
+    private let heldSuffix: String
+    private let lock = ConditionLock()
+    private var closed = false
+    private var failHeld = false
+    private var arrivals = 0
+
+    init(holding heldSuffix: String = ".sst") {
+        self.heldSuffix = heldSuffix
+    }
+
+    /// Makes every later creation of a held file wait at the gate.
+    func hold() {
+        lock.withLock {
+            closed = true
+            failHeld = false
+        }
+    }
+
+    /// Opens the gate: held and later creations go on, or, with `failing`, the held ones throw `.ioError`
+    /// (having created nothing).
+    func release(failing: Bool) {
+        lock.withLock {
+            closed = false
+            failHeld = failing
+            lock.broadcast()
+        }
+    }
+
+    /// Waits until `count` creations have reached the gate in all, at most `seconds`; whether they did.
+    func waitForArrivals(_ count: Int, seconds: Double = 10) -> Bool {
+        let deadline = monotonicSeconds() + seconds
+        while true {
+            if lock.withLock({ arrivals >= count }) { return true }
+            if monotonicSeconds() > deadline { return false }
+            usleep(500)
+        }
+    }
+
+    private func passGate(_ path: String) throws(LSMError) {
+        guard path.hasSuffix(heldSuffix) else { return }
+        let fail: Bool = lock.withLock {
+            guard closed else { return false }
+            arrivals += 1
+            lock.broadcast()
+            while closed { lock.wait() }
+            return failHeld
+        }
+        if fail { throw LSMError(.ioError, "file creation held at the test's gate and failed", path: path) }
+    }
+
+    func createDirectory(_ path: String) throws(LSMError) { try base.createDirectory(path) }
+    func fileExists(_ path: String) -> Bool { base.fileExists(path) }
+    func isDirectory(_ path: String) -> Bool { base.isDirectory(path) }
+    func listDirectory(_ path: String) throws(LSMError) -> [String] { try base.listDirectory(path) }
+    func fileSize(_ path: String) throws(LSMError) -> UInt64 { try base.fileSize(path) }
+    func removeFile(_ path: String) throws(LSMError) { try base.removeFile(path) }
+    func renameFile(_ from: String, to: String) throws(LSMError) { try base.renameFile(from, to: to) }
+    func syncDirectory(_ path: String) throws(LSMError) { try base.syncDirectory(path) }
+    func openWritable(_ path: String, truncate: Bool) throws(LSMError) -> any WritableFile {
+        try passGate(path)
+        return try base.openWritable(path, truncate: truncate)
+    }
+    func openReadable(_ path: String) throws(LSMError) -> any ReadableFile { try base.openReadable(path) }
+    func openReadableMapped(_ path: String) throws(LSMError) -> any ReadableFile { try base.openReadableMapped(path) }
+    func lockFile(_ path: String, shared: Bool) throws(LSMError) -> any FileLock {
+        try base.lockFile(path, shared: shared)
+    }
+}
+
+/// Seconds on the monotonic clock, for bounding waits in tests.
+func monotonicSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
