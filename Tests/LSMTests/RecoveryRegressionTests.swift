@@ -157,7 +157,7 @@ import Testing
         #expect(failed?.code == .backgroundError)
         try db.close()
         let live = try Database.info(at: path).logs.filter(\.isLive)
-        try #require(live.count == 2 && live[0].closedSize == live[0].size && live[1].closedSize == nil)
+        try #require(live.count == 2 && live.allSatisfy { $0.closedSize == $0.size })
         let older = FileNames.path(path, live[0].name)
         let bytes = try Self.fs.readWholeFile(older)
         // Its last record damaged (which in the newest log would be a torn tail), cut short, or zeroed at its end.

@@ -54,6 +54,9 @@ public final class Database: @unchecked Sendable {
     private var log: LogWriter?
     private var logNumber: UInt64
     private var logHasUnsyncedWrites = false
+    /// Set when an append, sync or switch of the log failed: its state on disk is then unknown, so closing does not
+    /// record its size.
+    private var logFailed = false
     private var version: Version
     private var lastSequence: SequenceNumber
     private var writers: [PendingWrite] = []
@@ -314,6 +317,7 @@ public final class Database: @unchecked Sendable {
             // rather than acknowledge anything that may not be there.
             backgroundError = backgroundError
                 ?? failure.wrapped(.backgroundError, "writes stopped after a log failure")
+            logFailed = true
         } else {
             lastSequence = first + UInt64(batch.count) - 1
             logHasUnsyncedWrites = !sync
@@ -419,6 +423,7 @@ public final class Database: @unchecked Sendable {
         } catch {
             // The edit may have reached the disk, so the new log stays: it holds only its header either way.
             backgroundError = error.wrapped(.backgroundError, "writes stopped after a log failure")
+            logFailed = true
             throw error
         }
         immutables.append(ImmutableMemTable(table: memtable, logNumber: logNumber))
@@ -749,6 +754,8 @@ public final class Database: @unchecked Sendable {
     ///
     /// Recording the size and where the last record starts lets the next open hold the log to the narrow torn-tail
     /// rule exactly: only that last record may be found torn; a log cut short or zeroed before it is corruption.
+    /// After a failure of the log itself its state on disk is unknown, so nothing is recorded; after a flush or
+    /// compaction failure the log is sound, and recording it is tried but not required.
     private func releaseResources() throws(LSMError) {
         defer {
             versions.close()
@@ -756,14 +763,18 @@ public final class Database: @unchecked Sendable {
             fileLock.unlock()
         }
         guard let log else { return }
-        guard backgroundError == nil else { return try log.close() }
+        guard !logFailed else { return try log.close() }
         if logHasUnsyncedWrites { try log.sync() }
         let closed = VersionEdit.ClosedLog(number: logNumber, size: log.size, lastRecordOffset: log.lastRecordOffset)
         try log.close()
         var edit = VersionEdit()
         edit.closedLogs = [closed]
         versions.lastSequence = lastSequence
-        try versions.logAndApply(edit)
+        if backgroundError == nil {
+            try versions.logAndApply(edit)
+        } else {
+            try? versions.logAndApply(edit)
+        }
     }
 
     deinit {
