@@ -27,13 +27,8 @@ import Testing
         defer { a.abandon() }
         try #require(a.waitUntilPaused(), "opener A reached its hook before the lock")
 
-        let b = try Database.open(path)
-        var written: ModelState = [:]
-        for i in 0..<25 {
-            let key = Array("b-\(i)".utf8), value = Array("value of b \(i)".utf8)
-            try b.put(key, value, sync: true)
-            written[key] = value
-        }
+        let (b, written0) = try openAsB(path)
+        var written = written0
         try b.close()
         let identity = try Database.info(at: path).databaseID
 
@@ -74,13 +69,8 @@ import Testing
         defer { a.abandon() }
         try #require(a.waitUntilPaused(), "opener A reached its hook before the lock")
 
-        let b = try Database.open(path)
-        var written: ModelState = [:]
-        for i in 0..<25 {
-            let key = Array("b-\(i)".utf8), value = Array("value of b \(i)".utf8)
-            try b.put(key, value, sync: true)
-            written[key] = value
-        }
+        let (b, written0) = try openAsB(path)
+        var written = written0
         let before = directorySnapshot(path)
 
         a.proceed()
@@ -290,6 +280,18 @@ private final class PausedOpener: @unchecked Sendable {
 }
 
 /// Every file in `path` but `LOCK`, with its bytes.
+/// Opener B: opens (creating) the database at `path` and makes 25 synced writes; returns it and what it wrote.
+private func openAsB(_ path: String) throws -> (Database, ModelState) {
+    let b = try Database.open(path)
+    var written: ModelState = [:]
+    for i in 0..<25 {
+        let key = Array("b-\(i)".utf8), value = Array("value of b \(i)".utf8)
+        try b.put(key, value, sync: true)
+        written[key] = value
+    }
+    return (b, written)
+}
+
 private func directorySnapshot(_ path: String) -> [String: [UInt8]] {
     let fs = PosixFileSystem()
     var files: [String: [UInt8]] = [:]

@@ -89,22 +89,9 @@ private final class FaultSwitch: Sendable {
 }
 
 /// The real file system, except that syncs of written files fail while the switch is on.
-private struct FaultyFileSystem: FileSystem {
+private struct FaultyFileSystem: ForwardingFileSystem {
     let base = PosixFileSystem()
     let faults: FaultSwitch
-
-    func createDirectory(_ path: String) throws(LSMError) { try base.createDirectory(path) }
-    func fileExists(_ path: String) -> Bool { base.fileExists(path) }
-    func isDirectory(_ path: String) -> Bool { base.isDirectory(path) }
-    func listDirectory(_ path: String) throws(LSMError) -> [String] { try base.listDirectory(path) }
-    func fileSize(_ path: String) throws(LSMError) -> UInt64 { try base.fileSize(path) }
-    func removeFile(_ path: String) throws(LSMError) { try base.removeFile(path) }
-    func renameFile(_ from: String, to: String) throws(LSMError) { try base.renameFile(from, to: to) }
-    func syncDirectory(_ path: String) throws(LSMError) { try base.syncDirectory(path) }
-    func openReadable(_ path: String) throws(LSMError) -> any ReadableFile { try base.openReadable(path) }
-    func lockFile(_ path: String, shared: Bool) throws(LSMError) -> any FileLock {
-        try base.lockFile(path, shared: shared)
-    }
 
     func openWritable(_ path: String, truncate: Bool) throws(LSMError) -> any WritableFile {
         FaultyWritableFile(base: try base.openWritable(path, truncate: truncate), faults: faults)

@@ -12,9 +12,9 @@ import Darwin
 /// Tests use it to keep a flush from running, so that a closed log stays live and recorded in the manifest while
 /// writes go on in the next one, deterministically; or to stop the creation of a database between its first
 /// manifest and `CURRENT` (`heldSuffix` "CURRENT.tmp").
-final class GatedFileSystem: FileSystem, @unchecked Sendable {
+final class GatedFileSystem: ForwardingFileSystem, @unchecked Sendable {
     // Safety: `closed`, `arrivals` and `failHeld` are read and written only with `lock` held.
-    private let base = PosixFileSystem()
+    let base = PosixFileSystem()
     private let heldSuffix: String
     private let lock = ConditionLock()
     private var closed = false
@@ -65,28 +65,8 @@ final class GatedFileSystem: FileSystem, @unchecked Sendable {
         if fail { throw LSMError(.ioError, "file creation held at the test's gate and failed", path: path) }
     }
 
-    func createDirectory(_ path: String) throws(LSMError) { try base.createDirectory(path) }
-    func fileExists(_ path: String) -> Bool { base.fileExists(path) }
-    func isDirectory(_ path: String) -> Bool { base.isDirectory(path) }
-    func listDirectory(_ path: String) throws(LSMError) -> [String] { try base.listDirectory(path) }
-    func fileSize(_ path: String) throws(LSMError) -> UInt64 { try base.fileSize(path) }
-    func removeFile(_ path: String) throws(LSMError) { try base.removeFile(path) }
-    func renameFile(_ from: String, to: String) throws(LSMError) { try base.renameFile(from, to: to) }
-    func syncDirectory(_ path: String) throws(LSMError) { try base.syncDirectory(path) }
     func openWritable(_ path: String, truncate: Bool) throws(LSMError) -> any WritableFile {
         try passGate(path)
         return try base.openWritable(path, truncate: truncate)
     }
-    func openReadable(_ path: String) throws(LSMError) -> any ReadableFile { try base.openReadable(path) }
-    func openReadableMapped(_ path: String) throws(LSMError) -> any ReadableFile { try base.openReadableMapped(path) }
-    func lockFile(_ path: String, shared: Bool) throws(LSMError) -> any FileLock {
-        try base.lockFile(path, shared: shared)
-    }
-}
-
-/// Seconds on the monotonic clock, for bounding waits in tests.
-func monotonicSeconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
 }
