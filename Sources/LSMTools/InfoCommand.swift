@@ -36,6 +36,8 @@ struct InfoCommand: ParsableCommand {
         let text = InspectionText(hex: hex)
         out.line("Database: \(info.path)")
         out.line("Manifest: \(info.manifestName)")
+        out.line("Storage format: \(info.formatVersion)" + (info.formatVersion < 2 ? " (upgraded by the next open)" : ""))
+        if let databaseID = info.databaseID { out.line("Database identity: \(databaseID)") }
         out.line("Last sequence: \(info.lastSequence)")
         out.line("Log number: \(info.logNumber)")
         out.line("Next file number: \(info.nextFileNumber)")
@@ -53,7 +55,9 @@ struct InfoCommand: ParsableCommand {
         }
         out.line("Logs: \(InspectionText.count(info.logs.count, "file")), \(InspectionText.size(info.logBytes))")
         for log in info.logs {
-            out.line("  \(log.name)  \(log.size) bytes  \(log.isLive ? "live" : "obsolete (deleted at the next open)")")
+            let state = !log.isLive ? "obsolete (deleted at the next open)"
+                : log.closedSize.map { "live, closed at \($0) bytes" } ?? "live, open"
+            out.line("  \(log.name)  \(log.size) bytes  \(state)")
         }
         out.line("Total: \(InspectionText.count(info.tableCount, "table")), \(InspectionText.size(info.tableBytes)), "
                  + "\(Self.entries(info.entryCount))")

@@ -45,6 +45,8 @@ import Testing
         #expect(run.out == """
             Database: \(path)
             Manifest: \(state.manifestName)
+            Storage format: 2
+            Database identity: \(try #require(state.databaseID))
             Last sequence: 15
             Log number: \(state.logNumber)
             Next file number: \(state.nextFileNumber)
@@ -58,7 +60,7 @@ import Testing
             Level 5: empty
             Level 6: empty
             Logs: 1 file, \(log.size) bytes
-              \(log.name)  \(log.size) bytes  live
+              \(log.name)  \(log.size) bytes  live, open
             Total: 2 tables, \(InspectionText.size(bytes)), 15 entries
             (Read from the manifest without the database's lock: a process that has the database open may have \
             moved on.)

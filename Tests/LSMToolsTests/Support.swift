@@ -80,6 +80,12 @@ struct ToolsTestError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// Writing to a pipe whose reader is gone raises SIGPIPE, which would end the whole test process: make such writes
+/// fail with EPIPE instead. Set once, for the test process.
+private let ignoreBrokenPipes: Void = {
+    signal(SIGPIPE, SIG_IGN)
+}()
+
 /// Runs `executable` with `arguments` and `input` on its standard input; returns what it printed and its exit
 /// status (128 + the signal's number when a signal ended it, as a shell reports it).
 func runProcess(_ executable: String, _ arguments: [String], input: String = "") throws -> ToolRun {
@@ -92,8 +98,11 @@ func runProcess(_ executable: String, _ arguments: [String], input: String = "")
     process.standardInput = stdin
     process.standardOutput = stdout
     process.standardError = stderr
+    ignoreBrokenPipes
     try process.run()
-    stdin.fileHandleForWriting.write(Data(input.utf8))
+    // A child that exits before reading its input (a usage error, say) closes the pipe: the write then fails with
+    // EPIPE, which is no failure of the test.
+    try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
     try stdin.fileHandleForWriting.close()
     let out = stdout.fileHandleForReading.readDataToEndOfFile()
     let err = stderr.fileHandleForReading.readDataToEndOfFile()
