@@ -578,6 +578,7 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
     /// A full disk, made with a file-size limit: the first failed write and then the refusals of later writes,
     /// each naming the log once.
     @Test func writeFailuresNameTheFileOnce() throws {
+        guard try lsmRunsUnderAFileSizeLimit() else { return }
         let dir = try CLITemporaryDirectory()
         defer { dir.remove() }
         let value = String(repeating: "v", count: 1000)

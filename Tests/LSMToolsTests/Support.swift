@@ -113,6 +113,12 @@ func runProcess(_ executable: String, _ arguments: [String], input: String = "")
         out: String(decoding: out, as: UTF8.self), err: String(decoding: err, as: UTF8.self), status: status)
 }
 
+/// Whether the `lsm` executable runs under a file-size limit (`ulimit -f`), which the full-disk tests use. A
+/// ThreadSanitizer build does not (its runtime dies of SIGBUS before `main`), so those tests have nothing to test.
+func lsmRunsUnderAFileSizeLimit() throws -> Bool {
+    try runShell(#"trap "" XFSZ; ulimit -f 32; exec "$0" --version"#).status == 0
+}
+
 /// Runs the shell `script` with the `lsm` executable as `$0` and `arguments` as `$1`...; for redirections and
 /// arguments that a `Process` cannot express (a closed descriptor, bytes that are not UTF-8).
 func runShell(_ script: String, _ arguments: [String] = [], input: String = "") throws -> ToolRun {
