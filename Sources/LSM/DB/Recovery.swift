@@ -244,9 +244,12 @@ struct Recovery {
             let table: Table
             do {
                 table = try Table.open(file: try fileSystem.openReadable(path(name)), fileNumber: number, blockCache: nil)
-            } catch {
+            } catch where error.code == .corruption {
                 // Incomplete: a table is complete and synced before any edit names it, so no edit ever did.
                 obsoleteFiles.append(name)
+                continue
+            } catch where error.code == .unsupportedFormat {
+                foreignFiles.append((name, "is of a newer table format"))
                 continue
             }
             if let identity = table.properties.identity {
