@@ -243,7 +243,8 @@ struct Recovery {
             let name = FileNames.table(number)
             let table: Table
             do {
-                table = try Table.open(file: try fileSystem.openReadable(path(name)), fileNumber: number, blockCache: nil)
+                let file = try fileSystem.openReadable(path(name))
+                table = try Table.open(file: file, fileNumber: number, blockCache: nil)
             } catch where error.code == .corruption {
                 // Incomplete: a table is complete and synced before any edit names it, so no edit ever did.
                 obsoleteFiles.append(name)

@@ -1,0 +1,86 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Write stalls and memtable switching: making room for the head writer, and moving writes to a new memtable and log.
+extension Database {
+    /// Ensures the memtable has room, switching to a new memtable and log when it is full (or `force` asks for it),
+    /// and waiting while too many memtables await their flush. Called by the head writer with the lock held.
+    func makeRoomForWrite(force: Bool) throws(LSMError) {
+        var force = force
+        var allowDelay = !force
+        while true {
+            if let backgroundError = state.backgroundError { throw backgroundError }
+            if allowDelay && state.version.levels[0].count >= options.level0SlowdownTrigger {
+                // Near the stop trigger: delay this write by a millisecond rather than stopping a later one for
+                // as long as a compaction takes.
+                let start = monotonicMicros()
+                lock.unlock()
+                usleep(1000)
+                lock.lock()
+                state.counters.slowdowns += 1
+                state.counters.slowdownMicros += monotonicMicros() - start
+                allowDelay = false
+                continue
+            }
+            if force && state.memtable.entryCount == 0 { return }
+            if !force && state.memtable.approximateMemoryUsage < options.memtableSize { return }
+            if state.immutables.count >= options.maxImmutableMemtables
+                || state.version.levels[0].count >= options.level0StopTrigger
+            {
+                let start = monotonicMicros()
+                state.counters.stops += 1
+                lock.wait()
+                state.counters.stopMicros += monotonicMicros() - start
+                continue
+            }
+            try switchMemTable()
+            force = false
+        }
+    }
+
+    /// Moves writes to a new memtable and log: the new log is created and synced, the old one synced and closed,
+    /// and one manifest edit records both (the new log as live, the old one with its final size) before any write
+    /// goes to the new log. Lock held.
+    func switchMemTable() throws(LSMError) {
+        guard let log = state.log else { preconditionFailure("a writable database has a log") }
+        let newNumber = versions.newFileNumber()
+        let newPath = FileNames.path(path, FileNames.wal(newNumber))
+        let newLog: LogWriter
+        do {
+            newLog = try LogWriter.create(
+                newPath, header: LogFileHeader(kind: .writeAheadLog, databaseID: databaseID, fileNumber: newNumber),
+                fileSystem: fileSystem)
+            try fileSystem.syncDirectory(path)
+        } catch {
+            // Nothing changed but a new log no edit names; writes may go on in the old one.
+            try? fileSystem.removeFile(newPath)
+            throw error
+        }
+        do {
+            // A synced write to the new log must not outlive unsynced writes made before it to this one.
+            if state.logHasUnsyncedWrites { try log.sync() }
+            let closed = VersionEdit.ClosedLog(number: state.logNumber, size: log.size,
+                                               lastRecordOffset: log.lastRecordOffset)
+            try log.close()
+            var edit = VersionEdit()
+            edit.addedLogs = [newNumber]
+            edit.closedLogs = [closed]
+            versions.lastSequence = state.lastSequence
+            try versions.logAndApply(edit)
+        } catch {
+            // The edit may have reached the disk, so the new log stays: it holds only its header either way.
+            state.backgroundError = error.wrapped(.backgroundError, "writes stopped after a log failure")
+            state.logFailed = true
+            throw error
+        }
+        state.immutables.append(DatabaseState.ImmutableMemTable(table: state.memtable, logNumber: state.logNumber))
+        state.memtable = MemTable()
+        state.log = newLog
+        state.logNumber = newNumber
+        state.logHasUnsyncedWrites = false
+        scheduleBackgroundWork()
+    }
+}

@@ -1,0 +1,73 @@
+/// Reading: a pinned view of the memtables, version and sequence for each read, point lookups, cursors and
+/// snapshots.
+extension Database {
+    /// What one read consults, taken under the lock so it is consistent.
+    struct ReadView {
+        var memtables: [MemTable]
+        var version: Version
+        var sequence: SequenceNumber
+    }
+
+    func readView(_ snapshot: Snapshot?) throws(LSMError) -> ReadView {
+        try lock.withLock { () throws(LSMError) -> ReadView in
+            try checkOpen()
+            return ReadView(
+                memtables: [state.memtable] + state.immutables.reversed().map(\.table), version: state.version,
+                sequence: snapshot?.sequence ?? state.lastSequence)
+        }
+    }
+
+    /// The value of `key`, or nil when it is absent; as of `snapshot` when one is given.
+    public func get(_ key: [UInt8], snapshot: Snapshot? = nil) throws(LSMError) -> [UInt8]? {
+        guard key.count <= Limits.maxKeySize else {
+            throw LSMError(.keyTooLarge, "key of \(key.count) bytes exceeds the limit of \(Limits.maxKeySize)")
+        }
+        let view = try readView(snapshot)
+        return try key.withBytes { (userKey: UnsafeRawBufferPointer) throws(LSMError) -> [UInt8]? in
+            for memtable in view.memtables {
+                switch memtable.get(userKey, sequence: view.sequence) {
+                case .found(let value): return value
+                case .deleted: return nil
+                case .notFound: continue
+                }
+            }
+            var result = LookupResult.notFound
+            try view.version.forEachFileForLookup(userKey) { (_, file) throws(LSMError) -> Bool in
+                result = try tableCache.table(number: file.number).get(userKey, sequence: view.sequence)
+                if case .notFound = result { return true }
+                return false
+            }
+            if case .found(let value) = result { return value }
+            return nil
+        }
+    }
+
+    /// A cursor over the keys in `[lower, upper)` (either bound may be nil), forward or in reverse, as of
+    /// `snapshot` or of now.
+    public func cursor(
+        from lower: [UInt8]? = nil, to upper: [UInt8]? = nil, reverse: Bool = false, snapshot: Snapshot? = nil
+    ) throws(LSMError) -> Cursor {
+        let view = try readView(snapshot)
+        var children: [any InternalIterator] = view.memtables.map { $0.makeIterator() }
+        for file in view.version.levels[0] {
+            children.append(try tableCache.table(number: file.number).makeIterator())
+        }
+        for level in view.version.levels.dropFirst() where !level.isEmpty {
+            children.append(LevelIterator(files: level, tableCache: tableCache))
+        }
+        var pinned: [AnyObject] = [view.version]
+        if let snapshot { pinned.append(snapshot) }
+        return Cursor(
+            iterator: MergingIterator(children: children), sequence: view.sequence, lower: lower, upper: upper,
+            reverse: reverse, pinned: pinned)
+    }
+
+    /// A snapshot of the database as it is now: reads through it ignore every later write.
+    public func snapshot() throws(LSMError) -> Snapshot {
+        try lock.withLock { () throws(LSMError) -> Snapshot in
+            try checkOpen()
+            snapshots.add(state.lastSequence)
+            return Snapshot(sequence: state.lastSequence, registry: snapshots)
+        }
+    }
+}

@@ -1,0 +1,57 @@
+/// Everything about an open ``Database`` that changes while it runs, guarded by the database's lock: the memtables,
+/// the log, the current version, the counters and the state of the background work.
+struct DatabaseState {
+    /// A memtable waiting for its flush, and the log that holds its writes.
+    struct ImmutableMemTable {
+        var table: MemTable
+        var logNumber: UInt64
+    }
+
+    /// The memtable taking writes.
+    var memtable: MemTable
+    /// Memtables waiting for their flush, oldest first.
+    var immutables: [ImmutableMemTable] = []
+    /// The log being appended to; nil when the database is read-only.
+    var log: LogWriter?
+    var logNumber: UInt64
+    var logHasUnsyncedWrites = false
+    /// Set when an append, sync or switch of the log failed: its state on disk is then unknown, so closing does not
+    /// record its size.
+    var logFailed = false
+    var version: Version
+    var lastSequence: SequenceNumber
+    /// The first failure of background work or of the log; every later write returns it.
+    var backgroundError: LSMError?
+    var backgroundScheduled = false
+    /// Manual compactions running on the background queue; close waits for them.
+    var manualCompactions = 0
+    var isClosed = false
+    /// Per level, the largest key of its last compaction, so the next one starts after it.
+    var compactPointers: [[UInt8]?] = Array(repeating: nil, count: Version.levelCount)
+    var counters = ActivityCounters()
+
+    init(memtable: MemTable, log: LogWriter?, logNumber: UInt64, version: Version, lastSequence: SequenceNumber) {
+        self.memtable = memtable
+        self.log = log
+        self.logNumber = logNumber
+        self.version = version
+        self.lastSequence = lastSequence
+    }
+}
+
+/// Activity counters behind ``Statistics``.
+struct ActivityCounters {
+    var userBytes: UInt64 = 0
+    var logBytes: UInt64 = 0
+    var flushes = 0
+    var flushBytes: UInt64 = 0
+    var compactions = 0
+    var trivialMoves = 0
+    var compactionBytesRead: UInt64 = 0
+    var compactionBytesWritten: UInt64 = 0
+    var compactionMicros: UInt64 = 0
+    var slowdowns = 0
+    var slowdownMicros: UInt64 = 0
+    var stops = 0
+    var stopMicros: UInt64 = 0
+}
