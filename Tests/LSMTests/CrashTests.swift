@@ -172,7 +172,7 @@ import Testing
         try #require(ends.count == 5)
         // The file header is synced before the manifest records the log, so a crash never cuts into it: a cut
         // there is damage, which an open refuses without changing anything.
-        let header = LogFileHeader.encodedLength
+        let header = RecordFileHeader.encodedLength
         for cut in [0, 1, header - 1] {
             let copy = TemporaryDirectory("batchcut-copy")
             defer { copy.remove() }
@@ -183,7 +183,7 @@ import Testing
             #expect(Set(try fs.listDirectory(copy.path)) == before.union([FileNames.lock]))
         }
         var cuts = Set([header, log.count])
-        for end in ends { cuts.formUnion([end - 1, end, end + 1, end - LogFormat.version2.recordHeaderSize]) }
+        for end in ends { cuts.formUnion([end - 1, end, end + 1, end - RecordFileFormat.version2.recordHeaderSize]) }
         while cuts.count < 60 { cuts.insert(Int.random(in: header...log.count, using: &random)) }
         for cut in cuts.sorted() where cut >= header && cut <= log.count {
             let copy = TemporaryDirectory("batchcut-copy")
@@ -366,8 +366,8 @@ private func numberedBatch(_ i: Int) -> [([UInt8], [UInt8]?)] {
 /// file exactly.
 private func recordEnds(_ log: [UInt8]) -> [Int]? {
     var ends: [Int] = []
-    var offset = LogFileHeader.encodedLength
-    let headerSize = LogFormat.version2.recordHeaderSize
+    var offset = RecordFileHeader.encodedLength
+    let headerSize = RecordFileFormat.version2.recordHeaderSize
     while offset + headerSize <= log.count {
         let length = (0..<4).reduce(0) { $0 | Int(log[offset + 4 + $1]) << (8 * $1) }
         offset += headerSize + length

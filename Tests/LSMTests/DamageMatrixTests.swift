@@ -240,7 +240,7 @@ private struct BuiltDatabase {
         try db.close()
         let info = try Database.info(at: path)
         let posix = PosixFileSystem()
-        for name in try posix.listDirectory(path) where name != FileNames.lock && name != FileNames.infoLog {
+        for name in try posix.listDirectory(path) where name != FileNames.lock && name != FileNames.eventLog {
             files[name] = try posix.readWholeFile(FileNames.path(path, name))
         }
         guard switches == 2, waiting == 2 else {
@@ -272,7 +272,7 @@ private struct BuiltDatabase {
             let bytes = files[layouts[index].name]!
             layouts[index].writes = write...(write + layouts[index].recordStarts.count - 1)
             for start in layouts[index].recordStarts {
-                let payload = start + LogFormat.version2.recordHeaderSize
+                let payload = start + RecordFileFormat.version2.recordHeaderSize
                 let first = (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[payload + $1]) << (8 * $1) }
                 let count = (0..<4).reduce(0) { $0 | Int(bytes[payload + 8 + $1]) << (8 * $1) }
                 guard first == sequence, first...(first + UInt64(count) - 1) == sequences[write - 1] else {
@@ -309,8 +309,8 @@ private struct BuiltDatabase {
 /// Offsets of the record headers of a log in format version 2, or nil when the framing does not add up.
 private func recordStarts(_ log: [UInt8]) -> [Int]? {
     var starts: [Int] = []
-    var offset = LogFileHeader.encodedLength
-    let headerSize = LogFormat.version2.recordHeaderSize
+    var offset = RecordFileHeader.encodedLength
+    let headerSize = RecordFileFormat.version2.recordHeaderSize
     while offset + headerSize <= log.count {
         starts.append(offset)
         let length = (0..<4).reduce(0) { $0 | Int(log[offset + 4 + $1]) << (8 * $1) }
@@ -418,13 +418,13 @@ struct DamageMatrix {
     mutating func runLog(_ log: LogLayout, kind: String, seed: UInt64) {
         var random = SplitMix64(seed: seed)
         let tailStart = log.recordStarts[max(0, log.recordStarts.count - 3)]
-        var offsets = Set(0..<LogFileHeader.encodedLength)
+        var offsets = Set(0..<RecordFileHeader.encodedLength)
         offsets.formUnion(tailStart..<log.size)
         for start in log.recordStarts {
             offsets.formUnion([start, start + 4, start + 8, start + 9, start + 12, start + 13])
         }
-        if tailStart > LogFileHeader.encodedLength {
-            for _ in 0..<40 { offsets.insert(Int.random(in: LogFileHeader.encodedLength..<tailStart, using: &random)) }
+        if tailStart > RecordFileHeader.encodedLength {
+            for _ in 0..<40 { offsets.insert(Int.random(in: RecordFileHeader.encodedLength..<tailStart, using: &random)) }
         }
         let sorted = offsets.filter { $0 < log.size }.sorted()
         run(file: log.name, kind: kind, flips: sorted, truncations: sorted, zeroFills: sorted, random: &random)

@@ -71,8 +71,8 @@ import Testing
 
     /// Three batches as the database writes them: put, delete, and a batch of three.
     private static func writeLog(at path: String) throws -> [UInt64] {
-        let header = LogFileHeader(kind: .writeAheadLog, databaseID: TableIdentity.testing().databaseID, fileNumber: 3)
-        let writer = try LogWriter.create(path, header: header, fileSystem: fs)
+        let header = RecordFileHeader(kind: .writeAheadLog, databaseID: TableIdentity.testing().databaseID, fileNumber: 3)
+        let writer = try RecordWriter.create(path, header: header, fileSystem: fs)
         var offsets: [UInt64] = []
         var batches = [WriteBatch(), WriteBatch(), WriteBatch()]
         batches[0].put("a", "1")
@@ -365,8 +365,8 @@ import Testing
         let dir = TemporaryDirectory("inspect")
         defer { dir.remove() }
         let path = dir.appending("000004.wal")
-        let header = LogFileHeader(kind: .writeAheadLog, databaseID: TableIdentity.testing().databaseID, fileNumber: 4)
-        let writer = try LogWriter.create(path, header: header, fileSystem: Self.fs)
+        let header = RecordFileHeader(kind: .writeAheadLog, databaseID: TableIdentity.testing().databaseID, fileNumber: 4)
+        let writer = try RecordWriter.create(path, header: header, fileSystem: Self.fs)
         var batch = WriteBatch()
         batch.put("k", "v")
         batch.setSequence(7)
@@ -542,7 +542,7 @@ import Testing
         let manifest = FileNames.path(path, info.manifestName)
         let size = try Self.fs.fileSize(manifest)
         // Damage to the first record of a manifest that has more is corruption, not a torn tail.
-        let reader = try LogReader(file: try Self.fs.openReadable(manifest), tailRule: .lastRecordMayBeTorn)
+        let reader = try RecordReader(file: try Self.fs.openReadable(manifest), tailRule: .lastRecordMayBeTorn)
         var records = 0
         while try reader.next() != nil { records += 1 }
         try #require(records > 1 && size > 20)
@@ -568,8 +568,8 @@ import Testing
         edit.addFile(level: 1, file(5, "a", "m"))
         edit.addFile(level: 1, file(6, "k", "z"))
         edit.databaseID = TableIdentity.testing().databaseID
-        let header = LogFileHeader(kind: .manifest, databaseID: TableIdentity.testing().databaseID, fileNumber: 1)
-        let writer = try LogWriter.create(dir.appending("MANIFEST-000001"), header: header, fileSystem: Self.fs)
+        let header = RecordFileHeader(kind: .manifest, databaseID: TableIdentity.testing().databaseID, fileNumber: 1)
+        let writer = try RecordWriter.create(dir.appending("MANIFEST-000001"), header: header, fileSystem: Self.fs)
         try writer.addRecord(edit.encode())
         try writer.close()
         try Self.write(Array("MANIFEST-000001\n".utf8), to: dir.appending("CURRENT"))

@@ -71,7 +71,7 @@ import Testing
         let path = try Self.threeFlushes(in: dir)
         let manifest = FileNames.path(path, try Database.info(at: path).manifestName)
         let bytes = try Self.fs.readWholeFile(manifest)
-        let reader = try LogReader(file: try Self.fs.openReadable(manifest), tailRule: .mustBeWhole)
+        let reader = try RecordReader(file: try Self.fs.openReadable(manifest), tailRule: .mustBeWhole)
         var offsets: [UInt64] = []
         while let record = try reader.next() { offsets.append(record.offset) }
         try #require(offsets.count >= 3)
@@ -129,7 +129,7 @@ import Testing
         let (path, log) = try Self.fourPutsInTheLog(in: dir)
         var bytes = try Self.fs.readWholeFile(log)
         // The second record's length (each record: 13-byte header + 16-byte batch).
-        let second = LogFileHeader.encodedLength + 29
+        let second = RecordFileHeader.encodedLength + 29
         bytes[second + 7] = 0x7F
         try Self.write(bytes, to: log)
         try Self.expectRefused(path, naming: log)
@@ -216,7 +216,7 @@ import Testing
         let log = FileNames.path(path, try #require(try Database.info(at: path).logs.last).name)
         var stamped = batch
         stamped.setSequence(sequence)
-        let writer = LogWriter(file: try fs.openWritable(log, truncate: false))
+        let writer = RecordWriter(file: try fs.openWritable(log, truncate: false))
         try writer.addRecord(stamped.encoded)
         try writer.close()
         return log

@@ -52,7 +52,7 @@ import Testing
     /// Every file repair set aside must be in lost/ with its bytes unchanged.
     private static func expectNothingDeleted(_ before: [String: [UInt8]], _ path: String, _ report: RepairReport) throws {
         let lost = FileNames.path(path, Repairer.lostFolder)
-        for (name, bytes) in before where name != FileNames.current && name != FileNames.lock && name != FileNames.infoLog {
+        for (name, bytes) in before where name != FileNames.current && name != FileNames.lock && name != FileNames.eventLog {
             let kept = try? fs.readWholeFile(FileNames.path(path, name))
             let setAside = try? fs.readWholeFile(FileNames.path(lost, name))
             #expect(kept == bytes || setAside == bytes, "\(name) is neither in place nor in lost/")
@@ -135,7 +135,7 @@ import Testing
         let log = FileNames.path(path, try #require(try Database.info(at: path).logs.last).name)
         var bytes = try Self.fs.readWholeFile(log)
         // The first record's payload: its write (late0) is lost, the nine after it are not.
-        bytes[LogFileHeader.encodedLength + 13 + 14] ^= 0x01
+        bytes[RecordFileHeader.encodedLength + 13 + 14] ^= 0x01
         let file = try Self.fs.openWritable(log, truncate: true)
         try file.append(bytes)
         try file.close()

@@ -72,8 +72,8 @@ private struct ManifestDirectory {
             let id = TableIdentity.testing().databaseID
             var edits = edits
             edits[0].databaseID = edits[0].databaseID ?? id
-            let header = LogFileHeader(kind: .manifest, databaseID: id, fileNumber: number)
-            let writer = try LogWriter.create(path, header: header, fileSystem: fs)
+            let header = RecordFileHeader(kind: .manifest, databaseID: id, fileNumber: number)
+            let writer = try RecordWriter.create(path, header: header, fileSystem: fs)
             for edit in edits { try writer.addRecord(edit.encode()) }
             try writer.close()
         } else {
@@ -390,7 +390,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         let set0 = dir.makeSet()
         try set0.recover()
         let id = try #require(set0.databaseID)
-        let edit = try dir.read(FileNames.manifest(1)).dropFirst(LogFileHeader.encodedLength + 13)
+        let edit = try dir.read(FileNames.manifest(1)).dropFirst(RecordFileHeader.encodedLength + 13)
         #expect(Array(edit) == [1, 2, 7, 16] + id.bytes + [2, 0, 3, 2, 4, 0])
         let set = dir.makeSet()
         try set.recover()
@@ -471,7 +471,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         let offsets = try Self.recordOffsets(dir.file(name))
         #expect(offsets.count == 3)
         var bytes = try dir.read(name)
-        bytes[Int(offsets[1]) + LogFormat.version2.recordHeaderSize] ^= 0x40
+        bytes[Int(offsets[1]) + RecordFileFormat.version2.recordHeaderSize] ^= 0x40
         try dir.write(name, bytes)
         let error = thrownError { () throws(LSMError) in try dir.makeSet().recover() }
         #expect(error?.code == .corruption)
@@ -669,7 +669,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
 
     /// Offsets of the records in a log file.
     private static func recordOffsets(_ path: String) throws -> [UInt64] {
-        let reader = try LogReader(file: try PosixFileSystem().openReadable(path), tailRule: .lastRecordMayBeTorn)
+        let reader = try RecordReader(file: try PosixFileSystem().openReadable(path), tailRule: .lastRecordMayBeTorn)
         var offsets: [UInt64] = []
         while let record = try reader.next() { offsets.append(record.offset) }
         return offsets

@@ -37,7 +37,7 @@ struct CompactionJob {
         if !compaction.overlapping.isEmpty {
             children.append(LevelIterator(files: compaction.overlapping, tableCache: tableCache))
         }
-        let merged = HeapMergingIterator(children: children)
+        let merged = CompactionMergingIterator(children: children)
 
         var writer = TableOutputWriter(
             fileSystem: fileSystem, directory: directory, options: options, databaseID: databaseID,

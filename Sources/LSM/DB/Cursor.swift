@@ -11,7 +11,7 @@
 ///
 /// A cursor is not thread-safe; make one per thread. It keeps the files it reads alive until it is released.
 public final class Cursor {
-    private let iterator: MergingIterator
+    private let iterator: ReadPathMergingIterator
     private let sequence: SequenceNumber
     private let lower: [UInt8]?
     private let upper: [UInt8]?
@@ -28,7 +28,7 @@ public final class Cursor {
     private var hasLastUserKey = false
 
     init(
-        iterator: MergingIterator, sequence: SequenceNumber, lower: [UInt8]?, upper: [UInt8]?, reverse: Bool,
+        iterator: ReadPathMergingIterator, sequence: SequenceNumber, lower: [UInt8]?, upper: [UInt8]?, reverse: Bool,
         pinned: [AnyObject]
     ) {
         self.iterator = iterator

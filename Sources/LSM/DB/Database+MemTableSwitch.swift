@@ -48,10 +48,10 @@ extension Database {
         guard let log = state.log else { preconditionFailure("a writable database has a log") }
         let newNumber = versions.newFileNumber()
         let newPath = FileNames.path(path, FileNames.wal(newNumber))
-        let newLog: LogWriter
+        let newLog: RecordWriter
         do {
-            newLog = try LogWriter.create(
-                newPath, header: LogFileHeader(kind: .writeAheadLog, databaseID: databaseID, fileNumber: newNumber),
+            newLog = try RecordWriter.create(
+                newPath, header: RecordFileHeader(kind: .writeAheadLog, databaseID: databaseID, fileNumber: newNumber),
                 fileSystem: fileSystem)
             try fileSystem.syncDirectory(path)
         } catch {

@@ -58,7 +58,7 @@ extension Database {
         var pinned: [AnyObject] = [view.version]
         if let snapshot { pinned.append(snapshot) }
         return Cursor(
-            iterator: MergingIterator(children: children), sequence: view.sequence, lower: lower, upper: upper,
+            iterator: ReadPathMergingIterator(children: children), sequence: view.sequence, lower: lower, upper: upper,
             reverse: reverse, pinned: pinned)
     }
 

@@ -87,7 +87,7 @@ extension Database {
             state.lastSequence = first + UInt64(batch.count) - 1
             state.logHasUnsyncedWrites = !sync
             state.counters.userBytes += UInt64(batch.byteCount - WriteBatch.headerSize)
-            state.counters.logBytes += UInt64(batch.byteCount + LogFormat.version2.recordHeaderSize)
+            state.counters.logBytes += UInt64(batch.byteCount + RecordFileFormat.version2.recordHeaderSize)
         }
         finishGroup(group, error: failure)
         if let failure { throw failure }

@@ -44,7 +44,7 @@ public final class Database: @unchecked Sendable {
     let backgroundQueue = DispatchQueue(label: "swift-lsm.background")
     let fileLock: any FileLock
     let picker: CompactionPicker
-    let infoLog: InfoLog
+    let infoLog: EventLog
     /// Written into every new log and table.
     let databaseID: DatabaseID
     /// The writers waiting to commit. Lock held.
@@ -78,7 +78,7 @@ public final class Database: @unchecked Sendable {
         if options.readOnly {
             state = DatabaseState(memtable: recovery.memtable, log: nil, logNumber: versions.logNumber,
                                   version: versions.current, lastSequence: recovery.lastSequence)
-            infoLog = InfoLog(directory: nil)
+            infoLog = EventLog(directory: nil)
             return
         }
         // The replayed writes become a table and every replayed log is retired, in one edit with the new log.
@@ -90,8 +90,8 @@ public final class Database: @unchecked Sendable {
             edit.newFiles.append(.init(level: 0, file: file))
         }
         let newLogNumber = versions.newFileNumber()
-        let header = LogFileHeader(kind: .writeAheadLog, databaseID: databaseID, fileNumber: newLogNumber)
-        let writer = try LogWriter.create(FileNames.path(path, FileNames.wal(newLogNumber)), header: header,
+        let header = RecordFileHeader(kind: .writeAheadLog, databaseID: databaseID, fileNumber: newLogNumber)
+        let writer = try RecordWriter.create(FileNames.path(path, FileNames.wal(newLogNumber)), header: header,
                                           fileSystem: fileSystem)
         try fileSystem.syncDirectory(path)
         edit.logNumber = newLogNumber
@@ -102,7 +102,7 @@ public final class Database: @unchecked Sendable {
 
         state = DatabaseState(memtable: MemTable(), log: writer, logNumber: newLogNumber, version: versions.current,
                               lastSequence: recovery.lastSequence)
-        let infoLog = InfoLog(directory: path)
+        let infoLog = EventLog(directory: path)
         self.infoLog = infoLog
         let retired = recovery.obsoleteFiles + recovery.replayedLogs.map(FileNames.wal)
             + [FileNames.manifest(previousManifest)]

@@ -12,7 +12,7 @@ struct DatabaseState {
     /// Memtables waiting for their flush, oldest first.
     var immutables: [ImmutableMemTable] = []
     /// The log being appended to; nil when the database is read-only.
-    var log: LogWriter?
+    var log: RecordWriter?
     var logNumber: UInt64
     var logHasUnsyncedWrites = false
     /// Set when an append, sync or switch of the log failed: its state on disk is then unknown, so closing does not
@@ -30,7 +30,7 @@ struct DatabaseState {
     var compactPointers: [[UInt8]?] = Array(repeating: nil, count: Version.levelCount)
     var counters = ActivityCounters()
 
-    init(memtable: MemTable, log: LogWriter?, logNumber: UInt64, version: Version, lastSequence: SequenceNumber) {
+    init(memtable: MemTable, log: RecordWriter?, logNumber: UInt64, version: Version, lastSequence: SequenceNumber) {
         self.memtable = memtable
         self.log = log
         self.logNumber = logNumber

@@ -22,7 +22,7 @@ enum DirectoryContents: Equatable {
         if fileSystem.fileExists(FileNames.path(path, FileNames.current)) { return .database }
         let names = try fileSystem.listDirectory(path).filter { $0 != FileNames.lock }
         let files = DirectoryListing(names)
-        let interruptedCreate: Set<String> = [FileNames.infoLog, FileNames.manifest(1), FileNames.current + ".tmp"]
+        let interruptedCreate: Set<String> = [FileNames.eventLog, FileNames.manifest(1), FileNames.current + ".tmp"]
         if names.allSatisfy(interruptedCreate.contains) { return .empty }
         guard !files.tables.isEmpty || !files.logs.isEmpty || !files.manifests.isEmpty else {
             throw LSMError(.notADatabase,

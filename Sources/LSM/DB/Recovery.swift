@@ -81,7 +81,7 @@ struct Recovery {
     /// A log to replay and how it may end.
     private struct LiveLog {
         var number: UInt64
-        var tailRule: LogTailRule
+        var tailRule: TailRule
         /// For the newest log when the database closed it cleanly: its size then and where its last record starts.
         var cleanClose: VersionEdit.ClosedLog?
     }
@@ -142,17 +142,17 @@ struct Recovery {
         let logPath = path(FileNames.wal(number))
         let file = try fileSystem.openReadable(logPath)
         // A header cut short by the crash.
-        if file.size <= UInt64(LogFileHeader.encodedLength) { return }
-        let reader = try LogReader(file: file, tailRule: .mustBeWhole, format: .version2)
+        if file.size <= UInt64(RecordFileHeader.encodedLength) { return }
+        let reader = try RecordReader(file: file, tailRule: .mustBeWhole, format: .version2)
         try checkHeader(reader, number: number)
-        if let offset = try file.firstNonZeroByte(from: UInt64(LogFileHeader.encodedLength)) {
+        if let offset = try file.firstNonZeroByte(from: UInt64(RecordFileHeader.encodedLength)) {
             throw LSMError.corruption("log holds data but the manifest does not record it, so the manifest may have "
                                       + "lost edits " + Self.repairHint, path: logPath, offset: offset)
         }
     }
 
     /// A version 2 log must be a write-ahead log of this database, numbered as its name says.
-    private func checkHeader(_ reader: LogReader, number: UInt64) throws(LSMError) {
+    private func checkHeader(_ reader: RecordReader, number: UInt64) throws(LSMError) {
         guard let header = reader.header else { return }
         func mismatch(_ message: String) -> LSMError { .corruption(message, path: reader.path, offset: 0) }
         guard header.kind == .writeAheadLog else {
@@ -170,11 +170,11 @@ struct Recovery {
     /// Replays `logs` into the memtable, checking that each record continues the sequence numbers of the one
     /// before it (across logs too), so a record or log missing from the middle is found.
     private mutating func replay(_ logs: [LiveLog]) throws(LSMError) {
-        let format: LogFormat = versions.formatVersion >= 2 ? .version2 : .version1
+        let format: RecordFileFormat = versions.formatVersion >= 2 ? .version2 : .version1
         var previousLast: SequenceNumber?
         for log in logs {
             let logPath = path(FileNames.wal(log.number))
-            let reader = try LogReader(file: try fileSystem.openReadable(logPath), tailRule: log.tailRule,
+            let reader = try RecordReader(file: try fileSystem.openReadable(logPath), tailRule: log.tailRule,
                                        format: format)
             try checkHeader(reader, number: log.number)
             while let record = try reader.next() {
@@ -205,7 +205,7 @@ struct Recovery {
     }
 
     /// Adds one record's batch to the memtable; returns the sequences it holds.
-    private func apply(_ record: LogRecord, after previousLast: SequenceNumber?, path: String)
+    private func apply(_ record: FileRecord, after previousLast: SequenceNumber?, path: String)
         throws(LSMError) -> ClosedRange<SequenceNumber>
     {
         let memtable = self.memtable

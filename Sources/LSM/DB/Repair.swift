@@ -82,7 +82,7 @@ struct Repairer {
         var counts: [DatabaseID: Int] = [:]
         for number in files.logs {
             let file = try? fileSystem.openReadable(FileNames.path(directory, FileNames.wal(number)))
-            if let file, let id = (try? LogSalvager(file: file))?.header?.databaseID { counts[id, default: 0] += 1 }
+            if let file, let id = (try? RecordSalvager(file: file))?.header?.databaseID { counts[id, default: 0] += 1 }
         }
         for number in files.tables {
             let file = try? fileSystem.openReadable(FileNames.path(directory, FileNames.table(number)))
@@ -105,8 +105,8 @@ struct Repairer {
         }
         let outputs = try writeMerged(sources)
         let logNumber = takeNumber()
-        let header = LogFileHeader(kind: .writeAheadLog, databaseID: report.databaseID, fileNumber: logNumber)
-        try LogWriter.create(FileNames.path(directory, FileNames.wal(logNumber)), header: header,
+        let header = RecordFileHeader(kind: .writeAheadLog, databaseID: report.databaseID, fileNumber: logNumber)
+        try RecordWriter.create(FileNames.path(directory, FileNames.wal(logNumber)), header: header,
                              fileSystem: fileSystem).close()
         try fileSystem.syncDirectory(directory)
 
@@ -189,7 +189,7 @@ struct Repairer {
     /// An iterator over the writes of every intact record of log `number`, or nil when none is used.
     private mutating func readLog(_ number: UInt64) throws(LSMError) -> (any InternalIterator)? {
         let name = FileNames.wal(number)
-        var salvager = try LogSalvager(file: try fileSystem.openReadable(FileNames.path(directory, name)))
+        var salvager = try RecordSalvager(file: try fileSystem.openReadable(FileNames.path(directory, name)))
         if let id = salvager.header?.databaseID, id != report.databaseID {
             report.notes.append("\(name): belongs to database \(id), set aside unread")
             return nil
@@ -201,7 +201,7 @@ struct Repairer {
         let memtable = MemTable()
         var records = 0
         var newest = report.lastSequence
-        try salvager.forEachRecord { (record: LogRecord) throws(LSMError) in
+        try salvager.forEachRecord { (record: FileRecord) throws(LSMError) in
             let applied = try? record.payload.withBytes { (payload: UnsafeRawBufferPointer) throws(LSMError) in
                 try WriteBatchReader.forEach(payload) { sequence, kind, key, value in
                     memtable.add(sequence: sequence, kind: kind, key: key, value: value)
@@ -233,7 +233,7 @@ struct Repairer {
                 defer { number += 1 }
                 return number
             })
-        let merged = HeapMergingIterator(children: sources)
+        let merged = CompactionMergingIterator(children: sources)
         var previousUserKey: [UInt8]?
         do {
             try merged.seekToFirst()

@@ -54,10 +54,10 @@ public final class LogFile {
     public var fileNumber: UInt64? { reader.header?.fileNumber }
     /// Whether the file is a manifest rather than a write-ahead log, from its file header (format version 2).
     public var isManifest: Bool { reader.header?.kind == .manifest }
-    private let reader: LogReader
+    private let reader: RecordReader
     private var finished = false
 
-    private init(path: String, size: UInt64, reader: LogReader) {
+    private init(path: String, size: UInt64, reader: RecordReader) {
         self.path = path
         self.size = size
         self.reader = reader
@@ -75,7 +75,7 @@ public final class LogFile {
             throw LSMError(.invalidArgument, "is a directory, not a log file", path: path)
         }
         let file = try fileSystem.openReadable(path)
-        return LogFile(path: path, size: file.size, reader: try LogReader(file: file, tailRule: .lastRecordMayBeTorn))
+        return LogFile(path: path, size: file.size, reader: try RecordReader(file: file, tailRule: .lastRecordMayBeTorn))
     }
 
     /// Set once ``next()`` has returned nil if the log ended at a torn record.
@@ -101,7 +101,7 @@ public final class LogFile {
     }
 
     /// The batch in `record`, copied out.
-    private func decode(_ record: LogRecord) throws(LSMError) -> Record {
+    private func decode(_ record: FileRecord) throws(LSMError) -> Record {
         var operations: [Operation] = []
         let first = try record.payload.withBytes { (payload: UnsafeRawBufferPointer) throws(LSMError) in
             do throws(LSMError) {

@@ -7,7 +7,7 @@ enum FileNames {
     static let current = "CURRENT"
     static let lock = "LOCK"
     /// The human-readable event log; not part of the database's state.
-    static let infoLog = "LOG"
+    static let eventLog = "LOG"
     static let manifestPrefix = "MANIFEST-"
 
     /// The kinds of file a database directory holds.

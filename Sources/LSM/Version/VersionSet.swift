@@ -2,7 +2,7 @@
 /// The live ``Version`` plus the database's counters, identity and live logs, and the manifest that records every
 /// change to them.
 ///
-/// The manifest is a log (``LogFormat``) of encoded ``VersionEdit``s; `CURRENT` names the manifest in use.
+/// The manifest is a log (``RecordFileFormat``) of encoded ``VersionEdit``s; `CURRENT` names the manifest in use.
 /// Replaying the manifest's edits from an empty version rebuilds the live version after a restart.
 ///
 /// Thread-safe: the counters and the live version sit behind a short-held mutex, so ``newFileNumber()`` from the
@@ -40,7 +40,7 @@ final class VersionSet: Sendable {
     /// ``recover()``, and again after a failed write, so that the next edit goes to a fresh manifest instead of
     /// after a torn or failed tail.
     private struct Manifest {
-        var writer: LogWriter?
+        var writer: RecordWriter?
         /// The size at which the next edit goes to a new manifest instead.
         var rolloverSize: UInt64 = 0
     }
@@ -141,8 +141,8 @@ final class VersionSet: Sendable {
         edit.nextFileNumber = manifestNumber + 1
         edit.lastSequence = 0
         let path = FileNames.path(directory, FileNames.manifest(manifestNumber))
-        let header = LogFileHeader(kind: .manifest, databaseID: id, fileNumber: manifestNumber)
-        let writer = try LogWriter.create(path, header: header, fileSystem: fileSystem)
+        let header = RecordFileHeader(kind: .manifest, databaseID: id, fileNumber: manifestNumber)
+        let writer = try RecordWriter.create(path, header: header, fileSystem: fileSystem)
         do {
             try writer.addRecord(edit.encode())
             try writer.sync()
@@ -193,7 +193,7 @@ final class VersionSet: Sendable {
             throw LSMError.corruption("CURRENT names \(FileNames.manifest(manifestNumber)), which does not exist",
                                       path: path)
         }
-        let reader = try LogReader(file: try fileSystem.openReadable(path), tailRule: .lastRecordMayBeTorn)
+        let reader = try RecordReader(file: try fileSystem.openReadable(path), tailRule: .lastRecordMayBeTorn)
         var replay = Replay(path: path, header: reader.header)
         while let record = try reader.next() {
             try replay.apply(record)
@@ -209,7 +209,7 @@ final class VersionSet: Sendable {
     /// The edits of one manifest applied in order, with the checks that tie them to the manifest's file header.
     private struct Replay {
         let path: String
-        let header: LogFileHeader?
+        let header: RecordFileHeader?
         var builder = Version.Builder(base: Version())
         var state = State()
         var logNumber: UInt64?
@@ -217,12 +217,12 @@ final class VersionSet: Sendable {
         var lastSequence: SequenceNumber?
         var editCount = 0
 
-        init(path: String, header: LogFileHeader?) {
+        init(path: String, header: RecordFileHeader?) {
             self.path = path
             self.header = header
         }
 
-        mutating func apply(_ record: LogRecord) throws(LSMError) {
+        mutating func apply(_ record: FileRecord) throws(LSMError) {
             let edit = try decodeEdit(record)
             if editCount == 0 {
                 state.formatVersion = edit.formatVersion ?? state.formatVersion
@@ -244,7 +244,7 @@ final class VersionSet: Sendable {
         }
 
         /// Decodes one record, checking the format version and identity the first edit must carry.
-        private func decodeEdit(_ record: LogRecord) throws(LSMError) -> VersionEdit {
+        private func decodeEdit(_ record: FileRecord) throws(LSMError) -> VersionEdit {
             let edit: VersionEdit
             do {
                 edit = try record.payload.withBytes { (bytes: UnsafeRawBufferPointer) throws(LSMError) in
@@ -411,7 +411,7 @@ final class VersionSet: Sendable {
     /// every file of `version` and every live log), syncs it and points `CURRENT` at it. Returns the writer,
     /// positioned for further edits.
     private func writeNewManifest(_ number: UInt64, snapshotOf version: Version, liveLogs: LiveLogs,
-                                  counters: VersionEdit, databaseID: DatabaseID) throws(LSMError) -> LogWriter
+                                  counters: VersionEdit, databaseID: DatabaseID) throws(LSMError) -> RecordWriter
     {
         var snapshot = VersionEdit()
         snapshot.formatVersion = VersionEdit.currentFormatVersion
@@ -424,8 +424,8 @@ final class VersionSet: Sendable {
         }
         liveLogs.describe(into: &snapshot)
         let path = FileNames.path(directory, FileNames.manifest(number))
-        let header = LogFileHeader(kind: .manifest, databaseID: databaseID, fileNumber: number)
-        let writer = try LogWriter.create(path, header: header, fileSystem: fileSystem)
+        let header = RecordFileHeader(kind: .manifest, databaseID: databaseID, fileNumber: number)
+        let writer = try RecordWriter.create(path, header: header, fileSystem: fileSystem)
         do {
             try writer.addRecord(snapshot.encode())
             try writer.sync()

@@ -65,7 +65,7 @@ extension TableIdentity {
 func version1Log(_ payloads: [[UInt8]]) -> [UInt8] {
     var bytes: [UInt8] = []
     for payload in payloads {
-        bytes.appendFixed32(payload.withUnsafeBytes { LogFormat.version1Checksum(type: 1, payload: $0) })
+        bytes.appendFixed32(payload.withUnsafeBytes { RecordFileFormat.version1Checksum(type: 1, payload: $0) })
         bytes.appendFixed32(UInt32(payload.count))
         bytes.append(1)
         bytes += payload

@@ -10,13 +10,13 @@ import Darwin
 ///
 /// It is written through the real file system, not the database's: it is diagnostics, not state, so it stays out
 /// of crash simulation and fault injection, where its writes would otherwise absorb faults meant for the engine.
-final class InfoLog: Sendable {
+final class EventLog: Sendable {
     private let file: Locked<(any WritableFile)?>
 
     /// The `LOG` of `directory`; with nil (a read-only database, which writes nothing) messages go nowhere.
     init(directory: String?) {
         file = Locked(directory.flatMap {
-            try? PosixFileSystem().openWritable(FileNames.path($0, FileNames.infoLog), truncate: false)
+            try? PosixFileSystem().openWritable(FileNames.path($0, FileNames.eventLog), truncate: false)
         })
     }
 

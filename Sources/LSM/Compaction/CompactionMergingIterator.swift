@@ -4,7 +4,7 @@ import HeapModule
 ///
 /// Compaction may merge many tables at once (every level-0 table plus the level-1 tables they overlap), where a
 /// heap's O(log k) per entry beats the read path's linear scan.
-final class HeapMergingIterator {
+final class CompactionMergingIterator {
     /// A child in the heap, ordered by its current key. A child's key does not change while it is in the heap:
     /// it is popped before it moves.
     private struct Entry: Comparable {

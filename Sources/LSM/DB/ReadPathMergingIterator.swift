@@ -5,7 +5,7 @@
 /// scan is needed only when the current child moves past the runner-up (the best of the others): in a long scan
 /// one child usually supplies runs of entries, each costing one comparison. Entries equal in internal key do not
 /// occur (sequence numbers are unique), so ties need no rule.
-final class MergingIterator: InternalIterator {
+final class ReadPathMergingIterator: InternalIterator {
     private enum Direction { case forward, reverse }
 
     /// One child and its current key, cached so that choosing a child calls into none of them.

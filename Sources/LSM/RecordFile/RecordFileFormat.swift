@@ -1,4 +1,4 @@
-/// The record framing shared by write-ahead logs and the manifest, in its two versions. docs/FORMAT.md, "Log files".
+/// The record framing shared by write-ahead logs and the manifest, in its two versions. docs/FORMAT.md, "Record files".
 ///
 /// **Version 2** (written by this build): a 44-byte file header (magic, version, file kind, database identity,
 /// file number, header checksum), then records back to back, each a 13-byte header (a checksum over the rest of
@@ -7,7 +7,7 @@
 ///
 /// **Version 1** (read only, for databases written before version 2): no file header; each record is a 9-byte
 /// header (checksum of type and payload, length, type) and its payload.
-enum LogFormat: Sendable, Equatable {
+enum RecordFileFormat: Sendable, Equatable {
     case version1
     case version2
 
@@ -22,7 +22,7 @@ enum LogFormat: Sendable, Equatable {
     var fileHeaderSize: Int {
         switch self {
         case .version1: 0
-        case .version2: LogFileHeader.encodedLength
+        case .version2: RecordFileHeader.encodedLength
         }
     }
 
@@ -53,7 +53,7 @@ enum LogFormat: Sendable, Equatable {
 }
 
 /// A record header as read, before the payload is checked.
-struct LogRecordHeader: Equatable {
+struct RecordHeader: Equatable {
     var payloadLength: UInt32
     var type: UInt8
     /// The stored masked checksum the payload must match (version 2: of the payload; version 1: of type and payload).
@@ -63,31 +63,31 @@ struct LogRecordHeader: Equatable {
     var isIntact: Bool
 
     /// The header at the start of `bytes`, which holds at least `format.recordHeaderSize` bytes.
-    static func decode(_ bytes: UnsafeRawBufferPointer, format: LogFormat) -> LogRecordHeader {
+    static func decode(_ bytes: UnsafeRawBufferPointer, format: RecordFileFormat) -> RecordHeader {
         switch format {
         case .version1:
-            return LogRecordHeader(payloadLength: bytes.fixed32(at: 4), type: bytes[8],
+            return RecordHeader(payloadLength: bytes.fixed32(at: 4), type: bytes[8],
                                    payloadChecksum: bytes.fixed32(at: 0), isIntact: true)
         case .version2:
             let covered = UnsafeRawBufferPointer(rebasing: bytes[4..<13])
-            return LogRecordHeader(payloadLength: bytes.fixed32(at: 4), type: bytes[8],
+            return RecordHeader(payloadLength: bytes.fixed32(at: 4), type: bytes[8],
                                    payloadChecksum: bytes.fixed32(at: 9),
                                    isIntact: bytes.fixed32(at: 0) == CRC32C.mask(CRC32C.checksum(covered)))
         }
     }
 
     /// Whether `payload` matches the stored checksum.
-    func matches(_ payload: UnsafeRawBufferPointer, format: LogFormat) -> Bool {
+    func matches(_ payload: UnsafeRawBufferPointer, format: RecordFileFormat) -> Bool {
         switch format {
-        case .version1: payloadChecksum == LogFormat.version1Checksum(type: type, payload: payload)
+        case .version1: payloadChecksum == RecordFileFormat.version1Checksum(type: type, payload: payload)
         case .version2: payloadChecksum == CRC32C.mask(CRC32C.checksum(payload))
         }
     }
 }
 
 /// The first 44 bytes of a version 2 log file: what kind of log it is, which database wrote it and its file
-/// number, so a log copied in from another database, or renamed, is recognized. docs/FORMAT.md, "Log file header".
-struct LogFileHeader: Equatable, Sendable {
+/// number, so a log copied in from another database, or renamed, is recognized. docs/FORMAT.md, "Record file header".
+struct RecordFileHeader: Equatable, Sendable {
     /// What a log file holds.
     enum Kind: UInt32, Sendable {
         case writeAheadLog = 1
@@ -127,7 +127,7 @@ struct LogFileHeader: Equatable, Sendable {
 
     /// Parses the header at the start of `bytes` (``encodedLength`` of them). Throws `.corruption` (without a path)
     /// for a bad magic number, checksum or kind, `.unsupportedFormat` for another version.
-    static func decode(_ bytes: UnsafeRawBufferPointer) throws(LSMError) -> LogFileHeader {
+    static func decode(_ bytes: UnsafeRawBufferPointer) throws(LSMError) -> RecordFileHeader {
         guard bytes.count >= encodedLength, hasMagic(bytes) else {
             throw LSMError.corruption("not a log file of format version 2 (no log magic number at offset 0)")
         }
@@ -144,6 +144,6 @@ struct LogFileHeader: Equatable, Sendable {
         }
         // 16 bytes by the bounds checked above.
         let id = DatabaseID(bytes: bytes[16..<32])!
-        return LogFileHeader(kind: kind, databaseID: id, fileNumber: bytes.fixed64(at: 32))
+        return RecordFileHeader(kind: kind, databaseID: id, fileNumber: bytes.fixed64(at: 32))
     }
 }

@@ -1,4 +1,4 @@
-/// Appends records to a log file in format version 2 (``LogFormat``); one writer, not thread-safe.
+/// Appends records to a log file in format version 2 (``RecordFileFormat``); one writer, not thread-safe.
 ///
 /// Each record is framed into one contiguous scratch buffer and handed to the file with a single `append`, so a
 /// process crash between calls never leaves half a record behind (only a power loss can, and readers treat that as
@@ -8,7 +8,7 @@
 ///
 /// After an append fails the file may end in part of a record, and anything written behind it would sit after
 /// damage, so the writer refuses further records and rethrows that first failure.
-final class LogWriter {
+final class RecordWriter {
     /// Largest scratch buffer kept between records.
     static let retainedScratchLimit = 4 << 20
 
@@ -25,7 +25,7 @@ final class LogWriter {
 
     /// Creates (or empties) the log at `path`, writes its file header and syncs it, so a manifest edit may name the
     /// log as soon as the caller has synced the directory. On failure the file is removed.
-    static func create(_ path: String, header: LogFileHeader, fileSystem: any FileSystem) throws(LSMError) -> LogWriter {
+    static func create(_ path: String, header: RecordFileHeader, fileSystem: any FileSystem) throws(LSMError) -> RecordWriter {
         let file = try fileSystem.openWritable(path, truncate: true)
         do {
             try file.append(header.encoded)
@@ -35,7 +35,7 @@ final class LogWriter {
             try? fileSystem.removeFile(path)
             throw error
         }
-        return LogWriter(file: file)
+        return RecordWriter(file: file)
     }
 
     deinit {
@@ -51,9 +51,9 @@ final class LogWriter {
     /// Appends one record carrying `payload` (which may be empty). Not durable until ``sync()``.
     func addRecord(_ payload: UnsafeRawBufferPointer) throws(LSMError) {
         if let appendFailure { throw appendFailure }
-        guard payload.count <= LogFormat.maxPayloadLength else {
+        guard payload.count <= RecordFileFormat.maxPayloadLength else {
             throw LSMError(.invalidArgument,
-                           "log record of \(payload.count) bytes exceeds the limit of \(LogFormat.maxPayloadLength)",
+                           "log record of \(payload.count) bytes exceeds the limit of \(RecordFileFormat.maxPayloadLength)",
                            path: file.path)
         }
         let record = framedRecord(payload)
@@ -82,10 +82,10 @@ final class LogWriter {
 
     /// Header and payload laid out in the scratch buffer; valid until the next call that touches the scratch.
     private func framedRecord(_ payload: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-        let headerSize = LogFormat.version2.recordHeaderSize
+        let headerSize = RecordFileFormat.version2.recordHeaderSize
         let total = headerSize + payload.count
         let record = UnsafeMutableRawBufferPointer(start: reserveScratch(total), count: total)
-        LogFormat.encodeRecordHeader(payload: payload, into: record)
+        RecordFileFormat.encodeRecordHeader(payload: payload, into: record)
         if !payload.isEmpty {
             UnsafeMutableRawBufferPointer(rebasing: record[headerSize...]).copyMemory(from: payload)
         }

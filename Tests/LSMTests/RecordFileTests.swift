@@ -24,9 +24,9 @@ private struct ScratchDirectory {
     }
 }
 
-private let header = LogFileHeader(kind: .writeAheadLog, databaseID: TableIdentity.testing().databaseID, fileNumber: 1)
-private let headerSize = LogFileHeader.encodedLength
-private let recordHeaderSize = LogFormat.version2.recordHeaderSize
+private let header = RecordFileHeader(kind: .writeAheadLog, databaseID: TableIdentity.testing().databaseID, fileNumber: 1)
+private let headerSize = RecordFileHeader.encodedLength
+private let recordHeaderSize = RecordFileFormat.version2.recordHeaderSize
 
 /// A payload of `count` bytes that differs between `seed`s, cheap to make even when large; never all zeros.
 private func payload(_ count: Int, seed: UInt8) -> [UInt8] {
@@ -38,7 +38,7 @@ private func payload(_ count: Int, seed: UInt8) -> [UInt8] {
 /// Writes `payloads` as a fresh log at `path` and returns each record's offset plus the end of the log.
 @discardableResult
 private func writeLog(_ payloads: [[UInt8]], to path: String) throws -> (offsets: [UInt64], size: UInt64) {
-    let writer = try LogWriter.create(path, header: header, fileSystem: PosixFileSystem())
+    let writer = try RecordWriter.create(path, header: header, fileSystem: PosixFileSystem())
     var offsets: [UInt64] = []
     for p in payloads {
         offsets.append(writer.size)
@@ -56,11 +56,11 @@ private func writeBytes(_ bytes: [UInt8], to path: String) throws {
 }
 
 /// Every record up to the end of the log, and the reader so its end state can be checked.
-private func readLog(_ path: String, _ rule: LogTailRule = .lastRecordMayBeTorn) throws(LSMError)
-    -> (records: [LogRecord], reader: LogReader)
+private func readLog(_ path: String, _ rule: TailRule = .lastRecordMayBeTorn) throws(LSMError)
+    -> (records: [FileRecord], reader: RecordReader)
 {
-    let reader = try LogReader(file: try PosixFileSystem().openReadable(path), tailRule: rule)
-    var records: [LogRecord] = []
+    let reader = try RecordReader(file: try PosixFileSystem().openReadable(path), tailRule: rule)
+    var records: [FileRecord] = []
     while let record = try reader.next() { records.append(record) }
     return (records, reader)
 }
@@ -84,7 +84,7 @@ private final class FailingFile: WritableFile {
     func close() throws(LSMError) {}
 }
 
-@Suite struct WALTests {
+@Suite struct RecordFileTests {
     @Test func fileHeaderAndRecordBytesAreAsDocumented() throws {
         let dir = try ScratchDirectory()
         defer { dir.remove() }
@@ -124,7 +124,7 @@ private final class FailingFile: WritableFile {
         #expect(size == UInt64(headerSize + sizes.reduce(0) { $0 + $1 + recordHeaderSize }))
         #expect(try dir.fs.fileSize(path) == size)
 
-        for rule in [LogTailRule.lastRecordMayBeTorn, .mustBeWhole] {
+        for rule in [TailRule.lastRecordMayBeTorn, .mustBeWhole] {
             let (records, reader) = try readLog(path, rule)
             #expect(records.map(\.payload) == payloads)
             #expect(records.map(\.offset) == offsets)
@@ -154,7 +154,7 @@ private final class FailingFile: WritableFile {
         for length in [8, 20, 43] {
             try writeBytes(Array(bytes[..<length]), to: path)
             let error = #expect(throws: LSMError.self) {
-                try LogReader(file: try dir.fs.openReadable(path), tailRule: .lastRecordMayBeTorn)
+                try RecordReader(file: try dir.fs.openReadable(path), tailRule: .lastRecordMayBeTorn)
             }
             #expect(error?.code == .corruption, "cut at \(length)")
             #expect(error?.offset == 0)
@@ -166,7 +166,7 @@ private final class FailingFile: WritableFile {
             damaged[position] ^= 0x10
             try writeBytes(damaged, to: path)
             let error = #expect(throws: LSMError.self) {
-                try LogReader(file: try dir.fs.openReadable(path), tailRule: .lastRecordMayBeTorn, format: .version2)
+                try RecordReader(file: try dir.fs.openReadable(path), tailRule: .lastRecordMayBeTorn, format: .version2)
             }
             #expect(error?.code == .corruption, "flip at \(position)")
             #expect(error?.offset == 0)
@@ -258,7 +258,7 @@ private final class FailingFile: WritableFile {
                 var damaged = bytes
                 damaged[position] ^= flip
                 try writeBytes(damaged, to: path)
-                let reader = try LogReader(file: try dir.fs.openReadable(path), tailRule: .lastRecordMayBeTorn)
+                let reader = try RecordReader(file: try dir.fs.openReadable(path), tailRule: .lastRecordMayBeTorn)
                 #expect(try reader.next()?.payload == payloads[0])
                 #expect(try reader.next()?.payload == payloads[1])
                 let error = #expect(throws: LSMError.self) { try reader.next() }
@@ -361,8 +361,8 @@ private final class FailingFile: WritableFile {
                 }
             }
             try writeBytes(bytes, to: path)
-            for rule in [LogTailRule.lastRecordMayBeTorn, .mustBeWhole] {
-                guard let reader = try? LogReader(file: try dir.fs.openReadable(path), tailRule: rule) else { continue }
+            for rule in [TailRule.lastRecordMayBeTorn, .mustBeWhole] {
+                guard let reader = try? RecordReader(file: try dir.fs.openReadable(path), tailRule: rule) else { continue }
                 var end = UInt64(reader.format.fileHeaderSize)
                 do {
                     while let record = try reader.next() {
@@ -422,7 +422,7 @@ private final class FailingFile: WritableFile {
         let second = (0..<4).map { payload(7 * $0, seed: UInt8(100 + $0)) }
         let (firstOffsets, firstSize) = try writeLog(first, to: path)
 
-        let writer = LogWriter(file: try dir.fs.openWritable(path, truncate: false))
+        let writer = RecordWriter(file: try dir.fs.openWritable(path, truncate: false))
         #expect(writer.size == firstSize)
         var secondOffsets: [UInt64] = []
         for p in second {
@@ -441,7 +441,7 @@ private final class FailingFile: WritableFile {
 
     @Test func writerRefusesRecordsAfterAFailedAppend() throws {
         let file = FailingFile(failAfter: 2)
-        let writer = LogWriter(file: file)
+        let writer = RecordWriter(file: file)
         try writer.addRecord([1, 2, 3])
         try writer.addRecord([UInt8]())
         #expect(writer.size == UInt64(2 * recordHeaderSize + 3))

@@ -3,7 +3,7 @@ import Testing
 
 /// The merging iterator against a sorted model: every mix of moves (seeks, steps both ways, direction changes)
 /// over children of every small count, with entries spread so that runs come from one child and from many.
-@Suite struct MergingIteratorTests {
+@Suite struct ReadPathMergingIteratorTests {
     /// Internal keys spread over `childCount` memtables; returns the children and the merged order.
     private func makeChildren(
         childCount: Int, entries: Int, runLength: Int, random: inout SplitMix64
@@ -32,7 +32,7 @@ import Testing
             let entryCount = childCount == 0 ? 0 : Int(random.next() % 120)
             let (children, sorted) = makeChildren(
                 childCount: max(1, childCount), entries: entryCount, runLength: 1 + seed % 4, random: &random)
-            let merged = MergingIterator(children: childCount == 0 ? [] : children.map { $0.makeIterator() })
+            let merged = ReadPathMergingIterator(children: childCount == 0 ? [] : children.map { $0.makeIterator() })
             /// The model's position: an index into `sorted`, or nil when invalid.
             var position: Int?
             for step in 0..<400 {
@@ -68,7 +68,7 @@ import Testing
     @Test func fullScansBothWaysVisitEveryEntryOnce() throws {
         var random = SplitMix64(seed: 99)
         let (children, sorted) = makeChildren(childCount: 4, entries: 500, runLength: 7, random: &random)
-        let merged = MergingIterator(children: children.map { $0.makeIterator() })
+        let merged = ReadPathMergingIterator(children: children.map { $0.makeIterator() })
         var forward: [[UInt8]] = []
         try merged.seekToFirst()
         while merged.isValid {

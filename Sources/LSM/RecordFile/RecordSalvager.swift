@@ -1,14 +1,14 @@
-/// Finds every intact record of a damaged log, for repair: where ``LogReader`` stops at the first damage, this
+/// Finds every intact record of a damaged log, for repair: where ``RecordReader`` stops at the first damage, this
 /// scans on past it for the next place an intact record starts.
 ///
 /// In format version 2 a record starts where a record header's checksum matches (and then its payload's), which
 /// bytes that are not a record header match only by a 1-in-2^32 accident; version 1 records are recognized by
 /// their payload checksum alone. Runs of zeros are skipped without testing each offset, so a huge sparse file
-/// costs no more than its data. Memory is bounded as for ``LogReader``.
-struct LogSalvager {
-    let format: LogFormat
+/// costs no more than its data. Memory is bounded as for ``RecordReader``.
+struct RecordSalvager {
+    let format: RecordFileFormat
     /// The file header (format version 2), when it is intact.
-    let header: LogFileHeader?
+    let header: RecordFileHeader?
     /// Bytes that belong to no intact record (zeros included), after a scan.
     private(set) var skippedBytes: UInt64 = 0
     private var window: FileWindow
@@ -18,17 +18,17 @@ struct LogSalvager {
     init(file: any ReadableFile) throws(LSMError) {
         self.file = file
         window = FileWindow(file)
-        let prefixLength = Int(min(file.size, UInt64(LogFileHeader.encodedLength)))
+        let prefixLength = Int(min(file.size, UInt64(RecordFileHeader.encodedLength)))
         let prefix = try window.read(at: 0, count: prefixLength)
-        let isVersion2 = prefix.withUnsafeBytes { LogFileHeader.hasMagic($0) }
+        let isVersion2 = prefix.withUnsafeBytes { RecordFileHeader.hasMagic($0) }
         format = isVersion2 ? .version2 : .version1
         header = isVersion2 ? try? prefix.withBytes { (bytes: UnsafeRawBufferPointer) throws(LSMError) in
-            try LogFileHeader.decode(bytes)
+            try RecordFileHeader.decode(bytes)
         } : nil
     }
 
     /// Calls `body` with each intact record, in file order.
-    mutating func forEachRecord(_ body: (LogRecord) throws(LSMError) -> Void) throws(LSMError) {
+    mutating func forEachRecord(_ body: (FileRecord) throws(LSMError) -> Void) throws(LSMError) {
         let headerSize = format.recordHeaderSize
         let size = file.size
         var position = min(UInt64(format.fileHeaderSize), size)
@@ -54,18 +54,18 @@ struct LogSalvager {
     }
 
     /// The intact record starting at `offset`, if one does.
-    private mutating func record(at offset: UInt64) throws(LSMError) -> LogRecord? {
+    private mutating func record(at offset: UInt64) throws(LSMError) -> FileRecord? {
         let format = self.format
         let header = try window.withBytes(at: offset, count: format.recordHeaderSize) {
-            LogRecordHeader.decode($0, format: format)
+            RecordHeader.decode($0, format: format)
         }
         let dataStart = offset + UInt64(format.recordHeaderSize)
         let length = UInt64(header.payloadLength)
-        guard header.isIntact, header.type == LogFormat.fullRecordType, length <= UInt64(LogFormat.maxPayloadLength),
+        guard header.isIntact, header.type == RecordFileFormat.fullRecordType, length <= UInt64(RecordFileFormat.maxPayloadLength),
               length <= file.size - dataStart
         else { return nil }
         let payload = try window.read(at: dataStart, count: Int(length))
         guard payload.withUnsafeBytes({ header.matches($0, format: format) }) else { return nil }
-        return LogRecord(offset: offset, payload: payload)
+        return FileRecord(offset: offset, payload: payload)
     }
 }

@@ -1,5 +1,5 @@
 /// One record read back from a log.
-struct LogRecord: Equatable {
+struct FileRecord: Equatable {
     /// Where the record's header starts in the file.
     var offset: UInt64
     var payload: [UInt8]
@@ -14,7 +14,7 @@ struct TornTail: Equatable {
 }
 
 /// Whether a log may end in a record a crash cut short.
-enum LogTailRule: Sendable {
+enum TailRule: Sendable {
     /// The newest log of its kind, which was being appended to: its last record may be torn (cut short, or
     /// damaged with nothing but zeros after it). docs/FORMAT.md, "Reading: torn tail or corruption".
     case lastRecordMayBeTorn
@@ -28,17 +28,17 @@ enum LogTailRule: Sendable {
 /// it, or in later logs, were acknowledged and would be lost silently).
 ///
 /// The file is read through a bounded window, never whole: memory stays within the window plus the largest record
-/// (at most ``LogFormat/maxPayloadLength``, allocated only once its header's checksum vouches for its length and
+/// (at most ``RecordFileFormat/maxPayloadLength``, allocated only once its header's checksum vouches for its length and
 /// the file holds all of it), however large or sparse the file is.
-final class LogReader {
+final class RecordReader {
     let path: String
-    let format: LogFormat
+    let format: RecordFileFormat
     /// The file header (format version 2 only).
-    let header: LogFileHeader?
+    let header: RecordFileHeader?
     /// The file's size when it was opened.
     var fileSize: UInt64 { file.size }
     private let file: any ReadableFile
-    private let tailRule: LogTailRule
+    private let tailRule: TailRule
     private var position: UInt64
     private var window: FileWindow
 
@@ -50,26 +50,26 @@ final class LogReader {
     /// Opens a log for reading, in `format`, or when it is nil in the format its first bytes announce (version 2
     /// starts with a magic number; anything else is read as version 1). A version 2 file header that is missing
     /// or damaged is `.corruption`.
-    init(file: any ReadableFile, tailRule: LogTailRule, format: LogFormat? = nil) throws(LSMError) {
+    init(file: any ReadableFile, tailRule: TailRule, format: RecordFileFormat? = nil) throws(LSMError) {
         self.file = file
         self.window = FileWindow(file)
         self.path = file.path
         self.tailRule = tailRule
-        let start = try Self.readPrefix(file, count: LogFileHeader.encodedLength)
-        let format = format ?? (start.withUnsafeBytes { LogFileHeader.hasMagic($0) } ? .version2 : .version1)
+        let start = try Self.readPrefix(file, count: RecordFileHeader.encodedLength)
+        let format = format ?? (start.withUnsafeBytes { RecordFileHeader.hasMagic($0) } ? .version2 : .version1)
         self.format = format
         switch format {
         case .version1:
             header = nil
         case .version2:
-            guard start.count == LogFileHeader.encodedLength else {
+            guard start.count == RecordFileHeader.encodedLength else {
                 throw LSMError.corruption("file is \(file.size) bytes, shorter than the "
-                                          + "\(LogFileHeader.encodedLength)-byte log file header", path: file.path,
+                                          + "\(RecordFileHeader.encodedLength)-byte log file header", path: file.path,
                                           offset: 0)
             }
             do {
                 header = try start.withBytes { (bytes: UnsafeRawBufferPointer) throws(LSMError) in
-                    try LogFileHeader.decode(bytes)
+                    try RecordFileHeader.decode(bytes)
                 }
             } catch {
                 throw error.located(path: file.path, offset: 0)
@@ -92,8 +92,8 @@ final class LogReader {
     /// The next complete record, or nil at the end of the log (clean end or torn tail, see ``tornTail``).
     ///
     /// Throws corruption naming the file and the record's offset for damage that is not a torn tail under the
-    /// reader's ``LogTailRule``.
-    func next() throws(LSMError) -> LogRecord? {
+    /// reader's ``TailRule``.
+    func next() throws(LSMError) -> FileRecord? {
         guard tornTail == nil, position < file.size else { return nil }
         let start = position
         let headerSize = format.recordHeaderSize
@@ -101,7 +101,7 @@ final class LogReader {
         guard remaining >= UInt64(headerSize) else {
             return try tear(at: start, "partial record header (\(remaining) of \(headerSize) bytes) at the end of the file")
         }
-        let header = try window.withBytes(at: start, count: headerSize) { LogRecordHeader.decode($0, format: format) }
+        let header = try window.withBytes(at: start, count: headerSize) { RecordHeader.decode($0, format: format) }
         let dataStart = start + UInt64(headerSize)
         guard header.isIntact else {
             // A header cut short by a crash is followed by nothing but zeros; anything else after it means records
@@ -114,12 +114,12 @@ final class LogReader {
         let length = UInt64(header.payloadLength)
         if format == .version2 {
             // The header's checksum vouches for these fields, so they are what the writer wrote.
-            guard header.type == LogFormat.fullRecordType else {
+            guard header.type == RecordFileFormat.fullRecordType else {
                 throw LSMError(.unsupportedFormat, "log record of unknown type \(header.type)", path: path, offset: start)
             }
-            guard length <= UInt64(LogFormat.maxPayloadLength) else {
+            guard length <= UInt64(RecordFileFormat.maxPayloadLength) else {
                 throw LSMError.corruption("log record length \(length) exceeds the limit of "
-                                          + "\(LogFormat.maxPayloadLength)", path: path, offset: start)
+                                          + "\(RecordFileFormat.maxPayloadLength)", path: path, offset: start)
             }
         }
         guard length <= file.size - dataStart else {
@@ -135,21 +135,21 @@ final class LogReader {
         }
         position = end
         validLength = end
-        return LogRecord(offset: start, payload: payload)
+        return FileRecord(offset: start, payload: payload)
     }
 
     /// What is wrong with a record whose header was read, or nil when it is intact.
-    private static func damage(_ header: LogRecordHeader, _ payload: UnsafeRawBufferPointer, format: LogFormat) -> String? {
-        if payload.count > LogFormat.maxPayloadLength {
-            return "length \(payload.count) exceeds the limit of \(LogFormat.maxPayloadLength)"
+    private static func damage(_ header: RecordHeader, _ payload: UnsafeRawBufferPointer, format: RecordFileFormat) -> String? {
+        if payload.count > RecordFileFormat.maxPayloadLength {
+            return "length \(payload.count) exceeds the limit of \(RecordFileFormat.maxPayloadLength)"
         }
-        if header.type != LogFormat.fullRecordType { return "unknown record type \(header.type)" }
+        if header.type != RecordFileFormat.fullRecordType { return "unknown record type \(header.type)" }
         if !header.matches(payload, format: format) { return "checksum mismatch" }
         return nil
     }
 
     /// Ends reading at a torn record starting at `offset`, or throws when this log must be whole.
-    private func tear(at offset: UInt64, _ reason: String) throws(LSMError) -> LogRecord? {
+    private func tear(at offset: UInt64, _ reason: String) throws(LSMError) -> FileRecord? {
         guard tailRule == .lastRecordMayBeTorn else {
             throw LSMError.corruption("log ends in a damaged or incomplete record (\(reason)); this log was complete "
                                       + "before newer ones were written", path: path, offset: offset)
