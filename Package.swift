@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -45,3 +46,9 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The documentation plugin, for `LSM_DOCS=1 swift package generate-documentation --target LSM`. It is added only
+// when LSM_DOCS is set, so that building, testing and depending on this package never fetch it.
+if ProcessInfo.processInfo.environment["LSM_DOCS"] != nil {
+    package.dependencies.append(.package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"))
+}

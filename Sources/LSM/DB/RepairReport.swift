@@ -1,4 +1,4 @@
-/// What ``Database/repair(at:)`` read, rebuilt and set aside.
+/// What ``Database/repair(at:options:)`` read, rebuilt and set aside.
 public struct RepairReport: Sendable, Hashable {
     /// The database directory.
     public var path: String
