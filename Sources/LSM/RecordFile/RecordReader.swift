@@ -1,27 +1,4 @@
-/// One record read back from a log.
-struct FileRecord: Equatable {
-    /// Where the record's header starts in the file.
-    var offset: UInt64
-    var payload: [UInt8]
-}
 
-/// Why reading stopped before the end of the file without it being an error: the last record was cut short or
-/// damaged by a crash while it was being written, so it was never acknowledged and can be dropped.
-struct TornTail: Equatable {
-    /// Where the torn record starts; everything before it is intact.
-    var offset: UInt64
-    var reason: String
-}
-
-/// Whether a log may end in a record a crash cut short.
-enum TailRule: Sendable {
-    /// The newest log of its kind, which was being appended to: its last record may be torn (cut short, or
-    /// damaged with nothing but zeros after it). docs/FORMAT.md, "Reading: torn tail or corruption".
-    case lastRecordMayBeTorn
-    /// A log that was complete and synced before anything newer was written (an older write-ahead log): any
-    /// damage, even at its end, is corruption.
-    case mustBeWhole
-}
 
 /// Reads a log front to back, telling a torn tail (the expected result of a crash mid-write, reported through
 /// ``tornTail``) from damage (thrown as corruption naming the file and the record's offset, because records after

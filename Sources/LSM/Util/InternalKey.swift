@@ -74,13 +74,3 @@ func compareInternalKeys(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointe
 func compareInternalKeys(_ a: [UInt8], _ b: [UInt8]) -> Int {
     a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in compareInternalKeys(pa, pb) } }
 }
-
-/// What a point lookup in one layer (memtable or table) found for a user key at a sequence.
-enum LookupResult: Equatable {
-    /// The newest visible entry is a value.
-    case found([UInt8])
-    /// The newest visible entry is a tombstone: older layers must not be consulted.
-    case deleted
-    /// This layer holds no visible entry for the key.
-    case notFound
-}

@@ -143,14 +143,16 @@ package struct PosixFileSystem: FileSystem {
     }
 }
 
-#if os(Linux)
-/// `lseek` whences for sparse files; Glibc's module map leaves them out (they need `_GNU_SOURCE`).
-private let seekData: Int32 = 3
-private let seekHole: Int32 = 4
-#else
-private let seekData: Int32 = SEEK_DATA
-private let seekHole: Int32 = SEEK_HOLE
-#endif
+
+/// close(2), by a name the file types' own `close()` methods do not hide.
+@discardableResult
+func closeDescriptor(_ fd: Int32) -> Int32 {
+    #if canImport(Glibc)
+    Glibc.close(fd)
+    #else
+    Darwin.close(fd)
+    #endif
+}
 
 /// The directory part of `path` ("" when it has none).
 func parentDirectory(of path: String) -> String {
@@ -169,140 +171,4 @@ func posixError(_ what: String, _ path: String, offset: UInt64? = nil) -> LSMErr
     let code = errno
     let kind: LSMError.Code = code == ENOSPC ? .noSpace : .ioError
     return LSMError(kind, "\(what): \(errnoText(code))", path: path, offset: offset, errno: code)
-}
-
-final class PosixWritableFile: WritableFile {
-    let path: String
-    private(set) var size: UInt64
-    private var fd: Int32
-
-    init(fd: Int32, path: String, size: UInt64) {
-        self.fd = fd
-        self.path = path
-        self.size = size
-    }
-
-    deinit {
-        if fd >= 0 { Glibc.close(fd) }
-    }
-
-    func append(_ bytes: UnsafeRawBufferPointer) throws(LSMError) {
-        guard fd >= 0 else { throw LSMError(.ioError, "write to a closed file", path: path) }
-        var done = 0
-        while done < bytes.count {
-            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw posixError("write failed", path, offset: size + UInt64(done))
-            }
-            done += n
-        }
-        size += UInt64(bytes.count)
-    }
-
-    func sync() throws(LSMError) {
-        guard fd >= 0 else { throw LSMError(.ioError, "sync of a closed file", path: path) }
-        if fdatasync(fd) != 0 { throw posixError("fdatasync failed", path) }
-    }
-
-    func close() throws(LSMError) {
-        guard fd >= 0 else { return }
-        let result = Glibc.close(fd)
-        fd = -1
-        if result != 0 { throw posixError("close failed", path) }
-    }
-}
-
-final class PosixReadableFile: ReadableFile {
-    let path: String
-    let size: UInt64
-    private let fd: Int32
-
-    /// The open file descriptor, for mapping.
-    var descriptor: Int32 { fd }
-
-    init(fd: Int32, path: String, size: UInt64) {
-        self.fd = fd
-        self.path = path
-        self.size = size
-    }
-
-    deinit {
-        Glibc.close(fd)
-    }
-
-    /// Skips holes with `SEEK_DATA`, so a sparse file of any size is scanned in the time its data takes.
-    func firstNonZeroByte(from offset: UInt64) throws(LSMError) -> UInt64? {
-        var position = offset
-        while position < size {
-            let data = lseek(fd, off_t(position), seekData)
-            if data < 0 {
-                // ENXIO: only a hole remains. Any other failure (no SEEK_DATA support): read every byte instead.
-                if errno == ENXIO { return nil }
-                return try scanForNonZeroByte(from: position, to: size)
-            }
-            let dataStart = UInt64(data)
-            let hole = lseek(fd, off_t(dataStart), seekHole)
-            let dataEnd = hole < 0 ? size : min(size, UInt64(hole))
-            if let found = try scanForNonZeroByte(from: dataStart, to: dataEnd) { return found }
-            position = dataEnd
-        }
-        return nil
-    }
-
-    func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(LSMError) -> Int {
-        var done = 0
-        while done < buffer.count {
-            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw posixError("read failed", path, offset: offset + UInt64(done))
-            }
-            if n == 0 { break }
-            done += n
-        }
-        return done
-    }
-}
-
-/// A read-only file mapped into memory. Tables are immutable once written, so the mapping never changes; a file
-/// truncated behind the engine's back would fault on access, as with any memory-mapped reader.
-final class PosixMappedFile: ReadableFile {
-    private let file: PosixReadableFile
-    nonisolated(unsafe) private let address: UnsafeMutableRawPointer
-    private let length: Int
-
-    init(file: PosixReadableFile, address: UnsafeMutableRawPointer, length: Int) {
-        self.file = file
-        self.address = address
-        self.length = length
-    }
-
-    deinit {
-        munmap(address, length)
-    }
-
-    var path: String { file.path }
-    var size: UInt64 { file.size }
-    var mappedContents: UnsafeRawBufferPointer? { UnsafeRawBufferPointer(start: address, count: length) }
-
-    func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(LSMError) -> Int {
-        guard offset < UInt64(length) else { return 0 }
-        let count = min(buffer.count, length - Int(offset))
-        buffer.baseAddress!.copyMemory(from: address + Int(offset), byteCount: count)
-        return count
-    }
-}
-
-/// A held `flock`; a descriptor of -1 stands for no lock (a shared lock where no lock file could exist).
-final class PosixFileLock: FileLock {
-    private let fd: Int32
-
-    init(fd: Int32) { self.fd = fd }
-
-    deinit { if fd >= 0 { Glibc.close(fd) } }
-
-    func unlock() {
-        if fd >= 0 { _ = flock(fd, LOCK_UN) }
-    }
 }

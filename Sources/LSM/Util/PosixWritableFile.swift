@@ -1,0 +1,48 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file appended to with `write(2)`, synced with `fdatasync` (``WritableFile``).
+final class PosixWritableFile: WritableFile {
+    let path: String
+    private(set) var size: UInt64
+    private var fd: Int32
+
+    init(fd: Int32, path: String, size: UInt64) {
+        self.fd = fd
+        self.path = path
+        self.size = size
+    }
+
+    deinit {
+        if fd >= 0 { closeDescriptor(fd) }
+    }
+
+    func append(_ bytes: UnsafeRawBufferPointer) throws(LSMError) {
+        guard fd >= 0 else { throw LSMError(.ioError, "write to a closed file", path: path) }
+        var done = 0
+        while done < bytes.count {
+            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw posixError("write failed", path, offset: size + UInt64(done))
+            }
+            done += n
+        }
+        size += UInt64(bytes.count)
+    }
+
+    func sync() throws(LSMError) {
+        guard fd >= 0 else { throw LSMError(.ioError, "sync of a closed file", path: path) }
+        if fdatasync(fd) != 0 { throw posixError("fdatasync failed", path) }
+    }
+
+    func close() throws(LSMError) {
+        guard fd >= 0 else { return }
+        let result = closeDescriptor(fd)
+        fd = -1
+        if result != 0 { throw posixError("close failed", path) }
+    }
+}
