@@ -27,17 +27,7 @@ struct Compaction {
     /// Whether no level below the output level holds `userKey`, so nothing older than the compaction's entries can
     /// exist for it and a tombstone for it may be dropped.
     func isBaseLevel(for userKey: UnsafeRawBufferPointer) -> Bool {
-        for level in (outputLevel + 1)..<Version.levelCount {
-            let files = version.levels[level]
-            var low = 0
-            var high = files.count
-            while low < high {
-                let mid = (low + high) / 2
-                if files[mid].compareLargestUserKey(with: userKey) < 0 { low = mid + 1 } else { high = mid }
-            }
-            if low < files.count && files[low].compareSmallestUserKey(with: userKey) <= 0 { return false }
-        }
-        return true
+        ((outputLevel + 1)..<Version.levelCount).allSatisfy { version.file(in: $0, holding: userKey) == nil }
     }
 
     /// The manifest edit that replaces the inputs with `outputs`.

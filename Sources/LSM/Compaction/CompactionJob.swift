@@ -40,7 +40,8 @@ struct CompactionJob {
         let merged = CompactionMergingIterator(children: children)
 
         var writer = TableOutputWriter(
-            fileSystem: fileSystem, directory: directory, options: options, databaseID: databaseID,
+            fileSystem: fileSystem, directory: directory, tableOptions: options.tableOptions,
+            targetFileSize: options.targetFileSize, databaseID: databaseID,
             newFileNumber: newFileNumber)
         var dropped = 0
         do throws(LSMError) {

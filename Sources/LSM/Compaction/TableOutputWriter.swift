@@ -1,10 +1,12 @@
-/// Writes a sorted stream of entries into one or more new tables, one after another: a table is finished once it
-/// reaches ``Options/targetFileSize``, but only between user keys, so a sorted level never splits a key across
-/// tables. Used by compaction and by repair.
+/// Writes a sorted stream of entries into one or more new, synced tables, one after another: a table is finished
+/// once it reaches the target size, but only between user keys, so a sorted level never splits a key across
+/// tables. Used by flushes (one table, no target), compaction and repair.
 struct TableOutputWriter {
     let fileSystem: any FileSystem
     let directory: String
-    let options: Options
+    let tableOptions: TableOptions
+    /// The size at which a table is finished; nil writes everything into one table.
+    let targetFileSize: Int?
     /// Recorded in every table written.
     let databaseID: DatabaseID
     /// Hands out the tables' file numbers.
@@ -19,11 +21,12 @@ struct TableOutputWriter {
     /// Every file started, finished or not, so a failure can remove them all.
     private var created: [UInt64] = []
 
-    init(fileSystem: any FileSystem, directory: String, options: Options, databaseID: DatabaseID,
-         newFileNumber: @escaping () -> UInt64) {
+    init(fileSystem: any FileSystem, directory: String, tableOptions: TableOptions, targetFileSize: Int?,
+         databaseID: DatabaseID, newFileNumber: @escaping () -> UInt64) {
         self.fileSystem = fileSystem
         self.directory = directory
-        self.options = options
+        self.tableOptions = tableOptions
+        self.targetFileSize = targetFileSize
         self.databaseID = databaseID
         self.newFileNumber = newFileNumber
     }
@@ -32,7 +35,7 @@ struct TableOutputWriter {
     mutating func add(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, userKey: UnsafeRawBufferPointer)
         throws(LSMError)
     {
-        if let builder, builder.estimatedFileSize >= UInt64(options.targetFileSize),
+        if let builder, let targetFileSize, builder.estimatedFileSize >= UInt64(targetFileSize),
            lastUserKey.withUnsafeBytes({ compareBytes($0, userKey) }) != 0 {
             try finish()
         }
@@ -41,10 +44,11 @@ struct TableOutputWriter {
             created.append(number)
             let opened = try fileSystem.openWritable(path(number), truncate: true)
             file = opened
-            builder = TableBuilder(file: opened, options: options.tableOptions,
+            builder = TableBuilder(file: opened, options: tableOptions,
                                    identity: TableIdentity(databaseID: databaseID, fileNumber: number))
         }
         try builder?.add(key: key, value: value)
+        guard targetFileSize != nil else { return }
         lastUserKey.removeAll(keepingCapacity: true)
         lastUserKey.append(contentsOf: userKey)
     }

@@ -228,7 +228,8 @@ struct Repairer {
     private mutating func writeMerged(_ sources: [any InternalIterator]) throws(LSMError) -> [FileMetaData] {
         var number = nextNumber
         var writer = TableOutputWriter(
-            fileSystem: fileSystem, directory: directory, options: options, databaseID: report.databaseID,
+            fileSystem: fileSystem, directory: directory, tableOptions: options.tableOptions,
+            targetFileSize: options.targetFileSize, databaseID: report.databaseID,
             newFileNumber: {
                 defer { number += 1 }
                 return number

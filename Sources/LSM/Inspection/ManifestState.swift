@@ -12,15 +12,9 @@ struct ManifestState {
         var manifestSize: UInt64?
 
         static func read(directory: String, fileSystem: any FileSystem) -> Fingerprint {
-            let current = try? fileSystem.readSmallFile(FileNames.path(directory, FileNames.current),
-                                                        limit: VersionSet.currentFileLimit)
-            var size: UInt64?
-            if let current, current.last == UInt8(ascii: "\n"),
-               let text = String(validating: current.dropLast(), as: UTF8.self),
-               case .manifest = FileNames.parse(text)
-            {
-                size = try? fileSystem.fileSize(FileNames.path(directory, text))
-            }
+            let current = try? CurrentFile.read(directory: directory, fileSystem: fileSystem)
+            let number = current.flatMap(CurrentFile.manifestNumber(in:))
+            let size = number.flatMap { try? fileSystem.fileSize(FileNames.path(directory, FileNames.manifest($0))) }
             return Fingerprint(current: current, manifestSize: size)
         }
     }

@@ -50,11 +50,18 @@ final class Version: Sendable {
             if try !body(0, file) { return }
         }
         for level in 1..<Version.levelCount {
-            let index = keyIndexes[level].firstFile(endingAtOrAfter: userKey)
-            let files = levels[level]
-            guard index < files.count, files[index].compareSmallestUserKey(with: userKey) <= 0 else { continue }
-            if try !body(level, files[index]) { return }
+            guard let file = file(in: level, holding: userKey) else { continue }
+            if try !body(level, file) { return }
         }
+    }
+
+    /// The table of `level` (1 or deeper) whose user-key range contains `userKey`, if one does: the only table of
+    /// the level that may hold it.
+    func file(in level: Int, holding userKey: UnsafeRawBufferPointer) -> FileMetaData? {
+        let files = levels[level]
+        let index = keyIndexes[level].firstFile(endingAtOrAfter: userKey)
+        guard index < files.count, files[index].compareSmallestUserKey(with: userKey) <= 0 else { return nil }
+        return files[index]
     }
 
     /// Files in `level` whose user-key range overlaps [smallestUserKey, largestUserKey], in the level's order;

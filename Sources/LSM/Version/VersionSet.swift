@@ -18,9 +18,6 @@ final class VersionSet: Sendable {
     /// manifest recording larger numbers is corrupt.
     static let maxFileNumber: UInt64 = 1 << 62
 
-    /// Longest `CURRENT` file read: it holds one manifest name, far shorter than this.
-    static let currentFileLimit = 256
-
     private struct State {
         var current = Version()
         var nextFileNumber: UInt64 = 2
@@ -447,8 +444,8 @@ final class VersionSet: Sendable {
 
     /// Points `CURRENT` at manifest `number`, atomically and durably.
     private func setCurrent(_ number: UInt64) throws(LSMError) {
-        let contents = Array((FileNames.manifest(number) + "\n").utf8)
-        try fileSystem.writeFileAtomically(FileNames.path(directory, FileNames.current), contents: contents,
+        try fileSystem.writeFileAtomically(FileNames.path(directory, FileNames.current),
+                                           contents: CurrentFile.contents(naming: number),
                                            directory: directory)
     }
 
@@ -458,10 +455,8 @@ final class VersionSet: Sendable {
         guard fileSystem.fileExists(path) else {
             throw LSMError(.notADatabase, "the directory has no CURRENT file", path: path)
         }
-        let bytes = try fileSystem.readSmallFile(path, limit: Self.currentFileLimit)
-        guard bytes.last == UInt8(ascii: "\n"),
-              let text = String(validating: bytes.dropLast(), as: UTF8.self),
-              case .manifest(let number) = FileNames.parse(text)
+        guard let number = CurrentFile.manifestNumber(in: try CurrentFile.read(directory: directory,
+                                                                               fileSystem: fileSystem))
         else {
             throw LSMError.corruption("CURRENT does not name a manifest", path: path, offset: 0)
         }
