@@ -22,7 +22,7 @@ import Testing
         let writesInTables = history.writeCount
         for i in 0..<7 { try history.put(db, "w\(i)", "log-\(i)") }
         var batch = WriteBatch()
-        var staged = history.state
+        var staged = history.attempted
         for i in 0..<6 {
             batch.put(Array("b\(i)".utf8), Array("batch-\(i)".utf8))
             staged[Array("b\(i)".utf8)] = Array("batch-\(i)".utf8)
@@ -85,7 +85,6 @@ import Testing
         var model: ModelState = [:]
         for cycle in 0..<9 {
             var history = WriteHistory(state: model)
-            var lastSynced = 0
             for _ in 0..<Int.random(in: 50...250, using: &random) {
                 let key = Array("key\(Int.random(in: 0..<60, using: &random))".utf8)
                 let sync = Int.random(in: 0..<10, using: &random) < 3
@@ -97,13 +96,12 @@ import Testing
                     }
                     try history.put(db, key, value, sync: sync)
                 }
-                if sync { lastSynced = history.writeCount }
             }
             switch cycle % 3 {
             case 0:
                 // A flush makes everything before it durable.
                 try db.flush()
-                lastSynced = history.writeCount
+                history.lastSynced = history.writeCount
             case 1:
                 try waitForFlushes(db)
             default:
@@ -111,7 +109,7 @@ import Testing
             }
             db = try crashAndReopen(db, fs, dir.path, options)
             let recovered = try databaseContents(db)
-            let match = history.states[lastSynced...].lastIndex(of: recovered)
+            let match = history.states[history.lastSynced...].lastIndex(of: recovered)
             #expect(match != nil, "cycle \(cycle): recovered state is not a prefix holding every synced write")
             try expectNoOrphanTables(db, fs, dir.path)
             model = recovered
@@ -136,15 +134,13 @@ import Testing
         var model: ModelState = [:]
         for trial in 0..<6 {
             var history = WriteHistory(state: model)
-            var lastSynced = 0
             for batchNumber in 0..<Int.random(in: 1...6, using: &random) {
                 let sync = trial % 2 == 1 && batchNumber == 1
-                try history.write(db, randomBatch(&random, tag: "\(trial).\(batchNumber)"), sync: sync)
-                if sync { lastSynced = history.writeCount }
+                try history.perform(db, randomBatch(&random, tag: "\(trial).\(batchNumber)"), sync: sync)
             }
             db = try crashAndReopen(db, fs, dir.path, options)
             let recovered = try databaseContents(db)
-            let match = history.states[lastSynced...].lastIndex(of: recovered)
+            let match = history.states[history.lastSynced...].lastIndex(of: recovered)
             #expect(match != nil, "trial \(trial): recovered state is not a whole number of batches")
             model = recovered
         }
@@ -157,7 +153,7 @@ import Testing
         var random = SplitMix64(seed: 31)
         var history = WriteHistory()
         let db = try Database.open(dir.path)
-        for batchNumber in 0..<5 { try history.write(db, randomBatch(&random, tag: "\(batchNumber)")) }
+        for batchNumber in 0..<5 { try history.perform(db, randomBatch(&random, tag: "\(batchNumber)")) }
         // The files as a crash would leave them (see above).
         let image = TemporaryDirectory("batchcut-image")
         defer { image.remove() }
@@ -221,9 +217,9 @@ import Testing
         do {
             let fs = try CrashSimulatingFileSystem()
             let db = try Database.open(crashed.path, options: options, fileSystem: fs)
-            for i in 0..<3 { try history.write(db, numberedBatch(i), sync: true) }
+            for i in 0..<3 { try history.perform(db, numberedBatch(i), sync: true) }
             try db.flush()
-            for i in 3..<6 { try history.write(db, numberedBatch(i), sync: true) }
+            for i in 3..<6 { try history.perform(db, numberedBatch(i), sync: true) }
             try fs.crash()
             try? db.close()
             try fs.crash()
@@ -244,7 +240,7 @@ import Testing
             try? opened?.close()
             try fs.crash()
             let recovered = try Database.open(copy.path, options: options, fileSystem: fs)
-            #expect(try databaseContents(recovered) == history.state, "\(kind) failure at \(faultAt ?? -1)")
+            #expect(try databaseContents(recovered) == history.attempted, "\(kind) failure at \(faultAt ?? -1)")
             try expectNoOrphanTables(recovered, fs, copy.path)
             try recovered.close()
             return operations
@@ -269,9 +265,9 @@ import Testing
         options.blockSize = 256
         var history = WriteHistory()
         let db = try Database.open(dir.path, options: options, fileSystem: fs)
-        for i in 0..<3 { try history.write(db, numberedBatch(i), sync: true) }
+        for i in 0..<3 { try history.perform(db, numberedBatch(i), sync: true) }
         try db.flush()
-        for i in 3..<6 { try history.write(db, numberedBatch(i), sync: true) }
+        for i in 3..<6 { try history.perform(db, numberedBatch(i), sync: true) }
 
         let before = fs.operationCount(kind)
         if let faultAt { fs.injectFault(.init(kind: kind, afterCount: faultAt, shortWrite: true)) }
@@ -281,12 +277,12 @@ import Testing
         fs.clearFaults()
 
         let recovered = try crashAndReopen(db, fs, dir.path, options)
-        #expect(try databaseContents(recovered) == history.state, "\(kind) failure at \(faultAt ?? -1)")
+        #expect(try databaseContents(recovered) == history.attempted, "\(kind) failure at \(faultAt ?? -1)")
         try expectNoOrphanTables(recovered, fs, dir.path)
         try recovered.put(Array("later".utf8), Array("write".utf8), sync: true)
         try recovered.close()
         let again = try Database.open(dir.path, options: options, fileSystem: fs)
-        var expected = history.state
+        var expected = history.attempted
         expected[Array("later".utf8)] = Array("write".utf8)
         #expect(try databaseContents(again) == expected, "\(kind) failure at \(faultAt ?? -1), reopened")
         try again.close()
@@ -295,55 +291,6 @@ import Testing
 }
 
 // MARK: Helpers
-
-/// The writes made so far and the state after each: `states[n]` is the database after the first `n` writes.
-private struct WriteHistory {
-    var states: [ModelState]
-
-    init(state: ModelState = [:]) { states = [state] }
-
-    var state: ModelState { states[states.count - 1] }
-    var writeCount: Int { states.count - 1 }
-
-    mutating func put(_ db: Database, _ key: [UInt8], _ value: [UInt8], sync: Bool = false) throws {
-        try db.put(key, value, sync: sync)
-        var next = state
-        next[key] = value
-        states.append(next)
-    }
-
-    mutating func put(_ db: Database, _ key: String, _ value: String) throws {
-        try put(db, Array(key.utf8), Array(value.utf8))
-    }
-
-    mutating func delete(_ db: Database, _ key: [UInt8], sync: Bool = false) throws {
-        try db.delete(key, sync: sync)
-        var next = state
-        next[key] = nil
-        states.append(next)
-    }
-
-    mutating func delete(_ db: Database, _ key: String) throws {
-        try delete(db, Array(key.utf8))
-    }
-
-    /// Writes `batch`, whose effect on the current state is `result`.
-    mutating func write(_ db: Database, _ batch: WriteBatch, giving result: ModelState, sync: Bool = false) throws {
-        try db.write(batch, sync: sync)
-        states.append(result)
-    }
-
-    /// Writes a batch given as its entries (nil value: delete), applying them to the model in order.
-    mutating func write(_ db: Database, _ entries: [([UInt8], [UInt8]?)], sync: Bool = false) throws {
-        var batch = WriteBatch()
-        var next = state
-        for (key, value) in entries {
-            if let value { batch.put(key, value) } else { batch.delete(key) }
-            next[key] = value
-        }
-        try write(db, batch, giving: next, sync: sync)
-    }
-}
 
 /// A batch of hundreds of entries over a shared key space (so later batches overwrite and delete earlier ones'
 /// keys) plus a key of its own, all tagged so a mix of two batches shows.

@@ -22,7 +22,7 @@ import Testing
         var options = Options()
         options.blockSize = 256
         let db = try Database.open(dir.path, options: options, fileSystem: fs)
-        var history = AttemptedWrites()
+        var history = WriteHistory()
         for i in 0..<20 { try history.perform(db, [("t\(i)".bytes, "table \(i)".bytes)], sync: i % 5 == 0) }
         try db.flush()
         for i in 0..<10 { try history.perform(db, [("m\(i)".bytes, "memtable \(i)".bytes)]) }
@@ -153,7 +153,7 @@ import Testing
         var options = Options()
         options.blockSize = 256
         let db = try Database.open(dir.path, options: options, fileSystem: fs)
-        var history = AttemptedWrites()
+        var history = WriteHistory()
         for i in 0..<30 { try history.perform(db, [("t\(i)".bytes, "table \(i)".bytes)]) }
         try db.flush()
         for i in 0..<10 { try history.perform(db, [("m\(i)".bytes, "memtable \(i)".bytes)]) }
@@ -299,7 +299,7 @@ private func faultScenario(
     let db = try Database.open(dir.path, options: options, fileSystem: fs)
     let before = fs.operationCount(kind)
     if let faultAt { fs.injectFault(.init(kind: kind, afterCount: faultAt, shortWrite: true)) }
-    var history = AttemptedWrites()
+    var history = WriteHistory()
     var failure: LSMError?
     for write in scenarioWrites {
         do {
@@ -335,32 +335,6 @@ private func faultScenario(
 }
 
 // MARK: Helpers
-
-/// The writes attempted so far: `states[n]` is the model after the first `n`, of which the first
-/// `acknowledgedCount` returned successfully and the first `lastSynced` are durable (the last acknowledged synced
-/// write and everything before it). At most the last attempted write failed.
-private struct AttemptedWrites {
-    var states: [ModelState] = [[:]]
-    var acknowledgedCount = 0
-    var lastSynced = 0
-
-    var acknowledged: ModelState { states[acknowledgedCount] }
-    var attempted: ModelState { states[states.count - 1] }
-
-    /// Writes `entries` as one batch (a nil value deletes), recording the state it leads to whether or not it fails.
-    mutating func perform(_ db: Database, _ entries: [([UInt8], [UInt8]?)], sync: Bool = false) throws(LSMError) {
-        var batch = WriteBatch()
-        var next = attempted
-        for (key, value) in entries {
-            if let value { batch.put(key, value) } else { batch.delete(key) }
-            next[key] = value
-        }
-        states.append(next)
-        try db.write(batch, sync: sync)
-        acknowledgedCount = states.count - 1
-        if sync { lastSynced = acknowledgedCount }
-    }
-}
 
 /// Every key of `model` reads back with `get`, and a forward cursor yields exactly `model`.
 private func expectReads(_ db: Database, match model: ModelState, _ label: String) throws {
