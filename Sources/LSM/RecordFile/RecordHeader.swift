@@ -1,4 +1,6 @@
 /// A record header as read, before the payload is checked.
+///
+/// The bytes: docs/FORMAT.md, "Record".
 struct RecordHeader: Equatable {
     var payloadLength: UInt32
     var type: UInt8

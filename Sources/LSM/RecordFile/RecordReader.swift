@@ -7,6 +7,8 @@
 /// The file is read through a bounded window, never whole: memory stays within the window plus the largest record
 /// (at most ``RecordFileFormat/maxPayloadLength``, allocated only once its header's checksum vouches for its length and
 /// the file holds all of it), however large or sparse the file is.
+///
+/// The bytes: docs/FORMAT.md, "Record" and "Reading: torn tail or corruption".
 final class RecordReader {
     let path: String
     let format: RecordFileFormat

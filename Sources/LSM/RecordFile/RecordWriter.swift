@@ -8,6 +8,8 @@
 ///
 /// After an append fails the file may end in part of a record, and anything written behind it would sit after
 /// damage, so the writer refuses further records and rethrows that first failure.
+///
+/// The bytes: docs/FORMAT.md, "Record".
 final class RecordWriter {
     /// Largest scratch buffer kept between records.
     static let retainedScratchLimit = 4 << 20

@@ -3,6 +3,8 @@
 /// A block owns a manually allocated buffer, freed when the last reference (the block cache, a table, or an
 /// iterator) goes away, so iterators can read it through raw pointers without copying or retaining per entry.
 /// The restart array is validated once here; entries are validated by ``BlockIterator`` as it decodes them.
+///
+/// The bytes: docs/FORMAT.md, "Block on disk" and "Block contents".
 final class Block: Sendable {
     /// Bytes that follow every block on disk: the block type and a masked CRC32C of contents plus type.
     static let trailerSize = 5

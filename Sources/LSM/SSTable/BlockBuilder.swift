@@ -3,6 +3,8 @@
 /// Each entry stores only the bytes of its key that differ from the previous key. Every `restartInterval` entries
 /// the full key is stored instead (a restart point), so a reader can binary-search the restart points and only
 /// decode a short run of entries linearly.
+///
+/// The bytes: docs/FORMAT.md, "Block contents".
 struct BlockBuilder {
     private let restartInterval: Int
     private var buffer: [UInt8] = []

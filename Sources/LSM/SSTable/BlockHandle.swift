@@ -3,6 +3,8 @@
 ///
 /// Handles are stored as two varint64s: in index entries (to point at data blocks) and, as fixed-width fields, in
 /// the footer.
+///
+/// The bytes: docs/FORMAT.md, "Block handle".
 struct BlockHandle: Sendable, Hashable {
     var offset: UInt64
     var size: UInt64

@@ -13,6 +13,8 @@ enum BlockKeyOrder: Sendable {
 /// key is rebuilt in one buffer the iterator owns and reuses, and the value points into the block, so moving
 /// allocates nothing. A malformed entry throws `.corruption` (no path; the offset is within the block) and leaves
 /// the iterator invalid: bytes on disk can never make it read out of bounds.
+///
+/// The bytes: docs/FORMAT.md, "Block contents".
 final class BlockIterator: InternalIterator {
     private let block: Block
     private let data: UnsafeRawPointer

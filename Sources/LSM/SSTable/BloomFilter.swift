@@ -5,6 +5,8 @@
 /// holding the probe count `k`. A key sets or tests the `k` bits `(a + i·b) mod m` for `i` in `0..<k`, where `m` is
 /// the number of bits and `a`, `b` come from one 64-bit ``hash(_:)`` of the key (double hashing). The hash is part of
 /// the file format: changing it would make existing filters answer wrongly.
+///
+/// The bytes: docs/FORMAT.md, "Filter block".
 struct BloomFilter: Sendable {
     /// Fewest bits a filter has, so tiny tables do not get useless filters.
     static let minimumBitCount = 64
@@ -95,6 +97,8 @@ struct BloomFilter: Sendable {
 }
 
 /// Collects key hashes while a table is written and encodes the ``BloomFilter`` at the end.
+///
+/// The bytes: docs/FORMAT.md, "Filter block".
 struct BloomFilterBuilder {
     private let bitsPerKey: Int
     private var hashes: [UInt64] = []

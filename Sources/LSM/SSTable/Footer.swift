@@ -4,6 +4,8 @@
 /// Reading a table starts here, so the footer has a fixed size and position and checks itself: a file that does not
 /// end in the magic number is not a table at all; a footer with a bad checksum is corrupt; a version this build does
 /// not know is reported as such rather than misread.
+///
+/// The bytes: docs/FORMAT.md, "Footer".
 struct Footer: Sendable, Equatable {
     /// The filter block; a size of 0 means the table has no filter.
     var filterHandle: BlockHandle

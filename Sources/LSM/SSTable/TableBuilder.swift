@@ -5,6 +5,8 @@
 /// ``finish()``, followed by the footer. A table must hold at least one entry: `finish()` refuses an empty one
 /// with `.invalidArgument`, since an empty table has no key range (callers skip the file instead). After any
 /// error the builder is unusable and keeps throwing that error.
+///
+/// The bytes: docs/FORMAT.md, "File layout" and "Index block".
 final class TableBuilder {
     private let file: any WritableFile
     private let options: TableOptions

@@ -1,4 +1,5 @@
-/// Little-endian fixed-width and LEB128 varint encodings shared by every on-disk format.
+/// Little-endian fixed-width and LEB128 varint encodings shared by every on-disk format (docs/FORMAT.md, its opening
+/// paragraph).
 
 extension Array where Element == UInt8 {
     @inline(__always)

@@ -36,6 +36,8 @@ func makeInternalKey(_ userKey: some Collection<UInt8>, _ sequence: SequenceNumb
 }
 
 /// A parsed view of an internal key; the bytes are borrowed.
+///
+/// The bytes: docs/FORMAT.md, "Internal keys".
 struct ParsedInternalKey {
     var userKey: UnsafeRawBufferPointer
     var sequence: SequenceNumber

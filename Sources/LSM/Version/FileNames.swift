@@ -3,6 +3,8 @@
 /// `CURRENT` names the live manifest; `MANIFEST-NNNNNN` is a log of version edits; `NNNNNN.wal` are write-ahead
 /// logs and `NNNNNN.sst` sorted tables, numbered from one counter; `LOCK` keeps a second process out; `LOG` is
 /// the human-readable event log.
+///
+/// The bytes: docs/FORMAT.md, "The database directory".
 enum FileNames {
     static let current = "CURRENT"
     static let lock = "LOCK"

@@ -3,7 +3,8 @@
 /// change to them.
 ///
 /// The manifest is a log (``RecordFileFormat``) of encoded ``VersionEdit``s; `CURRENT` names the manifest in use.
-/// Replaying the manifest's edits from an empty version rebuilds the live version after a restart.
+/// Replaying the manifest's edits from an empty version rebuilds the live version after a restart. The bytes and the
+/// rules: docs/FORMAT.md, "The manifest" and "Writing".
 ///
 /// Thread-safe: the counters and the live version sit behind a short-held mutex, so ``newFileNumber()`` from the
 /// writer thread never waits for manifest I/O; ``logAndApply(_:)`` calls are serialized by a second mutex that is
