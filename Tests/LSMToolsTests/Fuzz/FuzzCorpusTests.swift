@@ -9,7 +9,7 @@ import Testing
 @Suite struct FuzzCorpusTests {
     private static let corpus = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fuzz/corpus")
+        .deletingLastPathComponent().appendingPathComponent("Fuzz/corpus")
 
     private static func inputs(of target: FuzzTarget) throws -> [URL] {
         let folder = corpus.appendingPathComponent(target.rawValue)
