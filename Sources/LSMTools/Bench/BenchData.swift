@@ -1,19 +1,3 @@
-/// The pseudo-random generator of the benchmark: splitmix64, as `peerbench.c` uses, so that with the same seed
-/// every workload touches the same keys, in the same order, as it does on the peers.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A benchmark key: the key number printed as `%016llu` (16 ASCII digits, zero padded), rewritten in place so the
 /// timed loops allocate nothing of their own.
 struct BenchKey {

@@ -6,7 +6,8 @@ final class BenchProgress {
     let isEnabled: Bool
     private var name = ""
     private var total = 0
-    private var lastShown = 0.0
+    /// When the line was last shown, on ``MonotonicClock``.
+    private var lastShown: UInt64 = 0
     private var shown = false
 
     init(err: OutputSink) {
@@ -18,7 +19,7 @@ final class BenchProgress {
     func start(_ name: String, total: Int) {
         self.name = name
         self.total = total
-        lastShown = BenchSystem.now()
+        lastShown = MonotonicClock.nanoseconds()
     }
 
     /// Notes that `done` operations have finished; cheap enough to call after every one.
@@ -30,8 +31,8 @@ final class BenchProgress {
     /// Shows the line now if a second has passed since the last one.
     func show(_ done: Int) {
         guard isEnabled else { return }
-        let now = BenchSystem.now()
-        guard now - lastShown >= 1 else { return }
+        let now = MonotonicClock.nanoseconds()
+        guard now - lastShown >= 1_000_000_000 else { return }
         lastShown = now
         shown = true
         let percent = total > 0 ? BenchReporter.format("%5.1f", 100 * Double(done) / Double(total)) : "  0.0"

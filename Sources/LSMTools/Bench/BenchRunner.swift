@@ -151,12 +151,12 @@ final class BenchRunner {
         progress.start(name, total: count)
         defer { progress.finish() }
         let writtenBefore = countWrites ? BenchSystem.bytesWritten() : 0
-        let start = BenchSystem.now()
+        let start = MonotonicClock.nanoseconds()
         for index in 0..<count {
             try body(index)
             progress.tick(index)
         }
-        let seconds = BenchSystem.now() - start
+        let seconds = MonotonicClock.seconds(from: start, to: MonotonicClock.nanoseconds())
         let written = countWrites ? BenchSystem.bytesWritten() - writtenBefore : 0
         return BenchResult(name: name, ops: count, seconds: seconds, bytesWritten: written, databaseBytes: -1)
     }
@@ -193,7 +193,7 @@ final class BenchRunner {
     private func readSequential(_ name: String, _ database: Database) throws(LSMError) -> BenchResult {
         progress.start(name, total: num)
         defer { progress.finish() }
-        let start = BenchSystem.now()
+        let start = MonotonicClock.nanoseconds()
         let cursor = try database.cursor()
         var seen = 0
         while seen < num + 1, try cursor.next(borrowing: { _, _ in }) {
@@ -201,7 +201,8 @@ final class BenchRunner {
             progress.tick(seen)
         }
         var row = BenchResult(
-            name: name, ops: seen, seconds: BenchSystem.now() - start, bytesWritten: 0, databaseBytes: -1)
+            name: name, ops: seen, seconds: MonotonicClock.seconds(from: start, to: MonotonicClock.nanoseconds()),
+            bytesWritten: 0, databaseBytes: -1)
         if seen != num { row.failure = "readseq saw \(seen) of \(num)" }
         return row
     }
@@ -245,11 +246,11 @@ final class BenchRunner {
 
     /// What one worker thread did, read by the main thread after joining it.
     private final class WorkerOutcome: @unchecked Sendable {
-        // Safety: written only by the worker thread, read only after `BenchThread.join()`.
+        // Safety: written only by the worker thread, read only after `PosixThread.join()`.
         var puts = 0
         var error: LSMError?
-        /// When the worker returned, on ``BenchSystem/now()``.
-        var finishedAt = 0.0
+        /// When the worker returned, on ``MonotonicClock``.
+        var finishedAt: UInt64 = 0
     }
 
     /// Counters the worker threads share with the main thread.
@@ -265,7 +266,7 @@ final class BenchRunner {
         let shared = SharedCounters()
         let writer = WorkerOutcome()
         let count = UInt64(num)
-        let thread = try BenchThread {
+        let thread = try PosixThread {
             var random = SplitMix64(seed: 77)
             var key = BenchKey()
             var value = BenchValue()
@@ -307,17 +308,17 @@ final class BenchRunner {
         let count = UInt64(num)
         let total = perThread * threads
         var outcomes: [WorkerOutcome] = []
-        var started: [BenchThread] = []
+        var started: [PosixThread] = []
         progress.start(name, total: total)
         defer { progress.finish() }
-        let start = BenchSystem.now()
+        let start = MonotonicClock.nanoseconds()
         var startFailure: LSMError?
         for threadIndex in 0..<threads {
             let outcome = WorkerOutcome()
             do throws(LSMError) {
-                started.append(try BenchThread {
+                started.append(try PosixThread {
                     defer {
-                        outcome.finishedAt = BenchSystem.now()
+                        outcome.finishedAt = MonotonicClock.nanoseconds()
                         shared.finishedThreads.add(1, ordering: .releasing)
                     }
                     var random = SplitMix64(seed: 1000 + UInt64(threadIndex))
@@ -345,10 +346,10 @@ final class BenchRunner {
         // Polling for progress must not stretch the timing: the workload ends when its last thread does.
         while progress.isEnabled && shared.finishedThreads.load(ordering: .acquiring) < started.count {
             progress.show(shared.operations.load(ordering: .relaxed))
-            BenchSystem.sleep(milliseconds: 50)
+            MonotonicClock.sleep(milliseconds: 50)
         }
         for thread in started { thread.join() }
-        let seconds = (outcomes.map(\.finishedAt).max() ?? start) - start
+        let seconds = MonotonicClock.seconds(from: start, to: outcomes.map(\.finishedAt).max() ?? start)
         if let startFailure { throw startFailure }
         if let error = outcomes.lazy.compactMap(\.error).first { throw error }
         return BenchResult(name: name, ops: total, seconds: seconds, bytesWritten: 0, databaseBytes: -1)

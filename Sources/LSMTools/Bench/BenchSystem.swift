@@ -5,21 +5,9 @@ import Darwin
 #endif
 import LSM
 
-/// The operating-system services the benchmark needs beyond the engine: a monotonic clock, the process's write
-/// counter, directory handling as `peerbench.c` does it with `rm -rf`, `mkdir -p` and `du -sb`, and plain threads.
+/// The operating-system services the benchmark needs beyond the engine: the process's write counter, and
+/// directory handling as `peerbench.c` does it with `rm -rf`, `mkdir -p` and `du -sb`.
 enum BenchSystem {
-    /// Seconds on the monotonic clock.
-    static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
-    }
-
-    /// Pauses the calling thread.
-    static func sleep(milliseconds: Int) {
-        usleep(useconds_t(milliseconds * 1000))
-    }
-
     /// Bytes this process (every thread of it) has handed to write-like system calls: `wchar` of `/proc/self/io`,
     /// or 0 where that file does not exist.
     static func bytesWritten() -> Int64 {
@@ -92,40 +80,5 @@ extension LSMError {
     fileprivate static func system(_ attempt: String, path: String) -> LSMError {
         let code = Glibc.errno
         return LSMError(.ioError, "\(attempt): \(SystemError.description(code))", path: path, errno: code)
-    }
-}
-
-/// A POSIX thread running one closure until it returns; ``join()`` waits for it.
-///
-/// The benchmark's concurrent workloads need real threads that block in the engine (in fdatasync, or waiting for
-/// a group commit) as the peers' pthreads do; a Dispatch queue would cap them at the core count.
-final class BenchThread {
-    private let handle: pthread_t
-
-    /// Holds the closure while the new thread starts.
-    private final class Body {
-        let run: @Sendable () -> Void
-        init(_ run: @escaping @Sendable () -> Void) { self.run = run }
-    }
-
-    /// Starts `body` on a new thread.
-    init(_ body: @escaping @Sendable () -> Void) throws(LSMError) {
-        let context = Unmanaged.passRetained(Body(body)).toOpaque()
-        var handle = pthread_t()
-        let status = pthread_create(&handle, nil, { raw in
-            guard let raw else { return nil }
-            Unmanaged<Body>.fromOpaque(raw).takeRetainedValue().run()
-            return nil
-        }, context)
-        guard status == 0 else {
-            Unmanaged<Body>.fromOpaque(context).release()
-            throw LSMError(.ioError, "cannot start a thread", errno: status)
-        }
-        self.handle = handle
-    }
-
-    /// Waits until the thread's closure has returned; everything it wrote is visible afterwards.
-    func join() {
-        pthread_join(handle, nil)
     }
 }

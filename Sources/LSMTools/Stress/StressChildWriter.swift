@@ -28,7 +28,7 @@ struct StressChildWriter {
             return 1
         }
         guard say("ready") else { return 1 }
-        var random = StressRandom(seed: config.seed)
+        var random = SplitMix64(seed: config.seed)
         var version = firstVersion
         while true {
             let key = Int(random.next() % UInt64(config.keys))

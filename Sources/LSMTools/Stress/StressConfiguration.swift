@@ -136,7 +136,7 @@ extension StressConfiguration {
         if let dir = command.dir { try require(!dir.isEmpty, "--dir must not be empty") }
         directory = command.dir
         keep = command.keep
-        seed = command.seed ?? StressRandom.freshSeed()
+        seed = command.seed ?? SplitMix64.freshSeed()
 
         if command.childWriter {
             try require(command.dir != nil, "--child-writer needs --dir")

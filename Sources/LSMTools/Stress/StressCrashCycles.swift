@@ -51,7 +51,7 @@ struct StressCrashCycles {
                 + "\(StressFormat.bytes(config.memtableSize)) memtable, "
                 + "seed \(config.seed), in \(directory)")
         var floors = Floors(versions: Array(repeating: 0, count: config.keys))
-        var random = StressRandom(seed: config.seed, stream: 1 << 32)
+        var random = SplitMix64(seed: config.seed, stream: 1 << 32)
         var totalAcknowledged = 0
         var killsDuringOpen = 0
         var openMilliseconds = 20
@@ -151,7 +151,7 @@ struct StressCrashCycles {
         case .failure(let failure): return .failure(failure)
         }
         var log = CycleLog()
-        let spawned = StressClock.now()
+        let spawned = MonotonicClock.nanoseconds()
         var openingAt: UInt64?
         var readyAt: UInt64?
         var deadline: UInt64?
@@ -166,15 +166,15 @@ struct StressCrashCycles {
                 log.acknowledged += 1
                 log.acks[key] = max(log.acks[key] ?? 0, version)
             } else if line == "opening" {
-                openingAt = StressClock.now()
+                openingAt = MonotonicClock.nanoseconds()
                 if case .duringOpen(let milliseconds) = kill, !killed {
-                    deadline = StressClock.now() + UInt64(milliseconds) * 1_000_000
+                    deadline = MonotonicClock.nanoseconds() + UInt64(milliseconds) * 1_000_000
                 }
             } else if line == "ready" {
-                readyAt = StressClock.now()
-                if let openingAt { openMilliseconds = Int((StressClock.now() - openingAt) / 1_000_000) }
+                readyAt = MonotonicClock.nanoseconds()
+                if let openingAt { openMilliseconds = Int((MonotonicClock.nanoseconds() - openingAt) / 1_000_000) }
                 if case .afterReady(let milliseconds) = kill, !killed {
-                    deadline = StressClock.now() + UInt64(milliseconds) * 1_000_000
+                    deadline = MonotonicClock.nanoseconds() + UInt64(milliseconds) * 1_000_000
                 }
             } else if protocolError == nil {
                 protocolError = "the writer child printed an unexpected line: \(line)"
@@ -183,7 +183,7 @@ struct StressCrashCycles {
 
         // Read until the kill is due, then kill; acknowledgements already in the pipe still count.
         while !child.outputClosed && !killed {
-            let now = StressClock.now()
+            let now = MonotonicClock.nanoseconds()
             if let deadline, now >= deadline {
                 child.kill()
                 killed = true

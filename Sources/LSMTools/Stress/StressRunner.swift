@@ -57,7 +57,7 @@ struct StressRunner {
             return .failed
         }
 
-        let reopenStart = StressClock.now()
+        let reopenStart = MonotonicClock.nanoseconds()
         let checked: (keys: Int, present: Int)
         switch verifyReopened(load.workers) {
         case .success(let result): checked = result
@@ -66,7 +66,7 @@ struct StressRunner {
             err.line("lsm stress: FAILED: the reopened database does not hold what the workers wrote")
             return .mismatch
         }
-        let reopenSeconds = StressClock.seconds(from: reopenStart, to: StressClock.now())
+        let reopenSeconds = MonotonicClock.seconds(from: reopenStart, to: MonotonicClock.nanoseconds())
         let report: CheckReport
         do {
             report = try Database.check(at: directory)
@@ -126,11 +126,11 @@ struct StressRunner {
         let workers = (0..<config.threads).map {
             StressWorker(index: $0, config: config, database: database, signal: signal)
         }
-        let start = StressClock.now()
-        var threads: [StressThread] = []
+        let start = MonotonicClock.nanoseconds()
+        var threads: [PosixThread] = []
         for worker in workers {
             let budget = budget(of: worker.index)
-            guard let thread = StressThread.start({ worker.run(budget: budget) }) else {
+            guard let thread = try? PosixThread({ worker.run(budget: budget) }) else {
                 signal.stop()
                 threads.forEach { $0.join() }
                 return .failure(StressFailure("cannot start worker thread \(worker.index + 1)"))
@@ -140,7 +140,7 @@ struct StressRunner {
         var totals = StressLatencies()
         let samples = sample(workers, database: database, signal: signal, start: start, totals: &totals)
         threads.forEach { $0.join() }
-        let seconds = StressClock.seconds(from: start, to: StressClock.now())
+        let seconds = MonotonicClock.seconds(from: start, to: MonotonicClock.nanoseconds())
         totals.add(collect(workers))
         return .success(Load(workers: workers, samples: samples, totals: totals, seconds: seconds))
     }
@@ -187,15 +187,15 @@ struct StressRunner {
         var done: UInt64 = 0
         while true {
             let finished = signal.finishedWorkers == workers.count
-            let now = StressClock.now()
+            let now = MonotonicClock.nanoseconds()
             if case .seconds(let seconds) = config.limit, now &- start >= UInt64(seconds * 1e9) { signal.stop() }
             if finished || now &- sampleStart >= interval {
                 let latencies = collect(workers)
                 totals.add(latencies)
                 done += latencies.totalCount
                 let sample = StressSample(
-                    time: StressClock.seconds(from: start, to: now),
-                    duration: StressClock.seconds(from: sampleStart, to: now),
+                    time: MonotonicClock.seconds(from: start, to: now),
+                    duration: MonotonicClock.seconds(from: sampleStart, to: now),
                     counts: StressOperation.allCases.map { latencies.count($0) },
                     latency: StressPercentiles(latencies.combined), statistics: try? database.statistics())
                 if sample.duration > 0 { samples.append(sample) }
@@ -203,7 +203,7 @@ struct StressRunner {
                 if let progress, !finished { progress.line(progressLine(sample, done: done)) }
             }
             if finished { return samples }
-            StressClock.sleep(milliseconds: 10)
+            MonotonicClock.sleep(milliseconds: 10)
         }
     }
 

@@ -26,7 +26,7 @@ final class StressWorker: @unchecked Sendable {
     private let config: StressConfiguration
     private let database: Database
     private let signal: StressSignal
-    private var random: StressRandom
+    private var random: SplitMix64
     /// The expectation for each owned key (slot `s` is key `s * threads + index`): 0 when never written, the
     /// version of the last put, or the version of the last delete with ``StressData/deletedFlag`` set.
     private(set) var expectations: [UInt64]
@@ -40,7 +40,7 @@ final class StressWorker: @unchecked Sendable {
         self.config = config
         self.database = database
         self.signal = signal
-        random = StressRandom(seed: config.seed, stream: UInt64(index))
+        random = SplitMix64(seed: config.seed, stream: UInt64(index))
         expectations = Array(repeating: 0, count: (config.keys - index + config.threads - 1) / config.threads)
     }
 
@@ -74,14 +74,14 @@ final class StressWorker: @unchecked Sendable {
     private func read() -> StressFailure? {
         let key = key(slot: randomSlot())
         let keyBytes = StressData.key(key)
-        let started = StressClock.now()
+        let started = MonotonicClock.nanoseconds()
         let got: [UInt8]?
         do {
             got = try database.get(keyBytes)
         } catch {
             return engineFailure("get", key, error)
         }
-        meter.record(.read, nanoseconds: StressClock.now() &- started)
+        meter.record(.read, nanoseconds: MonotonicClock.nanoseconds() &- started)
         return check(key: key, got: got, during: "read")
     }
 
@@ -92,13 +92,13 @@ final class StressWorker: @unchecked Sendable {
         nextVersion += 1
         let keyBytes = StressData.key(key)
         let value = StressData.value(key: key, version: version, size: config.valueSize)
-        let started = StressClock.now()
+        let started = MonotonicClock.nanoseconds()
         do {
             try database.put(keyBytes, value, sync: config.sync)
         } catch {
             return engineFailure("put", key, error)
         }
-        meter.record(.write, nanoseconds: StressClock.now() &- started)
+        meter.record(.write, nanoseconds: MonotonicClock.nanoseconds() &- started)
         expectations[slot] = version
         return nil
     }
@@ -109,13 +109,13 @@ final class StressWorker: @unchecked Sendable {
         let version = nextVersion
         nextVersion += 1
         let keyBytes = StressData.key(key)
-        let started = StressClock.now()
+        let started = MonotonicClock.nanoseconds()
         do {
             try database.delete(keyBytes, sync: config.sync)
         } catch {
             return engineFailure("delete", key, error)
         }
-        meter.record(.delete, nanoseconds: StressClock.now() &- started)
+        meter.record(.delete, nanoseconds: MonotonicClock.nanoseconds() &- started)
         expectations[slot] = version | StressData.deletedFlag
         return nil
     }
@@ -132,14 +132,14 @@ final class StressWorker: @unchecked Sendable {
         let upper = StressData.key(end)
         var entries: [(key: [UInt8], value: [UInt8])] = []
         entries.reserveCapacity(span)
-        let started = StressClock.now()
+        let started = MonotonicClock.nanoseconds()
         do {
             let cursor = try database.cursor(from: lower, to: upper, reverse: reverse)
             while entries.count <= span, let entry = try cursor.next() { entries.append(entry) }
         } catch {
             return engineFailure(reverse ? "reverse scan" : "scan", start, error)
         }
-        meter.record(.scan, nanoseconds: StressClock.now() &- started)
+        meter.record(.scan, nanoseconds: MonotonicClock.nanoseconds() &- started)
 
         let what = "\(reverse ? "reverse scan" : "scan") [\(StressData.keyText(start)), \(StressData.keyText(end)))"
         var owned: [Int: [UInt8]] = [:]

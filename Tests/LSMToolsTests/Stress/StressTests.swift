@@ -242,8 +242,8 @@ import Darwin
             arguments: ["stress", "--crash-cycles", "3", "--keys", "200", "--seed", "11", "--dir", directory + "/db"]
         ).get()
         var lines: [String] = []
-        let deadline = StressClock.now() + 120_000_000_000
-        while !child.outputClosed && StressClock.now() < deadline { lines += child.readLines(waitingUpTo: 100) }
+        let deadline = MonotonicClock.nanoseconds() + 120_000_000_000
+        while !child.outputClosed && MonotonicClock.nanoseconds() < deadline { lines += child.readLines(waitingUpTo: 100) }
         if !child.outputClosed { child.kill() }
         let (rest, ending) = child.finish()
         lines += rest

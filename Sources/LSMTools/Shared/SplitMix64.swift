@@ -4,15 +4,16 @@ import Glibc
 import Darwin
 #endif
 
-/// A small seeded generator (SplitMix64), so a run's choices of keys and operations follow from `--seed`.
-struct StressRandom: RandomNumberGenerator {
+/// The tools' seeded pseudo-random generator, splitmix64: the benchmark draws the keys and values `peerbench.c`
+/// draws from the same seeds, and a stress run's choices of keys and operations follow from `--seed`.
+struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
 
     init(seed: UInt64) { state = seed }
 
     /// A generator for one of several independent streams (a worker thread, a crash cycle) of one seed.
     init(seed: UInt64, stream: UInt64) {
-        var mixer = StressRandom(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
+        var mixer = SplitMix64(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
         state = mixer.next()
     }
 
@@ -26,7 +27,7 @@ struct StressRandom: RandomNumberGenerator {
 
     /// A seed for a run that was not given one: from the clock and the process id, printed so it can be reused.
     static func freshSeed() -> UInt64 {
-        var mixer = StressRandom(seed: StressClock.now() ^ (UInt64(UInt32(bitPattern: getpid())) << 32))
+        var mixer = SplitMix64(seed: MonotonicClock.nanoseconds() ^ (UInt64(UInt32(bitPattern: getpid())) << 32))
         return mixer.next()
     }
 }
