@@ -72,7 +72,7 @@ struct BenchCommand: ParsableCommand {
         if let dir {
             let problem: String?
             do {
-                try BenchSystem.makeDirectories(dir)
+                try FileTree.makeDirectories(dir)
                 problem = FileChecks.notADirectory(dir)
             } catch {
                 problem = error.message
@@ -84,14 +84,14 @@ struct BenchCommand: ParsableCommand {
             root = dir
         } else {
             do {
-                root = try BenchSystem.makeTemporaryDirectory()
+                root = try FileTree.makeTemporaryDirectory(prefix: "lsm-bench.")
             } catch {
                 err.line("lsm bench: \(error)")
                 return 1
             }
         }
         defer {
-            if dir == nil { try? BenchSystem.removeTree(root) }
+            if dir == nil { try? FileTree.remove(root) }
         }
 
         let nameWidth = selected.map { $0.name(threads: threads).count }.max() ?? 0

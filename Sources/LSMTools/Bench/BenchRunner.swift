@@ -47,8 +47,8 @@ final class BenchRunner {
             let workloads = BenchWorkload.allCases.filter { $0.phase == phase }
             guard let last = workloads.lastIndex(where: selected.contains) else { continue }
             let directory = root + "/" + phase.directoryName
-            try BenchSystem.removeTree(directory)
-            try BenchSystem.makeDirectories(directory)
+            try FileTree.remove(directory)
+            try FileTree.makeDirectories(directory)
             var database = PhaseDatabase(try Database.open(directory, options: Self.engineOptions), phase: phase)
             for workload in workloads[...last] {
                 let isSelected = selected.contains(workload)
@@ -104,7 +104,7 @@ final class BenchRunner {
         switch workload {
         case .sizeAfterFillSequential, .sizeAfterRandom:
             try close(&phaseDatabase)
-            let bytes = try BenchSystem.treeBytes(database.path)
+            let bytes = try FileTree.bytes(database.path)
             return BenchResult(name: name, ops: num, seconds: 1, bytesWritten: 0, databaseBytes: bytes)
         case .fillSequential:
             return try fill(name, database, count: num, keys: { UInt64($0) }, values: { UInt64($0) })

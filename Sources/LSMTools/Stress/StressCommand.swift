@@ -128,21 +128,21 @@ enum StressTool {
         let directory: String
         let made: Bool
         if let given = config.directory {
-            if let names = StressFiles.entries(given), !names.isEmpty {
+            if let names = FileTree.entries(given), !names.isEmpty {
                 err.line("lsm stress: --dir \(given) already holds files; the stress test needs a fresh database")
                 return 2
             }
-            made = !StressFiles.exists(given)
+            made = !FileTree.exists(given)
             if let problem = made ? FileChecks.cannotCreateDirectory(given) : FileChecks.notADirectory(given) {
                 err.line("lsm stress: --dir \(given): \(problem)")
                 return 2
             }
             directory = given
         } else {
-            switch StressFiles.makeTemporaryDirectory() {
-            case .success(let temporary): directory = temporary
-            case .failure(let failure):
-                err.line("lsm stress: \(failure)")
+            do {
+                directory = try FileTree.makeTemporaryDirectory(prefix: "lsm-stress-")
+            } catch {
+                err.line("lsm stress: \(error)")
                 return 1
             }
             made = true
@@ -158,7 +158,7 @@ enum StressTool {
         if ending == .mismatch || config.keep || (!temporary && ending == .passed) {
             if temporary { (ending == .passed ? out : err).line("lsm stress: the database is kept in \(directory)") }
         } else {
-            StressFiles.removeDirectory(directory)
+            try? FileTree.remove(directory)
         }
         return ending.status
     }

@@ -1,6 +1,12 @@
 import Histogram
 import LSM
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The verifying load run: worker threads hammer one database while this thread samples them; then the
 /// database is closed, reopened and checked key by key against what the workers remember.
 struct StressRunner {
@@ -86,8 +92,11 @@ struct StressRunner {
         for line in summary(outcome) { out.line(line) }
         if let reportPath = config.reportPath {
             let page = StressReport(parameters: parameters, summary: summaryTable(outcome), outcome: outcome).html()
-            if let failure = StressFiles.write(page, to: reportPath) {
-                err.line("lsm stress: \(failure)")
+            do {
+                try FileTree.write(page, to: reportPath)
+            } catch {
+                let reason = SystemError.description(error.errno ?? EIO)
+                err.line("lsm stress: \(reportPath): cannot write the report: \(reason)")
                 return .failed
             }
             out.line("report: \(reportPath)")

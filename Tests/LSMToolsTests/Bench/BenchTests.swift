@@ -18,8 +18,9 @@ import Testing
 
     /// Runs `lsm bench` in-process with `arguments` in a fresh directory (removed afterwards).
     private func bench(_ arguments: [String]) throws -> (status: Int32, out: String, err: String, dir: String) {
-        let dir = "/tmp/lsm-bench-test-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let dir = scratch.file("bench")
         let command = try BenchCommand.parse(["--dir", dir] + arguments)
         let out = OutputSink.capturing()
         let err = OutputSink.capturing()
@@ -76,8 +77,9 @@ import Testing
     }
 
     @Test func subsetRunsInSequenceOrderAndKeepsPhaseDirectories() throws {
-        let dir = "/tmp/lsm-bench-test-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let dir = scratch.file("bench")
         let command = try BenchCommand.parse([
             "--dir", dir, "--num", "500", "--json", "--benchmarks", "size_after_fillseq, readrandom,readrandom",
         ])
@@ -87,8 +89,8 @@ import Testing
         let rows = try rows(out.text)
         // readrandom passes its all-found check only because fillseq ran, unreported, before it.
         #expect(rows.compactMap { $0["benchmark"] as? String } == ["readrandom", "size_after_fillseq"])
-        #expect(FileManager.default.fileExists(atPath: dir + "/lsm-seq/CURRENT"))
-        #expect(!FileManager.default.fileExists(atPath: dir + "/lsm-rand"))
+        #expect(FileTree.exists(dir + "/lsm-seq/CURRENT"))
+        #expect(!FileTree.exists(dir + "/lsm-rand"))
     }
 
     @Test func threadedSyncFillIsNamedForItsThreadCount() throws {
@@ -119,10 +121,10 @@ import Testing
 
     /// A --dir that cannot hold the databases is refused before anything runs or prints, saying why.
     @Test func badDirectoriesSayWhy() throws {
-        let scratch = try InspectionScratch()
+        let scratch = try Scratch()
         defer { scratch.remove() }
         let file = scratch.file("file")
-        try InspectionScratch.write([1], to: file)
+        try Scratch.write([1], to: file)
         let fifo = scratch.file("fifo")
         try #require(mkfifo(fifo, 0o644) == 0)
         let cases = [

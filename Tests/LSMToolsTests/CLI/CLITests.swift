@@ -3,20 +3,6 @@ import LSM
 import Testing
 @testable import LSMTools
 
-/// A fresh directory under /tmp for one test; the database goes in a `db` folder inside it.
-private struct CLITemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("swift-lsm-cli-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    var database: String { path + "/db" }
-
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-}
-
 /// Runs `lsm cli` in-process on `directory` with `script` as its standard input.
 private func runCLI(
     _ script: String, in directory: String, interactive: Bool = false, options: Options = Options()
@@ -46,7 +32,7 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
 
 @Suite struct CLITests {
     @Test func everyCommandRepliesExactly() throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
         let run = runCLI(
             """
@@ -64,30 +50,30 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
             compact
             quit
 
-            """, in: dir.database)
+            """, in: dir.file("db"))
         #expect(run.out == "OK\n1\n(nil)\nOK\nOK\n(nil)\nOK\n(nil)\nOK\ny 2\nOK\nOK\n")
         #expect(run.err == "")
         #expect(run.status == 0)
     }
 
     @Test func commandsAreCaseInsensitiveAndBlankLinesAndCommentsAreSkipped() throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
         let run = runCLI(
-            "PUT a 1\n\n   \t\n# get a\n  # indented comment\nGeT a\nBATCH PUT b 2 DEL a\r\nScAn\n", in: dir.database)
+            "PUT a 1\n\n   \t\n# get a\n  # indented comment\nGeT a\nBATCH PUT b 2 DEL a\r\nScAn\n", in: dir.file("db"))
         #expect(run.out == "OK\n1\nOK\nb 2\n")
         #expect(run.status == 0)
     }
 
     @Test func lastLineWithoutNewlineRuns() throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
-        #expect(runCLI("put a 1\nget a", in: dir.database).out == "OK\n1\n")
-        #expect(runCLI("", in: dir.database).out == "")
+        #expect(runCLI("put a 1\nget a", in: dir.file("db")).out == "OK\n1\n")
+        #expect(runCLI("", in: dir.file("db")).out == "")
     }
 
     @Test func quotedArgumentsAndOutput() throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
         let run = runCLI(
             #"""
@@ -103,7 +89,7 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
             get "\xc3\xa9"
             scan
 
-            """#, in: dir.database)
+            """#, in: dir.file("db"))
         #expect(
             run.out == #"""
                 OK
@@ -129,7 +115,7 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
     /// Every single byte, and pairs over an alphabet of awkward bytes, survive put, get and scan as keys and
     /// values when written with the output quoting.
     @Test func binaryKeysAndValuesRoundTrip() throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
         var strings: [[UInt8]] = [[]]
         for byte in 0...255 { strings.append([UInt8(byte)]) }
@@ -144,7 +130,7 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
             script += "put \(Quoting.format(key)) \(Quoting.format(value))\nget \(Quoting.format(key))\n"
             expected += "OK\n\(CLISession.show(value))\n"
         }
-        let run = runCLI(script + "scan\n", in: dir.database)
+        let run = runCLI(script + "scan\n", in: dir.file("db"))
         #expect(run.status == 0)
         #expect(run.out.hasPrefix(expected))
         let rows = try parsedLines(String(run.out.dropFirst(expected.count)))
@@ -155,7 +141,7 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
     /// scan and rscan over every pair of bounds (absent, empty, below, on and between keys, above), with and
     /// without a limit, against a model.
     @Test func scanBoundsAndLimitsMatchAModel() throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
         let keys = ["b", "d", "f", "h"]
         let bounds: [String?] = [nil, "", "a", "b", "c", "d", "h", "i"]
@@ -181,22 +167,22 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
                 }
             }
         }
-        let run = runCLI(script, in: dir.database)
+        let run = runCLI(script, in: dir.file("db"))
         #expect(run.out == expected)
         #expect(run.status == 0)
     }
 
     @Test func scanSeesEntriesInMemtableAndTablesAfterDeletes() throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
         let run = runCLI(
             "put a 1\nput b 2\nput c 3\nflush\ndelete b\nput d 4\nput a 9\nscan\nrscan\nscan LIMIT 1\n",
-            in: dir.database)
+            in: dir.file("db"))
         #expect(run.out == "OK\nOK\nOK\nOK\nOK\nOK\nOK\na 9\nc 3\nd 4\nd 4\nc 3\na 9\na 9\n")
     }
 
     @Test func batchIsAtomic() throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
         let hugeKey = Quoting.format(Array(repeating: UInt8(ascii: "k"), count: Limits.maxKeySize + 1))
         let run = runCLI(
@@ -210,7 +196,7 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
             batch put p 1 delete old put q 2
             scan
 
-            """, in: dir.database)
+            """, in: dir.file("db"))
         let lines = run.out.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count == 10)
         #expect(lines[0] == "OK")
@@ -222,7 +208,7 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
     }
 
     @Test func everyErrorPrintsAndTheSessionGoesOn() throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
         let cases: [(line: String, reply: String)] = [
             ("\"put\" a 1", "OK"),
@@ -256,17 +242,17 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
             script += line + "\nget a\n"
             expected += reply + "\n1\n"
         }
-        let run = runCLI(script, in: dir.database)
+        let run = runCLI(script, in: dir.file("db"))
         #expect(run.out == expected)
         #expect(run.status == 1)
         #expect(run.err == "")
     }
 
     @Test func engineErrorsPrintAndTheSessionGoesOn() throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
         let hugeKey = Quoting.format(Array(repeating: UInt8(ascii: "k"), count: Limits.maxKeySize + 1))
-        let run = runCLI("get \(hugeKey)\nput \(hugeKey) v\ndelete \(hugeKey)\nput a 1\nget a\n", in: dir.database)
+        let run = runCLI("get \(hugeKey)\nput \(hugeKey) v\ndelete \(hugeKey)\nput a 1\nget a\n", in: dir.file("db"))
         let lines = run.out.split(separator: "\n")
         #expect(lines.count == 5)
         for line in lines.prefix(3) {
@@ -277,10 +263,10 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
     }
 
     @Test func nonUTF8LinesAreRefusedWithoutAlteringData() throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
         let script = Array("put a 1\nput b ".utf8) + [0xFF] + Array("\n".utf8)
-        let run = runCLI(bytes: script + Array("get b\nput b \"\\xff\"\nget b\n".utf8), in: dir.database)
+        let run = runCLI(bytes: script + Array("get b\nput b \"\\xff\"\nget b\n".utf8), in: dir.file("db"))
         #expect(
             run.out == "OK\n(error) the line is not valid UTF-8; write such bytes as \\xHH inside double quotes\n"
                 + "(nil)\nOK\n\"\\xff\"\n")
@@ -288,28 +274,28 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
     }
 
     @Test func statusIsZeroWithoutFailuresAndQuitStopsReading() throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
-        let first = runCLI("put a 1\nquit\nput b 2\n", in: dir.database)
+        let first = runCLI("put a 1\nquit\nput b 2\n", in: dir.file("db"))
         #expect(first.out == "OK\n")
         #expect(first.status == 0)
-        let second = runCLI("get b\nEXIT\nget a\n", in: dir.database)
+        let second = runCLI("get b\nEXIT\nget a\n", in: dir.file("db"))
         #expect(second.out == "(nil)\n")
         #expect(second.status == 0)
     }
 
     @Test func dataPersistsAcrossSessions() throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
         var options = Options()
         options.memtableSize = 512
         var script = ""
         for i in 0..<200 { script += "put key\(1000 + i) \"value \(i)\"\n" }
         script += "batch put extra 1 delete key1000\ndelete key1001\n"
-        let first = runCLI(script, in: dir.database, options: options)
+        let first = runCLI(script, in: dir.file("db"), options: options)
         #expect(first.out == String(repeating: "OK\n", count: 202))
         #expect(first.status == 0)
-        let second = runCLI("get key1000\nget key1001\nget key1199\nget extra\nscan key1197\n", in: dir.database)
+        let second = runCLI("get key1000\nget key1001\nget key1199\nget extra\nscan key1197\n", in: dir.file("db"))
         #expect(
             second.out == "(nil)\n(nil)\n\"value 199\"\n1\nkey1197 \"value 197\"\nkey1198 \"value 198\"\n"
                 + "key1199 \"value 199\"\n")
@@ -317,9 +303,9 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
     }
 
     @Test func statsReportsLevelsAndCounters() throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
-        let run = runCLI("put a 1\nput b 2\nflush\nput c 3\nstats\n", in: dir.database)
+        let run = runCLI("put a 1\nput b 2\nflush\nput c 3\nstats\n", in: dir.file("db"))
         let lines = run.out.split(separator: "\n").map(String.init)
         #expect(Array(lines.prefix(4)) == ["OK", "OK", "OK", "OK"])
         let stats = Array(lines.dropFirst(4))
@@ -336,9 +322,9 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
     }
 
     @Test func helpListsEveryCommand() throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
-        let run = runCLI("help\n", in: dir.database)
+        let run = runCLI("help\n", in: dir.file("db"))
         let lines = run.out.split(separator: "\n").map(String.init)
         #expect(lines.count == CLIRequest.usages.count + 1)
         for name in ["put", "get", "delete", "del", "scan", "rscan", "batch", "flush", "compact", "stats", "help",
@@ -350,22 +336,22 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
     }
 
     @Test func interactiveSessionShowsPromptsAndExitsZero() throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
-        let run = runCLI("put a 1\nbogus\nget a\n", in: dir.database, interactive: true)
+        let run = runCLI("put a 1\nbogus\nget a\n", in: dir.file("db"), interactive: true)
         #expect(
-            run.out == "swift-lsm database \(dir.database); type help for the commands, quit to leave.\n"
+            run.out == "swift-lsm database \(dir.file("db")); type help for the commands, quit to leave.\n"
                 + "lsm> OK\nlsm> (error) unknown command bogus (type help for the list)\nlsm> 1\nlsm> \n")
         #expect(run.status == 0)
     }
 
     @Test func openFailuresGoToStandardErrorWithStatusOne() throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
-        let database = try Database.open(dir.database)
-        let locked = runCLI("put a 1\n", in: dir.database)
+        let database = try Database.open(dir.file("db"))
+        let locked = runCLI("put a 1\n", in: dir.file("db"))
         #expect(locked.out == "")
-        #expect(locked.err.hasPrefix("lsm: cannot open \(dir.database): database locked"))
+        #expect(locked.err.hasPrefix("lsm: cannot open \(dir.file("db")): database locked"))
         #expect(locked.err.split(separator: "\n").count == 1)
         #expect(locked.status == 1)
         try database.close()
@@ -379,14 +365,14 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
 
         var options = Options()
         options.memtableSize = 0
-        let badOption = runCLI("get a\n", in: dir.database, options: options)
-        #expect(badOption.err.hasPrefix("lsm: cannot open \(dir.database): invalid argument: memtableSize"))
+        let badOption = runCLI("get a\n", in: dir.file("db"), options: options)
+        #expect(badOption.err.hasPrefix("lsm: cannot open \(dir.file("db")): invalid argument: memtableSize"))
         #expect(badOption.status == 1)
     }
 
     /// Lines longer than one read, split across reads, read from a real file descriptor.
     @Test func lineReaderSplitsAcrossReads() throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
         let long = [UInt8](repeating: UInt8(ascii: "v"), count: 200_000)
         var bytes = Array("a\n\n".utf8) + long + Array("\r\nlast".utf8)
@@ -426,14 +412,14 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
 
     /// The built `lsm` binary with piped standard input: no prompt, exact replies, exit status.
     @Test func runsAsAProcessWithPipedInput() throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
         let binary = try lsmBinary()
-        let ok = try runProcess(binary, ["cli", dir.database], input: "put a 1\nget a\n")
+        let ok = try runProcess(binary, ["cli", dir.file("db")], input: "put a 1\nget a\n")
         #expect(ok.out == "OK\n1\n")
         #expect(ok.err == "")
         #expect(ok.status == 0)
-        let failing = try runProcess(binary, ["cli", "--sync", dir.database], input: "get a\nbogus\nget b")
+        let failing = try runProcess(binary, ["cli", "--sync", dir.file("db")], input: "get a\nbogus\nget b")
         #expect(failing.out == "1\n(error) unknown command bogus (type help for the list)\n(nil)\n")
         #expect(failing.status == 1)
         let notDatabase = try runProcess(binary, ["cli", dir.path], input: "get a\n")
@@ -445,15 +431,15 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
     /// A line longer than the reader's limit ends the session with one message and exit 1, after the lines before
     /// it ran; a stream without newlines is not read forever.
     @Test func overlongLineEndsTheSession() throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
         let long = Array("put a 12345678901234567890\nget a\n".utf8)
         let run = runCLI(
-            input: CLILineReader(bytes: Array("put a 1\n".utf8) + long, maxLineBytes: 16), in: dir.database)
+            input: CLILineReader(bytes: Array("put a 1\n".utf8) + long, maxLineBytes: 16), in: dir.file("db"))
         #expect(run.out == "OK\n")
         #expect(run.err == "lsm: input line 2 is longer than 16 bytes\n")
         #expect(run.status == 1)
-        #expect(runCLI("get a\n", in: dir.database).out == "1\n")
+        #expect(runCLI("get a\n", in: dir.file("db")).out == "1\n")
 
         // A line of exactly the limit is read; a newline-less stream from a descriptor stops at the limit.
         let exact = CLILineReader(bytes: Array("0123456789abcdef\n".utf8), maxLineBytes: 16)
@@ -482,12 +468,12 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
 
     /// A read error is not the end of the input: it is reported and the session exits 1.
     @Test func readErrorIsReported() throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
         let fd = open(dir.path, O_RDONLY)
         try #require(fd >= 0)
         defer { close(fd) }
-        let run = runCLI(input: CLILineReader(fileDescriptor: fd), in: dir.database)
+        let run = runCLI(input: CLILineReader(fileDescriptor: fd), in: dir.file("db"))
         #expect(run.out == "")
         #expect(run.err == "lsm: cannot read standard input: Is a directory\n")
         #expect(run.status == 1)
@@ -495,11 +481,11 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
 
     /// User text echoed in an error is cut to a prefix with a marker, however long the word.
     @Test func echoedWordsAreCut() throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
         let word = String(repeating: "w", count: 100_000)
         let cut = String(repeating: "w", count: 64) + "... (100000 bytes)"
-        let run = runCLI("\(word) a\nbatch put a 1 \(word)\nscan limit \(word)\n", in: dir.database)
+        let run = runCLI("\(word) a\nbatch put a 1 \(word)\nscan limit \(word)\n", in: dir.file("db"))
         #expect(
             run.out == "(error) unknown command \(cut) (type help for the list)\n"
                 + "(error) batch: expected put or delete, got \(cut) (operation 2)\n"
@@ -510,7 +496,7 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
 
     /// When replies cannot be written the session stops reading: the rest of the input is left unread.
     @Test func failedOutputEndsTheSession() throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
         let full = open("/dev/full", O_WRONLY)
         try #require(full >= 0)
@@ -519,7 +505,7 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
         let out = OutputSink(fileDescriptor: full, name: "standard output")
         let err = OutputSink.capturing()
         let status = CLICommand.runSession(
-            directory: dir.database, options: Options(), input: input, interactive: false, out: out, err: err)
+            directory: dir.file("db"), options: Options(), input: input, interactive: false, out: out, err: err)
         #expect(out.writeError == ENOSPC)
         #expect(out.exitStatus(status, err: err) == 1)
         #expect(err.text == "lsm: cannot write to standard output: No space left on device\n")
@@ -528,36 +514,36 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
 
     @Test(arguments: ["-1", "0", "1073741825", "9223372036854775807"])
     func outOfRangeMemtableSizeExitsTwo(size: String) throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
-        let command = try CLICommand.parse(["--memtable-size", size, dir.database])
+        let command = try CLICommand.parse(["--memtable-size", size, dir.file("db")])
         let run = ToolRun { out, err in
             command.execute(input: CLILineReader(bytes: Array("put a 1\n".utf8)), interactive: false, out: out, err: err)
         }
         #expect(run.status == 2)
         #expect(run.out == "")
         #expect(run.err == "lsm cli: --memtable-size must be 1...1073741824 bytes, got \(size)\n")
-        #expect(!FileManager.default.fileExists(atPath: dir.database))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("db")))
     }
 
     /// A closed standard output or input fails like one: the database's files never take its descriptor, so
     /// no reply is written into them.
     @Test func closedStandardDescriptorsFailWithoutTouchingTheDatabase() throws {
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
-        let noOutput = try runShell(#"exec "$0" cli "$1" >&-"#, [dir.database], input: "put a 1\nget a\n")
+        let noOutput = try runShell(#"exec "$0" cli "$1" >&-"#, [dir.file("db")], input: "put a 1\nget a\n")
         #expect(noOutput.err == "lsm: cannot write to standard output: Bad file descriptor\n")
         #expect(noOutput.status == 1)
-        let lock = try FileManager.default.attributesOfItem(atPath: dir.database + "/LOCK")
+        let lock = try FileManager.default.attributesOfItem(atPath: dir.file("db") + "/LOCK")
         #expect(lock[.size] as? Int == 0)
-        let noInput = try runShell(#"exec "$0" cli "$1" <&-"#, [dir.database])
+        let noInput = try runShell(#"exec "$0" cli "$1" <&-"#, [dir.file("db")])
         #expect(noInput.out == "")
         #expect(noInput.err == "lsm: cannot read standard input: Bad file descriptor\n")
         #expect(noInput.status == 1)
-        let directoryInput = try runShell(#"exec "$0" cli "$1" < "$2""#, [dir.database, dir.path])
+        let directoryInput = try runShell(#"exec "$0" cli "$1" < "$2""#, [dir.file("db"), dir.path])
         #expect(directoryInput.err == "lsm: cannot read standard input: Is a directory\n")
         #expect(directoryInput.status == 1)
-        #expect(runCLI("get a\n", in: dir.database).out == "1\n")
+        #expect(runCLI("get a\n", in: dir.file("db")).out == "1\n")
     }
 
     /// A background error names the failure behind it and its file once (the library repeats the location).
@@ -579,11 +565,11 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
     /// each naming the log once.
     @Test func writeFailuresNameTheFileOnce() throws {
         guard try lsmRunsUnderAFileSizeLimit() else { return }
-        let dir = try CLITemporaryDirectory()
+        let dir = try Scratch()
         defer { dir.remove() }
         let value = String(repeating: "v", count: 1000)
         let script = (0..<100).map { "put k\($0) \(value)\n" }.joined()
-        let run = try runShell(#"trap "" XFSZ; ulimit -f 32; exec "$0" cli "$1""#, [dir.database], input: script)
+        let run = try runShell(#"trap "" XFSZ; ulimit -f 32; exec "$0" cli "$1""#, [dir.file("db")], input: script)
         let errors = run.out.split(separator: "\n").filter { $0.hasPrefix("(error) ") }
         #expect(errors.count > 1)
         #expect(errors.dropFirst().allSatisfy { $0.hasPrefix("(error) background error: writes stopped") })

@@ -9,7 +9,7 @@ import Testing
 @Suite struct DumpCommandTests {
     /// A table holding six entries written in this order (sequences 1...6): three puts, a put of "with space",
     /// the deletion of banana, and a put of a binary key with an empty value.
-    private static func makeTable(in scratch: InspectionScratch) throws -> String {
+    private static func makeTable(in scratch: Scratch) throws -> String {
         let path = scratch.file("db")
         let db = try Database.open(path)
         try db.put("apple", "red")
@@ -31,7 +31,7 @@ import Testing
     }
 
     @Test func printsTheNewestValueOfEachKey() throws {
-        let scratch = try InspectionScratch()
+        let scratch = try Scratch()
         defer { scratch.remove() }
         let table = try Self.makeTable(in: scratch)
         let run = try dump([table])
@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func internalShowsEveryEntryWithSequenceAndKind() throws {
-        let scratch = try InspectionScratch()
+        let scratch = try Scratch()
         defer { scratch.remove() }
         let table = try Self.makeTable(in: scratch)
         let run = try dump([table, "--internal", "--width", "12"])
@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test func limitHexAndUncutColumns() throws {
-        let scratch = try InspectionScratch()
+        let scratch = try Scratch()
         defer { scratch.remove() }
         let table = try Self.makeTable(in: scratch)
         let limited = try dump([table, "--limit", "2", "--hex", "--width", "0"])
@@ -91,7 +91,7 @@ import Testing
     }
 
     @Test func metaPrintsFooterIndexFilterAndBlocks() throws {
-        let scratch = try InspectionScratch()
+        let scratch = try Scratch()
         defer { scratch.remove() }
         let table = try Self.makeTable(in: scratch)
         let file = try TableFile.open(table)
@@ -129,15 +129,15 @@ import Testing
     }
 
     @Test func badFilesGiveOneLineAndExitOne() throws {
-        let scratch = try InspectionScratch()
+        let scratch = try Scratch()
         defer { scratch.remove() }
         let table = try Self.makeTable(in: scratch)
         let missing = scratch.file("missing.sst")
         let empty = scratch.file("empty.sst")
         let random = scratch.file("random.sst")
-        try InspectionScratch.write([], to: empty)
+        try Scratch.write([], to: empty)
         var generator = SystemRandomNumberGenerator()
-        try InspectionScratch.write((0..<3000).map { _ in UInt8.random(in: 0...255, using: &generator) }, to: random)
+        try Scratch.write((0..<3000).map { _ in UInt8.random(in: 0...255, using: &generator) }, to: random)
         let db = try Database.open(scratch.file("db"))
         try db.put("x", String(repeating: "y", count: 100))
         try db.close()
@@ -160,7 +160,7 @@ import Testing
         }
 
         // Damage in the data block: the rows before it may be printed, then the error with the block's offset.
-        try InspectionScratch.flip(table, at: 2)
+        try Scratch.flip(table, at: 2)
         let damaged = try dump([table])
         #expect(damaged.status == 1)
         #expect(damaged.err == "lsm: \(table): corruption: block checksum mismatch at offset 0\n")
@@ -169,15 +169,15 @@ import Testing
 
     /// Damage anywhere in a table makes dump fail with one line, never crash.
     @Test func everyFlippedByteFailsCleanly() throws {
-        let scratch = try InspectionScratch()
+        let scratch = try Scratch()
         defer { scratch.remove() }
         let table = try Self.makeTable(in: scratch)
-        let bytes = try InspectionScratch.read(table)
+        let bytes = try Scratch.read(table)
         let copy = scratch.file("copy.sst")
         for offset in 0..<bytes.count {
             var damaged = bytes
             damaged[offset] ^= 0x20
-            try InspectionScratch.write(damaged, to: copy)
+            try Scratch.write(damaged, to: copy)
             let run = try dump([copy, "--meta"])
             #expect(run.status == 1, "flip at \(offset)")
             #expect(run.err.hasPrefix("lsm: \(copy): "), "flip at \(offset)")
@@ -209,7 +209,7 @@ import Testing
 
     /// The widest column allowed pads without trouble.
     @Test func widestColumnPads() throws {
-        let scratch = try InspectionScratch()
+        let scratch = try Scratch()
         defer { scratch.remove() }
         let table = try Self.makeTable(in: scratch)
         let run = try dump([table, "--width", "\(InspectionText.maxWidth)", "--limit", "1"])

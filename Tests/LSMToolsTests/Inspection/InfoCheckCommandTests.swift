@@ -7,7 +7,7 @@ import Testing
 @Suite struct InfoCheckCommandTests {
     /// A database with two level-0 tables (keys k00...k09 at sequences 1...10, then k10...k14 at 11...15) and
     /// two writes (sequences 16 and 17) only in its log; open, so callers decide when to close it.
-    private static func makeDatabase(in scratch: InspectionScratch) throws -> (path: String, db: Database) {
+    private static func makeDatabase(in scratch: Scratch) throws -> (path: String, db: Database) {
         let path = scratch.file("db")
         let db = try Database.open(path)
         for i in 0..<10 { try db.put("k0\(i)", "value") }
@@ -30,7 +30,7 @@ import Testing
     }
 
     @Test func infoShowsLevelsTablesLogsAndTotalsWhileTheDatabaseIsOpen() throws {
-        let scratch = try InspectionScratch()
+        let scratch = try Scratch()
         defer { scratch.remove() }
         let (path, db) = try Self.makeDatabase(in: scratch)
         defer { try? db.close() }
@@ -74,7 +74,7 @@ import Testing
     }
 
     @Test func checkPassesASoundDatabaseOpenOrClosed() throws {
-        let scratch = try InspectionScratch()
+        let scratch = try Scratch()
         defer { scratch.remove() }
         let (path, db) = try Self.makeDatabase(in: scratch)
         let expected = """
@@ -92,12 +92,12 @@ import Testing
     }
 
     @Test func checkNamesADamagedTableAndOffset() throws {
-        let scratch = try InspectionScratch()
+        let scratch = try Scratch()
         defer { scratch.remove() }
         let (path, db) = try Self.makeDatabase(in: scratch)
         try db.close()
         let table = path + "/" + (try Database.info(at: path)).levels[0].tables[1].name
-        try InspectionScratch.flip(table, at: 20)
+        try Scratch.flip(table, at: 20)
         let run = try check([path])
         #expect(run.status == 1 && run.err == "")
         let lines = run.out.split(separator: "\n")
@@ -107,16 +107,16 @@ import Testing
     }
 
     @Test func checkNamesDamageInTheMiddleOfALogAndOnlyWarnsOfATornTail() throws {
-        let scratch = try InspectionScratch()
+        let scratch = try Scratch()
         defer { scratch.remove() }
         let (path, db) = try Self.makeDatabase(in: scratch)
         try db.close()
         let log = path + "/" + (try #require(try Database.info(at: path).logs.last)).name
-        let bytes = try InspectionScratch.read(log)
+        let bytes = try Scratch.read(log)
         // The 44-byte file header, then two records: a put of late (33 bytes) at 44, then a delete of k00 at 77.
         try #require(bytes.count == 44 + 33 + 30)
 
-        try InspectionScratch.write(Array(bytes.dropLast(1)), to: log)
+        try Scratch.write(Array(bytes.dropLast(1)), to: log)
         let torn = try check([path])
         #expect(torn.status == 0)
         #expect(torn.out.contains("\nwarning: \(log) at offset 77: torn last record: "))
@@ -124,7 +124,7 @@ import Testing
 
         var damaged = bytes
         damaged[44 + 13 + 3] ^= 0x01
-        try InspectionScratch.write(damaged, to: log)
+        try Scratch.write(damaged, to: log)
         let run = try check([path])
         #expect(run.status == 1)
         #expect(run.out.contains("\nproblem: \(log) at offset 44: corruption: log record: checksum mismatch\n"))
@@ -132,10 +132,10 @@ import Testing
     }
 
     @Test func whatIsNotADatabaseGivesOneLineAndExitOne() throws {
-        let scratch = try InspectionScratch()
+        let scratch = try Scratch()
         defer { scratch.remove() }
         let file = scratch.file("file")
-        try InspectionScratch.write(Array("x".utf8), to: file)
+        try Scratch.write(Array("x".utf8), to: file)
         let missing = scratch.file("missing")
         let expectations: [(String, String)] = [
             (missing, "lsm: \(missing): not a database: no such directory"),
@@ -153,7 +153,7 @@ import Testing
         let (path, db) = try Self.makeDatabase(in: scratch)
         try db.close()
         let manifest = path + "/" + (try Database.info(at: path)).manifestName
-        try InspectionScratch.flip(manifest, at: 12)
+        try Scratch.flip(manifest, at: 12)
         let broken = try info([path])
         #expect(broken.status == 1 && broken.out == "")
         #expect(broken.err.hasPrefix("lsm: \(manifest): corruption: ") && broken.err.hasSuffix(" at offset 0\n"))

@@ -10,7 +10,7 @@ import Testing
     }
 
     /// A database whose 30 synced puts are in three flushed tables, closed.
-    private static func makeDatabase(in scratch: InspectionScratch) throws -> String {
+    private static func makeDatabase(in scratch: Scratch) throws -> String {
         let path = scratch.file("db")
         let db = try Database.open(path)
         for i in 0..<30 {
@@ -22,11 +22,11 @@ import Testing
     }
 
     @Test func repairRebuildsWhatCheckRefuses() throws {
-        let scratch = try InspectionScratch()
+        let scratch = try Scratch()
         defer { scratch.remove() }
         let path = try Self.makeDatabase(in: scratch)
         let manifest = path + "/" + (try Database.info(at: path)).manifestName
-        try InspectionScratch.write(Array(try InspectionScratch.read(manifest).prefix(60)), to: manifest)
+        try Scratch.write(Array(try Scratch.read(manifest).prefix(60)), to: manifest)
         #expect(run(try CheckCommand.parse([path])).status == 1)
 
         let repair = run(try RepairCommand.parse([path]))
@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func repairOfNothingOrOfAnOpenDatabaseExitsOne() throws {
-        let scratch = try InspectionScratch()
+        let scratch = try Scratch()
         defer { scratch.remove() }
         let empty = scratch.file("empty")
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
@@ -58,7 +58,7 @@ import Testing
     }
 
     @Test func readOnlySessionsReadAndRefuseWrites() throws {
-        let scratch = try InspectionScratch()
+        let scratch = try Scratch()
         defer { scratch.remove() }
         let path = try Self.makeDatabase(in: scratch)
         let before = try FileManager.default.contentsOfDirectory(atPath: path).sorted()

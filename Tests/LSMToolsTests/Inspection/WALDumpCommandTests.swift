@@ -7,7 +7,7 @@ import Testing
 @Suite struct WALDumpCommandTests {
     /// A closed database whose log holds, after its 44-byte file header, three records (30, 28 and 38 bytes): a
     /// put, a delete, and a batch of three operations.
-    private static func makeLog(in scratch: InspectionScratch) throws -> String {
+    private static func makeLog(in scratch: Scratch) throws -> String {
         let path = scratch.file("db")
         let db = try Database.open(path)
         try db.put("a", "1")
@@ -39,7 +39,7 @@ import Testing
         """
 
     @Test func printsEachRecordWithOffsetSequenceAndOperations() throws {
-        let scratch = try InspectionScratch()
+        let scratch = try Scratch()
         defer { scratch.remove() }
         let log = try Self.makeLog(in: scratch)
         let run = try walDump([log])
@@ -54,11 +54,11 @@ import Testing
     }
 
     @Test func aTornTailIsReportedAndExitsZero() throws {
-        let scratch = try InspectionScratch()
+        let scratch = try Scratch()
         defer { scratch.remove() }
         let log = try Self.makeLog(in: scratch)
-        let bytes = try InspectionScratch.read(log)
-        try InspectionScratch.write(Array(bytes.dropLast(3)), to: log)
+        let bytes = try Scratch.read(log)
+        try Scratch.write(Array(bytes.dropLast(3)), to: log)
         let run = try walDump([log])
         #expect(run.status == 0 && run.err == "")
         #expect(run.out.hasSuffix("""
@@ -72,10 +72,10 @@ import Testing
     }
 
     @Test func damageInTheMiddleIsReportedWithItsOffsetAndExitsOne() throws {
-        let scratch = try InspectionScratch()
+        let scratch = try Scratch()
         defer { scratch.remove() }
         let log = try Self.makeLog(in: scratch)
-        try InspectionScratch.flip(log, at: 74 + 13 + 3)
+        try Scratch.flip(log, at: 74 + 13 + 3)
         let run = try walDump([log])
         #expect(run.status == 1)
         #expect(run.out.hasSuffix("\n@44 seq 1 PUT    a | 1\n") && !run.out.contains("@74"))
@@ -85,14 +85,14 @@ import Testing
     /// Damage to any byte of the file header or of a record followed by another, or to the last record's header,
     /// is an error (exit 1, one line); to the last record's payload, a torn tail (exit 0). Never a crash.
     @Test func everyFlippedByteIsReportedCleanly() throws {
-        let scratch = try InspectionScratch()
+        let scratch = try Scratch()
         defer { scratch.remove() }
         let log = try Self.makeLog(in: scratch)
-        let bytes = try InspectionScratch.read(log)
+        let bytes = try Scratch.read(log)
         for offset in 0..<bytes.count {
             var damaged = bytes
             damaged[offset] ^= 0x08
-            try InspectionScratch.write(damaged, to: log)
+            try Scratch.write(damaged, to: log)
             let run = try walDump([log])
             if offset < 102 + 13 {
                 #expect(run.status == 1 && run.err.hasPrefix("lsm: \(log): "), "flip at \(offset)")
@@ -104,7 +104,7 @@ import Testing
     }
 
     @Test func filesThatAreNotLogsExitOne() throws {
-        let scratch = try InspectionScratch()
+        let scratch = try Scratch()
         defer { scratch.remove() }
         let db = scratch.file("db")
         let database = try Database.open(db)
@@ -116,7 +116,7 @@ import Testing
         let missing = scratch.file("missing.wal")
         let random = scratch.file("random.wal")
         var generator = SystemRandomNumberGenerator()
-        try InspectionScratch.write((0..<2000).map { _ in UInt8.random(in: 0...255, using: &generator) }, to: random)
+        try Scratch.write((0..<2000).map { _ in UInt8.random(in: 0...255, using: &generator) }, to: random)
 
         let expectations: [(String, String)] = [
             (missing, "lsm: \(missing): I/O error: cannot open for reading: No such file or directory"),
@@ -138,7 +138,7 @@ import Testing
         #expect(manifest.err == "lsm: \(manifestPath): not a write-ahead log: the file is a manifest (a log of version "
                 + "edits)\n")
         let renamed = scratch.file("000009.wal")
-        try InspectionScratch.write(try InspectionScratch.read(manifestPath), to: renamed)
+        try Scratch.write(try Scratch.read(manifestPath), to: renamed)
         let disguised = try walDump([renamed])
         #expect(disguised.status == 1)
         #expect(disguised.err == "lsm: \(renamed): not a write-ahead log: the file is a manifest (a log of version "
@@ -151,7 +151,7 @@ import Testing
         #expect(empty.out.hasPrefix("--- Dumping WAL: \(db)/\(live.name) ---\nLog format 2: database "))
         #expect(empty.out.hasSuffix("\n--- 0 records, 0 operations, 44 bytes ---\n"))
         let truncated = scratch.file("000010.wal")
-        try InspectionScratch.write([], to: truncated)
+        try Scratch.write([], to: truncated)
         let zero = try walDump([truncated])
         #expect(zero.status == 0 && zero.out.hasSuffix("--- 0 records, 0 operations, 0 bytes ---\n"))
     }

@@ -8,7 +8,7 @@ import Testing
 @Suite struct ProcessTests {
     /// A database with one flushed table of `rows` rows and a log holding them too; returns the table's and the
     /// log's paths.
-    private static func makeDatabase(_ scratch: InspectionScratch, rows: Int) throws -> (table: String, log: String) {
+    private static func makeDatabase(_ scratch: Scratch, rows: Int) throws -> (table: String, log: String) {
         let path = scratch.file("db")
         var options = Options()
         options.memtableSize = 1 << 30
@@ -27,7 +27,7 @@ import Testing
     /// An argument that is not UTF-8 is refused whole, naming it escaped, and nothing is created under a
     /// repaired name.
     @Test func nonUTF8ArgumentIsRefused() throws {
-        let scratch = try InspectionScratch()
+        let scratch = try Scratch()
         defer { scratch.remove() }
         let run = try runShell(#"cd "$1" && exec "$0" cli "$(printf 'caf\351')""#, [scratch.path], input: "put a 1\n")
         #expect(run.out == "")
@@ -44,7 +44,7 @@ import Testing
 
     /// Every tool that fails to write its output says so once on standard error and exits 1.
     @Test func fullOutputIsAnError() throws {
-        let scratch = try InspectionScratch()
+        let scratch = try Scratch()
         defer { scratch.remove() }
         let (table, log) = try Self.makeDatabase(scratch, rows: 3000)
         let database = scratch.file("db")
@@ -73,7 +73,7 @@ import Testing
     /// A reader that goes away ends the dump quietly: killed by SIGPIPE, or, where SIGPIPE is ignored, exit 1
     /// without a message.
     @Test func closedPipeEndsQuietly() throws {
-        let scratch = try InspectionScratch()
+        let scratch = try Scratch()
         defer { scratch.remove() }
         let (table, log) = try Self.makeDatabase(scratch, rows: 5000)
         let database = scratch.file("db")

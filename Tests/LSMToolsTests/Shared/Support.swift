@@ -26,19 +26,17 @@ struct ToolRun {
     }
 }
 
-/// A fresh directory under /tmp for one test of the inspection commands, and file helpers to make and damage files.
-struct InspectionScratch {
+/// A fresh directory for one test, removed by ``remove()``, and helpers to make, read and damage files in it.
+struct Scratch {
     let path: String
 
     init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("swift-lsm-inspect-\(UUID().uuidString)")
-            .path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        path = try FileTree.makeTemporaryDirectory(prefix: "lsm-tools-test-")
     }
 
     func file(_ name: String) -> String { path + "/" + name }
 
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
+    func remove() { try? FileTree.remove(path) }
 
     static func read(_ path: String) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))

@@ -19,22 +19,6 @@ import Darwin
         return (status, out.text, err.text)
     }
 
-    /// A fresh directory under /tmp for one test; the caller removes it.
-    private func temporaryDirectory() throws -> String {
-        var template = Array("/tmp/lsm-stress-test-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) != nil }
-        try #require(made)
-        return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    private func removeTree(_ path: String) {
-        for name in StressFiles.entries(path) ?? [] {
-            let child = path + "/" + name
-            if StressFiles.entries(child) != nil { removeTree(child) } else { unlink(child) }
-        }
-        rmdir(path)
-    }
-
     @Test func shortRunVerifiesReopensAndSummarizes() throws {
         let run = try stress([
             "--ops", "1500", "--threads", "2", "--keys", "200", "--memtable-size", "512", "--seed", "42",
@@ -57,12 +41,13 @@ import Darwin
         let firstLine = try #require(out.split(separator: "\n").first)
         let directory = try #require(firstLine.split(separator: "directory ").last)
         #expect(directory.contains("lsm-stress-"))
-        #expect(!StressFiles.exists(String(directory)))
+        #expect(!FileTree.exists(String(directory)))
     }
 
     @Test func reportIsASelfContainedPageWithCharts() throws {
-        let directory = try temporaryDirectory()
-        defer { removeTree(directory) }
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let directory = scratch.path
         let reportPath = directory + "/report.html"
         let run = try stress([
             "--ops", "600", "--threads", "2", "--keys", "100", "--memtable-size", "2048", "--mix", "40:40:10:10",
@@ -70,7 +55,7 @@ import Darwin
         ])
         #expect(run.status == 0, "\(run.err)")
         #expect(run.out.contains("report: \(reportPath)"))
-        let page = try #require(readFile(reportPath))
+        let page = String(decoding: try Scratch.read(reportPath), as: UTF8.self)
         #expect(page.hasPrefix("<!DOCTYPE html>"))
         #expect(page.contains("<svg"))
         for title in [
@@ -85,7 +70,7 @@ import Darwin
         #expect(!page.contains("src="))
         #expect(!page.contains("href="))
         // A directory given with --dir is kept.
-        #expect(StressFiles.entries(directory + "/db")?.contains("CURRENT") == true)
+        #expect(FileTree.entries(directory + "/db")?.contains("CURRENT") == true)
     }
 
     @Test(arguments: [
@@ -139,8 +124,9 @@ import Darwin
     /// Workers stopped by a failed write report it once: the first engine error, then a count of the others.
     @Test func engineFailureIsReportedOnce() throws {
         guard try lsmRunsUnderAFileSizeLimit() else { return }
-        let directory = try temporaryDirectory()
-        defer { removeTree(directory) }
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let directory = scratch.path
         let run = try runShell(
             #"trap "" XFSZ; ulimit -f 64; exec "$0" stress --dir "$1" --threads 4 --ops 1000000 --value-size 4000"#,
             [directory + "/db"])
@@ -151,23 +137,25 @@ import Darwin
         #expect(failures.first?.components(separatedBy: "(file ").count == 2, "\(run.err)")
         #expect(lines.last?.hasPrefix("lsm stress: FAILED after ") == true)
         // The database the run created in the missing --dir is removed: it shows nothing to examine.
-        #expect(!StressFiles.exists(directory + "/db"))
+        #expect(!FileTree.exists(directory + "/db"))
     }
 
     @Test func refusesADirectoryThatHoldsFiles() throws {
-        let directory = try temporaryDirectory()
-        defer { removeTree(directory) }
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let directory = scratch.path
         let fd = open(directory + "/other", O_CREAT | O_WRONLY, 0o644)
         close(fd)
         let run = try stress(["--dir", directory, "--ops", "10"])
         #expect(run.status == 2)
         #expect(run.err.contains("already holds files"))
-        #expect(StressFiles.entries(directory) == ["other"])
+        #expect(FileTree.entries(directory) == ["other"])
     }
 
     @Test func workerReportsAWrongValueWithKeyExpectedAndGot() throws {
-        let directory = try temporaryDirectory()
-        defer { removeTree(directory) }
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let directory = scratch.path
         let database = try Database.open(directory + "/db")
         // Key 3 belongs to thread 0 of 1; the worker never wrote it, yet it holds a value.
         try database.put(StressData.key(3), StressData.value(key: 3, version: 99, size: 20))
@@ -234,9 +222,10 @@ import Darwin
 
     /// `lsm stress --crash-cycles 3` as a real process: it runs, kills and checks its writer child three times.
     @Test func crashCyclesRunAsAProcess() throws {
-        let lsm = try #require(Self.lsmExecutable(), "the lsm executable was not found next to the tests")
-        let directory = try temporaryDirectory()
-        defer { removeTree(directory) }
+        let lsm = try lsmBinary()
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let directory = scratch.path
         let child = try StressChildProcess.spawn(
             lsm,
             arguments: ["stress", "--crash-cycles", "3", "--keys", "200", "--seed", "11", "--dir", directory + "/db"]
@@ -255,10 +244,11 @@ import Darwin
 
     /// Runs one crash cycle whose "writer" is a shell script printing `script`, on an empty database.
     private func crashCycle(withWriter script: String) throws -> (status: Int32, out: String, err: String) {
-        let directory = try temporaryDirectory()
-        defer { removeTree(directory) }
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let directory = scratch.path
         let writer = directory + "/writer.sh"
-        #expect(StressFiles.write("#!/bin/sh\n" + script, to: writer) == nil)
+        try FileTree.write("#!/bin/sh\n" + script, to: writer)
         chmod(writer, 0o755)
         try Database.open(directory + "/db").close()
         var config = StressConfiguration()
@@ -287,41 +277,5 @@ import Darwin
         #expect(run.status == 1)
         #expect(
             run.err.contains("the writer child exited with status 3 before it was killed: cannot open"), "\(run.err)")
-    }
-
-    /// The `lsm` executable the build put next to the test bundle.
-    private static func lsmExecutable() -> String? {
-        var starts = [CommandLine.arguments.first ?? ""]
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        if length > 0 {
-            starts.append(String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        }
-        for start in starts {
-            var directory = start
-            while let slash = directory.lastIndex(of: "/"), !directory.isEmpty {
-                directory = String(directory[..<slash])
-                let candidate = (directory.isEmpty ? "" : directory) + "/lsm"
-                var info = stat()
-                if stat(candidate, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && access(candidate, X_OK) == 0 {
-                    return candidate
-                }
-            }
-        }
-        return nil
-    }
-
-    private func readFile(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            guard count > 0 else { break }
-            bytes += buffer[..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
