@@ -67,7 +67,11 @@ public final class OutputSink: @unchecked Sendable {
                 guard let base = raw.baseAddress else { return nil }
                 var done = 0
                 while done < raw.count {
+                    #if canImport(Glibc)
                     let n = Glibc.write(fd, base + done, raw.count - done)
+                    #else
+                    let n = Darwin.write(fd, base + done, raw.count - done)
+                    #endif
                     if n < 0 && errno == EINTR { continue }
                     // write(2) returns 0 only for an empty request; treat it as an I/O error rather than spin.
                     if n <= 0 { return n < 0 ? errno : EIO }

@@ -145,10 +145,11 @@ struct StressCrashCycles {
             "--keys", "\(config.keys)", "--value-size", "\(config.valueSize)",
             "--memtable-size", "\(config.memtableSize)", "--first-version", "\(firstVersion)",
         ]
-        let child: StressChildProcess
-        switch StressChildProcess.spawn(config.childExecutable, arguments: arguments) {
-        case .success(let spawned): child = spawned
-        case .failure(let failure): return .failure(failure)
+        let child: ChildProcess
+        do {
+            child = try ChildProcess.spawn(config.childExecutable, arguments: arguments)
+        } catch {
+            return .failure(StressFailure(error.message))
         }
         var log = CycleLog()
         let spawned = MonotonicClock.nanoseconds()
@@ -198,8 +199,8 @@ struct StressCrashCycles {
             let wait = deadline.map { Int(($0 - min($0, now)) / 1_000_000) + 1 } ?? 100
             for line in child.readLines(waitingUpTo: min(wait, 100)) { handle(line) }
         }
-        let (rest, ending) = child.finish()
-        for line in rest { handle(line) }
+        let ending = child.finish()
+        for line in child.readLines(waitingUpTo: 0) { handle(line) }
         if let protocolError { return .failure(StressFailure(protocolError)) }
         guard killed, ending == .killed(signal: SIGKILL) else {
             let detail = child.errorText.split(separator: "\n").last.map { ": \($0)" } ?? ""

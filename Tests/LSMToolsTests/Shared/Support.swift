@@ -87,28 +87,18 @@ private let ignoreBrokenPipes: Void = {
 /// Runs `executable` with `arguments` and `input` on its standard input; returns what it printed and its exit
 /// status (128 + the signal's number when a signal ended it, as a shell reports it).
 func runProcess(_ executable: String, _ arguments: [String], input: String = "") throws -> ToolRun {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let stdin = Pipe()
-    let stdout = Pipe()
-    let stderr = Pipe()
-    process.standardInput = stdin
-    process.standardOutput = stdout
-    process.standardError = stderr
     ignoreBrokenPipes
-    try process.run()
+    let child = try ChildProcess.spawn(executable, arguments: arguments, streams: .pipes(input: true))
     // A child that exits before reading its input (a usage error, say) closes the pipe: the write then fails with
     // EPIPE, which is no failure of the test.
-    try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
-    try stdin.fileHandleForWriting.close()
-    let out = stdout.fileHandleForReading.readDataToEndOfFile()
-    let err = stderr.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus
-        : process.terminationStatus
+    child.write(Array(input.utf8))
+    let status: Int32 =
+        switch child.finish() {
+        case .exited(let status): status
+        case .killed(let signal): 128 + signal
+        }
     return ToolRun(
-        out: String(decoding: out, as: UTF8.self), err: String(decoding: err, as: UTF8.self), status: status)
+        out: String(decoding: child.readOutput(waitingUpTo: 0), as: UTF8.self), err: child.errorText, status: status)
 }
 
 /// Whether the `lsm` executable runs under a file-size limit (`ulimit -f`), which the full-disk tests use. A
