@@ -3,7 +3,7 @@ import LSM
 
 /// `lsm bench`: the db_bench-style workloads that `../shared/bench/compare.sh` runs beside LevelDB, RocksDB, LMDB
 /// and SQLite, in the same sequence, with the same keys and values, printing the same JSON lines as `peerbench.c`.
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run the db_bench-style benchmark (the sequence of ../shared/bench/peerbench.c).",
@@ -38,10 +38,6 @@ struct BenchCommand: ParsableCommand {
     static let maxNum = 1_000_000_000_000_000
     /// The most threads of fillsync_Nthreads, as peerbench allows.
     static let maxThreads = 64
-
-    func run() throws {
-        try OutputSink.runTool(execute)
-    }
 
     /// Runs the benchmark, writing results to `out` and progress and errors to `err`. Returns the exit status: 0
     /// when every workload ran and its checks passed, 1 when the engine failed or a check did not pass, 2 for a

@@ -2,7 +2,7 @@ import ArgumentParser
 import LSM
 
 /// `lsm check DIR`: reads every live file of a database end to end and reports damage and inconsistencies.
-struct CheckCommand: ParsableCommand {
+struct CheckCommand: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Verify a database: every checksum, key order, and the manifest's agreement with the files.",
@@ -18,20 +18,13 @@ struct CheckCommand: ParsableCommand {
     @Argument(help: "The database directory.")
     var directory: String
 
-    func run() throws {
-        try OutputSink.runTool(execute)
-    }
-
     /// Checks the database, printing findings and a summary to `out` (or one line on `err` when there is no
     /// database to check). Returns the exit status: 0 when clean, 1 otherwise.
     func execute(out: OutputSink, err: OutputSink) -> Int32 {
-        let report: CheckReport
-        do {
-            report = try Database.check(at: directory)
-        } catch {
-            err.line(InspectionText.errorLine(error, file: directory))
-            return 1
+        let checked = InspectionText.reading(directory, err: err) { () throws(LSMError) in
+            try Database.check(at: directory)
         }
+        guard let report = checked else { return 1 }
         out.line("Checking database: \(report.path)")
         for problem in report.problems { out.line("problem: \(problem)") }
         for warning in report.warnings { out.line("warning: \(warning)") }

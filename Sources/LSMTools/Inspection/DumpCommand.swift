@@ -2,7 +2,7 @@ import ArgumentParser
 import LSM
 
 /// `lsm dump FILE.sst`: the entries of one table file, and with `--meta` its layout, index, filter and properties.
-struct DumpCommand: ParsableCommand {
+struct DumpCommand: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "dump",
         abstract: "Print the entries of a table file (NNNNNN.sst).",
@@ -36,10 +36,6 @@ struct DumpCommand: ParsableCommand {
         help: "Column width in characters; longer keys and values are cut (0: never cut).")
     var width = InspectionText.defaultWidth
 
-    func run() throws {
-        try OutputSink.runTool(execute)
-    }
-
     /// Dumps the table to `out`; reports failures as one line on `err`. Returns the exit status: 0, 1 when the
     /// file could not be read to the end, 2 for a bad option.
     func execute(out: OutputSink, err: OutputSink) -> Int32 {
@@ -48,22 +44,14 @@ struct DumpCommand: ParsableCommand {
             try InspectionText.checkWidth(width)
         }
         if let refusal { return refusal }
-        let table: TableFile
-        do {
-            table = try TableFile.open(file)
-        } catch {
-            err.line(InspectionText.errorLine(error, file: file))
-            return 1
-        }
+        let opened = InspectionText.reading(file, err: err) { () throws(LSMError) in try TableFile.open(file) }
+        guard let table = opened else { return 1 }
         out.line("--- Dumping SSTable: \(file) ---")
-        do {
+        let printed: Void? = InspectionText.reading(file, err: err) { () throws(LSMError) in
             if meta { try printMeta(table, out: out) }
             try printRows(table, out: out)
-        } catch {
-            err.line(InspectionText.errorLine(error, file: file))
-            return 1
         }
-        return 0
+        return printed == nil ? 1 : 0
     }
 
     /// The rows, then a line counting them.

@@ -2,7 +2,7 @@ import ArgumentParser
 import LSM
 
 /// `lsm info DIR`: the shape of a database's tree, from its manifest, without opening the database.
-struct InfoCommand: ParsableCommand {
+struct InfoCommand: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
         abstract: "Show a database's levels, tables, key ranges, counters and logs.",
@@ -20,19 +20,12 @@ struct InfoCommand: ParsableCommand {
     @Flag(help: "Print keys in hexadecimal.")
     var hex = false
 
-    func run() throws {
-        try OutputSink.runTool(execute)
-    }
-
     /// Prints the database's shape to `out`, or one line on `err` when it cannot be read. Returns the exit status.
     func execute(out: OutputSink, err: OutputSink) -> Int32 {
-        let info: DatabaseInfo
-        do {
-            info = try Database.info(at: directory)
-        } catch {
-            err.line(InspectionText.errorLine(error, file: directory))
-            return 1
+        let read = InspectionText.reading(directory, err: err) { () throws(LSMError) in
+            try Database.info(at: directory)
         }
+        guard let info = read else { return 1 }
         let text = InspectionText(hex: hex)
         out.line("Database: \(info.path)")
         out.line("Manifest: \(info.manifestName)")

@@ -83,6 +83,17 @@ struct InspectionText {
         if let offset = error.offset { line += " at offset \(offset)" }
         return line
     }
+
+    /// What `body` returns from reading `file`, or nil once its error is printed on `err` as ``errorLine(_:file:)``
+    /// makes it.
+    static func reading<T>(_ file: String, err: OutputSink, _ body: () throws(LSMError) -> T) -> T? {
+        do {
+            return try body()
+        } catch {
+            err.line(errorLine(error, file: file))
+            return nil
+        }
+    }
 }
 
 extension LSMError {

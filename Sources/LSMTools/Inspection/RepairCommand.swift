@@ -2,7 +2,7 @@ import ArgumentParser
 import LSM
 
 /// `lsm repair DIR`: rebuilds a database that cannot be opened from the tables and logs it finds.
-struct RepairCommand: ParsableCommand {
+struct RepairCommand: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "repair",
         abstract: "Rebuild a damaged database from the tables and logs in its directory.",
@@ -20,20 +20,13 @@ struct RepairCommand: ParsableCommand {
     @Argument(help: "The database directory.")
     var directory: String
 
-    func run() throws {
-        try OutputSink.runTool(execute)
-    }
-
     /// Repairs the database, printing what was done to `out` (or one line on `err` on failure). Returns the exit
     /// status.
     func execute(out: OutputSink, err: OutputSink) -> Int32 {
-        let report: RepairReport
-        do {
-            report = try Database.repair(at: directory)
-        } catch {
-            err.line(InspectionText.errorLine(error, file: directory))
-            return 1
+        let repaired = InspectionText.reading(directory, err: err) { () throws(LSMError) in
+            try Database.repair(at: directory)
         }
+        guard let report = repaired else { return 1 }
         out.line("Repairing database: \(report.path) (database \(report.databaseID))")
         for note in report.notes { out.line("note: \(note)") }
         out.line("Read \(InspectionText.count(report.tablesRead, "table")) whole and salvaged "

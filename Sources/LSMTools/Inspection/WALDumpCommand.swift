@@ -2,7 +2,7 @@ import ArgumentParser
 import LSM
 
 /// `lsm wal-dump FILE.wal`: every record of a write-ahead log, with its offset, sequence numbers and operations.
-struct WALDumpCommand: ParsableCommand {
+struct WALDumpCommand: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "wal-dump",
         abstract: "Print the records of a write-ahead log (NNNNNN.wal).",
@@ -26,10 +26,6 @@ struct WALDumpCommand: ParsableCommand {
         parsing: .unconditional, help: "Width in characters past which keys and values are cut (0: never cut).")
     var width = InspectionText.defaultWidth
 
-    func run() throws {
-        try OutputSink.runTool(execute)
-    }
-
     /// Dumps the log to `out`; reports failures as one line on `err`. Returns the exit status: 0 when the log
     /// reads to its end (a torn tail included), 1 otherwise, 2 for a bad option.
     func execute(out: OutputSink, err: OutputSink) -> Int32 {
@@ -37,13 +33,8 @@ struct WALDumpCommand: ParsableCommand {
             try InspectionText.checkWidth(width)
         }
         if let refusal { return refusal }
-        let log: LogFile
-        do {
-            log = try LogFile.open(file)
-        } catch {
-            err.line(InspectionText.errorLine(error, file: file))
-            return 1
-        }
+        let opened = InspectionText.reading(file, err: err) { () throws(LSMError) in try LogFile.open(file) }
+        guard let log = opened else { return 1 }
         // A manifest shares the log framing; its records are version edits, not write batches. Its file header
         // says so (format version 2); an older one is known by its name.
         if log.isManifest || file.split(separator: "/").last?.hasPrefix("MANIFEST-") == true {
@@ -61,17 +52,15 @@ struct WALDumpCommand: ParsableCommand {
         let text = InspectionText(hex: hex, width: width)
         var records = 0
         var operations = 0
-        do {
+        let read: Void? = InspectionText.reading(file, err: err) { () throws(LSMError) in
             // A failed write to `out` ends the dump: nothing more can be seen.
             while !out.hasFailed, let record = try log.next() {
                 for line in describe(record, text) { out.line(line) }
                 records += 1
                 operations += record.operations.count
             }
-        } catch {
-            err.line(InspectionText.errorLine(error, file: file))
-            return 1
         }
+        if read == nil { return 1 }
         if let tear = log.tornTail {
             // Random bytes or a file of another kind read as a log whose very first record is torn.
             guard records > 0 else {

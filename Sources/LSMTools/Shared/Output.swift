@@ -113,6 +113,19 @@ public final class OutputSink: @unchecked Sendable {
     }
 }
 
+/// A subcommand that prints to two sinks and returns its exit status, so that tests run it in-process on
+/// capturing sinks; `run()` runs it on standard output and error.
+protocol ToolCommand: ParsableCommand {
+    /// Runs the tool, printing its results on `out` and its messages on `err`; returns the exit status.
+    func execute(out: OutputSink, err: OutputSink) -> Int32
+}
+
+extension ToolCommand {
+    func run() throws {
+        try OutputSink.runTool(execute)
+    }
+}
+
 /// The operating system's words for an errno value.
 enum SystemError {
     /// `strerror(code)`, e.g. "No space left on device".

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// `lsm stress`: a verifying load tester and, with `--crash-cycles`, a kill -9 loop.
-struct StressCommand: ParsableCommand {
+struct StressCommand: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "stress",
         abstract:
@@ -98,24 +98,20 @@ struct StressCommand: ParsableCommand {
     @Option(name: .customLong("first-version"), parsing: .unconditional, help: .private)
     var firstVersion: UInt64?
 
-    func run() throws {
-        try OutputSink.runTool { out, err in StressTool.run(self, out: out, err: err) }
-    }
-}
-
-/// Runs `lsm stress` with parsed options, writing to the given sinks; returns the exit status (0 ok, 1 a
-/// mismatch, loss or engine error, 2 bad options).
-enum StressTool {
-    static func run(_ command: StressCommand, out: OutputSink, err: OutputSink) -> Int32 {
-        switch StressConfiguration.make(from: command) {
+    /// Runs `lsm stress`; returns the exit status (0 ok, 1 a mismatch, loss or engine error, 2 bad options).
+    func execute(out: OutputSink, err: OutputSink) -> Int32 {
+        switch StressConfiguration.make(from: self) {
         case .success(let config):
-            return run(config, out: out, err: err)
+            return StressTool.run(config, out: out, err: err)
         case .failure(let failure):
             err.line("lsm stress: \(failure)")
             return 2
         }
     }
+}
 
+/// Runs `lsm stress` with checked options.
+enum StressTool {
     /// Runs a checked configuration: prepares the directory, runs the mode, and removes the directory if it made
     /// it, except a `--dir` after a run that passed, with `--keep`, and after a run that found the database wrong
     /// (kept to be examined).

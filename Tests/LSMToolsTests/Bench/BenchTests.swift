@@ -17,15 +17,10 @@ import Testing
     ]
 
     /// Runs `lsm bench` in-process with `arguments` in a fresh directory (removed afterwards).
-    private func bench(_ arguments: [String]) throws -> (status: Int32, out: String, err: String, dir: String) {
+    private func bench(_ arguments: [String]) throws -> ToolRun {
         let scratch = try Scratch()
         defer { scratch.remove() }
-        let dir = scratch.file("bench")
-        let command = try BenchCommand.parse(["--dir", dir] + arguments)
-        let out = OutputSink.capturing()
-        let err = OutputSink.capturing()
-        let status = command.execute(out: out, err: err)
-        return (status, out.text, err.text, dir)
+        return try runTool(BenchCommand.self, ["--dir", scratch.file("bench")] + arguments)
     }
 
     private func rows(_ text: String) throws -> [[String: Any]] {
@@ -80,13 +75,11 @@ import Testing
         let scratch = try Scratch()
         defer { scratch.remove() }
         let dir = scratch.file("bench")
-        let command = try BenchCommand.parse([
+        let run = try runTool(BenchCommand.self, [
             "--dir", dir, "--num", "500", "--json", "--benchmarks", "size_after_fillseq, readrandom,readrandom",
         ])
-        let out = OutputSink.capturing()
-        let err = OutputSink.capturing()
-        #expect(command.execute(out: out, err: err) == 0, "\(err.text)")
-        let rows = try rows(out.text)
+        #expect(run.status == 0, "\(run.err)")
+        let rows = try rows(run.out)
         // readrandom passes its all-found check only because fillseq ran, unreported, before it.
         #expect(rows.compactMap { $0["benchmark"] as? String } == ["readrandom", "size_after_fillseq"])
         #expect(FileTree.exists(dir + "/lsm-seq/CURRENT"))

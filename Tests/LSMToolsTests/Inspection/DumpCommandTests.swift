@@ -25,10 +25,7 @@ import Testing
         return path + "/" + tables[0].name
     }
 
-    private func dump(_ arguments: [String]) throws -> ToolRun {
-        let command = try DumpCommand.parse(arguments)
-        return ToolRun { out, err in command.execute(out: out, err: err) }
-    }
+    private func dump(_ arguments: [String]) throws -> ToolRun { try runTool(DumpCommand.self, arguments) }
 
     @Test func printsTheNewestValueOfEachKey() throws {
         let scratch = try Scratch()

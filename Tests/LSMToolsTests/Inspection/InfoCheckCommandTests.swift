@@ -19,15 +19,9 @@ import Testing
         return (path, db)
     }
 
-    private func info(_ arguments: [String]) throws -> ToolRun {
-        let command = try InfoCommand.parse(arguments)
-        return ToolRun { out, err in command.execute(out: out, err: err) }
-    }
+    private func info(_ arguments: [String]) throws -> ToolRun { try runTool(InfoCommand.self, arguments) }
 
-    private func check(_ arguments: [String]) throws -> ToolRun {
-        let command = try CheckCommand.parse(arguments)
-        return ToolRun { out, err in command.execute(out: out, err: err) }
-    }
+    private func check(_ arguments: [String]) throws -> ToolRun { try runTool(CheckCommand.self, arguments) }
 
     @Test func infoShowsLevelsTablesLogsAndTotalsWhileTheDatabaseIsOpen() throws {
         let scratch = try Scratch()

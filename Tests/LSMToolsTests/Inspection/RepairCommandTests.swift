@@ -5,10 +5,6 @@ import Testing
 
 /// `lsm repair` rebuilds a database `lsm check` refuses, and `lsm cli --read-only` reads one without writing.
 @Suite struct RepairCommandTests {
-    private func run(_ command: some ParsableTool) -> ToolRun {
-        ToolRun { out, err in command.execute(out: out, err: err) }
-    }
-
     /// A database whose 30 synced puts are in three flushed tables, closed.
     private static func makeDatabase(in scratch: Scratch) throws -> String {
         let path = scratch.file("db")
@@ -27,15 +23,15 @@ import Testing
         let path = try Self.makeDatabase(in: scratch)
         let manifest = path + "/" + (try Database.info(at: path)).manifestName
         try Scratch.write(Array(try Scratch.read(manifest).prefix(60)), to: manifest)
-        #expect(run(try CheckCommand.parse([path])).status == 1)
+        #expect(try runTool(CheckCommand.self, [path]).status == 1)
 
-        let repair = run(try RepairCommand.parse([path]))
+        let repair = try runTool(RepairCommand.self, [path])
         #expect(repair.status == 0 && repair.err == "")
         #expect(repair.out.hasPrefix("Repairing database: \(path) (database "))
         #expect(repair.out.contains("\nWrote 30 keys into 1 table, up to sequence 30.\n"))
         #expect(repair.out.contains("into \(path)/lost/: "))
         #expect(repair.out.hasSuffix("OK: repaired.\n"))
-        #expect(run(try CheckCommand.parse([path])).status == 0)
+        #expect(try runTool(CheckCommand.self, [path]).status == 0)
         let db = try Database.open(path)
         for i in 0..<30 { #expect(try db.get("k\(i)") == "v\(i)") }
         try db.close()
@@ -46,13 +42,13 @@ import Testing
         defer { scratch.remove() }
         let empty = scratch.file("empty")
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
-        let nothing = run(try RepairCommand.parse([empty]))
+        let nothing = try runTool(RepairCommand.self, [empty])
         #expect(nothing.status == 1 && nothing.out == "")
         #expect(nothing.err == "lsm: \(empty): not a database: the directory holds no database file to repair\n")
 
         let path = try Self.makeDatabase(in: scratch)
         let db = try Database.open(path)
-        let locked = run(try RepairCommand.parse([path]))
+        let locked = try runTool(RepairCommand.self, [path])
         #expect(locked.status == 1 && locked.err.contains("database locked"))
         try db.close()
     }
@@ -77,11 +73,3 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: path).sorted() == before)
     }
 }
-
-/// The tools' shared shape: run to sinks, return the exit status.
-private protocol ParsableTool {
-    func execute(out: OutputSink, err: OutputSink) -> Int32
-}
-
-extension RepairCommand: ParsableTool {}
-extension CheckCommand: ParsableTool {}

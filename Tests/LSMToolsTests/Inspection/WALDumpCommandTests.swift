@@ -23,10 +23,7 @@ import Testing
         return path + "/" + logs[0].name
     }
 
-    private func walDump(_ arguments: [String]) throws -> ToolRun {
-        let command = try WALDumpCommand.parse(arguments)
-        return ToolRun { out, err in command.execute(out: out, err: err) }
-    }
+    private func walDump(_ arguments: [String]) throws -> ToolRun { try runTool(WALDumpCommand.self, arguments) }
 
     private static let records = """
         @44 seq 1 PUT    a | 1

@@ -26,6 +26,12 @@ struct ToolRun {
     }
 }
 
+/// Runs the tool `command` in-process with `arguments` (which the argument parser may refuse).
+func runTool<Command: ToolCommand>(_ command: Command.Type, _ arguments: [String]) throws -> ToolRun {
+    let parsed = try Command.parse(arguments)
+    return ToolRun { out, err in parsed.execute(out: out, err: err) }
+}
+
 /// A fresh directory for one test, removed by ``remove()``, and helpers to make, read and damage files in it.
 struct Scratch {
     let path: String

@@ -11,13 +11,7 @@ import Darwin
 
 @Suite struct StressTests {
     /// Runs `lsm stress` in-process with `arguments`; returns the status and what it printed.
-    private func stress(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        let command = try StressCommand.parse(arguments)
-        let out = OutputSink.capturing()
-        let err = OutputSink.capturing()
-        let status = StressTool.run(command, out: out, err: err)
-        return (status, out.text, err.text)
-    }
+    private func stress(_ arguments: [String]) throws -> ToolRun { try runTool(StressCommand.self, arguments) }
 
     @Test func shortRunVerifiesReopensAndSummarizes() throws {
         let run = try stress([
