@@ -6,13 +6,16 @@ import Synchronization
 ///
 /// Workloads left out of the selection are skipped, except the writes a later selected workload of the same phase
 /// reads (``BenchWorkload/preparesLaterWorkloads``), which run unreported.
-final class BenchRunner {
-    private let root: String
-    private let num: Int
-    private let threads: Int
-    private let selected: Set<BenchWorkload>
-    private let reporter: BenchReporter
-    private let progress: BenchProgress
+struct BenchRunner {
+    /// The directory holding a subdirectory per phase.
+    let root: String
+    /// Entries per phase (NUM).
+    let num: Int
+    /// Writer threads of fillsync_Nthreads.
+    let threads: Int
+    let selected: Set<BenchWorkload>
+    let reporter: BenchReporter
+    let progress: BenchProgress
 
     /// The engine's options, set explicitly to the choices `peerbench.c` makes for LevelDB (its defaults plus a
     /// 10-bit bloom filter): a 4 MiB write buffer, 2 MiB tables, an 8 MiB block cache, 4 KiB blocks. RocksDB's
@@ -25,18 +28,6 @@ final class BenchRunner {
         options.blockSize = 4096
         options.bloomBitsPerKey = 10
         return options
-    }
-
-    init(
-        root: String, num: Int, threads: Int, selected: Set<BenchWorkload>, reporter: BenchReporter,
-        progress: BenchProgress
-    ) {
-        self.root = root
-        self.num = num
-        self.threads = threads
-        self.selected = selected
-        self.reporter = reporter
-        self.progress = progress
     }
 
     /// Runs the selected workloads in sequence order, reporting each as it ends, until the report cannot be
@@ -107,7 +98,7 @@ final class BenchRunner {
             let bytes = try FileTree.bytes(database.path)
             return BenchResult(name: name, ops: num, seconds: 1, bytesWritten: 0, databaseBytes: bytes)
         case .fillSequential:
-            return try fill(name, database, count: num, keys: { UInt64($0) }, values: { UInt64($0) })
+            return try fillSequential(name, database)
         case .readRandom:
             var result = try read(name, database, seed: 301) { $0 % count }
             if result.found != num { result.row.failure = "readrandom found \(result.found) of \(num)" }
@@ -121,12 +112,19 @@ final class BenchRunner {
         case .seekRandom:
             return try seekRandom(name, database)
         case .fillRandom:
-            var random = SplitMix64(seed: 401)
-            return try fill(name, database, count: num, keys: { _ in random.next() % count }, values: { UInt64($0) })
+            var value = BenchValue()
+            return try timedOnRandomKeys(name, seed: 401, count: num, countWrites: true) {
+                key, index throws(LSMError) in
+                value.set(UInt64(index))
+                try database.put(key, value.bytes)
+            }
         case .overwrite:
-            var random = SplitMix64(seed: 402)
-            return try fill(
-                name, database, count: num, keys: { _ in random.next() % count }, values: { UInt64($0) + count })
+            var value = BenchValue()
+            return try timedOnRandomKeys(name, seed: 402, count: num, countWrites: true) {
+                key, index throws(LSMError) in
+                value.set(UInt64(index) + count)
+                try database.put(key, value.bytes)
+            }
         case .readRandomAfterOverwrite:
             return try read(name, database, seed: 403) { $0 % count }.row
         case .readWhileWriting:
@@ -161,29 +159,41 @@ final class BenchRunner {
         return BenchResult(name: name, ops: count, seconds: seconds, bytesWritten: written, databaseBytes: -1)
     }
 
-    /// Unsynced puts of key number `keys(i)` with value number `values(i)` for i in 0..<count.
-    private func fill(
-        _ name: String, _ database: Database, count: Int, keys: (Int) -> UInt64, values: (Int) -> UInt64
+    /// Like ``timed(_:count:countWrites:_:)``, handing `body` the key of number `keyNumber(draw)` too, a draw per
+    /// operation from splitmix64 seeded with `seed` (by default below NUM, as `peerbench.c` draws random keys).
+    private func timedOnRandomKeys(
+        _ name: String, seed: UInt64, count: Int, countWrites: Bool, keyNumber: ((UInt64) -> UInt64)? = nil,
+        _ body: (_ key: [UInt8], _ index: Int) throws(LSMError) -> Void
     ) throws(LSMError) -> BenchResult {
+        var random = SplitMix64(seed: seed)
+        var key = BenchKey()
+        let keys = UInt64(num)
+        return try timed(name, count: count, countWrites: countWrites) { (index: Int) throws(LSMError) in
+            let draw = random.next()
+            key.set(keyNumber?(draw) ?? draw % keys)
+            try body(key.bytes, index)
+        }
+    }
+
+    /// Unsynced puts of key number `i` with value number `i`, for i in 0..<NUM.
+    private func fillSequential(_ name: String, _ database: Database) throws(LSMError) -> BenchResult {
         var key = BenchKey()
         var value = BenchValue()
-        return try timed(name, count: count, countWrites: true) { (index: Int) throws(LSMError) in
-            key.set(keys(index))
-            value.set(values(index))
+        return try timed(name, count: num, countWrites: true) { (index: Int) throws(LSMError) in
+            key.set(UInt64(index))
+            value.set(UInt64(index))
             try database.put(key.bytes, value.bytes)
         }
     }
 
     /// NUM gets of key number `keyNumber(draw)`, drawing from splitmix64 seeded with `seed`; counts the keys found.
     private func read(
-        _ name: String, _ database: Database, seed: UInt64, keyNumber: (UInt64) -> UInt64
+        _ name: String, _ database: Database, seed: UInt64, keyNumber: @escaping (UInt64) -> UInt64
     ) throws(LSMError) -> (row: BenchResult, found: Int) {
-        var random = SplitMix64(seed: seed)
-        var key = BenchKey()
         var found = 0
-        var row = try timed(name, count: num, countWrites: false) { (_: Int) throws(LSMError) in
-            key.set(keyNumber(random.next()))
-            if try database.get(key.bytes) != nil { found += 1 }
+        var row = try timedOnRandomKeys(name, seed: seed, count: num, countWrites: false, keyNumber: keyNumber) {
+            key, _ throws(LSMError) in
+            if try database.get(key) != nil { found += 1 }
         }
         row.note = "\(found) of \(num) found"
         return (row, found)
@@ -209,12 +219,8 @@ final class BenchRunner {
 
     /// NUM/10 times: a new cursor from a random existing key, reading up to 10 entries.
     private func seekRandom(_ name: String, _ database: Database) throws(LSMError) -> BenchResult {
-        var random = SplitMix64(seed: 303)
-        var key = BenchKey()
-        let count = UInt64(num)
-        return try timed(name, count: num / 10, countWrites: false) { (_: Int) throws(LSMError) in
-            key.set(random.next() % count)
-            let cursor = try database.cursor(from: key.bytes)
+        try timedOnRandomKeys(name, seed: 303, count: num / 10, countWrites: false) { key, _ throws(LSMError) in
+            let cursor = try database.cursor(from: key)
             var read = 0
             while read < 10, try cursor.next(borrowing: { _, _ in }) { read += 1 }
         }
@@ -222,25 +228,18 @@ final class BenchRunner {
 
     /// NUM/2 deletes of random keys.
     private func deleteRandom(_ name: String, _ database: Database) throws(LSMError) -> BenchResult {
-        var random = SplitMix64(seed: 405)
-        var key = BenchKey()
-        let count = UInt64(num)
-        return try timed(name, count: num / 2, countWrites: true) { (_: Int) throws(LSMError) in
-            key.set(random.next() % count)
-            try database.delete(key.bytes)
+        try timedOnRandomKeys(name, seed: 405, count: num / 2, countWrites: true) { key, _ throws(LSMError) in
+            try database.delete(key)
         }
     }
 
     /// Synced puts of random keys on this thread.
     private func fillSync(_ name: String, _ database: Database) throws(LSMError) -> BenchResult {
-        var random = SplitMix64(seed: 501)
-        var key = BenchKey()
         var value = BenchValue()
-        let count = UInt64(num)
-        return try timed(name, count: syncedPuts, countWrites: false) { (index: Int) throws(LSMError) in
-            key.set(random.next() % count)
+        return try timedOnRandomKeys(name, seed: 501, count: syncedPuts, countWrites: false) {
+            key, index throws(LSMError) in
             value.set(UInt64(index))
-            try database.put(key.bytes, value.bytes, sync: true)
+            try database.put(key, value.bytes, sync: true)
         }
     }
 
