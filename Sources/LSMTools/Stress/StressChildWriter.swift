@@ -1,21 +1,17 @@
 import LSM
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The writer a crash-cycle parent runs (`lsm stress --child-writer`) and kills.
 ///
 /// It prints `opening`, opens the database, prints `ready`, then forever puts random keys with increasing
 /// versions, each with `sync: true`, and after each put returns prints `ack KEY VERSION` on standard output.
-/// Every line is one `write(2)` to the pipe, so the parent sees exactly the acknowledgements made before the
-/// kill. If the parent goes away the next write fails and the writer stops.
+/// Every line is one `write(2)` to the pipe (a line is far shorter than a pipe writes at once), so the parent sees
+/// exactly the acknowledgements made before the kill. If the parent goes away the next write fails and the writer
+/// stops.
 struct StressChildWriter {
     let config: StressConfiguration
     let directory: String
     let firstVersion: UInt64
+    let out: OutputSink
     let err: OutputSink
 
     func run() -> Int32 {
@@ -45,15 +41,9 @@ struct StressChildWriter {
         }
     }
 
-    /// Writes one line to standard output in a single `write(2)`; false when the parent is gone.
+    /// Writes one line to the parent; false when it is gone.
     private func say(_ line: String) -> Bool {
-        var bytes = Array((line + "\n").utf8)
-        return bytes.withUnsafeMutableBytes { raw in
-            while true {
-                let written = write(STDOUT_FILENO, raw.baseAddress, raw.count)
-                if written < 0 && errno == EINTR { continue }
-                return written == raw.count
-            }
-        }
+        out.line(line)
+        return !out.hasFailed
     }
 }

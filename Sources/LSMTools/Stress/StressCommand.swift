@@ -119,7 +119,9 @@ enum StressTool {
         if case .childWriter(let firstVersion) = config.mode {
             // The parent made the directory; validation made sure it is named.
             let directory = config.directory ?? ""
-            return StressChildWriter(config: config, directory: directory, firstVersion: firstVersion, err: err).run()
+            return StressChildWriter(
+                config: config, directory: directory, firstVersion: firstVersion, out: out, err: err
+            ).run()
         }
         let directory: String
         let made: Bool

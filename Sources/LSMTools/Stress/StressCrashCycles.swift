@@ -85,15 +85,14 @@ struct StressCrashCycles {
                 return .mismatch
             }
             let present: Int
-            let levels: [Int]
+            let shape: String
             switch verify(&floors) {
-            case .success(let result): (present, levels) = result
+            case .success(let result): (present, shape) = result
             case .failure(let failure):
                 err.line("lsm stress: cycle \(cycle): \(failure)")
                 err.line("lsm stress: FAILED in cycle \(cycle) of \(cycles)")
                 return .mismatch
             }
-            let shape = levels.map(String.init).joined(separator: " ")
             let when = log.killedAfterReady ? "after \(log.millisecondsBeforeKill) ms of writing" : "while opening"
             out.line(
                 "cycle \(cycle)/\(cycles): killed \(when), "
@@ -215,77 +214,47 @@ struct StressCrashCycles {
     /// Reopens the database and checks every key: an acknowledged key holds an intact value of at least its
     /// floor version; any other key is absent or holds an intact value of itself. The versions seen become the
     /// new floors (what a clean reopen showed must never go back). Returns the number of keys present and the
-    /// table files per level (up to the deepest level in use).
-    private func verify(_ floors: inout Floors) -> Result<(present: Int, levels: [Int]), StressFailure> {
-        let database: Database
-        do {
-            database = try Database.open(directory, options: config.databaseOptions)
-        } catch {
-            return .failure(StressFailure("reopening after the kill failed: \(error)"))
-        }
-        defer { try? database.close() }
+    /// table files per level.
+    private func verify(_ floors: inout Floors) -> Result<(present: Int, levels: String), StressFailure> {
         let size = config.valueSize
         var seen = Array(repeating: UInt64(0), count: config.keys)
         var present = 0
-        for key in 0..<config.keys {
-            let got: [UInt8]?
-            do {
-                got = try database.get(StressData.key(key))
-            } catch {
-                return .failure(StressFailure("get \(StressData.keyText(key)) after reopen failed: \(error)"))
-            }
+        var listed = 0
+        let reread = StressReread.run(config, directory: directory) { key, got in
             let floor = floors.versions[key]
+            let name = StressData.keyText(key)
             guard let got else {
-                if floor > 0 {
-                    return .failure(
-                        StressFailure(
-                            "lost acknowledged write: key \(StressData.keyText(key)) version \(floor): got nil"))
-                }
-                continue
+                return floor > 0 ? StressFailure("lost acknowledged write: key \(name) version \(floor): got nil") : nil
             }
             guard let version = StressData.version(of: got, key: key, size: size) else {
-                return .failure(
-                    StressFailure(
-                        "corrupt value: key \(StressData.keyText(key)): got \(StressData.describe(got, size: size))"))
+                return StressFailure("corrupt value: key \(name): got \(StressData.describe(got, size: size))")
             }
             if version < floor {
-                return .failure(
-                    StressFailure(
-                        "lost acknowledged write: key \(StressData.keyText(key)) version \(floor): "
-                            + "got version \(version)"
-                    ))
+                return StressFailure("lost acknowledged write: key \(name) version \(floor): got version \(version)")
             }
             seen[key] = version
             present += 1
-        }
-        // A full scan must agree with the point reads.
-        var listed = 0
-        do {
-            let cursor = try database.cursor()
-            var previous = -1
-            while let entry = try cursor.next() {
-                guard let key = StressData.keyIndex(entry.key), key > previous, key < config.keys else {
-                    return .failure(
-                        StressFailure("scan after reopen: unexpected or out-of-order key \(Quoting.format(entry.key))"))
-                }
-                guard seen[key] > 0, StressData.version(of: entry.value, key: key, size: size) == seen[key] else {
-                    return .failure(
-                        StressFailure(
-                            "scan after reopen disagrees with get for key \(StressData.keyText(key)): scan has "
-                                + "\(StressData.describe(entry.value, size: size)), get had version \(seen[key])"))
-                }
-                previous = key
-                listed += 1
+            return nil
+        } scanned: { key, value in
+            // A full scan must agree with the point reads.
+            listed += 1
+            guard seen[key] > 0, StressData.version(of: value, key: key, size: size) == seen[key] else {
+                return StressFailure(
+                    "scan after reopen disagrees with get for key \(StressData.keyText(key)): scan has "
+                        + "\(StressData.describe(value, size: size)), get had version \(seen[key])")
             }
-        } catch {
-            return .failure(StressFailure("scan after reopen failed: \(error)"))
+            return nil
+        }
+        let statistics: Statistics?
+        switch reread {
+        case .success(let final): statistics = final
+        case .failure(let failure): return .failure(failure)
         }
         guard listed == present else {
             return .failure(StressFailure("scan after reopen listed \(listed) keys, point reads found \(present)"))
         }
         floors.versions = seen
         floors.nextVersion = max(floors.nextVersion, (seen.max() ?? 0) + 1)
-        let counts = (try? database.statistics())?.levelFileCounts ?? []
-        return .success((present, Array(counts.prefix((counts.lastIndex { $0 > 0 } ?? 0) + 1))))
+        return .success((present, StressFormat.levels(statistics?.levelFileCounts ?? [])))
     }
 }

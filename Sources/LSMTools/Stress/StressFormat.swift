@@ -53,6 +53,12 @@ enum StressFormat {
         return significant(value / (1024 * 1024 * 1024)) + " GiB"
     }
 
+    /// File counts per level up to the deepest level in use: `4 2 0`.
+    static func levels(_ counts: [Int]) -> String {
+        let used = (counts.lastIndex { $0 > 0 } ?? 0) + 1
+        return counts.prefix(used).map(String.init).joined(separator: " ")
+    }
+
     /// A rate per second, rounded to a whole number with separators.
     static func rate(_ perSecond: Double) -> String {
         guard perSecond.isFinite && perSecond >= 0 else { return "0" }

@@ -1,12 +1,6 @@
 import Histogram
 import LSM
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The verifying load run: worker threads hammer one database while this thread samples them; then the
 /// database is closed, reopened and checked key by key against what the workers remember.
 struct StressRunner {
@@ -95,7 +89,7 @@ struct StressRunner {
             do {
                 try FileTree.write(page, to: reportPath)
             } catch {
-                let reason = SystemError.description(error.errno ?? EIO)
+                let reason = error.errno.map(SystemError.description) ?? error.message
                 err.line("lsm stress: \(reportPath): cannot write the report: \(reason)")
                 return .failed
             }
@@ -230,15 +224,10 @@ struct StressRunner {
             + "\(StressFormat.rate(sample.throughput)) ops/s | \(latency) | \(StressFormat.count(done)) ops"
         if let statistics = sample.statistics {
             line += " | memtable \(StressFormat.bytes(statistics.memtableBytes))"
-            line += " +\(statistics.immutableMemtables) waiting | files/level \(levelText(statistics.levelFileCounts))"
+            line += " +\(statistics.immutableMemtables) waiting"
+            line += " | files/level \(StressFormat.levels(statistics.levelFileCounts))"
         }
         return line
-    }
-
-    /// File counts per level up to the deepest level in use: `4 2 0`.
-    private func levelText(_ counts: [Int]) -> String {
-        let used = (counts.lastIndex { $0 > 0 } ?? 0) + 1
-        return counts.prefix(used).map(String.init).joined(separator: " ")
     }
 
     // MARK: Final check
@@ -246,63 +235,31 @@ struct StressRunner {
     /// Reopens the database and compares every key, by point read and by one full scan, with the workers'
     /// expectations. Returns the keys checked and how many are present.
     private func verifyReopened(_ workers: [StressWorker]) -> Result<(keys: Int, present: Int), StressFailure> {
-        let database: Database
-        do {
-            database = try Database.open(directory, options: config.databaseOptions)
-        } catch {
-            return .failure(StressFailure("reopening the database failed: \(error)"))
-        }
-        defer { try? database.close() }
         let size = config.valueSize
         func expectation(_ key: Int) -> UInt64 { workers[key % config.threads].expectations[key / config.threads] }
-
+        /// Why `key` may not be missing from the scan, or nil when it may.
+        func missing(_ key: Int) -> StressFailure? {
+            StressData.mismatch(key: key, expected: expectation(key), got: nil, size: size).map {
+                StressFailure("mismatch in scan after reopen (key missing): \($0)")
+            }
+        }
         var present = 0
-        for key in 0..<config.keys {
-            let got: [UInt8]?
-            do {
-                got = try database.get(StressData.key(key))
-            } catch {
-                return .failure(StressFailure("read after reopen: get \(StressData.keyText(key)) failed: \(error)"))
-            }
-            if let difference = StressData.mismatch(key: key, expected: expectation(key), got: got, size: size) {
-                return .failure(StressFailure("mismatch in read after reopen: \(difference)"))
-            }
-            if got != nil { present += 1 }
-        }
-
-        // The scan must list exactly the present keys, in order: walk the key space alongside it.
+        // The scan must list exactly the present keys: walk the key space alongside it.
         var nextKey = 0
-        do {
-            let cursor = try database.cursor()
-            while let entry = try cursor.next() {
-                guard let key = StressData.keyIndex(entry.key), key >= nextKey, key < config.keys else {
-                    return .failure(
-                        StressFailure(
-                            "scan after reopen: unexpected or out-of-order key \(Quoting.format(entry.key))"))
-                }
-                for skipped in nextKey..<key {
-                    if let difference = StressData.mismatch(
-                        key: skipped, expected: expectation(skipped), got: nil, size: size)
-                    {
-                        return .failure(StressFailure("mismatch in scan after reopen (key missing): \(difference)"))
-                    }
-                }
-                if let difference = StressData.mismatch(
-                    key: key, expected: expectation(key), got: entry.value, size: size)
-                {
-                    return .failure(StressFailure("mismatch in scan after reopen: \(difference)"))
-                }
-                nextKey = key + 1
+        let reread = StressReread.run(config, directory: directory) { key, value in
+            if value != nil { present += 1 }
+            return StressData.mismatch(key: key, expected: expectation(key), got: value, size: size).map {
+                StressFailure("mismatch in read after reopen: \($0)")
             }
-        } catch {
-            return .failure(StressFailure("scan after reopen failed: \(error)"))
-        }
-        for skipped in nextKey..<config.keys {
-            if let difference = StressData.mismatch(key: skipped, expected: expectation(skipped), got: nil, size: size)
-            {
-                return .failure(StressFailure("mismatch in scan after reopen (key missing): \(difference)"))
+        } scanned: { key, value in
+            if let failure = (nextKey..<key).lazy.compactMap(missing).first { return failure }
+            nextKey = key + 1
+            return StressData.mismatch(key: key, expected: expectation(key), got: value, size: size).map {
+                StressFailure("mismatch in scan after reopen: \($0)")
             }
         }
+        if case .failure(let failure) = reread { return .failure(failure) }
+        if let failure = (nextKey..<config.keys).lazy.compactMap(missing).first { return .failure(failure) }
         return .success((config.keys, present))
     }
 
@@ -347,7 +304,8 @@ struct StressRunner {
             lines.append(
                 "database: \(statistics.flushCount) flushes, \(statistics.compactionCount) compactions, "
                     + "\(statistics.writeStallCount) write stalls, "
-                    + "files/level \(levelText(statistics.levelFileCounts)) (\(StressFormat.bytes(bytes)) in tables)")
+                    + "files/level \(StressFormat.levels(statistics.levelFileCounts)) "
+                    + "(\(StressFormat.bytes(bytes)) in tables)")
         }
         lines.append(
             "reopen: closed, reopened and checked \(StressFormat.count(outcome.keysChecked)) keys "

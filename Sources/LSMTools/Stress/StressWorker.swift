@@ -71,53 +71,60 @@ final class StressWorker: @unchecked Sendable {
     private func randomSlot() -> Int { Int(random.next() % UInt64(expectations.count)) }
     private func key(slot: Int) -> Int { slot * config.threads + index }
 
+    /// Runs `body`, the engine call of one `operation` on `key` (`name` in messages), and records its latency;
+    /// returns the engine's failure, if any.
+    private func timed(
+        _ operation: StressOperation, _ name: String, key: Int, _ body: () throws(LSMError) -> Void
+    ) -> StressFailure? {
+        let started = MonotonicClock.nanoseconds()
+        do {
+            try body()
+        } catch {
+            return engineFailure(name, key, error)
+        }
+        meter.record(operation, nanoseconds: MonotonicClock.nanoseconds() &- started)
+        return nil
+    }
+
     private func read() -> StressFailure? {
         let key = key(slot: randomSlot())
         let keyBytes = StressData.key(key)
-        let started = MonotonicClock.nanoseconds()
-        let got: [UInt8]?
-        do {
-            got = try database.get(keyBytes)
-        } catch {
-            return engineFailure("get", key, error)
+        var got: [UInt8]?
+        if let failure = timed(.read, "get", key: key, { () throws(LSMError) in got = try database.get(keyBytes) }) {
+            return failure
         }
-        meter.record(.read, nanoseconds: MonotonicClock.nanoseconds() &- started)
         return check(key: key, got: got, during: "read")
     }
 
     private func write() -> StressFailure? {
         let slot = randomSlot()
         let key = key(slot: slot)
-        let version = nextVersion
-        nextVersion += 1
+        let version = takeVersion()
         let keyBytes = StressData.key(key)
         let value = StressData.value(key: key, version: version, size: config.valueSize)
-        let started = MonotonicClock.nanoseconds()
-        do {
+        let failure = timed(.write, "put", key: key) { () throws(LSMError) in
             try database.put(keyBytes, value, sync: config.sync)
-        } catch {
-            return engineFailure("put", key, error)
         }
-        meter.record(.write, nanoseconds: MonotonicClock.nanoseconds() &- started)
-        expectations[slot] = version
-        return nil
+        if failure == nil { expectations[slot] = version }
+        return failure
     }
 
     private func delete() -> StressFailure? {
         let slot = randomSlot()
         let key = key(slot: slot)
-        let version = nextVersion
-        nextVersion += 1
+        let version = takeVersion()
         let keyBytes = StressData.key(key)
-        let started = MonotonicClock.nanoseconds()
-        do {
+        let failure = timed(.delete, "delete", key: key) { () throws(LSMError) in
             try database.delete(keyBytes, sync: config.sync)
-        } catch {
-            return engineFailure("delete", key, error)
         }
-        meter.record(.delete, nanoseconds: MonotonicClock.nanoseconds() &- started)
-        expectations[slot] = version | StressData.deletedFlag
-        return nil
+        if failure == nil { expectations[slot] = version | StressData.deletedFlag }
+        return failure
+    }
+
+    /// The version of this worker's next write or delete.
+    private func takeVersion() -> UInt64 {
+        defer { nextVersion += 1 }
+        return nextVersion
     }
 
     /// Scans up to 100 consecutive keys, forward or in reverse, then checks the order, that every key belongs to
@@ -132,14 +139,11 @@ final class StressWorker: @unchecked Sendable {
         let upper = StressData.key(end)
         var entries: [(key: [UInt8], value: [UInt8])] = []
         entries.reserveCapacity(span)
-        let started = MonotonicClock.nanoseconds()
-        do {
+        let scanned = timed(.scan, reverse ? "reverse scan" : "scan", key: start) { () throws(LSMError) in
             let cursor = try database.cursor(from: lower, to: upper, reverse: reverse)
             while entries.count <= span, let entry = try cursor.next() { entries.append(entry) }
-        } catch {
-            return engineFailure(reverse ? "reverse scan" : "scan", start, error)
         }
-        meter.record(.scan, nanoseconds: MonotonicClock.nanoseconds() &- started)
+        if let scanned { return scanned }
 
         let what = "\(reverse ? "reverse scan" : "scan") [\(StressData.keyText(start)), \(StressData.keyText(end)))"
         var owned: [Int: [UInt8]] = [:]
