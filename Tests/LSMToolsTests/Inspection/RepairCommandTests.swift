@@ -7,14 +7,12 @@ import Testing
 @Suite struct RepairCommandTests {
     /// A database whose 30 synced puts are in three flushed tables, closed.
     private static func makeDatabase(in scratch: Scratch) throws -> String {
-        let path = scratch.file("db")
-        let db = try Database.open(path)
-        for i in 0..<30 {
-            try db.put("k\(i)", "v\(i)", sync: true)
-            if i % 10 == 9 { try db.flush() }
+        try scratch.database { db in
+            for i in 0..<30 {
+                try db.put("k\(i)", "v\(i)", sync: true)
+                if i % 10 == 9 { try db.flush() }
+            }
         }
-        try db.close()
-        return path
     }
 
     @Test func repairRebuildsWhatCheckRefuses() throws {

@@ -9,17 +9,14 @@ import Testing
     /// A database with one flushed table of `rows` rows and a log holding them too; returns the table's and the
     /// log's paths.
     private static func makeDatabase(_ scratch: Scratch, rows: Int) throws -> (table: String, log: String) {
-        let path = scratch.file("db")
         var options = Options()
         options.memtableSize = 1 << 30
-        let database = try Database.open(path, options: options)
-        for i in 0..<rows { try database.put("key\(100_000 + i)", "value \(i)") }
-        try database.close()
+        let path = try scratch.database(options: options) { database in
+            for i in 0..<rows { try database.put("key\(100_000 + i)", "value \(i)") }
+        }
         let logs = try Database.info(at: path).logs
         try FileManager.default.copyItem(atPath: path + "/" + logs[0].name, toPath: scratch.file("copy.wal"))
-        let reopened = try Database.open(path, options: options)
-        try reopened.flush()
-        try reopened.close()
+        _ = try scratch.database(options: options) { try $0.flush() }
         let tables = try Database.info(at: path).levels.flatMap(\.tables)
         return (path + "/" + tables[0].name, scratch.file("copy.wal"))
     }

@@ -26,6 +26,13 @@ struct ToolRun {
     }
 }
 
+/// Expects `run` to have failed with exit status 1, printing nothing but `message` as one line on standard error.
+func expectFailure(_ run: ToolRun, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(run.status == 1, sourceLocation: sourceLocation)
+    #expect(run.out == "", sourceLocation: sourceLocation)
+    #expect(run.err == message + "\n", sourceLocation: sourceLocation)
+}
+
 /// Runs the tool `command` in-process with `arguments` (which the argument parser may refuse).
 func runTool<Command: ToolCommand>(_ command: Command.Type, _ arguments: [String]) throws -> ToolRun {
     let parsed = try Command.parse(arguments)
@@ -44,12 +51,30 @@ struct Scratch {
 
     func remove() { try? FileTree.remove(path) }
 
+    /// A database in the folder `name` here, filled by `fill` and closed; returns its path.
+    func database(
+        _ name: String = "db", options: Options = Options(), _ fill: (Database) throws -> Void
+    ) throws -> String {
+        let path = file(name)
+        let database = try Database.open(path, options: options)
+        try fill(database)
+        try database.close()
+        return path
+    }
+
     static func read(_ path: String) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
     static func write(_ bytes: [UInt8], to path: String) throws {
         try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+
+    /// A file `name` here holding `count` random bytes; returns its path.
+    func randomFile(_ name: String, bytes count: Int) throws -> String {
+        var generator = SystemRandomNumberGenerator()
+        try Self.write((0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }, to: file(name))
+        return file(name)
     }
 
     /// Changes one bit pattern of the byte at `offset`.

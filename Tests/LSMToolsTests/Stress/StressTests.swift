@@ -245,7 +245,7 @@ import Darwin
         let writer = directory + "/writer.sh"
         try FileTree.write("#!/bin/sh\n" + script, to: writer)
         chmod(writer, 0o755)
-        try Database.open(directory + "/db").close()
+        _ = try scratch.database { _ in }
         var config = StressConfiguration()
         config.keys = 10
         config.valueSize = 20
