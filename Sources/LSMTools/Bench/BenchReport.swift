@@ -82,7 +82,7 @@ final class BenchReporter {
 
     /// `fillseq      :    1.234 micros/op;   89.1 MB/s`, or the bytes on disk for a size row.
     func humanLine(_ result: BenchResult) -> String {
-        let label = result.name.padding(to: nameWidth) + " : "
+        let label = TerminalText.padRight(result.name, nameWidth) + " : "
         if result.databaseBytes >= 0 {
             return label + Self.format("%11.1f", Double(result.databaseBytes) / 1_048_576.0) + " MB on disk"
         }
@@ -105,12 +105,5 @@ final class BenchReporter {
         guard count > 0 else { return "" }
         return String(decoding: buffer.prefix(min(Int(count), buffer.count - 1)).map { UInt8(bitPattern: $0) },
                       as: UTF8.self)
-    }
-}
-
-extension String {
-    /// The string padded with spaces on the right to `width` characters.
-    fileprivate func padding(to width: Int) -> String {
-        count >= width ? self : self + String(repeating: " ", count: width - count)
     }
 }

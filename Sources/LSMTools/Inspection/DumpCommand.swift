@@ -90,7 +90,7 @@ struct DumpCommand: ToolCommand {
         var line = ""
         for (index, column) in columns.enumerated() {
             if index > 0 { line += " | " }
-            line += index < widths.count ? InspectionText.pad(column, widths[index]) : column
+            line += index < widths.count ? TerminalText.padRight(column, widths[index]) : column
         }
         while line.last == " " { line.removeLast() }
         return line
@@ -102,7 +102,7 @@ struct DumpCommand: ToolCommand {
         let p = table.properties
         let footer = table.footer
         let index = try table.indexEntries()
-        func field(_ label: String, _ value: String) { out.line(InspectionText.pad(label + ":", 20) + value) }
+        func field(_ label: String, _ value: String) { out.line(TerminalText.padRight(label + ":", 20) + value) }
         field("File size", "\(p.fileSize) bytes")
         field("Format version", "\(p.formatVersion)")
         if let databaseID = p.databaseID, let number = p.fileNumber {
@@ -121,7 +121,7 @@ struct DumpCommand: ToolCommand {
         if let filter = table.filter {
             let perEntry = p.entryCount > 0 ? Double(filter.bitCount) / Double(p.entryCount) : 0
             field("Filter", "\(filter.bitCount) bits, \(filter.probeCount) probes, \(filter.byteCount) bytes "
-                  + "(\(InspectionText.decimal(perEntry)) bits per entry)")
+                  + "(\(DecimalText.fixed(perEntry, 1)) bits per entry)")
         } else {
             field("Filter", "none")
         }

@@ -25,20 +25,15 @@ struct InspectionText {
     func bytes(_ bytes: [UInt8]) -> String {
         guard hex else { return Quoting.format(bytes) }
         if bytes.isEmpty { return "\"\"" }
-        let digits = Array("0123456789abcdef")
         var text = ""
         text.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
+        for byte in bytes { Quoting.appendHex(byte, to: &text) }
         return text
     }
 
-    /// `text` cut to ``width`` characters, its end replaced by "...", when longer.
+    /// `text` cut to ``width`` columns, its end replaced by "...", when wider.
     func cut(_ text: String) -> String {
-        guard width > 0, text.count > width else { return text }
-        return String(text.prefix(width - 3)) + "..."
+        width > 0 ? TerminalText.cut(text, width) : text
     }
 
     /// An internal key as `KEY @SEQUENCE KIND`; the highest sequence (index separators) is shown as `max`.
@@ -52,18 +47,6 @@ struct InspectionText {
         "\(n) \(n == 1 ? singular : plural ?? singular + "s")"
     }
 
-    /// `text` padded with spaces to `width` characters (longer text is left as it is).
-    static func pad(_ text: String, _ width: Int) -> String {
-        let count = text.count
-        return count >= width ? text : text + String(repeating: " ", count: width - count)
-    }
-
-    /// `value` with one decimal.
-    static func decimal(_ value: Double) -> String {
-        let tenths = Int((value * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10)"
-    }
-
     /// `n bytes`, followed by the size in KiB, MiB or GiB once it reaches 1 KiB.
     static func size(_ bytes: UInt64) -> String {
         let units = ["KiB", "MiB", "GiB", "TiB"]
@@ -73,7 +56,7 @@ struct InspectionText {
             value /= 1024
             unit += 1
         }
-        return unit < 0 ? "\(bytes) bytes" : "\(bytes) bytes (\(decimal(value)) \(units[unit]))"
+        return unit < 0 ? "\(bytes) bytes" : "\(bytes) bytes (\(DecimalText.fixed(value, 1)) \(units[unit]))"
     }
 
     /// The one line a tool prints for a failure: `lsm: FILE: KIND: MESSAGE at offset N`, naming the file the error

@@ -80,7 +80,7 @@ struct WALDumpCommand: ToolCommand {
     private func describe(_ record: LogFile.Record, _ text: InspectionText) -> [String] {
         func operation(_ op: LogFile.Operation) -> String {
             let key = text.cut(text.bytes(op.key))
-            let kind = InspectionText.pad("\(op.kind)", "DELETE".count)
+            let kind = TerminalText.padRight("\(op.kind)", "DELETE".count)
             return op.kind == .deletion ? "seq \(op.sequence) \(kind) \(key)"
                 : "seq \(op.sequence) \(kind) \(key) | \(text.cut(text.bytes(op.value)))"
         }

@@ -97,40 +97,98 @@ public enum Quoting {
         }
     }
 
-    /// `bytes` bare when it is a non-empty run of printable ASCII without spaces, quotes or backslashes, and in
-    /// double quotes with escapes otherwise, so ``split(_:)`` gives the same bytes back.
+    /// `bytes` as text that ``split(_:)`` turns back into the same bytes: bare when it is a non-empty run of
+    /// visible characters other than quotes and backslashes, else in double quotes with escapes. UTF-8 text shows
+    /// as itself; bytes that are not UTF-8, control characters and characters that do not show (see
+    /// ``TerminalText``) are written `\xHH`, a byte at a time.
     public static func format(_ bytes: [UInt8]) -> String {
-        if isBare(bytes) { return String(decoding: bytes, as: UTF8.self) }
-        var text = "\""
-        for b in bytes {
-            switch b {
-            case UInt8(ascii: "\""): text += "\\\""
-            case UInt8(ascii: "\\"): text += "\\\\"
-            case 0x0A: text += "\\n"
-            case 0x0D: text += "\\r"
-            case 0x09: text += "\\t"
-            case 0x20...0x7E: text.unicodeScalars.append(Unicode.Scalar(b))
-            default:
-                let digits = Array("0123456789abcdef".utf8)
+        let pieces = pieces(of: bytes)
+        let isBare = !pieces.isEmpty && pieces.allSatisfy(\.canBeBare)
+        var text = isBare ? "" : "\""
+        for piece in pieces {
+            switch piece {
+            case .ascii(UInt8(ascii: "\"")): text += "\\\""
+            case .ascii(UInt8(ascii: "\\")): text += "\\\\"
+            case .ascii(0x0A): text += "\\n"
+            case .ascii(0x0D): text += "\\r"
+            case .ascii(0x09): text += "\\t"
+            case .ascii(let b) where b >= 0x20 && b < 0x7F: text.unicodeScalars.append(Unicode.Scalar(b))
+            case .ascii(let b), .escaped(let b):
                 text += "\\x"
-                text.unicodeScalars.append(Unicode.Scalar(digits[Int(b >> 4)]))
-                text.unicodeScalars.append(Unicode.Scalar(digits[Int(b & 0x0F)]))
+                appendHex(b, to: &text)
+            case .text(let scalar):
+                text.unicodeScalars.append(scalar)
             }
         }
-        return text + "\""
+        return isBare ? text : text + "\""
     }
 
-    /// `bytes` as ``format(_:)`` writes it when at most `limit` bytes long; else its first `limit` bytes so
-    /// written, then `...` and the full length. For echoing user text in a message, where a 100 MB word must not
-    /// be printed whole.
+    /// One piece of a byte string as ``format(_:)`` writes it.
+    private enum Piece {
+        /// An ASCII byte: itself or an escape.
+        case ascii(UInt8)
+        /// A UTF-8 character shown as itself.
+        case text(Unicode.Scalar)
+        /// A byte of anything else, written as `\xHH`.
+        case escaped(UInt8)
+
+        /// Whether the piece may stand in a word without quotes.
+        var canBeBare: Bool {
+            switch self {
+            case .ascii(let b):
+                b > 0x20 && b < 0x7F && b != UInt8(ascii: "\"") && b != UInt8(ascii: "'") && b != UInt8(ascii: "\\")
+            case .text: true
+            case .escaped: false
+            }
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".unicodeScalars)
+
+    /// Appends `byte` as two lowercase hexadecimal digits.
+    static func appendHex(_ byte: UInt8, to text: inout String) {
+        text.unicodeScalars.append(hexDigits[Int(byte >> 4)])
+        text.unicodeScalars.append(hexDigits[Int(byte & 0x0F)])
+    }
+
+    private static func pieces(of bytes: [UInt8]) -> [Piece] {
+        var pieces: [Piece] = []
+        pieces.reserveCapacity(bytes.count)
+        var index = 0
+        // Whether the character before shows as a visible mark, for a combining one to attach to.
+        var afterVisible = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte < 0x80 {
+                pieces.append(.ascii(byte))
+                afterVisible = byte > 0x20 && byte < 0x7F
+                index += 1
+            } else if let (scalar, length) = TerminalText.scalar(in: bytes, at: index),
+                TerminalText.isShown(scalar, afterVisible: afterVisible)
+            {
+                pieces.append(.text(scalar))
+                afterVisible = true
+                index += length
+            } else {
+                pieces.append(.escaped(byte))
+                afterVisible = false
+                index += 1
+            }
+        }
+        return pieces
+    }
+
+    /// `bytes` as ``format(_:)`` writes it when at most `limit` bytes long; else its first `limit` bytes (fewer
+    /// rather than a character cut in two) so written, then `...` and the full length. For echoing user text in a
+    /// message, where a 100 MB word must not be printed whole.
     static func excerpt(_ bytes: [UInt8], limit: Int = 64) -> String {
         guard bytes.count > limit else { return format(bytes) }
-        return format(Array(bytes.prefix(limit))) + "... (\(bytes.count) bytes)"
-    }
-
-    private static func isBare(_ bytes: [UInt8]) -> Bool {
-        !bytes.isEmpty && bytes.allSatisfy { b in
-            b > 0x20 && b < 0x7F && b != UInt8(ascii: "\"") && b != UInt8(ascii: "'") && b != UInt8(ascii: "\\")
+        var start = limit
+        while start > max(0, limit - 3), bytes[start] & 0xC0 == 0x80 { start -= 1 }
+        var end = limit
+        if start < limit, let (_, length) = TerminalText.scalar(in: bytes, at: start), start + length > limit {
+            end = start
         }
+        return format(Array(bytes.prefix(end))) + "... (\(bytes.count) bytes)"
     }
 }

@@ -74,7 +74,7 @@ struct StressChart {
         svg += Self.line(from: (Self.left, Self.top), to: (Self.left, baseline), color: "#444")
         svg += Self.line(from: (Self.left, baseline), to: (right, baseline), color: "#444")
         svg += Self.text("seconds", x: (Self.left + right) / 2, y: Self.height - 6, anchor: "middle", size: 12)
-        let middle = StressFormat.fixed((Self.top + baseline) / 2, 1)
+        let middle = DecimalText.fixed((Self.top + baseline) / 2, 1)
         svg += "<g transform=\"translate(14 \(middle)) rotate(-90)\">"
         svg += Self.text(unit, x: 0, y: 0, anchor: "middle", size: 12) + "</g>"
 
@@ -113,7 +113,7 @@ struct StressChart {
     }
 
     /// A coordinate with one decimal, short enough to keep long runs' charts small.
-    private static func coordinate(_ value: Double) -> String { StressFormat.fixed(value, 1) }
+    private static func coordinate(_ value: Double) -> String { DecimalText.fixed(value, 1) }
 
     /// 1, 2 or 5 times a power of ten, at least `value`.
     private static func niceCeiling(_ value: Double) -> Double {

@@ -11,28 +11,11 @@ enum StressFormat {
         return value < 0 ? "-" + grouped : grouped
     }
 
-    /// `value` with exactly `decimals` digits after the point.
-    static func fixed(_ value: Double, _ decimals: Int) -> String {
-        guard value.isFinite else { return value.isNaN ? "nan" : (value < 0 ? "-inf" : "inf") }
-        var scale = 1.0
-        for _ in 0..<decimals { scale *= 10 }
-        let scaled = (abs(value) * scale).rounded()
-        guard scaled < 9e18 else { return String(value) }
-        let whole = UInt64(scaled) / UInt64(scale)
-        let fraction = UInt64(scaled) % UInt64(scale)
-        var text = (value < 0 && scaled > 0 ? "-" : "") + String(whole)
-        if decimals > 0 {
-            let digits = String(fraction)
-            text += "." + String(repeating: "0", count: decimals - digits.count) + digits
-        }
-        return text
-    }
-
     /// Three significant digits, at most: 1.23, 12.3, 123.
     static func significant(_ value: Double) -> String {
-        if value < 9.995 { return fixed(value, 2) }
-        if value < 99.95 { return fixed(value, 1) }
-        return fixed(value, 0)
+        if value < 9.995 { return DecimalText.fixed(value, 2) }
+        if value < 99.95 { return DecimalText.fixed(value, 1) }
+        return DecimalText.fixed(value, 0)
     }
 
     /// A latency given in nanoseconds: `850ns`, `12.3µs`, `1.25ms`, `2.10s`.
@@ -63,15 +46,5 @@ enum StressFormat {
     static func rate(_ perSecond: Double) -> String {
         guard perSecond.isFinite && perSecond >= 0 else { return "0" }
         return count(Int(perSecond.rounded()))
-    }
-
-    /// `text` padded on the left to `width` characters, for table columns.
-    static func padLeft(_ text: String, _ width: Int) -> String {
-        String(repeating: " ", count: max(0, width - text.count)) + text
-    }
-
-    /// `text` padded on the right to `width` characters.
-    static func padRight(_ text: String, _ width: Int) -> String {
-        text + String(repeating: " ", count: max(0, width - text.count))
     }
 }

@@ -220,7 +220,7 @@ struct StressRunner {
         let latency = zip(StressPercentiles.labels, sample.latency.values)
             .map { "\($0) \(StressFormat.latency($1))" }.joined(separator: " ")
         var line =
-            "[\(StressFormat.padLeft(StressFormat.fixed(sample.time, 0), 4))s] "
+            "[\(TerminalText.padLeft(DecimalText.fixed(sample.time, 0), 4))s] "
             + "\(StressFormat.rate(sample.throughput)) ops/s | \(latency) | \(StressFormat.count(done)) ops"
         if let statistics = sample.statistics {
             line += " | memtable \(StressFormat.bytes(statistics.memtableBytes))"
@@ -291,12 +291,12 @@ struct StressRunner {
                 + "on \(config.threads) thread\(config.threads == 1 ? "" : "s"))"
         ]
         let table = summaryTable(outcome)
-        let widths = table[0].indices.map { column in table.map { $0[column].count }.max() ?? 0 }
+        let widths = table[0].indices.map { column in table.map { TerminalText.columns($0[column]) }.max() ?? 0 }
         for row in table {
             lines.append(
                 row.enumerated().map { column, text in
                     column == 0
-                        ? StressFormat.padRight(text, widths[column]) : StressFormat.padLeft(text, widths[column] + 2)
+                        ? TerminalText.padRight(text, widths[column]) : TerminalText.padLeft(text, widths[column] + 2)
                 }.joined())
         }
         if let statistics = outcome.finalStatistics {

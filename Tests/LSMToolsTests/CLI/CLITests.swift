@@ -87,6 +87,8 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
             get (nil)
             put é ü
             get "\xc3\xa9"
+            put "prix\xff" "12 €"
+            get "prix\xff"
             scan
 
             """#, in: dir.file("db"))
@@ -101,12 +103,15 @@ private func parsedLines(_ text: String) throws -> [[[UInt8]]] {
                 OK
                 "(error)"
                 OK
-                "\xc3\xbc"
+                ü
+                OK
+                "12 €"
                 "\x00\xff" ""
                 "(nil)" "(error)"
                 "hello world" "it's"
+                "prix\xff" "12 €"
                 "tab\there" "a\"b\\c\n"
-                "\xc3\xa9" "\xc3\xbc"
+                é ü
 
                 """#)
         #expect(run.status == 0)

@@ -44,6 +44,30 @@ import Testing
             """)
     }
 
+    /// UTF-8 keys and values print as text, in columns as wide as they show; what would not show is escaped.
+    @Test func utf8KeysAndValuesPrintAsText() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let path = try scratch.database { db in
+            try db.put("café", "crème brûlée")
+            try db.put("中文", "😀")
+            try db.put("k\u{7}", "\u{202E}x")
+            try db.flush()
+        }
+        let table = path + "/" + (try Database.info(at: path)).levels[0].tables[0].name
+        let run = try dump([table, "--width", "8"])
+        #expect(run.status == 0 && run.err == "")
+        #expect(run.out == #"""
+            --- Dumping SSTable: \#(table) ---
+            KEY      | VALUE
+            café     | "crèm...
+            "k\x07"  | "\xe2...
+            中文     | 😀
+            --- 3 rows ---
+
+            """#)
+    }
+
     @Test func internalShowsEveryEntryWithSequenceAndKind() throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
