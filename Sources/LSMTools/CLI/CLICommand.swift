@@ -13,9 +13,11 @@ struct CLICommand: ParsableCommand {
         commandName: "cli",
         abstract: "Put, get, scan and inspect a database from a prompt or a script.",
         discussion: """
-            At a terminal it shows a prompt; otherwise it reads commands from standard input line by line, prints \
-            only the replies, and exits 1 if any command failed (e.g. printf 'put a 1\\nget a\\n' | lsm cli DIR). \
-            Type help for the commands.
+            At a terminal it shows a prompt, with line editing (arrows, Home, End, Ctrl-A, Ctrl-E, Ctrl-U, Ctrl-K, \
+            Ctrl-W) and a history of the lines entered (up and down; kept in ~/.lsm_history); Ctrl-C clears the \
+            line and Ctrl-D leaves. Otherwise it reads commands from standard input line by line, prints only the \
+            replies, and exits 1 if any command failed (e.g. printf 'put a 1\\nget a\\n' | lsm cli DIR). Type help \
+            for the commands.
             """
     )
 
@@ -33,12 +35,23 @@ struct CLICommand: ParsableCommand {
 
     func run() throws {
         try OutputSink.runTool { out, err in
-            execute(input: CLILineReader(), interactive: isatty(STDIN_FILENO) != 0, out: out, err: err)
+            let interactive = isatty(STDIN_FILENO) != 0
+            // Line editing needs the keys as they are typed and the screen to draw on: both ends a terminal.
+            let editor = isatty(STDOUT_FILENO) != 0 ? Self.terminalInput(out: out) : nil
+            return execute(input: editor ?? CLILineReader(), interactive: interactive, out: out, err: err)
         }
     }
 
+    /// The line editor on standard input, with the history in `~/.lsm_history`; nil when standard input is not a
+    /// terminal.
+    private static func terminalInput(out: OutputSink) -> TerminalLineReader? {
+        let home = getenv("HOME").flatMap { String(validatingCString: $0) }
+        let history = LineHistory(path: LineHistory.defaultPath(home: home))
+        return TerminalLineReader(out: out, prompt: CLISession.prompt, history: history)
+    }
+
     /// Checks the options and runs a session on `input`; returns the exit status (2 for a bad option).
-    func execute(input: CLILineReader, interactive: Bool, out: OutputSink, err: OutputSink) -> Int32 {
+    func execute(input: any CLIInput, interactive: Bool, out: OutputSink, err: OutputSink) -> Int32 {
         let refusal = OptionError.refusal(tool: "cli", err: err) { () throws(OptionError) in
             if let memtableSize {
                 try OptionError.check("--memtable-size", memtableSize, in: OptionError.memtableSizes, unit: "bytes")
@@ -58,7 +71,7 @@ struct CLICommand: ParsableCommand {
     /// An interactive session shows a prompt and exits 0; a scripted one exits 1 when any command failed. Failing
     /// to open or close the database, or to read the input to its end, is reported on `err` and exits 1.
     static func runSession(
-        directory: String, options: Options, input: CLILineReader, interactive: Bool, out: OutputSink,
+        directory: String, options: Options, input: any CLIInput, interactive: Bool, out: OutputSink,
         err: OutputSink
     ) -> Int32 {
         let database: Database
@@ -69,7 +82,8 @@ struct CLICommand: ParsableCommand {
             return 1
         }
         if interactive { out.line("swift-lsm database \(directory); type help for the commands, quit to leave.") }
-        let session = CLISession(database: database, input: input, out: out, prompt: interactive ? "lsm> " : nil)
+        let prompt = interactive && !input.showsPrompt ? CLISession.prompt : nil
+        let session = CLISession(database: database, input: input, out: out, prompt: prompt)
         let inputFailure = session.run()
         if let inputFailure { err.line("lsm: \(inputFailure)") }
         do {

@@ -6,12 +6,22 @@ import Glibc
 import Darwin
 #endif
 
+/// Where `lsm cli` gets its lines: a script, a pipe or a terminal used as a file (``CLILineReader``), or a person
+/// typing at a terminal (``TerminalLineReader``).
+protocol CLIInput: AnyObject {
+    /// The next line without its end, or nil at the end of the input. Throws when the input cannot be read.
+    func nextLine() throws(CLILineReader.Failure) -> [UInt8]?
+
+    /// Whether the input shows the prompt itself (a line editor redraws it with the line).
+    var showsPrompt: Bool { get }
+}
+
 /// The lines `lsm cli` reads: raw bytes from a file descriptor (or from memory, for tests), split on `\n`.
 ///
 /// Lines stay bytes rather than going through `readLine`, which would replace invalid UTF-8 silently; the session
 /// decides what to do with such a line. A last line without a newline is still a line. A line is bounded (so
 /// `lsm cli DIR < /dev/zero` cannot exhaust memory), and a read error is told apart from the end of the input.
-final class CLILineReader {
+final class CLILineReader: CLIInput {
     /// Why the input stopped before its end.
     enum Failure: Error, Equatable, CustomStringConvertible {
         /// Line `line` (1-based) has more than `limit` bytes.
@@ -44,6 +54,8 @@ final class CLILineReader {
     private var atEnd: Bool
     /// Lines returned so far.
     private var lineCount = 0
+
+    var showsPrompt: Bool { false }
 
     /// Reads from `fileDescriptor` (standard input by default) until end of file; `name` is how errors call it.
     init(

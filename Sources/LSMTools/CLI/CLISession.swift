@@ -6,14 +6,18 @@ import LSM
 /// A failing line never ends the session; it is counted in ``failures`` so a script's exit status can report it.
 final class CLISession {
     private let database: Database
-    private let input: CLILineReader
+    private let input: any CLIInput
     private let out: OutputSink
     private let prompt: String?
     /// How many lines printed `(error)`.
     private(set) var failures = 0
 
-    /// A session reading `input` and replying on `out`; `prompt` is written before each line (nil for scripts).
-    init(database: Database, input: CLILineReader, out: OutputSink, prompt: String?) {
+    /// The prompt of an interactive session.
+    static let prompt = "lsm> "
+
+    /// A session reading `input` and replying on `out`; `prompt` is written before each line (nil for scripts,
+    /// and for an input that shows it itself).
+    init(database: Database, input: any CLIInput, out: OutputSink, prompt: String?) {
         self.database = database
         self.input = input
         self.out = out

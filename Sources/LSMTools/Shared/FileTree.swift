@@ -73,13 +73,36 @@ enum FileTree {
 
     /// Writes `text` to a new or truncated file at `path`; the error carries the errno.
     static func write(_ text: String, to path: String) throws(LSMError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        try write(Array(text.utf8), to: path)
+    }
+
+    /// Writes `bytes` to a new or truncated file at `path`, made with `permissions` (before the umask) when new;
+    /// the error carries the errno.
+    static func write(_ bytes: [UInt8], to path: String, permissions: mode_t = 0o644) throws(LSMError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, permissions)
         guard fd >= 0 else { throw failure("cannot create the file", path: path) }
         defer { close(fd) }
         let file = OutputSink(fileDescriptor: fd, name: path)
-        file.write(text)
+        file.write(bytes: bytes)
         if let failed = file.writeError {
             throw LSMError(.ioError, "cannot write: \(SystemError.description(failed))", path: path, errno: failed)
+        }
+    }
+
+    /// The contents of the file at `path`, or nil when it cannot be read or holds more than `limit` bytes. Reads
+    /// to the end of the file, so also files whose size the system does not know (`/proc`).
+    static func contents(of path: String, limit: Int) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var contents: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0, contents.count + count <= limit else { return nil }
+            if count == 0 { return contents }
+            contents += chunk[..<count]
         }
     }
 

@@ -59,10 +59,19 @@ public final class OutputSink: @unchecked Sendable {
     public func write(_ text: String) {
         guard writeError == nil else { return }
         switch target {
+        case .buffer: buffer += text
+        case .fileDescriptor: write(bytes: Array(text.utf8))
+        }
+    }
+
+    /// Writes `bytes` as they are, unless an earlier write failed; a capturing sink keeps them as UTF-8 text.
+    func write(bytes: [UInt8]) {
+        guard writeError == nil else { return }
+        switch target {
         case .buffer:
-            buffer += text
+            buffer += String(decoding: bytes, as: UTF8.self)
         case .fileDescriptor(let fd):
-            var bytes = Array(text.utf8)
+            var bytes = bytes
             writeError = bytes.withUnsafeMutableBytes { raw -> Int32? in
                 guard let base = raw.baseAddress else { return nil }
                 var done = 0

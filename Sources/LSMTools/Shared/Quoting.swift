@@ -124,7 +124,7 @@ public enum Quoting {
     }
 
     /// One piece of a byte string as ``format(_:)`` writes it.
-    private enum Piece {
+    enum Piece {
         /// An ASCII byte: itself or an escape.
         case ascii(UInt8)
         /// A UTF-8 character shown as itself.
@@ -151,7 +151,8 @@ public enum Quoting {
         text.unicodeScalars.append(hexDigits[Int(byte & 0x0F)])
     }
 
-    private static func pieces(of bytes: [UInt8]) -> [Piece] {
+    /// `bytes` cut into pieces: ASCII bytes, UTF-8 characters that show, and other bytes.
+    static func pieces(of bytes: [UInt8]) -> [Piece] {
         var pieces: [Piece] = []
         pieces.reserveCapacity(bytes.count)
         var index = 0
