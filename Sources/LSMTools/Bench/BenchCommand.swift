@@ -65,26 +65,19 @@ struct BenchCommand: ToolCommand {
         }
 
         let root: String
-        if let dir {
+        let working = FileChecks.workingDirectory(dir, tool: "bench", err: err) { dir in
             let problem: String?
-            do {
+            do throws(LSMError) {
                 try FileTree.makeDirectories(dir)
                 problem = FileChecks.notADirectory(dir)
             } catch {
                 problem = error.message
             }
-            if let problem {
-                err.line("lsm bench: --dir \(dir): \(problem)")
-                return 2
-            }
-            root = dir
-        } else {
-            do {
-                root = try FileTree.makeTemporaryDirectory(prefix: "lsm-bench.")
-            } catch {
-                err.line("lsm bench: \(error)")
-                return 1
-            }
+            return problem.map { "--dir \(dir): \($0)" }
+        }
+        switch working {
+        case .success(let path): root = path
+        case .failure(let exit): return exit.rawValue
         }
         defer {
             if dir == nil { try? FileTree.remove(root) }

@@ -4,9 +4,30 @@ import Glibc
 import Darwin
 #endif
 
+import ArgumentParser
+
 /// Checks of paths given on the command line, made before a long run so that a bad one is refused at once with
 /// the reason.
 enum FileChecks {
+    /// The directory a tool with a `--dir` option works in: `given`, unless `refusal` says why it cannot be used
+    /// (printed on `err` after `lsm TOOL: `; exit status 2); without one, a new temporary directory named after the
+    /// tool (exit status 1, the reason printed, when none can be made).
+    static func workingDirectory(
+        _ given: String?, tool: String, err: OutputSink, refusal: (String) -> String?
+    ) -> Result<String, ExitCode> {
+        if let given {
+            guard let message = refusal(given) else { return .success(given) }
+            err.line("lsm \(tool): \(message)")
+            return .failure(ExitCode(2))
+        }
+        do {
+            return .success(try FileTree.makeTemporaryDirectory(prefix: "lsm-\(tool)-"))
+        } catch {
+            err.line("lsm \(tool): \(error)")
+            return .failure(ExitCode(1))
+        }
+    }
+
     /// Why files cannot be created in `path` ("is a file, not a directory", "No such file or directory"), or nil
     /// when it is a directory this process may create files in.
     static func notADirectory(_ path: String) -> String? {

@@ -5,9 +5,9 @@ import Darwin
 #endif
 import LSM
 
-/// The directory chores the tools do beside the engine: temporary directories, `mkdir -p`, `rm -rf`, `du -sb`,
-/// listing, and writing a whole file.
-enum FileTree {
+/// The file chores the tools (and the fuzz targets) do beside the engine: temporary directories, `mkdir -p`,
+/// `rm -rf`, `du -sb`, listing, and reading or writing a whole file.
+package enum FileTree {
     /// A fresh, empty directory named `prefix` and six random characters, under `$TMPDIR` (or /tmp).
     static func makeTemporaryDirectory(prefix: String) throws(LSMError) -> String {
         var base = "/tmp"
@@ -78,7 +78,7 @@ enum FileTree {
 
     /// Writes `bytes` to a new or truncated file at `path`, made with `permissions` (before the umask) when new;
     /// the error carries the errno.
-    static func write(_ bytes: [UInt8], to path: String, permissions: mode_t = 0o644) throws(LSMError) {
+    package static func write(_ bytes: [UInt8], to path: String, permissions: mode_t = 0o644) throws(LSMError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, permissions)
         guard fd >= 0 else { throw failure("cannot create the file", path: path) }
         defer { close(fd) }
@@ -91,7 +91,7 @@ enum FileTree {
 
     /// The contents of the file at `path`, or nil when it cannot be read or holds more than `limit` bytes. Reads
     /// to the end of the file, so also files whose size the system does not know (`/proc`).
-    static func contents(of path: String, limit: Int) -> [UInt8]? {
+    package static func contents(of path: String, limit: Int) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

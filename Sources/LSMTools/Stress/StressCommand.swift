@@ -123,27 +123,19 @@ enum StressTool {
                 config: config, directory: directory, firstVersion: firstVersion, out: out, err: err
             ).run()
         }
+        // Whether the run makes its directory (and so may remove it): a temporary one, or a --dir not there yet.
+        let made = !(config.directory.map(FileTree.exists) ?? false)
         let directory: String
-        let made: Bool
-        if let given = config.directory {
+        let working = FileChecks.workingDirectory(config.directory, tool: "stress", err: err) { given in
             if let names = FileTree.entries(given), !names.isEmpty {
-                err.line("lsm stress: --dir \(given) already holds files; the stress test needs a fresh database")
-                return 2
+                return "--dir \(given) already holds files; the stress test needs a fresh database"
             }
-            made = !FileTree.exists(given)
-            if let problem = made ? FileChecks.cannotCreateDirectory(given) : FileChecks.notADirectory(given) {
-                err.line("lsm stress: --dir \(given): \(problem)")
-                return 2
-            }
-            directory = given
-        } else {
-            do {
-                directory = try FileTree.makeTemporaryDirectory(prefix: "lsm-stress-")
-            } catch {
-                err.line("lsm stress: \(error)")
-                return 1
-            }
-            made = true
+            let problem = made ? FileChecks.cannotCreateDirectory(given) : FileChecks.notADirectory(given)
+            return problem.map { "--dir \(given): \($0)" }
+        }
+        switch working {
+        case .success(let path): directory = path
+        case .failure(let exit): return exit.rawValue
         }
         let ending: StressEnding
         if case .crashCycles(let cycles) = config.mode {
