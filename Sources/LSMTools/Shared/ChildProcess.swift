@@ -59,82 +59,91 @@ final class ChildProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        // The parent's ends of the child's streams, and the child's ends, closed here once it has them.
-        var parentEnds: (input: Int32, output: Int32, error: Int32) = (-1, -1, -1)
-        var childEnds: [Int32] = []
-        func abandon() {
-            for fd in childEnds + [parentEnds.input, parentEnds.output, parentEnds.error] where fd >= 0 { close(fd) }
-        }
-        switch streams {
-        case .pipes(let input):
-            var pipes: [[Int32]] = []
-            for _ in 0..<(input ? 3 : 2) {
-                var fds: [Int32] = [-1, -1]
-                guard makePipe(&fds) else {
-                    let failure = LSMError(.ioError, "cannot make a pipe: \(SystemError.description(errno))")
-                    pipes.joined().forEach { close($0) }
-                    throw failure
-                }
-                pipes.append(fds)
-            }
-            parentEnds.output = pipes[0][0]
-            parentEnds.error = pipes[1][0]
-            childEnds = [pipes[0][1], pipes[1][1]]
-            posix_spawn_file_actions_adddup2(&actions, pipes[0][1], 1)
-            posix_spawn_file_actions_adddup2(&actions, pipes[1][1], 2)
-            if input {
-                parentEnds.input = pipes[2][1]
-                childEnds.append(pipes[2][0])
-                posix_spawn_file_actions_adddup2(&actions, pipes[2][0], 0)
-                // Writes wait in poll(2), reading the child's output meanwhile, instead of blocking on a full pipe.
-                _ = fcntl(parentEnds.input, F_SETFL, fcntl(parentEnds.input, F_GETFL) | O_NONBLOCK)
-            } else {
-                posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-            }
-        case .terminal(let primary, let secondary):
-            parentEnds.output = fcntl(primary, F_DUPFD_CLOEXEC, 0)
-            parentEnds.input = fcntl(primary, F_DUPFD_CLOEXEC, 0)
-            guard parentEnds.output >= 0, parentEnds.input >= 0 else {
-                let failure = LSMError(.ioError, "cannot use the terminal: \(SystemError.description(errno))")
-                abandon()
-                throw failure
-            }
-            _ = fcntl(parentEnds.input, F_SETFL, fcntl(parentEnds.input, F_GETFL) | O_NONBLOCK)
-            for fd: Int32 in 0...2 { posix_spawn_file_actions_adddup2(&actions, secondary, fd) }
-        }
-
-        let overridden = Set(environment.keys)
-        var variables: [String] = []
-        var cursor = environ
-        while let entry = cursor.pointee {
-            let text = String(cString: entry)
-            if !overridden.contains(String(text.prefix { $0 != "=" })) { variables.append(text) }
-            cursor += 1
-        }
-        variables += environment.map { "\($0.key)=\($0.value)" }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = variables.map { strdup($0) } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        // The child starts as from a shell: no signal blocked (the calling thread may block many) and every signal
-        // handled by default (the caller may ignore SIGPIPE).
+        let ends = try Ends(streams, actions: &actions)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
+        // The child starts as from a shell: no signal blocked (the calling thread may block many) and every signal
+        // handled by default (the caller may ignore SIGPIPE).
         var signals = sigset_t()
         sigemptyset(&signals)
         posix_spawnattr_setsigmask(&attributes, &signals)
         sigfillset(&signals)
         posix_spawnattr_setsigdefault(&attributes, &signals)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = variables(overriding: environment).map { strdup($0) } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
         var pid = pid_t()
         let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-        childEnds.forEach { close($0) }
-        childEnds = []
+        ends.child.forEach { close($0) }
         guard result == 0 else {
-            abandon()
+            ends.parent.forEach { close($0) }
             throw LSMError(.ioError, "cannot start \(executable): \(SystemError.description(result))")
         }
-        return ChildProcess(pid: pid, inputFD: parentEnds.input, outputFD: parentEnds.output, errorFD: parentEnds.error)
+        return ChildProcess(pid: pid, inputFD: ends.input, outputFD: ends.output, errorFD: ends.error)
+    }
+
+    /// The descriptors of a child's streams: the parent's ends (-1 for none), and the child's, which the parent
+    /// closes once the child has them.
+    private struct Ends {
+        var input: Int32 = -1
+        var output: Int32 = -1
+        var error: Int32 = -1
+        var child: [Int32] = []
+
+        var parent: [Int32] { [input, output, error].filter { $0 >= 0 } }
+
+        /// Makes the ends for `streams` and adds to `actions` what puts the child's on its descriptors 0, 1 and 2.
+        init(_ streams: Streams, actions: inout posix_spawn_file_actions_t) throws(LSMError) {
+            switch streams {
+            case .pipes(let hasInput):
+                var pipes: [[Int32]] = []
+                for _ in 0..<(hasInput ? 3 : 2) {
+                    var fds: [Int32] = [-1, -1]
+                    guard ChildProcess.makePipe(&fds) else {
+                        let failure = LSMError(.ioError, "cannot make a pipe: \(SystemError.description(errno))")
+                        pipes.joined().forEach { close($0) }
+                        throw failure
+                    }
+                    pipes.append(fds)
+                }
+                (output, error) = (pipes[0][0], pipes[1][0])
+                child = [pipes[0][1], pipes[1][1]]
+                posix_spawn_file_actions_adddup2(&actions, pipes[0][1], 1)
+                posix_spawn_file_actions_adddup2(&actions, pipes[1][1], 2)
+                if hasInput {
+                    input = pipes[2][1]
+                    child.append(pipes[2][0])
+                    posix_spawn_file_actions_adddup2(&actions, pipes[2][0], 0)
+                } else {
+                    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+                }
+            case .terminal(let primary, let secondary):
+                output = fcntl(primary, F_DUPFD_CLOEXEC, 0)
+                input = fcntl(primary, F_DUPFD_CLOEXEC, 0)
+                guard output >= 0, input >= 0 else {
+                    let failure = LSMError(.ioError, "cannot use the terminal: \(SystemError.description(errno))")
+                    parent.forEach { close($0) }
+                    throw failure
+                }
+                for fd: Int32 in 0...2 { posix_spawn_file_actions_adddup2(&actions, secondary, fd) }
+            }
+            // Writes wait in poll(2), reading the child's output meanwhile, instead of blocking on a full pipe.
+            if input >= 0 { _ = fcntl(input, F_SETFL, fcntl(input, F_GETFL) | O_NONBLOCK) }
+        }
+    }
+
+    /// This process's environment as `NAME=value` strings, with `overrides` in place of the variables they name.
+    private static func variables(overriding overrides: [String: String]) -> [String] {
+        var variables: [String] = []
+        var cursor = environ
+        while let entry = cursor.pointee {
+            let text = String(cString: entry)
+            if overrides[String(text.prefix { $0 != "=" })] == nil { variables.append(text) }
+            cursor += 1
+        }
+        return variables + overrides.map { "\($0.key)=\($0.value)" }
     }
 
     /// A pipe whose ends are closed on exec (`pipe2` is not visible from Swift): the child gets only the
