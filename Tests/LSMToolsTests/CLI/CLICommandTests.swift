@@ -129,4 +129,23 @@ import Testing
         for error in errors { #expect(error.components(separatedBy: "(file ").count == 2, "\(error)") }
         #expect(run.status == 1)
     }
+
+    /// Line editing needs a terminal to read keys from: on a pipe or a file there is none, and the lines are read
+    /// as a script's.
+    @Test func lineEditingNeedsATerminal() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let file = open(try scratch.randomFile("input", bytes: 10), O_RDONLY)
+        try #require(file >= 0)
+        defer { close(file) }
+        var pipeEnds: [Int32] = [-1, -1]
+        try #require(pipe(&pipeEnds) == 0)
+        defer { pipeEnds.forEach { close($0) } }
+        for input in [file, pipeEnds[0]] {
+            let editor = TerminalLineReader(
+                input: input, out: .capturing(), prompt: CLISession.prompt, history: LineHistory(path: nil))
+            #expect(editor == nil)
+        }
+        #expect(!CLILineReader(bytes: []).showsPrompt)
+    }
 }
