@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import LSM
+import LSMTools
 
 /// A private directory the fuzz entry points write each input into, since the public API they drive reads files.
 ///
@@ -38,39 +39,18 @@ public final class FuzzScratch {
     /// Replaces the file at `path` with `bytes`; returns the path, or nil when it cannot be written.
     @discardableResult
     public static func save(_ bytes: UnsafeRawBufferPointer, to path: String) -> String? {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var written = 0
-        while written < bytes.count {
-            let n = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return nil }
-            written += n
-        }
-        return path
+        save(Array(bytes), to: path)
     }
 
     /// Replaces the file at `path` with `bytes`; returns the path, or nil when it cannot be written.
     @discardableResult
     public static func save(_ bytes: [UInt8], to path: String) -> String? {
-        bytes.withUnsafeBytes { save($0, to: path) }
+        (try? FileTree.write(bytes, to: path)) != nil ? path : nil
     }
 
     /// The whole contents of the file at `path`, or nil when it cannot be read.
     public static func load(_ path: String) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { return nil }
-            if n == 0 { return bytes }
-            bytes.append(contentsOf: chunk[0..<n])
-        }
+        FileTree.contents(of: path, limit: .max)
     }
 
     /// Removes every file in the directory.

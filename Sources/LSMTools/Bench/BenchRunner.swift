@@ -1,0 +1,356 @@
+import LSM
+import Synchronization
+
+/// Runs the benchmark sequence of `../shared/bench/README.md` on the engine, step for step as `peerbench.c` runs
+/// it on the peers: same keys, values, seeds, operation counts and phases, a fresh directory per phase.
+///
+/// Workloads left out of the selection are skipped, except the writes a later selected workload of the same phase
+/// reads (``BenchWorkload/preparesLaterWorkloads``), which run unreported.
+struct BenchRunner {
+    /// The directory holding a subdirectory per phase.
+    let root: String
+    /// Entries per phase (NUM).
+    let num: Int
+    /// Writer threads of fillsync_Nthreads.
+    let threads: Int
+    let selected: Set<BenchWorkload>
+    let reporter: BenchReporter
+    let progress: BenchProgress
+
+    /// The engine's options, set explicitly to the choices `peerbench.c` makes for LevelDB (its defaults plus a
+    /// 10-bit bloom filter): a 4 MiB write buffer, 2 MiB tables, an 8 MiB block cache, 4 KiB blocks. RocksDB's
+    /// larger write buffer is its default, not a choice of the benchmark. Level shapes stay the engine's defaults.
+    static var engineOptions: Options {
+        var options = Options()
+        options.memtableSize = 4 << 20
+        options.targetFileSize = 2 << 20
+        options.blockCacheBytes = 8 << 20
+        options.blockSize = 4096
+        options.bloomBitsPerKey = 10
+        return options
+    }
+
+    /// Runs the selected workloads in sequence order, reporting each as it ends, until the report cannot be
+    /// written. Returns the message of the first check that failed (a key missing or found where it must not be),
+    /// nil when all passed.
+    func run() throws(LSMError) -> String? {
+        for phase in BenchWorkload.Phase.allCases {
+            let workloads = BenchWorkload.allCases.filter { $0.phase == phase }
+            guard let last = workloads.lastIndex(where: selected.contains) else { continue }
+            let directory = root + "/" + phase.directoryName
+            try FileTree.remove(directory)
+            try FileTree.makeDirectories(directory)
+            var database = PhaseDatabase(try Database.open(directory, options: Self.engineOptions), phase: phase)
+            for workload in workloads[...last] {
+                let isSelected = selected.contains(workload)
+                guard isSelected || workload.preparesLaterWorkloads else { continue }
+                let result = try run(workload, on: &database)
+                if isSelected { reporter.report(result) }
+                // Nobody would see the rest.
+                if reporter.outputFailed {
+                    try close(&database)
+                    return nil
+                }
+                if let failure = result.failure {
+                    try close(&database)
+                    return failure
+                }
+                if workload == .fillSequential {
+                    // Reopen, so the reads see the store as a restart leaves it.
+                    try close(&database)
+                    database = PhaseDatabase(try Database.open(directory, options: Self.engineOptions), phase: phase)
+                }
+            }
+            try close(&database)
+        }
+        return nil
+    }
+
+    /// A phase's database and whether it is still open (size rows close it before measuring the directory).
+    private struct PhaseDatabase {
+        let database: Database
+        let phase: BenchWorkload.Phase
+        var isOpen = true
+
+        init(_ database: Database, phase: BenchWorkload.Phase) {
+            self.database = database
+            self.phase = phase
+        }
+    }
+
+    /// Closes the phase's database if it is open, first showing people what the engine did since it was opened.
+    private func close(_ database: inout PhaseDatabase) throws(LSMError) {
+        guard database.isOpen else { return }
+        if reporter.wantsStatistics {
+            reporter.statistics(try database.database.statistics(), label: database.phase.directoryName)
+        }
+        try database.database.close()
+        database.isOpen = false
+    }
+
+    private func run(_ workload: BenchWorkload, on phaseDatabase: inout PhaseDatabase) throws(LSMError) -> BenchResult {
+        let name = workload.name(threads: threads)
+        let count = UInt64(num)
+        let database = phaseDatabase.database
+        switch workload {
+        case .sizeAfterFillSequential, .sizeAfterRandom:
+            try close(&phaseDatabase)
+            let bytes = try FileTree.bytes(database.path)
+            return BenchResult(name: name, ops: num, seconds: 1, bytesWritten: 0, databaseBytes: bytes)
+        case .fillSequential:
+            return try fillSequential(name, database)
+        case .readRandom:
+            var result = try read(name, database, seed: 301) { $0 % count }
+            if result.found != num { result.row.failure = "readrandom found \(result.found) of \(num)" }
+            return result.row
+        case .readMissing:
+            var result = try read(name, database, seed: 302) { count + $0 % count }
+            if result.found != 0 { result.row.failure = "readmissing found \(result.found)" }
+            return result.row
+        case .readSequential:
+            return try readSequential(name, database)
+        case .seekRandom:
+            return try seekRandom(name, database)
+        case .fillRandom:
+            var value = BenchValue()
+            return try timedOnRandomKeys(name, seed: 401, count: num, countWrites: true) {
+                key, index throws(LSMError) in
+                value.set(UInt64(index))
+                try database.put(key, value.bytes)
+            }
+        case .overwrite:
+            var value = BenchValue()
+            return try timedOnRandomKeys(name, seed: 402, count: num, countWrites: true) {
+                key, index throws(LSMError) in
+                value.set(UInt64(index) + count)
+                try database.put(key, value.bytes)
+            }
+        case .readRandomAfterOverwrite:
+            return try read(name, database, seed: 403) { $0 % count }.row
+        case .readWhileWriting:
+            return try readWhileWriting(name, database)
+        case .deleteRandom:
+            return try deleteRandom(name, database)
+        case .fillSync:
+            return try fillSync(name, database)
+        case .fillSyncThreads:
+            return try fillSyncThreads(name, database)
+        }
+    }
+
+    /// Synced puts of fillsync, and of each thread of fillsync_Nthreads: `max(NUM/500, 200)`.
+    private var syncedPuts: Int { max(num / 500, 200) }
+
+    /// Times `count` operations of `body` (given the operation's index), with progress and, when `countWrites`,
+    /// the bytes the process wrote meanwhile.
+    private func timed(
+        _ name: String, count: Int, countWrites: Bool, _ body: (Int) throws(LSMError) -> Void
+    ) throws(LSMError) -> BenchResult {
+        progress.start(name, total: count)
+        defer { progress.finish() }
+        let writtenBefore = countWrites ? BenchSystem.bytesWritten() : 0
+        let start = MonotonicClock.nanoseconds()
+        for index in 0..<count {
+            try body(index)
+            progress.tick(index)
+        }
+        let seconds = MonotonicClock.seconds(from: start, to: MonotonicClock.nanoseconds())
+        let written = countWrites ? BenchSystem.bytesWritten() - writtenBefore : 0
+        return BenchResult(name: name, ops: count, seconds: seconds, bytesWritten: written, databaseBytes: -1)
+    }
+
+    /// Like ``timed(_:count:countWrites:_:)``, handing `body` the key of number `keyNumber(draw)` too, a draw per
+    /// operation from splitmix64 seeded with `seed` (by default below NUM, as `peerbench.c` draws random keys).
+    private func timedOnRandomKeys(
+        _ name: String, seed: UInt64, count: Int, countWrites: Bool, keyNumber: ((UInt64) -> UInt64)? = nil,
+        _ body: (_ key: [UInt8], _ index: Int) throws(LSMError) -> Void
+    ) throws(LSMError) -> BenchResult {
+        var random = SplitMix64(seed: seed)
+        var key = BenchKey()
+        let keys = UInt64(num)
+        return try timed(name, count: count, countWrites: countWrites) { (index: Int) throws(LSMError) in
+            let draw = random.next()
+            key.set(keyNumber?(draw) ?? draw % keys)
+            try body(key.bytes, index)
+        }
+    }
+
+    /// Unsynced puts of key number `i` with value number `i`, for i in 0..<NUM.
+    private func fillSequential(_ name: String, _ database: Database) throws(LSMError) -> BenchResult {
+        var key = BenchKey()
+        var value = BenchValue()
+        return try timed(name, count: num, countWrites: true) { (index: Int) throws(LSMError) in
+            key.set(UInt64(index))
+            value.set(UInt64(index))
+            try database.put(key.bytes, value.bytes)
+        }
+    }
+
+    /// NUM gets of key number `keyNumber(draw)`, drawing from splitmix64 seeded with `seed`; counts the keys found.
+    private func read(
+        _ name: String, _ database: Database, seed: UInt64, keyNumber: @escaping (UInt64) -> UInt64
+    ) throws(LSMError) -> (row: BenchResult, found: Int) {
+        var found = 0
+        var row = try timedOnRandomKeys(name, seed: seed, count: num, countWrites: false, keyNumber: keyNumber) {
+            key, _ throws(LSMError) in
+            if try database.get(key) != nil { found += 1 }
+        }
+        row.note = "\(found) of \(num) found"
+        return (row, found)
+    }
+
+    /// One forward pass over the whole store (at most NUM+1 entries, as the peers' scan limit).
+    private func readSequential(_ name: String, _ database: Database) throws(LSMError) -> BenchResult {
+        progress.start(name, total: num)
+        defer { progress.finish() }
+        let start = MonotonicClock.nanoseconds()
+        let cursor = try database.cursor()
+        var seen = 0
+        while seen < num + 1, try cursor.next(borrowing: { _, _ in }) {
+            seen += 1
+            progress.tick(seen)
+        }
+        var row = BenchResult(
+            name: name, ops: seen, seconds: MonotonicClock.seconds(from: start, to: MonotonicClock.nanoseconds()),
+            bytesWritten: 0, databaseBytes: -1)
+        if seen != num { row.failure = "readseq saw \(seen) of \(num)" }
+        return row
+    }
+
+    /// NUM/10 times: a new cursor from a random existing key, reading up to 10 entries.
+    private func seekRandom(_ name: String, _ database: Database) throws(LSMError) -> BenchResult {
+        try timedOnRandomKeys(name, seed: 303, count: num / 10, countWrites: false) { key, _ throws(LSMError) in
+            let cursor = try database.cursor(from: key)
+            var read = 0
+            while read < 10, try cursor.next(borrowing: { _, _ in }) { read += 1 }
+        }
+    }
+
+    /// NUM/2 deletes of random keys.
+    private func deleteRandom(_ name: String, _ database: Database) throws(LSMError) -> BenchResult {
+        try timedOnRandomKeys(name, seed: 405, count: num / 2, countWrites: true) { key, _ throws(LSMError) in
+            try database.delete(key)
+        }
+    }
+
+    /// Synced puts of random keys on this thread.
+    private func fillSync(_ name: String, _ database: Database) throws(LSMError) -> BenchResult {
+        var value = BenchValue()
+        return try timedOnRandomKeys(name, seed: 501, count: syncedPuts, countWrites: false) {
+            key, index throws(LSMError) in
+            value.set(UInt64(index))
+            try database.put(key, value.bytes, sync: true)
+        }
+    }
+
+    /// What one worker thread did, read by the main thread after joining it.
+    private final class WorkerOutcome: @unchecked Sendable {
+        // Safety: written only by the worker thread, read only after `PosixThread.join()`.
+        var puts = 0
+        var error: LSMError?
+        /// When the worker returned, on ``MonotonicClock``.
+        var finishedAt: UInt64 = 0
+    }
+
+    /// Counters the worker threads share with the main thread.
+    private final class SharedCounters: Sendable {
+        let stop = Atomic<Bool>(false)
+        let operations = Atomic<Int>(0)
+        let finishedThreads = Atomic<Int>(0)
+    }
+
+    /// NUM gets on this thread while one writer thread puts random keys without pause; the writer stops when the
+    /// reads are done. Only the reads are timed.
+    private func readWhileWriting(_ name: String, _ database: Database) throws(LSMError) -> BenchResult {
+        let shared = SharedCounters()
+        let writer = WorkerOutcome()
+        let count = UInt64(num)
+        let thread = try PosixThread {
+            var random = SplitMix64(seed: 77)
+            var key = BenchKey()
+            var value = BenchValue()
+            var index: UInt64 = 0
+            while !shared.stop.load(ordering: .relaxed) {
+                key.set(random.next() % count)
+                value.set(index)
+                index += 1
+                do throws(LSMError) {
+                    try database.put(key.bytes, value.bytes)
+                } catch {
+                    writer.error = error
+                    return
+                }
+            }
+            writer.puts = Int(index)
+        }
+        let row: BenchResult
+        do {
+            row = try read(name, database, seed: 404) { $0 % count }.row
+        } catch {
+            shared.stop.store(true, ordering: .relaxed)
+            thread.join()
+            throw error
+        }
+        shared.stop.store(true, ordering: .relaxed)
+        thread.join()
+        if let error = writer.error { throw error }
+        var result = row
+        result.note = "\(writer.puts) puts by the writer meanwhile"
+        return result
+    }
+
+    /// `threads` threads at once, each doing ``syncedPuts`` synced puts of random keys (seeds 1000, 1001, ...), so
+    /// the engine can commit them in groups.
+    private func fillSyncThreads(_ name: String, _ database: Database) throws(LSMError) -> BenchResult {
+        let shared = SharedCounters()
+        let perThread = syncedPuts
+        let count = UInt64(num)
+        let total = perThread * threads
+        var outcomes: [WorkerOutcome] = []
+        var started: [PosixThread] = []
+        progress.start(name, total: total)
+        defer { progress.finish() }
+        let start = MonotonicClock.nanoseconds()
+        var startFailure: LSMError?
+        for threadIndex in 0..<threads {
+            let outcome = WorkerOutcome()
+            do throws(LSMError) {
+                started.append(try PosixThread {
+                    defer {
+                        outcome.finishedAt = MonotonicClock.nanoseconds()
+                        shared.finishedThreads.add(1, ordering: .releasing)
+                    }
+                    var random = SplitMix64(seed: 1000 + UInt64(threadIndex))
+                    var key = BenchKey()
+                    var value = BenchValue()
+                    for index in 0..<perThread {
+                        key.set(random.next() % count)
+                        value.set(UInt64(index))
+                        do throws(LSMError) {
+                            try database.put(key.bytes, value.bytes, sync: true)
+                        } catch {
+                            outcome.error = error
+                            return
+                        }
+                        outcome.puts += 1
+                        shared.operations.add(1, ordering: .relaxed)
+                    }
+                })
+            } catch {
+                startFailure = error
+                break
+            }
+            outcomes.append(outcome)
+        }
+        // Polling for progress must not stretch the timing: the workload ends when its last thread does.
+        while progress.isEnabled && shared.finishedThreads.load(ordering: .acquiring) < started.count {
+            progress.show(shared.operations.load(ordering: .relaxed))
+            MonotonicClock.sleep(milliseconds: 50)
+        }
+        for thread in started { thread.join() }
+        let seconds = MonotonicClock.seconds(from: start, to: outcomes.map(\.finishedAt).max() ?? start)
+        if let startFailure { throw startFailure }
+        if let error = outcomes.lazy.compactMap(\.error).first { throw error }
+        return BenchResult(name: name, ops: total, seconds: seconds, bytesWritten: 0, databaseBytes: -1)
+    }
+}

@@ -1,0 +1,49 @@
+import LSM
+
+/// The writer a crash-cycle parent runs (`lsm stress --child-writer`) and kills.
+///
+/// It prints `opening`, opens the database, prints `ready`, then forever puts random keys with increasing
+/// versions, each with `sync: true`, and after each put returns prints `ack KEY VERSION` on standard output.
+/// Every line is one `write(2)` to the pipe (a line is far shorter than a pipe writes at once), so the parent sees
+/// exactly the acknowledgements made before the kill. If the parent goes away the next write fails and the writer
+/// stops.
+struct StressChildWriter {
+    let config: StressConfiguration
+    let directory: String
+    let firstVersion: UInt64
+    let out: OutputSink
+    let err: OutputSink
+
+    func run() -> Int32 {
+        guard say("opening") else { return 1 }
+        let database: Database
+        do {
+            database = try Database.open(directory, options: config.databaseOptions)
+        } catch {
+            err.line("lsm stress: child writer: cannot open the database: \(error)")
+            return 1
+        }
+        guard say("ready") else { return 1 }
+        var random = SplitMix64(seed: config.seed)
+        var version = firstVersion
+        while true {
+            let key = Int(random.next() % UInt64(config.keys))
+            do {
+                try database.put(
+                    StressData.key(key), StressData.value(key: key, version: version, size: config.valueSize),
+                    sync: true)
+            } catch {
+                err.line("lsm stress: child writer: put \(StressData.keyText(key)) failed: \(error.conciseDescription)")
+                return 1
+            }
+            guard say("ack \(key) \(version)") else { return 1 }
+            version += 1
+        }
+    }
+
+    /// Writes one line to the parent; false when it is gone.
+    private func say(_ line: String) -> Bool {
+        out.line(line)
+        return !out.hasFailed
+    }
+}

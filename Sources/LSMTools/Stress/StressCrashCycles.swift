@@ -1,0 +1,260 @@
+import LSM
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The kill -9 loop: a child process makes synced writes and reports each one acknowledged; the parent kills it
+/// with SIGKILL at a random moment, reopens the database itself and checks that every acknowledged write is
+/// there with at least its acknowledged version; then again, on the same database, `cycles` times.
+///
+/// Most kills fall while the child writes (so, with the small memtable, often during a flush or compaction);
+/// one cycle in eight kills the child while it is still opening the database, to crash recovery itself.
+struct StressCrashCycles {
+    let config: StressConfiguration
+    let cycles: Int
+    let directory: String
+    let out: OutputSink
+    let err: OutputSink
+
+    /// What the parent knows about each key: the version it must at least have (0: none required).
+    private struct Floors {
+        var versions: [UInt64]
+        /// The version the next child starts writing from: above every version acknowledged or seen.
+        var nextVersion: UInt64 = 1
+    }
+
+    /// How one cycle's kill is timed.
+    private enum Kill {
+        /// This long after the child reported the database open.
+        case afterReady(milliseconds: Int)
+        /// This long after the child started opening the database.
+        case duringOpen(milliseconds: Int)
+    }
+
+    /// What one child did before it died.
+    private struct CycleLog {
+        var acknowledged = 0
+        /// The highest acknowledged version per key.
+        var acks: [Int: UInt64] = [:]
+        var killedAfterReady = true
+        var millisecondsBeforeKill = 0
+    }
+
+    /// Runs the cycles, printing a line for each and a summary.
+    func run() -> StressEnding {
+        out.line(
+            "lsm stress: \(cycles) crash cycle\(cycles == 1 ? "" : "s"), \(StressFormat.count(config.keys)) keys, "
+                + "\(StressFormat.bytes(config.valueSize)) values, "
+                + "\(StressFormat.bytes(config.memtableSize)) memtable, "
+                + "seed \(config.seed), in \(directory)")
+        var floors = Floors(versions: Array(repeating: 0, count: config.keys))
+        var random = SplitMix64(seed: config.seed, stream: 1 << 32)
+        var totalAcknowledged = 0
+        var killsDuringOpen = 0
+        var openMilliseconds = 20
+        var warnings = 0
+        for cycle in 1...cycles {
+            // The first cycle creates the database; a kill during creation loses nothing acknowledged, so it is
+            // not what the loop looks for.
+            let kill: Kill =
+                cycle > 1 && random.next() % 8 == 0
+                ? .duringOpen(milliseconds: Int(random.next() % UInt64(max(1, openMilliseconds))))
+                : .afterReady(milliseconds: 1 + Int(random.next() % UInt64(config.crashWindowMilliseconds)))
+            let log: CycleLog
+            switch runChild(
+                cycle: cycle, firstVersion: floors.nextVersion, kill: kill, openMilliseconds: &openMilliseconds)
+            {
+            case .success(let result): log = result
+            case .failure(let failure):
+                err.line("lsm stress: cycle \(cycle): \(failure)")
+                return .failed
+            }
+            for (key, version) in log.acks where version > floors.versions[key] { floors.versions[key] = version }
+            floors.nextVersion = max(floors.nextVersion, (log.acks.values.max() ?? 0) + 1)
+            totalAcknowledged += log.acknowledged
+            if !log.killedAfterReady { killsDuringOpen += 1 }
+
+            switch checkFiles(after: "the kill") {
+            case .success(let count): warnings += count
+            case .failure(let failure):
+                err.line("lsm stress: cycle \(cycle): \(failure)")
+                err.line("lsm stress: FAILED in cycle \(cycle) of \(cycles)")
+                return .mismatch
+            }
+            let present: Int
+            let shape: String
+            switch verify(&floors) {
+            case .success(let result): (present, shape) = result
+            case .failure(let failure):
+                err.line("lsm stress: cycle \(cycle): \(failure)")
+                err.line("lsm stress: FAILED in cycle \(cycle) of \(cycles)")
+                return .mismatch
+            }
+            let when = log.killedAfterReady ? "after \(log.millisecondsBeforeKill) ms of writing" : "while opening"
+            out.line(
+                "cycle \(cycle)/\(cycles): killed \(when), "
+                    + "\(StressFormat.count(log.acknowledged)) writes acknowledged; "
+                    + "files check clean; reopened: \(StressFormat.count(config.keys)) keys checked, "
+                    + "\(StressFormat.count(present)) present, files/level \(shape): ok")
+            // Nobody would see the rest.
+            if out.hasFailed { return .failed }
+        }
+        if case .failure(let failure) = checkFiles(after: "the last cycle") {
+            err.line("lsm stress: \(failure)")
+            return .mismatch
+        }
+        out.line(
+            "crash cycles: \(cycles) passed (\(killsDuringOpen) killed while opening), "
+                + "\(StressFormat.count(totalAcknowledged)) acknowledged writes checked, none lost")
+        out.line(
+            "database check: clean after every kill and at the end (\(warnings) warning\(warnings == 1 ? "" : "s"): "
+                + "torn log tails and files an interrupted flush or compaction left)")
+        return out.hasFailed ? .failed : .passed
+    }
+
+    /// Runs the library's full check (every checksum, the manifest, key order) on the files as they are; returns
+    /// the number of warnings, or a failure naming the first problems.
+    private func checkFiles(after moment: String) -> Result<Int, StressFailure> {
+        let report: CheckReport
+        do {
+            report = try Database.check(at: directory)
+        } catch {
+            return .failure(StressFailure("database check after \(moment) could not run: \(error)"))
+        }
+        guard report.isClean else {
+            let shown = report.problems.prefix(5).map(\.description).joined(separator: "; ")
+            return .failure(
+                StressFailure(
+                    "database check after \(moment) found \(report.problems.count) problem(s): \(shown)"))
+        }
+        return .success(report.warnings.count)
+    }
+
+    // MARK: The child
+
+    /// Runs one writer child until the kill, collecting its acknowledgements.
+    private func runChild(
+        cycle: Int, firstVersion: UInt64, kill: Kill, openMilliseconds: inout Int
+    ) -> Result<CycleLog, StressFailure> {
+        let arguments = [
+            "stress", "--child-writer", "--dir", directory, "--seed", "\(config.seed &+ UInt64(cycle))",
+            "--keys", "\(config.keys)", "--value-size", "\(config.valueSize)",
+            "--memtable-size", "\(config.memtableSize)", "--first-version", "\(firstVersion)",
+        ]
+        let child: ChildProcess
+        do {
+            child = try ChildProcess.spawn(config.childExecutable, arguments: arguments)
+        } catch {
+            return .failure(StressFailure(error.message))
+        }
+        var log = CycleLog()
+        let spawned = MonotonicClock.nanoseconds()
+        var openingAt: UInt64?
+        var readyAt: UInt64?
+        var deadline: UInt64?
+        var killed = false
+        var protocolError: String?
+
+        func handle(_ line: String) {
+            let words = line.split(separator: " ")
+            if words.count == 3, words[0] == "ack", let key = Int(words[1]), let version = UInt64(words[2]),
+                key >= 0, key < config.keys, version >= firstVersion
+            {
+                log.acknowledged += 1
+                log.acks[key] = max(log.acks[key] ?? 0, version)
+            } else if line == "opening" {
+                openingAt = MonotonicClock.nanoseconds()
+                if case .duringOpen(let milliseconds) = kill, !killed {
+                    deadline = MonotonicClock.nanoseconds() + UInt64(milliseconds) * 1_000_000
+                }
+            } else if line == "ready" {
+                readyAt = MonotonicClock.nanoseconds()
+                if let openingAt { openMilliseconds = Int((MonotonicClock.nanoseconds() - openingAt) / 1_000_000) }
+                if case .afterReady(let milliseconds) = kill, !killed {
+                    deadline = MonotonicClock.nanoseconds() + UInt64(milliseconds) * 1_000_000
+                }
+            } else if protocolError == nil {
+                protocolError = "the writer child printed an unexpected line: \(line)"
+            }
+        }
+
+        // Read until the kill is due, then kill; acknowledgements already in the pipe still count.
+        while !child.outputClosed && !killed {
+            let now = MonotonicClock.nanoseconds()
+            if let deadline, now >= deadline {
+                child.kill()
+                killed = true
+                if let readyAt { log.millisecondsBeforeKill = Int((now - readyAt) / 1_000_000) }
+                break
+            }
+            if deadline == nil && now - spawned > 120_000_000_000 {
+                child.kill()
+                _ = child.finish()
+                return .failure(StressFailure("the writer child did not open the database within 120 s"))
+            }
+            let wait = deadline.map { Int(($0 - min($0, now)) / 1_000_000) + 1 } ?? 100
+            for line in child.readLines(waitingUpTo: min(wait, 100)) { handle(line) }
+        }
+        let ending = child.finish()
+        for line in child.readLines(waitingUpTo: 0) { handle(line) }
+        if let protocolError { return .failure(StressFailure(protocolError)) }
+        guard killed, ending == .killed(signal: SIGKILL) else {
+            let detail = child.errorText.split(separator: "\n").last.map { ": \($0)" } ?? ""
+            return .failure(StressFailure("the writer child \(ending) before it was killed\(detail)"))
+        }
+        log.killedAfterReady = readyAt != nil
+        return .success(log)
+    }
+
+    // MARK: Checking
+
+    /// Reopens the database and checks every key: an acknowledged key holds an intact value of at least its
+    /// floor version; any other key is absent or holds an intact value of itself. The versions seen become the
+    /// new floors (what a clean reopen showed must never go back). Returns the number of keys present and the
+    /// table files per level.
+    private func verify(_ floors: inout Floors) -> Result<(present: Int, levels: String), StressFailure> {
+        let size = config.valueSize
+        var seen = Array(repeating: UInt64(0), count: config.keys)
+        var present = 0
+        var listed = 0
+        let reread = StressReread.run(config, directory: directory) { key, got in
+            let floor = floors.versions[key]
+            let name = StressData.keyText(key)
+            guard let got else {
+                return floor > 0 ? StressFailure("lost acknowledged write: key \(name) version \(floor): got nil") : nil
+            }
+            guard let version = StressData.version(of: got, key: key, size: size) else {
+                return StressFailure("corrupt value: key \(name): got \(StressData.describe(got, size: size))")
+            }
+            if version < floor {
+                return StressFailure("lost acknowledged write: key \(name) version \(floor): got version \(version)")
+            }
+            seen[key] = version
+            present += 1
+            return nil
+        } scanned: { key, value in
+            // A full scan must agree with the point reads.
+            listed += 1
+            guard seen[key] > 0, StressData.version(of: value, key: key, size: size) == seen[key] else {
+                return StressFailure(
+                    "scan after reopen disagrees with get for key \(StressData.keyText(key)): scan has "
+                        + "\(StressData.describe(value, size: size)), get had version \(seen[key])")
+            }
+            return nil
+        }
+        let statistics: Statistics?
+        switch reread {
+        case .success(let final): statistics = final
+        case .failure(let failure): return .failure(failure)
+        }
+        guard listed == present else {
+            return .failure(StressFailure("scan after reopen listed \(listed) keys, point reads found \(present)"))
+        }
+        floors.versions = seen
+        floors.nextVersion = max(floors.nextVersion, (seen.max() ?? 0) + 1)
+        return .success((present, StressFormat.levels(statistics?.levelFileCounts ?? [])))
+    }
+}
