@@ -1,3 +1,4 @@
+import LSM
 import ArgumentParser
 
 #if canImport(Glibc)
@@ -57,7 +58,7 @@ enum ProcessGuards {
             guard fflush(nil) != 0 else { return }
             let code = errno
             if code != EPIPE {
-                let reason = SystemError.description(code)
+                let reason = errnoText(code)
                 OutputSink.standardError().line("lsm: cannot write to standard output: \(reason)")
             }
             _exit(1)

@@ -192,14 +192,14 @@ import Testing
             let path = parent.appending("db\(round)")
             let failures = Locked<[LSMError]>([])
             DispatchQueue.concurrentPerform(iterations: 2) { opener in
-                let deadline = monotonicSeconds() + 10
+                let deadline = MonotonicClock.seconds() + 10
                 while true {
                     do {
                         let db = try Database.open(path)
                         try db.put(Array("opener-\(opener)".utf8), Array("round \(round)".utf8), sync: true)
                         try db.close()
                         return
-                    } catch let error as LSMError where error.code == .databaseLocked && monotonicSeconds() < deadline {
+                    } catch let error as LSMError where error.code == .databaseLocked && MonotonicClock.seconds() < deadline {
                         usleep(200)
                     } catch {
                         failures.withLock { $0.append(error as! LSMError) }

@@ -91,7 +91,7 @@ extension Database {
             databaseID: databaseID,
             smallestSnapshot: snapshots.oldest ?? state.lastSequence, newFileNumber: { self.versions.newFileNumber() },
             onProgress: { self.flushDuringCompaction() })
-        let start = monotonicMicros()
+        let start = MonotonicClock.microseconds()
         lock.unlock()
         var outcome: Swift.Result<CompactionJob.Result, LSMError>
         do throws(LSMError) {
@@ -114,7 +114,7 @@ extension Database {
             state.counters.compactions += 1
             state.counters.compactionBytesRead += compaction.inputBytes
             state.counters.compactionBytesWritten += result.bytesWritten
-            let micros = monotonicMicros() - start
+            let micros = MonotonicClock.microseconds() - start
             state.counters.compactionMicros += micros
             infoLog.log(
                 "\(description): \(compaction.inputBytes) bytes in, \(result.outputs.count) table(s) and "

@@ -16,12 +16,12 @@ extension Database {
             if allowDelay && state.version.levels[0].count >= options.level0SlowdownTrigger {
                 // Near the stop trigger: delay this write by a millisecond rather than stopping a later one for
                 // as long as a compaction takes.
-                let start = monotonicMicros()
+                let start = MonotonicClock.microseconds()
                 lock.unlock()
                 usleep(1000)
                 lock.lock()
                 state.counters.slowdowns += 1
-                state.counters.slowdownMicros += monotonicMicros() - start
+                state.counters.slowdownMicros += MonotonicClock.microseconds() - start
                 allowDelay = false
                 continue
             }
@@ -30,10 +30,10 @@ extension Database {
             if state.immutables.count >= options.maxImmutableMemtables
                 || state.version.levels[0].count >= options.level0StopTrigger
             {
-                let start = monotonicMicros()
+                let start = MonotonicClock.microseconds()
                 state.counters.stops += 1
                 lock.wait()
-                state.counters.stopMicros += monotonicMicros() - start
+                state.counters.stopMicros += MonotonicClock.microseconds() - start
                 continue
             }
             try switchMemTable()

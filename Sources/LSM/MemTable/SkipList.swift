@@ -95,8 +95,8 @@ final class SkipList {
     private let head: SkipListNode
     /// Height of the tallest node so far (at least 1).
     private let height = Atomic<Int>(1)
-    /// xorshift64 state for node heights; used by the writer only.
-    private var randomState: UInt64 = 0x2545_F491_4F6C_DD1D
+    /// Draws node heights; used by the writer only.
+    private var random = SplitMix64(seed: 0x2545_F491_4F6C_DD1D)
 
     init() {
         headLinks = .allocate(capacity: Self.maxHeight)
@@ -214,10 +214,7 @@ final class SkipList {
     private func randomHeight() -> Int {
         var nodeHeight = 1
         while nodeHeight < Self.maxHeight {
-            randomState ^= randomState << 13
-            randomState ^= randomState >> 7
-            randomState ^= randomState << 17
-            guard randomState & 3 == 0 else { break }
+            guard random.next() & 3 == 0 else { break }
             nodeHeight += 1
         }
         return nodeHeight

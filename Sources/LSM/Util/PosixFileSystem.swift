@@ -161,7 +161,8 @@ func parentDirectory(of path: String) -> String {
     return String(path[..<slash])
 }
 
-func errnoText(_ code: Int32) -> String {
+/// The operating system's words for an errno value, e.g. "No space left on device". `package`, for the tools.
+package func errnoText(_ code: Int32) -> String {
     guard let text = strerror(code) else { return "errno \(code)" }
     return String(cString: text)
 }

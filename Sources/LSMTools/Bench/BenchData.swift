@@ -1,3 +1,5 @@
+import LSM
+
 /// A benchmark key: the key number printed as `%016llu` (16 ASCII digits, zero padded), rewritten in place so the
 /// timed loops allocate nothing of their own.
 struct BenchKey {

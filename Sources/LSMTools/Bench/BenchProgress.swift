@@ -1,3 +1,5 @@
+import LSM
+
 /// Live progress of the running workload on a terminal: one line on standard error, rewritten at most once a
 /// second, erased when the workload ends. Silent when standard error is not a terminal.
 final class BenchProgress {

@@ -34,7 +34,7 @@ final class CLILineReader: CLIInput {
             case .lineTooLong(let line, let limit):
                 "input line \(line) is longer than \(limit) bytes"
             case .readFailed(let name, let errno):
-                "cannot read \(name): \(SystemError.description(errno))"
+                "cannot read \(name): \(errnoText(errno))"
             }
         }
     }

@@ -79,7 +79,7 @@ final class ChildProcess {
         ends.child.forEach { close($0) }
         guard result == 0 else {
             ends.parent.forEach { close($0) }
-            throw LSMError(.ioError, "cannot start \(executable): \(SystemError.description(result))")
+            throw LSMError(.ioError, "cannot start \(executable): \(errnoText(result))")
         }
         return ChildProcess(pid: pid, inputFD: ends.input, outputFD: ends.output, errorFD: ends.error)
     }
@@ -102,7 +102,7 @@ final class ChildProcess {
                 for _ in 0..<(hasInput ? 3 : 2) {
                     var fds: [Int32] = [-1, -1]
                     guard ChildProcess.makePipe(&fds) else {
-                        let failure = LSMError(.ioError, "cannot make a pipe: \(SystemError.description(errno))")
+                        let failure = LSMError(.ioError, "cannot make a pipe: \(errnoText(errno))")
                         pipes.joined().forEach { close($0) }
                         throw failure
                     }
@@ -123,7 +123,7 @@ final class ChildProcess {
                 output = fcntl(primary, F_DUPFD_CLOEXEC, 0)
                 input = fcntl(primary, F_DUPFD_CLOEXEC, 0)
                 guard output >= 0, input >= 0 else {
-                    let failure = LSMError(.ioError, "cannot use the terminal: \(SystemError.description(errno))")
+                    let failure = LSMError(.ioError, "cannot use the terminal: \(errnoText(errno))")
                     parent.forEach { close($0) }
                     throw failure
                 }

@@ -1,3 +1,5 @@
+import LSM
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -32,7 +34,7 @@ enum FileChecks {
     /// when it is a directory this process may create files in.
     static func notADirectory(_ path: String) -> String? {
         var status = stat()
-        guard stat(path, &status) == 0 else { return SystemError.description(errno) }
+        guard stat(path, &status) == 0 else { return errnoText(errno) }
         let kind: String? =
             switch status.st_mode & S_IFMT {
             case S_IFDIR: nil
@@ -44,7 +46,7 @@ enum FileChecks {
             }
         if let kind { return "is \(kind), not a directory" }
         guard access(path, W_OK | X_OK) == 0 else {
-            return "cannot create files in it: \(SystemError.description(errno))"
+            return "cannot create files in it: \(errnoText(errno))"
         }
         return nil
     }
@@ -55,11 +57,11 @@ enum FileChecks {
         var status = stat()
         if stat(path, &status) == 0 {
             if status.st_mode & S_IFMT == S_IFDIR { return "is a directory, not a file" }
-            guard access(path, W_OK) == 0 else { return "cannot write it: \(SystemError.description(errno))" }
+            guard access(path, W_OK) == 0 else { return "cannot write it: \(errnoText(errno))" }
             return nil
         }
         // Not there, or a parent is not a directory: the parent says why.
-        guard errno == ENOENT || errno == ENOTDIR else { return SystemError.description(errno) }
+        guard errno == ENOENT || errno == ENOTDIR else { return errnoText(errno) }
         let folder = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
         let shown = folder.isEmpty ? "/" : folder
         return notADirectory(shown).map { "\(shown): \($0)" }

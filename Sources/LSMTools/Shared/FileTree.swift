@@ -85,7 +85,7 @@ package enum FileTree {
         let file = OutputSink(fileDescriptor: fd, name: path)
         file.write(bytes: bytes)
         if let failed = file.writeError {
-            throw LSMError(.ioError, "cannot write: \(SystemError.description(failed))", path: path, errno: failed)
+            throw LSMError(.ioError, "cannot write: \(errnoText(failed))", path: path, errno: failed)
         }
     }
 
@@ -109,6 +109,6 @@ package enum FileTree {
     /// An I/O error for a failed system call, saying what was attempted and the system's reason (from `errno`).
     private static func failure(_ attempt: String, path: String) -> LSMError {
         let code = errno
-        return LSMError(.ioError, "\(attempt): \(SystemError.description(code))", path: path, errno: code)
+        return LSMError(.ioError, "\(attempt): \(errnoText(code))", path: path, errno: code)
     }
 }

@@ -1,3 +1,4 @@
+import LSM
 import ArgumentParser
 
 #if canImport(Glibc)
@@ -108,7 +109,7 @@ public final class OutputSink: @unchecked Sendable {
     /// SIGPIPE is ignored the write fails with EPIPE and nothing is printed.
     public func exitStatus(_ status: Int32, err: OutputSink) -> Int32 {
         guard let writeError else { return status }
-        if writeError != EPIPE { err.line("lsm: cannot write to \(name): \(SystemError.description(writeError))") }
+        if writeError != EPIPE { err.line("lsm: cannot write to \(name): \(errnoText(writeError))") }
         return 1
     }
 
@@ -132,14 +133,5 @@ protocol ToolCommand: ParsableCommand {
 extension ToolCommand {
     func run() throws {
         try OutputSink.runTool(execute)
-    }
-}
-
-/// The operating system's words for an errno value.
-enum SystemError {
-    /// `strerror(code)`, e.g. "No space left on device".
-    static func description(_ code: Int32) -> String {
-        guard let text = strerror(code) else { return "error \(code)" }
-        return String(cString: text)
     }
 }

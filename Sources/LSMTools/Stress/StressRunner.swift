@@ -89,7 +89,7 @@ struct StressRunner {
             do {
                 try FileTree.write(page, to: reportPath)
             } catch {
-                let reason = error.errno.map(SystemError.description) ?? error.message
+                let reason = error.errno.map(errnoText) ?? error.message
                 err.line("lsm stress: \(reportPath): cannot write the report: \(reason)")
                 return .failed
             }

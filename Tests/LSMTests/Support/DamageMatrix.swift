@@ -52,7 +52,7 @@ struct DamageMatrix {
     private let fixture: DamageFixture
     private let title: String
     private let scratch: TemporaryDirectory
-    private let started = monotonicSeconds()
+    private let started = MonotonicClock.seconds()
     private var caseNumber = 0
     private(set) var opened = 0
     private(set) var refused = 0
@@ -121,7 +121,7 @@ struct DamageMatrix {
 
     /// Records one issue per cause, and prints what ran.
     func finish() {
-        let seconds = monotonicSeconds() - started
+        let seconds = MonotonicClock.seconds() - started
         print("DamageMatrix \(title): \(caseNumber) cases in \((seconds * 10).rounded() / 10) s: "
               + "\(opened) opened (\(droppedLastWrite) without the torn last write, \(readCorruption) with reads "
               + "refused as corruption), \(refused) refused; \(failures.values.reduce(0) { $0 + $1.count }) failing")

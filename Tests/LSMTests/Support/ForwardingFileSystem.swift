@@ -24,8 +24,3 @@ extension ForwardingFileSystem {
         try base.lockFile(path, shared: shared)
     }
 }
-
-/// Seconds on the monotonic clock, for bounding waits in tests.
-func monotonicSeconds() -> Double {
-    Double(monotonicMicros()) / 1e6
-}

@@ -45,10 +45,10 @@ final class GatedFileSystem: ForwardingFileSystem, @unchecked Sendable {
 
     /// Waits until `count` creations have reached the gate in all, at most `seconds`; whether they did.
     func waitForArrivals(_ count: Int, seconds: Double = 10) -> Bool {
-        let deadline = monotonicSeconds() + seconds
+        let deadline = MonotonicClock.seconds() + seconds
         while true {
             if lock.withLock({ arrivals >= count }) { return true }
-            if monotonicSeconds() > deadline { return false }
+            if MonotonicClock.seconds() > deadline { return false }
             usleep(500)
         }
     }

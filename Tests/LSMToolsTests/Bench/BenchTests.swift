@@ -1,4 +1,5 @@
 import Foundation
+import LSM
 import Testing
 @testable import LSMTools
 

@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import LSM
 import Testing
 @testable import LSMTools
 

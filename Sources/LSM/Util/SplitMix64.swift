@@ -4,20 +4,21 @@ import Glibc
 import Darwin
 #endif
 
-/// The tools' seeded pseudo-random generator, splitmix64: the benchmark draws the keys and values `peerbench.c`
-/// draws from the same seeds, and a stress run's choices of keys and operations follow from `--seed`.
-struct SplitMix64: RandomNumberGenerator {
+/// The package's seeded pseudo-random generator, splitmix64: the skiplist draws node heights from it, the benchmark
+/// draws the keys and values `peerbench.c` draws from the same seeds, a stress run's choices follow from `--seed`,
+/// and a failing test seed replays exactly. `package`, so the tools and tests share it.
+package struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
     /// A generator for one of several independent streams (a worker thread, a crash cycle) of one seed.
-    init(seed: UInt64, stream: UInt64) {
+    package init(seed: UInt64, stream: UInt64) {
         var mixer = SplitMix64(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
         state = mixer.next()
     }
 
-    mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -26,7 +27,7 @@ struct SplitMix64: RandomNumberGenerator {
     }
 
     /// A seed for a run that was not given one: from the clock and the process id, printed so it can be reused.
-    static func freshSeed() -> UInt64 {
+    package static func freshSeed() -> UInt64 {
         var mixer = SplitMix64(seed: MonotonicClock.nanoseconds() ^ (UInt64(UInt32(bitPattern: getpid())) << 32))
         return mixer.next()
     }
