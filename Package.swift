@@ -21,6 +21,7 @@ let package = Package(
             name: "LSM",
             dependencies: [
                 "CLSMSupport",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
