@@ -39,7 +39,9 @@ public struct WriteBatch: Sendable, Hashable {
     }
 
     /// Appends one entry: a put when `value` is given, a deletion otherwise.
-    private mutating func appendEntry(_ kind: ValueKind, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer?) {
+    private mutating func appendEntry(
+        _ kind: ValueKind, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer?
+    ) {
         encoded.append(kind.rawValue)
         encoded.appendLengthPrefixed(key)
         if let value {
