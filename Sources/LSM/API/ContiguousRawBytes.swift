@@ -21,7 +21,7 @@ public protocol ContiguousRawBytes: ~Escapable {
     func withRawBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R
 }
 
-/// A type that ``Database/get(_:as:snapshot:)`` can return a value as: made from a copy of the value's bytes.
+/// A type that ``Database/get(_:as:snapshot:)-3hdxj`` can return a value as: made from a copy of the value's bytes.
 ///
 /// `[UInt8]` and `String` conform; the `LSMFoundation` library adds Foundation's `Data`.
 public protocol RawBytesInitializable {

@@ -7,8 +7,8 @@
 /// - ``forEach(_:)``, and ``map(_:)``, which lend each key and value to a closure without copying them (the
 ///   closure may throw; its error ends the iteration and is rethrown);
 /// - `try Array(cursor)`, every remaining entry as owned arrays;
-/// - ``Database/entries(from:to:reverse:snapshot:)-(_?,_?,_,_)``, an `AsyncSequence` for `for try await`, whose reads
-///   run off the cooperative threads.
+/// - ``Database/entries(from:to:reverse:snapshot:)-([UInt8]?,_,_,_)``, an `AsyncSequence` for `for try await`,
+///   whose reads run off the cooperative threads.
 ///
 /// ```swift
 /// let cursor = try db.cursor(prefix: "user:")

@@ -5,16 +5,12 @@ extension Database {
     public func put<Key: ContiguousRawBytes & ~Escapable, Value: ContiguousRawBytes & ~Escapable>(
         _ key: Key, _ value: Value, sync: Bool = false
     ) throws(LSMError) {
-        var batch = WriteBatch()
-        batch.put(key, value)
-        try write(batch, sync: sync)
+        try write(WriteBatch(putting: key, value), sync: sync)
     }
 
     /// Removes `key` (a no-op when it is absent). With `sync`, returns only once the deletion is on disk.
     public func delete<Key: ContiguousRawBytes & ~Escapable>(_ key: Key, sync: Bool = false) throws(LSMError) {
-        var batch = WriteBatch()
-        batch.delete(key)
-        try write(batch, sync: sync)
+        try write(WriteBatch(deleting: key), sync: sync)
     }
 
     /// The value of `key`, or nil when it is absent; as of `snapshot` when one is given.
@@ -42,5 +38,21 @@ extension Database {
     /// key is copied once here; it reads the key in place once the read path takes the raw buffer itself.
     func value(forKey key: UnsafeRawBufferPointer, snapshot: Snapshot?) throws(LSMError) -> [UInt8]? {
         try get(key.array, snapshot: snapshot)
+    }
+}
+
+extension WriteBatch {
+    /// A batch of one put, as a single `put` call writes it.
+    init<Key: ContiguousRawBytes & ~Escapable, Value: ContiguousRawBytes & ~Escapable>(
+        putting key: Key, _ value: Value
+    ) {
+        self.init()
+        put(key, value)
+    }
+
+    /// A batch of one deletion.
+    init<Key: ContiguousRawBytes & ~Escapable>(deleting key: Key) {
+        self.init()
+        delete(key)
     }
 }

@@ -7,11 +7,11 @@ public enum SyncPolicy: Sendable, Hashable {
     case always
 }
 
-/// How a database is opened. A value type: build it, then pass it to ``Database/open(_:options:)``.
+/// How a database is opened. A value type: build it, then pass it to ``Database/open(_:options:)-97ca9``.
 ///
 /// Every setting has a default that suits a general-purpose store, and a range of values that
-/// ``Database/open(_:options:)`` accepts; a value outside it makes the open throw ``LSMError/Code/invalidArgument``
-/// naming the setting.
+/// ``Database/open(_:options:)-97ca9`` accepts; a value outside it makes the open throw
+/// ``LSMError/Code/invalidArgument`` naming the setting.
 ///
 /// ```swift
 /// var options = Options()
@@ -56,7 +56,7 @@ public struct Options: Sendable, Hashable {
     /// Open without writing anything: no new log, no manifest edit, no file deleted, the writes the logs hold kept
     /// in memory. The lock is shared, so other read-only opens may run at once while a writer is kept out, and it
     /// is skipped where the directory is not writable, so a database on a read-only or full file system, or a
-    /// copy, can still be read. Writes, ``Database/flush()`` and ``Database/compact(from:to:)`` throw
+    /// copy, can still be read. Writes, ``Database/flush()-81s2a`` and ``Database/compact(from:to:)-8nyz1`` throw
     /// ``LSMError/Code/readOnly``.
     ///
     /// The default is false.
