@@ -1,11 +1,5 @@
 import DequeModule
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A small pool of OS threads that runs the blocking calls behind the `async` API, so that an `await` on a synced
 /// write, a flush, a compaction, an open or a close suspends its task instead of blocking one of Swift
 /// concurrency's few cooperative threads (as NIO's `NIOThreadPool` does for file I/O).
@@ -65,7 +59,7 @@ final class IOThreadPool: @unchecked Sendable {
     private func submit<R>(_ item: Item<R>, _ continuation: CheckedContinuation<Result<R, LSMError>, Never>) {
         guard item.wait(continuation) else { return }
         let refusal = lock.withLock { () -> LSMError? in
-            if isShutDown { return LSMError(.cancelled, "the I/O thread pool is shut down") }
+            if isShutDown { return .poolShutDown }
             queue.append(item)
             // Each queued item needs a thread of its own: an idle one, woken below, or a new one.
             if queue.count > idleThreads && threads.count < threadCount,
@@ -111,7 +105,7 @@ final class IOThreadPool: @unchecked Sendable {
             }
             return (Array(queue), self.threads)
         }
-        for item in abandoned { item.fail(LSMError(.cancelled, "the I/O thread pool was shut down")) }
+        for item in abandoned { item.fail(.poolShutDown) }
         for thread in threads { thread.join() }
     }
 }
@@ -148,10 +142,6 @@ private final class Item<R: Sendable>: PoolItem, @unchecked Sendable {
         self.cancellation = cancellation
     }
 
-    private static var cancelledError: LSMError {
-        LSMError(.cancelled, "the task was cancelled before the work started")
-    }
-
     /// Records the task waiting for the item; false, with the task resumed, when it was cancelled already.
     func wait(_ continuation: CheckedContinuation<Result<R, LSMError>, Never>) -> Bool {
         let cancelled = state.withLock { state in
@@ -159,23 +149,24 @@ private final class Item<R: Sendable>: PoolItem, @unchecked Sendable {
             state.continuation = continuation
             return false
         }
-        if cancelled { continuation.resume(returning: .failure(Self.cancelledError)) }
+        if cancelled { continuation.resume(returning: .failure(.notStarted)) }
         return !cancelled
     }
 
     /// The waiting task was cancelled: it is resumed now if ``cancellation`` allows it at this point.
     func cancel() {
-        let continuation = state.withLock { state -> CheckedContinuation<Result<R, LSMError>, Never>? in
+        let resumption = state.withLock { state -> (CheckedContinuation<Result<R, LSMError>, Never>, LSMError)? in
             state.cancelled = true
+            let error: LSMError
             switch (state.phase, cancellation) {
-            case (.waiting, .beforeStart), (.waiting, .stopWaiting), (.running, .stopWaiting):
-                defer { state.continuation = nil }
-                return state.continuation
-            default:
-                return nil
+            case (.waiting, .beforeStart), (.waiting, .stopWaiting): error = .notStarted
+            case (.running, .stopWaiting): error = .stoppedWaiting
+            default: return nil
             }
+            defer { state.continuation = nil }
+            return state.continuation.map { ($0, error) }
         }
-        continuation?.resume(returning: .failure(Self.cancelledError))
+        if let (continuation, error) = resumption { continuation.resume(returning: .failure(error)) }
     }
 
     func run() {
@@ -201,4 +192,12 @@ private final class Item<R: Sendable>: PoolItem, @unchecked Sendable {
         }
         continuation?.resume(returning: result)
     }
+}
+
+/// What a task awaiting the pool gets when its work does not run, or when it stops waiting for it.
+extension LSMError {
+    fileprivate static let notStarted = LSMError(.cancelled, "the task was cancelled before the work started")
+    fileprivate static let stoppedWaiting = LSMError(
+        .cancelled, "the task was cancelled and stopped waiting; the work already started goes on to its end")
+    fileprivate static let poolShutDown = LSMError(.cancelled, "the I/O thread pool is shut down")
 }
