@@ -96,14 +96,15 @@ final class IOThreadPool: @unchecked Sendable {
     /// Stops the pool: items not yet started fail with ``LSMError/Code/cancelled``, and this returns once the
     /// running ones have finished and every thread has ended. Later submissions fail the same way.
     func shutdown() {
-        let (abandoned, threads) = lock.withLock {
+        // Swapped out rather than copied: copying an empty Deque into an Array writes the standard library's shared
+        // empty-array storage, which ThreadSanitizer reports when two threads do it at once.
+        var abandoned = Deque<any PoolItem>()
+        var threads: [PosixThread] = []
+        lock.withLock {
             isShutDown = true
+            swap(&abandoned, &queue)
+            swap(&threads, &self.threads)
             lock.broadcast()
-            defer {
-                queue.removeAll()
-                self.threads.removeAll()
-            }
-            return (Array(queue), self.threads)
         }
         for item in abandoned { item.fail(.poolShutDown) }
         for thread in threads { thread.join() }
