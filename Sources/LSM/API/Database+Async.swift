@@ -20,7 +20,8 @@
 /// always closes.
 extension Database {
     /// Opens the database in the directory at `path`, creating it when the directory is missing or empty (and
-    /// ``Options/createIfMissing`` is set), as ``open(_:options:)-97ca9`` does.
+    /// ``Options/createIfMissing`` is set), as ``open(_:options:)-97ca9`` does. A task cancelled before the open
+    /// starts gets ``LSMError/Code/cancelled`` and nothing is opened or created.
     public static func open(_ path: String, options: Options = Options()) async throws(LSMError) -> Database {
         try await IOThreadPool.shared.run(cancellation: .beforeStart) { () throws(LSMError) in
             try open(path, options: options)
@@ -28,7 +29,8 @@ extension Database {
     }
 
     /// Applies every entry of `batch` atomically: readers and recovery see all of it or none. With `sync`, returns
-    /// only once the batch is on disk.
+    /// only once the batch is on disk. A task cancelled before the write starts gets ``LSMError/Code/cancelled``
+    /// and nothing is written; once started, the write completes and reports its outcome.
     public func write(_ batch: WriteBatch, sync: Bool = false) async throws(LSMError) {
         try await IOThreadPool.shared.run(cancellation: .beforeStart) { () throws(LSMError) in
             try self.write(batch, sync: sync)
@@ -36,7 +38,7 @@ extension Database {
     }
 
     /// Sets `key` to `value`. With `sync`, returns only once the write is on disk. The bytes are copied into the
-    /// write's batch before the task suspends.
+    /// write's batch before the task suspends; cancellation is as for ``write(_:sync:)-6ld9p``.
     public func put<Key: ContiguousRawBytes & ~Escapable, Value: ContiguousRawBytes & ~Escapable>(
         _ key: Key, _ value: Value, sync: Bool = false
     ) async throws(LSMError) {
