@@ -3,7 +3,7 @@ extension Database {
     /// `AsyncSequence` for `for try await`, as of `snapshot` or of the first step of each iteration.
     ///
     /// ```swift
-    /// for try await (key, value) in db.entries(from: Array("a".utf8), to: Array("m".utf8)) { ... }
+    /// for try await (key, value) in db.entries(from: "a", to: "m") { ... }
     /// ```
     ///
     /// The reads run on the I/O thread pool a batch of entries at a time, so an iteration suspends its task for
