@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import Foundation
 import PackageDescription
 
@@ -7,6 +7,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "LSM", targets: ["LSM"]),
+        .library(name: "LSMFoundation", targets: ["LSMFoundation"]),
         .executable(name: "lsm", targets: ["lsm"]),
     ],
     dependencies: [
@@ -22,9 +23,12 @@ let package = Package(
             name: "LSM",
             dependencies: [
                 "CLSMSupport",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+        // Foundation's `Data` as keys and values: kept out of `LSM`, which does not depend on Foundation.
+        .target(name: "LSMFoundation", dependencies: ["LSM"]),
         // The tools behind the `lsm` command, as a library so tests can run them in-process.
         .target(
             name: "LSMTools",
@@ -42,6 +46,7 @@ let package = Package(
         .executableTarget(name: "lsm-fuzz", dependencies: ["LSM", "LSMFuzzTargets", "CLSMFuzzer"]),
         // Fixtures/ holds databases of earlier format versions, read through #filePath.
         .testTarget(name: "LSMTests", dependencies: ["LSM"], exclude: ["Fixtures"]),
+        .testTarget(name: "LSMFoundationTests", dependencies: ["LSMFoundation", "LSM"]),
         .testTarget(name: "LSMToolsTests", dependencies: ["LSMTools", "LSM", "LSMFuzzTargets"]),
     ],
     swiftLanguageModes: [.v6]

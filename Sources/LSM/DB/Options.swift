@@ -7,47 +7,89 @@ public enum SyncPolicy: Sendable, Hashable {
     case always
 }
 
-/// How a database is opened. A value type: build it, then pass it to ``Database/open(_:options:)``.
+/// How a database is opened. A value type: build it, then pass it to ``Database/open(_:options:)-97ca9``.
+///
+/// Every setting has a default that suits a general-purpose store, and a range of values that
+/// ``Database/open(_:options:)-97ca9`` accepts; a value outside it makes the open throw
+/// ``LSMError/Code/invalidArgument`` naming the setting.
+///
+/// ```swift
+/// var options = Options()
+/// options.memtableSize = 64 << 20
+/// options.syncPolicy = .always
+/// let db = try Database.open("/var/lib/example", options: options)
+/// ```
 public struct Options: Sendable, Hashable {
-    /// Size at which the memtable becomes immutable and is flushed to a table. Tiny values (even 512 bytes)
-    /// work; they make a table per few writes, which stress tests use to exercise the disk path.
+    /// Size at which the memtable becomes immutable and is flushed to a table, in bytes. Tiny values (even 512
+    /// bytes) work; they make a table per few writes, which stress tests use to exercise the disk path.
+    ///
+    /// 1 byte to 1 GiB. The default is 4 MiB.
     public var memtableSize: Int = 4 << 20
     /// When writes are made durable.
+    ///
+    /// The default is ``SyncPolicy/perWrite``: only writes made with `sync: true` wait for the disk.
     public var syncPolicy: SyncPolicy = .perWrite
     /// Target size of an SSTable data block before compression, in bytes.
+    ///
+    /// 64 bytes to 64 MiB. The default is 4 KiB.
     public var blockSize: Int = 4096
     /// Bloom filter bits per key in each table (0 turns filters off); 10 gives about a 1% false-positive rate.
+    ///
+    /// 0 to 64. The default is 10.
     public var bloomBitsPerKey: Int = 10
     /// Bytes of decoded table blocks kept in memory (0 turns the block cache off).
+    ///
+    /// 0 to 1 TiB. The default is 8 MiB.
     public var blockCacheBytes: Int = 8 << 20
     /// Table files kept open at once.
+    ///
+    /// 16 to 1,048,576 (keep it below the process's limit on open files). The default is 1000.
     public var maxOpenTables: Int = 1000
     /// Immutable memtables allowed to wait for their flush before writers stop and wait.
+    ///
+    /// 1 to 64. The default is 2.
     public var maxImmutableMemtables: Int = 2
     /// Create the database when the directory holds none.
+    ///
+    /// The default is true.
     public var createIfMissing: Bool = true
     /// Open without writing anything: no new log, no manifest edit, no file deleted, the writes the logs hold kept
     /// in memory. The lock is shared, so other read-only opens may run at once while a writer is kept out, and it
     /// is skipped where the directory is not writable, so a database on a read-only or full file system, or a
-    /// copy, can still be read. Writes, ``Database/flush()`` and ``Database/compact(from:to:)`` throw
+    /// copy, can still be read. Writes, ``Database/flush()-81s2a`` and ``Database/compact(from:to:)-8nyz1`` throw
     /// ``LSMError/Code/readOnly``.
+    ///
+    /// The default is false.
     public var readOnly: Bool = false
 
     /// Level-0 tables that start a compaction into level 1. Level-0 tables overlap, so each costs every read.
+    ///
+    /// 1 to 1000, and at most ``level0SlowdownTrigger``. The default is 4.
     public var level0CompactionTrigger: Int = 4
     /// Level-0 tables at which each write is delayed by about a millisecond, so compaction can catch up.
+    ///
+    /// 1 to 1000, from ``level0CompactionTrigger`` to ``level0StopTrigger``. The default is 8.
     public var level0SlowdownTrigger: Int = 8
     /// Level-0 tables at which writes wait until compaction brings the count down. Memtables already waiting for
     /// their flush still land in level 0, so it holds at most this many plus ``maxImmutableMemtables`` tables.
+    ///
+    /// 1 to 1000, and at least ``level0SlowdownTrigger``. The default is 12.
     public var level0StopTrigger: Int = 12
     /// Byte target of level 1; each deeper level's target is ``levelSizeMultiplier`` times the one above.
     /// Compaction scales with it: small values (with a small memtable) exercise many levels.
+    ///
+    /// 1 byte to 1 TiB. The default is 10 MiB.
     public var level1MaxBytes: Int = 10 << 20
     /// How much larger each level's byte target is than the one above it.
+    ///
+    /// 2 to 100. The default is 10.
     public var levelSizeMultiplier: Int = 10
-    /// Size at which a compaction starts a new output table.
+    /// Size at which a compaction starts a new output table, in bytes.
+    ///
+    /// 1 byte to 4 GiB. The default is 2 MiB.
     public var targetFileSize: Int = 2 << 20
 
+    /// The default options, as each setting's documentation gives them.
     public init() {}
 
     var tableOptions: TableOptions {
@@ -57,23 +99,27 @@ public struct Options: Sendable, Hashable {
         return table
     }
 
+    /// Throws ``LSMError/Code/invalidArgument`` naming the first setting outside its documented range.
     func validate() throws(LSMError) {
-        func check(_ ok: Bool, _ what: String) throws(LSMError) {
-            if !ok { throw LSMError(.invalidArgument, what) }
+        func check(_ name: String, _ value: Int, _ range: ClosedRange<Int>) throws(LSMError) {
+            if !range.contains(value) { throw LSMError(.invalidArgument, "\(name) must be in \(range), got \(value)") }
         }
-        try check(memtableSize > 0, "memtableSize must be positive, got \(memtableSize)")
-        try check(blockSize >= 64 && blockSize <= 64 << 20, "blockSize must be 64 bytes to 64 MiB, got \(blockSize)")
-        try check(bloomBitsPerKey >= 0 && bloomBitsPerKey <= 64, "bloomBitsPerKey must be 0...64, got \(bloomBitsPerKey)")
-        try check(blockCacheBytes >= 0, "blockCacheBytes must not be negative, got \(blockCacheBytes)")
-        try check(maxOpenTables >= 16, "maxOpenTables must be at least 16, got \(maxOpenTables)")
-        try check(maxImmutableMemtables >= 1, "maxImmutableMemtables must be at least 1, got \(maxImmutableMemtables)")
-        try check(level0CompactionTrigger >= 1, "level0CompactionTrigger must be at least 1, got \(level0CompactionTrigger)")
-        try check(
-            level0SlowdownTrigger >= level0CompactionTrigger && level0StopTrigger >= level0SlowdownTrigger,
-            "level-0 triggers must satisfy compaction <= slowdown <= stop, got \(level0CompactionTrigger), "
-                + "\(level0SlowdownTrigger), \(level0StopTrigger)")
-        try check(level1MaxBytes > 0, "level1MaxBytes must be positive, got \(level1MaxBytes)")
-        try check(levelSizeMultiplier >= 2, "levelSizeMultiplier must be at least 2, got \(levelSizeMultiplier)")
-        try check(targetFileSize > 0, "targetFileSize must be positive, got \(targetFileSize)")
+        try check("memtableSize", memtableSize, 1...(1 << 30))
+        try check("blockSize", blockSize, 64...(64 << 20))
+        try check("bloomBitsPerKey", bloomBitsPerKey, 0...64)
+        try check("blockCacheBytes", blockCacheBytes, 0...(1 << 40))
+        try check("maxOpenTables", maxOpenTables, 16...(1 << 20))
+        try check("maxImmutableMemtables", maxImmutableMemtables, 1...64)
+        try check("level0CompactionTrigger", level0CompactionTrigger, 1...1000)
+        try check("level0SlowdownTrigger", level0SlowdownTrigger, 1...1000)
+        try check("level0StopTrigger", level0StopTrigger, 1...1000)
+        guard level0CompactionTrigger <= level0SlowdownTrigger && level0SlowdownTrigger <= level0StopTrigger else {
+            throw LSMError(.invalidArgument,
+                           "level-0 triggers must satisfy compaction <= slowdown <= stop, got "
+                               + "\(level0CompactionTrigger), \(level0SlowdownTrigger), \(level0StopTrigger)")
+        }
+        try check("level1MaxBytes", level1MaxBytes, 1...(1 << 40))
+        try check("levelSizeMultiplier", levelSizeMultiplier, 2...100)
+        try check("targetFileSize", targetFileSize, 1...(1 << 32))
     }
 }

@@ -16,26 +16,41 @@ public struct WriteBatch: Sendable, Hashable {
         encoded = [UInt8](repeating: 0, count: WriteBatch.headerSize)
     }
 
-    /// Sets `key` to `value` when the batch is written.
-    public mutating func put(_ key: [UInt8], _ value: [UInt8]) {
-        encoded.append(ValueKind.value.rawValue)
-        encoded.appendLengthPrefixed(key)
-        encoded.appendLengthPrefixed(value)
-        count += 1
-        largestKey = max(largestKey, key.count)
-        largestValue = max(largestValue, value.count)
+    /// Sets `key` to `value` when the batch is written. The bytes are copied into the batch's encoding directly.
+    public mutating func put<Key: ContiguousRawBytes & ~Escapable, Value: ContiguousRawBytes & ~Escapable>(
+        _ key: Key, _ value: Value
+    ) {
+        key.withRawBytes { key in value.withRawBytes { value in appendEntry(.value, key, value) } }
     }
 
     /// Removes `key` when the batch is written.
+    public mutating func delete<Key: ContiguousRawBytes & ~Escapable>(_ key: Key) {
+        key.withRawBytes { key in appendEntry(.deletion, key, nil) }
+    }
+
+    /// Sets `key` to `value` when the batch is written (this form also takes array literals).
+    public mutating func put(_ key: [UInt8], _ value: [UInt8]) {
+        key.withUnsafeBytes { key in value.withUnsafeBytes { value in appendEntry(.value, key, value) } }
+    }
+
+    /// Removes `key` when the batch is written (this form also takes array literals).
     public mutating func delete(_ key: [UInt8]) {
-        encoded.append(ValueKind.deletion.rawValue)
+        key.withUnsafeBytes { key in appendEntry(.deletion, key, nil) }
+    }
+
+    /// Appends one entry: a put when `value` is given, a deletion otherwise.
+    private mutating func appendEntry(
+        _ kind: ValueKind, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer?
+    ) {
+        encoded.append(kind.rawValue)
         encoded.appendLengthPrefixed(key)
+        if let value {
+            encoded.appendLengthPrefixed(value)
+            largestValue = max(largestValue, value.count)
+        }
         count += 1
         largestKey = max(largestKey, key.count)
     }
-
-    public mutating func put(_ key: String, _ value: String) { put(Array(key.utf8), Array(value.utf8)) }
-    public mutating func delete(_ key: String) { delete(Array(key.utf8)) }
 
     /// Removes every entry.
     public mutating func clear() { self = WriteBatch() }

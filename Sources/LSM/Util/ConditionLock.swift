@@ -36,6 +36,9 @@ final class ConditionLock: @unchecked Sendable {
     /// Wakes every waiter.
     func broadcast() { pthread_cond_broadcast(condition) }
 
+    /// Wakes one waiter.
+    func signal() { pthread_cond_signal(condition) }
+
     @inline(__always)
     func withLock<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
         lock()

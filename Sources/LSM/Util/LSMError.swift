@@ -9,7 +9,7 @@ public struct LSMError: Error, Hashable, Sendable, CustomStringConvertible {
         private enum Base: Hashable, Sendable {
             case corruption, ioError, notADatabase, unsupportedFormat, databaseLocked, databaseClosed
             case invalidArgument, keyTooLarge, valueTooLarge, batchTooLarge, backgroundError, noSpace
-            case readOnly, sequenceExhausted
+            case readOnly, sequenceExhausted, cancelled
         }
 
         private let base: Base
@@ -44,6 +44,9 @@ public struct LSMError: Error, Hashable, Sendable, CustomStringConvertible {
         /// Every sequence number up to the largest (2^56 - 1) has been used; the database accepts no more writes
         /// but stays readable and openable.
         public static let sequenceExhausted = Code(.sequenceExhausted)
+        /// The task awaiting an `async` call was cancelled: the call did not start (or, for a flush or compaction,
+        /// the task stopped waiting for it).
+        public static let cancelled = Code(.cancelled)
 
         public var description: String {
             switch base {
@@ -61,6 +64,7 @@ public struct LSMError: Error, Hashable, Sendable, CustomStringConvertible {
             case .noSpace: "no space left on device"
             case .readOnly: "read-only"
             case .sequenceExhausted: "sequence numbers exhausted"
+            case .cancelled: "cancelled"
             }
         }
     }

@@ -1,0 +1,58 @@
+extension Database {
+    /// Sets `key` to `value`, each taken from any ``ContiguousRawBytes`` (a `String`, a `Substring`, a `RawSpan`,
+    /// an `UnsafeRawBufferPointer`, ...) without a copy at the call. With `sync`, returns only once the write is on
+    /// disk.
+    public func put<Key: ContiguousRawBytes & ~Escapable, Value: ContiguousRawBytes & ~Escapable>(
+        _ key: Key, _ value: Value, sync: Bool = false
+    ) throws(LSMError) {
+        try write(WriteBatch(putting: key, value), sync: sync)
+    }
+
+    /// Removes `key` (a no-op when it is absent). With `sync`, returns only once the deletion is on disk.
+    public func delete<Key: ContiguousRawBytes & ~Escapable>(_ key: Key, sync: Bool = false) throws(LSMError) {
+        try write(WriteBatch(deleting: key), sync: sync)
+    }
+
+    /// The value of `key`, or nil when it is absent; as of `snapshot` when one is given.
+    public func get<Key: ContiguousRawBytes & ~Escapable>(
+        _ key: Key, snapshot: Snapshot? = nil
+    ) throws(LSMError) -> [UInt8]? {
+        try key.withRawBytes { (key) throws(LSMError) in try value(forKey: key, snapshot: snapshot) }
+    }
+
+    /// The value of `key` as a `String` (decoded as UTF-8), `[UInt8]`, or, with `LSMFoundation`, `Data`; nil
+    /// when the key is absent.
+    ///
+    /// ```swift
+    /// let name = try db.get("user:1", as: String.self)
+    /// ```
+    public func get<Key: ContiguousRawBytes & ~Escapable, Value: RawBytesInitializable>(
+        _ key: Key, as type: Value.Type, snapshot: Snapshot? = nil
+    ) throws(LSMError) -> Value? {
+        try get(key, snapshot: snapshot).map { $0.withUnsafeBytes(Value.init(copyingRawBytes:)) }
+    }
+
+    /// The value of the key whose bytes `key` lends, or nil when it is absent.
+    ///
+    /// Every lookup from bytes goes through here. The database's lookup still takes its key as an array, so the
+    /// key is copied once here; it reads the key in place once the read path takes the raw buffer itself.
+    func value(forKey key: UnsafeRawBufferPointer, snapshot: Snapshot?) throws(LSMError) -> [UInt8]? {
+        try get(key.array, snapshot: snapshot)
+    }
+}
+
+extension WriteBatch {
+    /// A batch of one put, as a single `put` call writes it.
+    init<Key: ContiguousRawBytes & ~Escapable, Value: ContiguousRawBytes & ~Escapable>(
+        putting key: Key, _ value: Value
+    ) {
+        self.init()
+        put(key, value)
+    }
+
+    /// A batch of one deletion.
+    init<Key: ContiguousRawBytes & ~Escapable>(deleting key: Key) {
+        self.init()
+        delete(key)
+    }
+}

@@ -1,0 +1,49 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An OS thread running one closure, for work that blocks in I/O for long stretches, which Dispatch or Swift
+/// concurrency's cooperative threads must not be given. It has `package` access so the tools can share it.
+package struct PosixThread {
+    private let thread: pthread_t
+
+    /// The closure a new thread runs, carried across `pthread_create` as an opaque pointer.
+    private final class Body {
+        let run: @Sendable () -> Void
+        init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+    }
+
+    /// Starts a thread running `body`, or returns nil when the system refuses one.
+    package static func start(_ body: @escaping @Sendable () -> Void) -> PosixThread? {
+        let context = Unmanaged.passRetained(Body(body)).toOpaque()
+        #if canImport(Glibc)
+        var thread = pthread_t()
+        #else
+        var thread: pthread_t?
+        #endif
+        let result = pthread_create(
+            &thread, nil,
+            { context in
+                guard let context else { return nil }
+                Unmanaged<Body>.fromOpaque(context).takeRetainedValue().run()
+                return nil
+            }, context)
+        guard result == 0 else {
+            Unmanaged<Body>.fromOpaque(context).release()
+            return nil
+        }
+        #if canImport(Glibc)
+        return PosixThread(thread: thread)
+        #else
+        guard let thread else { return nil }
+        return PosixThread(thread: thread)
+        #endif
+    }
+
+    /// Waits for the thread to finish.
+    package func join() {
+        pthread_join(thread, nil)
+    }
+}
