@@ -4,10 +4,15 @@ import Glibc
 import Darwin
 #endif
 
-/// An OS thread running one closure, for work that blocks in I/O for long stretches, which Dispatch or Swift
-/// concurrency's cooperative threads must not be given. It has `package` access so the tools can share it.
+/// An OS thread running one closure until it returns, for work that blocks in I/O for long stretches, which
+/// Dispatch or Swift concurrency's cooperative threads must not be given: the async API's I/O pool, and the
+/// benchmark's and stress test's workers (one thread each, as the peers' pthreads). `package`, so the tools share it.
 package struct PosixThread {
     private let thread: pthread_t
+
+    private init(thread: pthread_t) {
+        self.thread = thread
+    }
 
     /// The closure a new thread runs, carried across `pthread_create` as an opaque pointer.
     private final class Body {
@@ -42,7 +47,15 @@ package struct PosixThread {
         #endif
     }
 
-    /// Waits for the thread to finish.
+    /// Starts `body` on a new thread; throws `.ioError` when the system refuses one.
+    package init(_ body: @escaping @Sendable () -> Void) throws(LSMError) {
+        guard let thread = PosixThread.start(body) else {
+            throw LSMError(.ioError, "cannot start a thread")
+        }
+        self = thread
+    }
+
+    /// Waits until the thread's closure has returned; everything it wrote is visible afterwards.
     package func join() {
         pthread_join(thread, nil)
     }
