@@ -32,13 +32,6 @@ extension Database {
         try get(key, snapshot: snapshot).map { $0.withUnsafeBytes(Value.init(copyingRawBytes:)) }
     }
 
-    /// The value of the key whose bytes `key` lends, or nil when it is absent.
-    ///
-    /// Every lookup from bytes goes through here. The database's lookup still takes its key as an array, so the
-    /// key is copied once here; it reads the key in place once the read path takes the raw buffer itself.
-    func value(forKey key: UnsafeRawBufferPointer, snapshot: Snapshot?) throws(LSMError) -> [UInt8]? {
-        try get(key.array, snapshot: snapshot)
-    }
 }
 
 extension WriteBatch {

@@ -19,27 +19,31 @@ extension Database {
 
     /// The value of `key`, or nil when it is absent; as of `snapshot` when one is given.
     public func get(_ key: [UInt8], snapshot: Snapshot? = nil) throws(LSMError) -> [UInt8]? {
-        guard key.count <= Limits.maxKeySize else {
-            throw LSMError(.keyTooLarge, "key of \(key.count) bytes exceeds the limit of \(Limits.maxKeySize)")
+        try key.withBytes { (key: UnsafeRawBufferPointer) throws(LSMError) in try value(forKey: key, snapshot: snapshot) }
+    }
+
+    /// The value of the user key `key` lends, or nil when it is absent: every point read goes through here, with the
+    /// key read in place.
+    func value(forKey userKey: UnsafeRawBufferPointer, snapshot: Snapshot?) throws(LSMError) -> [UInt8]? {
+        guard userKey.count <= Limits.maxKeySize else {
+            throw LSMError(.keyTooLarge, "key of \(userKey.count) bytes exceeds the limit of \(Limits.maxKeySize)")
         }
         let view = try readView(snapshot)
-        return try key.withBytes { (userKey: UnsafeRawBufferPointer) throws(LSMError) -> [UInt8]? in
-            for memtable in view.memtables {
-                switch memtable.get(userKey, sequence: view.sequence) {
-                case .found(let value): return value
-                case .deleted: return nil
-                case .notFound: continue
-                }
+        for memtable in view.memtables {
+            switch memtable.get(userKey, sequence: view.sequence) {
+            case .found(let value): return value
+            case .deleted: return nil
+            case .notFound: continue
             }
-            var result = LookupResult.notFound
-            try view.version.forEachFileForLookup(userKey) { (_, file) throws(LSMError) -> Bool in
-                result = try tableCache.table(number: file.number).get(userKey, sequence: view.sequence)
-                if case .notFound = result { return true }
-                return false
-            }
-            if case .found(let value) = result { return value }
-            return nil
         }
+        var result = LookupResult.notFound
+        try view.version.forEachFileForLookup(userKey) { (_, file) throws(LSMError) -> Bool in
+            result = try tableCache.table(number: file.number).get(userKey, sequence: view.sequence)
+            if case .notFound = result { return true }
+            return false
+        }
+        if case .found(let value) = result { return value }
+        return nil
     }
 
     /// A cursor over the keys in `[lower, upper)` (either bound may be nil), forward or in reverse, as of

@@ -138,18 +138,8 @@ public final class Database: @unchecked Sendable {
 }
 
 extension Database {
-    /// Sets the UTF-8 key to the UTF-8 value.
-    public func put(_ key: String, _ value: String, sync: Bool = false) throws(LSMError) {
-        try put(Array(key.utf8), Array(value.utf8), sync: sync)
-    }
-
-    /// Removes the UTF-8 key.
-    public func delete(_ key: String, sync: Bool = false) throws(LSMError) {
-        try delete(Array(key.utf8), sync: sync)
-    }
-
     /// The value of the UTF-8 key decoded as UTF-8, or nil when absent.
     public func get(_ key: String, snapshot: Snapshot? = nil) throws(LSMError) -> String? {
-        try get(Array(key.utf8), snapshot: snapshot).map { String(decoding: $0, as: UTF8.self) }
+        try get(key, as: String.self, snapshot: snapshot)
     }
 }
