@@ -42,6 +42,11 @@ public struct WriteBatch: Sendable, Hashable {
     private mutating func appendEntry(
         _ kind: ValueKind, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer?
     ) {
+        // One growth for the whole entry (doubling, so a long batch still appends in amortized constant time)
+        // rather than one per part.
+        let valueLength = value.map { varintLength(UInt64($0.count)) + $0.count } ?? 0
+        let needed = encoded.count + 1 + varintLength(UInt64(key.count)) + key.count + valueLength
+        if needed > encoded.capacity { encoded.reserveCapacity(max(needed, 2 * encoded.capacity)) }
         encoded.append(kind.rawValue)
         encoded.appendLengthPrefixed(key)
         if let value {

@@ -32,6 +32,14 @@ extension Array where Element == UInt8 {
         appendVarint64(UInt64(bytes.count))
         append(contentsOf: bytes)
     }
+
+    /// Appends a varint length followed by the bytes, copied in one move (a raw buffer is not contiguous storage
+    /// of `UInt8` to `append(contentsOf:)`, which would copy it a byte at a time).
+    @inline(__always)
+    mutating func appendLengthPrefixed(_ bytes: UnsafeRawBufferPointer) {
+        appendVarint64(UInt64(bytes.count))
+        bytes.withMemoryRebound(to: UInt8.self) { append(contentsOf: $0) }
+    }
 }
 
 /// How many bytes `value` takes as a varint.

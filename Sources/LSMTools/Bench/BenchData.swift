@@ -32,18 +32,6 @@ struct BenchValue {
     /// Makes the value of number `number`.
     mutating func set(_ number: UInt64) {
         var random = SplitMix64(seed: number &* 7919 &+ 1)
-        bytes.withUnsafeMutableBytes { raw in
-            var offset = 0
-            while offset + 8 <= Self.length {
-                raw.storeBytes(of: random.next().littleEndian, toByteOffset: offset, as: UInt64.self)
-                offset += 8
-            }
-            if offset < Self.length {
-                let last = random.next()
-                for index in offset..<Self.length {
-                    raw[index] = UInt8(truncatingIfNeeded: last >> (8 * UInt64(index - offset)))
-                }
-            }
-        }
+        bytes.withUnsafeMutableBytes { random.fill($0) }
     }
 }
