@@ -28,17 +28,23 @@ extension Database {
         }
         guard let log = state.log else { return }
         guard !state.logFailed else { return try log.close() }
-        if state.logHasUnsyncedWrites { try log.sync() }
-        let closed = VersionEdit.ClosedLog(number: state.logNumber, size: log.size,
-                                           lastRecordOffset: log.lastRecordOffset)
-        try log.close()
         var edit = VersionEdit()
-        edit.closedLogs = [closed]
+        edit.closedLogs = [try closeLog(log)]
         versions.lastSequence = state.lastSequence
         if state.backgroundError == nil {
             try versions.logAndApply(edit)
         } else {
             try? versions.logAndApply(edit)
         }
+    }
+
+    /// Syncs what the log holds unsynced and closes it, returning what a manifest edit records of it: its number,
+    /// final size and where its last record starts. Lock held.
+    func closeLog(_ log: RecordWriter) throws(LSMError) -> VersionEdit.ClosedLog {
+        if state.logHasUnsyncedWrites { try log.sync() }
+        let closed = VersionEdit.ClosedLog(number: state.logNumber, size: log.size,
+                                           lastRecordOffset: log.lastRecordOffset)
+        try log.close()
+        return closed
     }
 }

@@ -60,14 +60,11 @@ extension Database {
             throw error
         }
         do {
-            // A synced write to the new log must not outlive unsynced writes made before it to this one.
-            if state.logHasUnsyncedWrites { try log.sync() }
-            let closed = VersionEdit.ClosedLog(number: state.logNumber, size: log.size,
-                                               lastRecordOffset: log.lastRecordOffset)
-            try log.close()
+            // The old log is synced first: a synced write to the new log must not outlive unsynced writes made
+            // before it to the old one.
             var edit = VersionEdit()
             edit.addedLogs = [newNumber]
-            edit.closedLogs = [closed]
+            edit.closedLogs = [try closeLog(log)]
             versions.lastSequence = state.lastSequence
             try versions.logAndApply(edit)
         } catch {
