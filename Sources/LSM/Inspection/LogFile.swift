@@ -70,11 +70,7 @@ public final class LogFile {
     }
 
     static func open(_ path: String, fileSystem: any FileSystem) throws(LSMError) -> LogFile {
-        guard !path.isEmpty else { throw LSMError(.invalidArgument, "the file path is empty") }
-        if fileSystem.isDirectory(path) {
-            throw LSMError(.invalidArgument, "is a directory, not a log file", path: path)
-        }
-        let file = try fileSystem.openReadable(path)
+        let file = try fileSystem.openInspectedFile(path, as: "a log file")
         return LogFile(path: path, size: file.size, reader: try RecordReader(file: file, tailRule: .lastRecordMayBeTorn))
     }
 

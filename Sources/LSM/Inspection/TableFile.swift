@@ -127,11 +127,7 @@ public final class TableFile: Sendable {
     }
 
     static func open(_ path: String, fileSystem: any FileSystem) throws(LSMError) -> TableFile {
-        guard !path.isEmpty else { throw LSMError(.invalidArgument, "the file path is empty") }
-        if fileSystem.isDirectory(path) {
-            throw LSMError(.invalidArgument, "is a directory, not an SSTable", path: path)
-        }
-        let file = try fileSystem.openReadable(path)
+        let file = try fileSystem.openInspectedFile(path, as: "an SSTable")
         let number: UInt64
         if case .table(let n) = FileNames.parse(FileNames.lastComponent(of: path)) { number = n } else { number = 0 }
         return TableFile(path: path, table: try Table.open(file: file, fileNumber: number, blockCache: nil))

@@ -132,24 +132,13 @@ final class VersionSet: Sendable {
     func create() throws(LSMError) {
         let manifestNumber: UInt64 = 1
         let id = DatabaseID.random()
-        var edit = VersionEdit()
-        edit.formatVersion = VersionEdit.currentFormatVersion
-        edit.databaseID = id
-        edit.logNumber = 0
-        edit.nextFileNumber = manifestNumber + 1
-        edit.lastSequence = 0
-        let path = FileNames.path(directory, FileNames.manifest(manifestNumber))
-        let header = RecordFileHeader(kind: .manifest, databaseID: id, fileNumber: manifestNumber)
-        let writer = try RecordWriter.create(path, header: header, fileSystem: fileSystem)
-        do {
-            try writer.addRecord(edit.encode())
-            try writer.sync()
-            try writer.close()
-        } catch {
-            try? writer.close()
-            throw error
-        }
-        try setCurrent(manifestNumber)
+        var counters = VersionEdit()
+        counters.logNumber = 0
+        counters.nextFileNumber = manifestNumber + 1
+        counters.lastSequence = 0
+        let writer = try writeNewManifest(manifestNumber, snapshotOf: Version(), liveLogs: LiveLogs(),
+                                          counters: counters, databaseID: id)
+        try writer.close()
         manifest.withLock { $0.writer = nil }
         state.withLock { $0 = State(databaseID: id) }
     }
