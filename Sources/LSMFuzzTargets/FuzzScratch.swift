@@ -18,10 +18,8 @@ public final class FuzzScratch {
     /// Makes a new, empty scratch directory; nil when none can be made.
     public init?() {
         let memory = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"
-        let base = getenv("TMPDIR").map { String(cString: $0) } ?? memory
-        var template = Array("\(base)/lsm-fuzz.XXXXXX".utf8CString)
-        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { return nil }
-        path = String(cString: made)
+        guard let made = try? FileTree.makeTemporaryDirectory(prefix: "lsm-fuzz.", fallback: memory) else { return nil }
+        path = made
     }
 
     deinit {

@@ -166,14 +166,3 @@ final class Block: Sendable {
         return nil
     }
 }
-
-extension LSMError {
-    /// Places an error raised while parsing a block (whose offset, if any, is relative to the block) in its file.
-    func locatedInBlock(path: String, blockOffset: UInt64) -> LSMError {
-        guard self.path == nil else { return self }
-        var copy = self
-        copy.path = path
-        copy.offset = blockOffset &+ (offset ?? 0)
-        return copy
-    }
-}

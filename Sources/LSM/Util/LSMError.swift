@@ -121,14 +121,14 @@ public struct LSMError: Error, Hashable, Sendable, CustomStringConvertible {
         }
         return copy
     }
-}
 
-/// The size limits the library enforces on what it is given.
-public enum Limits {
-    /// Longest key accepted, in bytes.
-    public static let maxKeySize = 65_536
-    /// Longest value accepted, in bytes.
-    public static let maxValueSize = 64 << 20
-    /// Largest encoded write batch accepted, in bytes.
-    public static let maxBatchSize = 1 << 30
+    /// The same error placed in the block at `blockOffset` of `path`, if it did not name a file yet: an offset it
+    /// carries is relative to the block (as the block parser reports them) and becomes one in the file.
+    func locatedInBlock(path: String, blockOffset: UInt64) -> LSMError {
+        guard self.path == nil else { return self }
+        var copy = self
+        copy.path = path
+        copy.offset = blockOffset &+ (offset ?? 0)
+        return copy
+    }
 }

@@ -8,9 +8,10 @@ import LSM
 /// The file chores the tools (and the fuzz targets) do beside the engine: temporary directories, `mkdir -p`,
 /// `rm -rf`, `du -sb`, listing, and reading or writing a whole file.
 package enum FileTree {
-    /// A fresh, empty directory named `prefix` and six random characters, under `$TMPDIR` (or /tmp).
-    static func makeTemporaryDirectory(prefix: String) throws(LSMError) -> String {
-        var base = "/tmp"
+    /// A fresh, empty directory named `prefix` and six random characters, under `$TMPDIR` (or `fallback` when it is
+    /// not set).
+    package static func makeTemporaryDirectory(prefix: String, fallback: String = "/tmp") throws(LSMError) -> String {
+        var base = fallback
         if let tmp = getenv("TMPDIR"), let text = String(validatingCString: tmp), !text.isEmpty { base = text }
         while base.count > 1 && base.hasSuffix("/") { base.removeLast() }
         var template = Array((base + "/" + prefix + "XXXXXX").utf8CString)
