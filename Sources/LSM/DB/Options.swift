@@ -1,12 +1,3 @@
-/// When writes are made durable.
-public enum SyncPolicy: Sendable, Hashable {
-    /// Only writes that pass `sync: true` wait for the disk; the rest survive a process crash but may be lost
-    /// on power loss.
-    case perWrite
-    /// Every write waits for the disk, whatever its `sync` argument.
-    case always
-}
-
 /// How a database is opened. A value type: build it, then pass it to ``Database/open(_:options:)-97ca9``.
 ///
 /// Every setting has a default that suits a general-purpose store, and a range of values that

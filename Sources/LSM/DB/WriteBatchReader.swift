@@ -1,0 +1,44 @@
+/// Walks the entries of an encoded batch (a WAL record payload) without copying.
+struct WriteBatchReader {
+    /// Calls `body` with each entry's sequence, kind, key and value (empty for deletions); returns the sequence
+    /// after the last entry. Malformed bytes throw `.corruption` (the caller names the file and offset).
+    static func forEach(
+        _ encoded: UnsafeRawBufferPointer,
+        _ body: (SequenceNumber, ValueKind, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(LSMError) -> Void
+    ) throws(LSMError) -> (first: SequenceNumber, count: Int) {
+        var reader = ByteReader(encoded)
+        guard let first = reader.readFixed64(), let count = reader.readFixed32() else {
+            throw LSMError.corruption("write batch shorter than its 12-byte header")
+        }
+        // Every entry's sequence must be a valid one; checked before the loop so no sum below can overflow.
+        guard count == 0 || first <= maxSequenceNumber - (UInt64(count) - 1) else {
+            throw LSMError.corruption("write batch of \(count) entries starting at sequence \(first) runs past the "
+                                      + "largest sequence number \(maxSequenceNumber)")
+        }
+        var seen: UInt32 = 0
+        while !reader.isAtEnd {
+            guard seen < count else {
+                throw LSMError.corruption("write batch holds more entries than the \(count) its header says")
+            }
+            guard let rawKind = reader.readByte(), let kind = ValueKind(rawValue: rawKind) else {
+                throw LSMError.corruption("write batch entry \(seen) has an unknown kind")
+            }
+            guard let key = reader.readLengthPrefixed() else {
+                throw LSMError.corruption("write batch entry \(seen) has a truncated key")
+            }
+            var value = UnsafeRawBufferPointer(start: nil, count: 0)
+            if kind == .value {
+                guard let v = reader.readLengthPrefixed() else {
+                    throw LSMError.corruption("write batch entry \(seen) has a truncated value")
+                }
+                value = v
+            }
+            try body(first + UInt64(seen), kind, key, value)
+            seen += 1
+        }
+        guard seen == count else {
+            throw LSMError.corruption("write batch header says \(count) entries but holds \(seen)")
+        }
+        return (first, Int(seen))
+    }
+}
