@@ -152,7 +152,7 @@ import Testing
     ) throws -> (failed: Bool, operations: Int) {
         let dir = TemporaryDirectory("compact-fault")
         defer { dir.remove() }
-        let fs = try CrashSimulatingFileSystem()
+        let fs = CrashSimulatingFileSystem()
         var options = tinyOptions()
         options.level0CompactionTrigger = 100
         options.level0SlowdownTrigger = 100
@@ -194,7 +194,7 @@ import Testing
     @Test func crashBeforeInputsAreDeletedLeavesNoOrphansAfterOpen() throws {
         let dir = TemporaryDirectory("compact-pinned")
         defer { dir.remove() }
-        let fs = try CrashSimulatingFileSystem()
+        let fs = CrashSimulatingFileSystem()
         let options = tinyOptions()
         let db = try Database.open(dir.path, options: options, fileSystem: fs)
         var model: ModelState = [:]

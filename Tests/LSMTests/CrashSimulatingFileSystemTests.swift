@@ -13,7 +13,7 @@ private struct Fixture {
     let disk = PosixFileSystem()
 
     init() throws {
-        fs = try CrashSimulatingFileSystem()
+        fs = CrashSimulatingFileSystem()
         var template = Array("/tmp/swift-lsm-crashfs-test-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.flatMap(mkdtemp) }
         try #require(made != nil)

@@ -75,7 +75,7 @@ import Testing
     @Test func powerLossKeepsEverySyncedWriteAndAPrefixOfTheRest() throws {
         let dir = TemporaryDirectory("powerloss")
         defer { dir.remove() }
-        let fs = try CrashSimulatingFileSystem()
+        let fs = CrashSimulatingFileSystem()
         var options = Options()
         options.memtableSize = 1024
         options.blockSize = 256
@@ -125,7 +125,7 @@ import Testing
     @Test func bigUnsyncedBatchesSurvivePowerLossWholeOrNotAtAll() throws {
         let dir = TemporaryDirectory("batchcrash")
         defer { dir.remove() }
-        let fs = try CrashSimulatingFileSystem()
+        let fs = CrashSimulatingFileSystem()
         var options = Options()
         options.memtableSize = 8192
         options.blockSize = 256
@@ -215,7 +215,7 @@ import Testing
         options.blockSize = 256
         var history = WriteHistory()
         do {
-            let fs = try CrashSimulatingFileSystem()
+            let fs = CrashSimulatingFileSystem()
             let db = try Database.open(crashed.path, options: options, fileSystem: fs)
             for i in 0..<3 { try history.perform(db, numberedBatch(i), sync: true) }
             try db.flush()
@@ -231,7 +231,7 @@ import Testing
             let copy = TemporaryDirectory("recovering")
             defer { copy.remove() }
             try copyDatabase(from: crashed.path, to: copy.path)
-            let fs = try CrashSimulatingFileSystem()
+            let fs = CrashSimulatingFileSystem()
             if let faultAt { fs.injectFault(.init(kind: kind, afterCount: faultAt, shortWrite: true)) }
             let opened = try? Database.open(copy.path, options: options, fileSystem: fs)
             let operations = fs.operationCount(kind)
@@ -260,7 +260,7 @@ import Testing
     ) throws -> (operations: Int, failed: Bool) {
         let dir = TemporaryDirectory("flushfault")
         defer { dir.remove() }
-        let fs = try CrashSimulatingFileSystem()
+        let fs = CrashSimulatingFileSystem()
         var options = Options()
         options.blockSize = 256
         var history = WriteHistory()

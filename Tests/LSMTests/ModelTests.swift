@@ -108,7 +108,7 @@ private final class ModelRun {
         keys.append([UInt8](repeating: 0x61, count: 200))
         self.keys = keys
 
-        fileSystem = try CrashSimulatingFileSystem()
+        fileSystem = CrashSimulatingFileSystem()
         db = try Database.open(directory.path, options: options, fileSystem: fileSystem)
     }
 

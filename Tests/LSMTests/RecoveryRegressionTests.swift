@@ -147,7 +147,7 @@ import Testing
         let dir = TemporaryDirectory("regress")
         defer { dir.remove() }
         let path = dir.appending("db")
-        let crashFS = try CrashSimulatingFileSystem()
+        let crashFS = CrashSimulatingFileSystem()
         let db = try Database.open(path, options: Options(), fileSystem: crashFS)
         for i in 0..<6 { try db.put("k\(i)", "v\(i)", sync: true) }
         // The flush after the memtable switch fails to create its table (the second open after the new log's), so

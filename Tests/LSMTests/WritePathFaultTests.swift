@@ -18,7 +18,7 @@ import Testing
     func failedLogSyncFailsTheWriteStopsLaterWritesAndLosesNothingAcknowledged(batch: Bool, crash: Bool) throws {
         let dir = TemporaryDirectory("syncfault")
         defer { dir.remove() }
-        let fs = try CrashSimulatingFileSystem()
+        let fs = CrashSimulatingFileSystem()
         var options = Options()
         options.blockSize = 256
         let db = try Database.open(dir.path, options: options, fileSystem: fs)
@@ -98,7 +98,7 @@ import Testing
     @Test func failedGroupCommitFsyncFailsEveryWriterItCoveredAndNoneIsAcknowledgedAfterIt() throws {
         let dir = TemporaryDirectory("groupsync")
         defer { dir.remove() }
-        let fs = try CrashSimulatingFileSystem()
+        let fs = CrashSimulatingFileSystem()
         let db = try Database.open(dir.path, options: Options(), fileSystem: fs)
         let writerCount = 4
         let writesPerWriter = 40
@@ -149,7 +149,7 @@ import Testing
     func fullDiskDuringALogAppendFailsTheWriteAndRecoversEveryAcknowledgedWrite(shortWrite: Bool, crash: Bool) throws {
         let dir = TemporaryDirectory("enospc")
         defer { dir.remove() }
-        let fs = try CrashSimulatingFileSystem()
+        let fs = CrashSimulatingFileSystem()
         var options = Options()
         options.blockSize = 256
         let db = try Database.open(dir.path, options: options, fileSystem: fs)
@@ -293,7 +293,7 @@ private func faultScenario(
 ) throws -> (operations: Int, fired: Bool, failure: LSMError?) {
     let dir = TemporaryDirectory("writepath")
     defer { dir.remove() }
-    let fs = try CrashSimulatingFileSystem()
+    let fs = CrashSimulatingFileSystem()
     let options = scenarioOptions
     let label = "\(kind) failure at \(faultAt.map(String.init) ?? "none")"
     let db = try Database.open(dir.path, options: options, fileSystem: fs)
