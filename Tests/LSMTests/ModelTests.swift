@@ -293,7 +293,7 @@ private final class ModelRun {
         db = try fixture.reopen(db)
     }
 
-    /// Loses power (see ``CrashFixture/crashAndReopen(_:)``), reopens, and requires the contents to equal one of
+    /// Loses power and reopens (see ``CrashFixture/crashAndReopen(_:)``), and requires the contents to equal one of
     /// `candidates`, which becomes the model.
     private func crashAndReopen(candidates: [ModelState]) throws {
         snapshots = []
