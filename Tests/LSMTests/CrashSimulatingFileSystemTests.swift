@@ -9,17 +9,17 @@ import Testing
 /// What the file system tests need beyond the database setup: paths in the directory, what is really on disk, and
 /// durable files to start from.
 private extension CrashFixture {
-    func path(_ name: String) -> String { directory.appending(name) }
+    func path(of name: String) -> String { directory.appending(name) }
 
     /// What is really on disk under `name`, or nil when there is no such file.
     func contents(_ name: String) throws -> [UInt8]? {
         let disk = PosixFileSystem()
-        return disk.fileExists(path(name)) ? try disk.readWholeFile(path(name)) : nil
+        return disk.fileExists(path(of: name)) ? try disk.readWholeFile(path(of: name)) : nil
     }
 
     /// Creates `name` holding `bytes`, all durable (file and directory entry).
     func makeDurable(_ name: String, _ bytes: [UInt8]) throws {
-        let file = try fileSystem.openWritable(path(name), truncate: true)
+        let file = try fileSystem.openWritable(path(of: name), truncate: true)
         try file.append(bytes)
         try file.sync()
         try file.close()
@@ -35,7 +35,7 @@ private func bytes(_ count: Int, _ seed: UInt8) -> [UInt8] {
     @Test func syncedBytesSurviveAndLaterOnesAreDropped() throws {
         let t = CrashFixture("crashfs-test")
         defer { t.remove() }
-        let file = try t.fileSystem.openWritable(t.path("log"), truncate: false)
+        let file = try t.fileSystem.openWritable(t.path(of: "log"), truncate: false)
         try t.fileSystem.syncDirectory(t.path)
         try file.append(bytes(100, 1))
         try file.sync()
@@ -53,7 +53,7 @@ private func bytes(_ count: Int, _ seed: UInt8) -> [UInt8] {
         for pattern in 0..<16 {
             let name = "f\(pattern)"
             try t.makeDurable(name, [])
-            let file = try t.fileSystem.openWritable(t.path(name), truncate: false)
+            let file = try t.fileSystem.openWritable(t.path(of: name), truncate: false)
             var written: [UInt8] = []
             var durable: [UInt8] = []
             for (i, chunk) in chunks.enumerated() {
@@ -72,20 +72,20 @@ private func bytes(_ count: Int, _ seed: UInt8) -> [UInt8] {
     @Test func fileCreatedWithoutDirectorySyncDisappears() throws {
         let t = CrashFixture("crashfs-test")
         defer { t.remove() }
-        let file = try t.fileSystem.openWritable(t.path("new"), truncate: true)
+        let file = try t.fileSystem.openWritable(t.path(of: "new"), truncate: true)
         try file.append(bytes(10, 0))
         try file.sync()
         try file.close()
-        #expect(t.fileSystem.fileExists(t.path("new")))
+        #expect(t.fileSystem.fileExists(t.path(of: "new")))
         try t.fileSystem.crash()
-        #expect(!t.fileSystem.fileExists(t.path("new")))
+        #expect(!t.fileSystem.fileExists(t.path(of: "new")))
         #expect(try t.fileSystem.listDirectory(t.path).isEmpty)
     }
 
     @Test func fileCreatedWithDirectorySyncStaysWithItsSyncedLength() throws {
         let t = CrashFixture("crashfs-test")
         defer { t.remove() }
-        let file = try t.fileSystem.openWritable(t.path("new"), truncate: true)
+        let file = try t.fileSystem.openWritable(t.path(of: "new"), truncate: true)
         try t.fileSystem.syncDirectory(t.path + "/")
         try file.append(bytes(10, 0))
         try file.sync()
@@ -99,9 +99,9 @@ private func bytes(_ count: Int, _ seed: UInt8) -> [UInt8] {
         defer { t.remove() }
         try t.makeDurable("CURRENT", bytes(5, 1))
         try t.makeDurable("CURRENT.tmp", bytes(8, 2))
-        try t.fileSystem.renameFile(t.path("CURRENT.tmp"), to: t.path("CURRENT"))
+        try t.fileSystem.renameFile(t.path(of: "CURRENT.tmp"), to: t.path(of: "CURRENT"))
         #expect(try t.contents("CURRENT") == bytes(8, 2))
-        #expect(!t.fileSystem.fileExists(t.path("CURRENT.tmp")))
+        #expect(!t.fileSystem.fileExists(t.path(of: "CURRENT.tmp")))
         try t.fileSystem.crash()
         #expect(try t.contents("CURRENT") == bytes(5, 1))
         #expect(try t.contents("CURRENT.tmp") == bytes(8, 2))
@@ -111,7 +111,7 @@ private func bytes(_ count: Int, _ seed: UInt8) -> [UInt8] {
         let t = CrashFixture("crashfs-test")
         defer { t.remove() }
         try t.makeDurable("a", bytes(3, 1))
-        try t.fileSystem.renameFile(t.path("a"), to: t.path("b"))
+        try t.fileSystem.renameFile(t.path(of: "a"), to: t.path(of: "b"))
         try t.fileSystem.crash()
         #expect(try t.contents("a") == bytes(3, 1))
         #expect(try t.contents("b") == nil)
@@ -121,7 +121,7 @@ private func bytes(_ count: Int, _ seed: UInt8) -> [UInt8] {
         let t = CrashFixture("crashfs-test")
         defer { t.remove() }
         try t.makeDurable("CURRENT", bytes(5, 1))
-        try t.fileSystem.writeFileAtomically(t.path("CURRENT"), contents: bytes(9, 3), directory: t.path)
+        try t.fileSystem.writeFileAtomically(t.path(of: "CURRENT"), contents: bytes(9, 3), directory: t.path)
         try t.fileSystem.crash()
         #expect(try t.contents("CURRENT") == bytes(9, 3))
         #expect(try t.fileSystem.listDirectory(t.path) == ["CURRENT"])
@@ -131,9 +131,9 @@ private func bytes(_ count: Int, _ seed: UInt8) -> [UInt8] {
     @Test func unsyncedCreateThenRenameLeavesNothing() throws {
         let t = CrashFixture("crashfs-test")
         defer { t.remove() }
-        let file = try t.fileSystem.openWritable(t.path("x.tmp"), truncate: true)
+        let file = try t.fileSystem.openWritable(t.path(of: "x.tmp"), truncate: true)
         try file.append(bytes(4, 0))
-        try t.fileSystem.renameFile(t.path("x.tmp"), to: t.path("x"))
+        try t.fileSystem.renameFile(t.path(of: "x.tmp"), to: t.path(of: "x"))
         try file.append(bytes(4, 4))
         try t.fileSystem.crash()
         #expect(try t.fileSystem.listDirectory(t.path).isEmpty)
@@ -143,8 +143,8 @@ private func bytes(_ count: Int, _ seed: UInt8) -> [UInt8] {
     @Test func syncFollowsTheFileAcrossARename() throws {
         let t = CrashFixture("crashfs-test")
         defer { t.remove() }
-        let file = try t.fileSystem.openWritable(t.path("x.tmp"), truncate: true)
-        try t.fileSystem.renameFile(t.path("x.tmp"), to: t.path("x"))
+        let file = try t.fileSystem.openWritable(t.path(of: "x.tmp"), truncate: true)
+        try t.fileSystem.renameFile(t.path(of: "x.tmp"), to: t.path(of: "x"))
         try t.fileSystem.syncDirectory(t.path)
         try file.append(bytes(6, 0))
         try file.sync()
@@ -157,24 +157,24 @@ private func bytes(_ count: Int, _ seed: UInt8) -> [UInt8] {
         let t = CrashFixture("crashfs-test")
         defer { t.remove() }
         try t.makeDurable("old", bytes(20, 1))
-        let file = try t.fileSystem.openWritable(t.path("old"), truncate: false)
+        let file = try t.fileSystem.openWritable(t.path(of: "old"), truncate: false)
         try file.append(bytes(5, 7))
-        try t.fileSystem.removeFile(t.path("old"))
-        #expect(!t.fileSystem.fileExists(t.path("old")))
+        try t.fileSystem.removeFile(t.path(of: "old"))
+        #expect(!t.fileSystem.fileExists(t.path(of: "old")))
         try t.fileSystem.crash()
         #expect(try t.contents("old") == bytes(20, 1))
 
-        try t.fileSystem.removeFile(t.path("old"))
+        try t.fileSystem.removeFile(t.path(of: "old"))
         try t.fileSystem.syncDirectory(t.path)
         try t.fileSystem.crash()
-        #expect(!t.fileSystem.fileExists(t.path("old")))
+        #expect(!t.fileSystem.fileExists(t.path(of: "old")))
     }
 
     @Test func truncatingOpenIsDurableAtOnce() throws {
         let t = CrashFixture("crashfs-test")
         defer { t.remove() }
         try t.makeDurable("f", bytes(20, 1))
-        let file = try t.fileSystem.openWritable(t.path("f"), truncate: true)
+        let file = try t.fileSystem.openWritable(t.path(of: "f"), truncate: true)
         try file.append(bytes(5, 2))
         try t.fileSystem.crash()
         #expect(try t.contents("f") == [])
@@ -183,7 +183,7 @@ private func bytes(_ count: Int, _ seed: UInt8) -> [UInt8] {
     @Test func filesItNeverTouchedAreLeftAlone() throws {
         let t = CrashFixture("crashfs-test")
         defer { t.remove() }
-        let outside = try PosixFileSystem().openWritable(t.path("outside"), truncate: true)
+        let outside = try PosixFileSystem().openWritable(t.path(of: "outside"), truncate: true)
         try outside.append(bytes(9, 0))
         try outside.close()
         try t.fileSystem.crash()
@@ -194,9 +194,9 @@ private func bytes(_ count: Int, _ seed: UInt8) -> [UInt8] {
         let t = CrashFixture("crashfs-test")
         defer { t.remove() }
         try t.makeDurable("f", bytes(10, 0))
-        let writer = try t.fileSystem.openWritable(t.path("f"), truncate: false)
-        let reader = try t.fileSystem.openReadable(t.path("f"))
-        let lock = try t.fileSystem.lockFile(t.path("LOCK"), shared: false)
+        let writer = try t.fileSystem.openWritable(t.path(of: "f"), truncate: false)
+        let reader = try t.fileSystem.openReadable(t.path(of: "f"))
+        let lock = try t.fileSystem.lockFile(t.path(of: "LOCK"), shared: false)
         try t.fileSystem.crash()
 
         var buffer = [UInt8](repeating: 0, count: 4)
@@ -213,9 +213,9 @@ private func bytes(_ count: Int, _ seed: UInt8) -> [UInt8] {
         #expect(try t.contents("f") == bytes(10, 0))
 
         // After the "reboot" new handles work, and the lock the dead process held is free.
-        let again = try t.fileSystem.openReadable(t.path("f"))
+        let again = try t.fileSystem.openReadable(t.path(of: "f"))
         #expect(try again.readExactly(at: 0, count: 10) == bytes(10, 0))
-        let relocked = try t.fileSystem.lockFile(t.path("LOCK"), shared: false)
+        let relocked = try t.fileSystem.lockFile(t.path(of: "LOCK"), shared: false)
         relocked.unlock()
         lock.unlock()
     }
@@ -257,7 +257,7 @@ private func bytes(_ count: Int, _ seed: UInt8) -> [UInt8] {
         defer { t.remove() }
         t.fileSystem.injectFault(.init(kind: .read, repeats: true))
         try t.makeDurable("f", bytes(3, 0))
-        let reader = try t.fileSystem.openReadable(t.path("f"))
+        let reader = try t.fileSystem.openReadable(t.path(of: "f"))
         #expect(throws: LSMError.self) { _ = try reader.readExactly(at: 0, count: 3) }
     }
 
@@ -278,7 +278,7 @@ private func bytes(_ count: Int, _ seed: UInt8) -> [UInt8] {
     @Test func shortWriteLeavesHalfTheBytes() throws {
         let t = CrashFixture("crashfs-test")
         defer { t.remove() }
-        let file = try t.fileSystem.openWritable(t.path("f"), truncate: true)
+        let file = try t.fileSystem.openWritable(t.path(of: "f"), truncate: true)
         try file.append(bytes(4, 0))
         t.fileSystem.injectFault(.init(kind: .write, errno: ENOSPC, shortWrite: true))
         let error = #expect(throws: LSMError.self) { try file.append(bytes(11, 50)) }
@@ -291,23 +291,23 @@ private func bytes(_ count: Int, _ seed: UInt8) -> [UInt8] {
         let t = CrashFixture("crashfs-test")
         defer { t.remove() }
         t.fileSystem.injectFault(.init(kind: .open))
-        #expect(throws: LSMError.self) { _ = try t.fileSystem.openWritable(t.path("f"), truncate: true) }
-        #expect(!t.fileSystem.fileExists(t.path("f")))
+        #expect(throws: LSMError.self) { _ = try t.fileSystem.openWritable(t.path(of: "f"), truncate: true) }
+        #expect(!t.fileSystem.fileExists(t.path(of: "f")))
 
         try t.makeDurable("a", bytes(3, 0))
         t.fileSystem.injectFault(.init(kind: .rename))
-        #expect(throws: LSMError.self) { try t.fileSystem.renameFile(t.path("a"), to: t.path("b")) }
+        #expect(throws: LSMError.self) { try t.fileSystem.renameFile(t.path(of: "a"), to: t.path(of: "b")) }
         t.fileSystem.injectFault(.init(kind: .remove))
-        #expect(throws: LSMError.self) { try t.fileSystem.removeFile(t.path("a")) }
+        #expect(throws: LSMError.self) { try t.fileSystem.removeFile(t.path(of: "a")) }
         #expect(try t.fileSystem.listDirectory(t.path) == ["a"])
 
         // A failed sync leaves the data not durable.
-        let file = try t.fileSystem.openWritable(t.path("a"), truncate: false)
+        let file = try t.fileSystem.openWritable(t.path(of: "a"), truncate: false)
         try file.append(bytes(3, 3))
         t.fileSystem.injectFault(.init(kind: .sync))
         #expect(throws: LSMError.self) { try file.sync() }
         // A failed directory sync leaves the creation not durable.
-        let created = try t.fileSystem.openWritable(t.path("c"), truncate: true)
+        let created = try t.fileSystem.openWritable(t.path(of: "c"), truncate: true)
         try created.sync()
         t.fileSystem.injectFault(.init(kind: .syncDirectory))
         #expect(throws: LSMError.self) { try t.fileSystem.syncDirectory(t.path) }
@@ -324,7 +324,7 @@ private struct OneOperation {
     init(_ kind: CrashSimulatingFileSystem.Operation, in t: CrashFixture) throws {
         try t.makeDurable("f", bytes(8, 0))
         let fs = t.fileSystem
-        let path = t.path("f")
+        let path = t.path(of: "f")
         switch kind {
         case .write:
             let file = try fs.openWritable(path, truncate: false)
@@ -338,7 +338,7 @@ private struct OneOperation {
         case .open:
             run = { _ = try fs.openReadable(path) }
         case .rename:
-            let other = t.path("g")
+            let other = t.path(of: "g")
             var atOther = false
             run = {
                 if atOther { try fs.renameFile(other, to: path) } else { try fs.renameFile(path, to: other) }
@@ -348,7 +348,7 @@ private struct OneOperation {
             let directory = t.path
             run = { try fs.syncDirectory(directory) }
         case .remove:
-            let missing = t.path("missing")
+            let missing = t.path(of: "missing")
             run = { try fs.removeFile(missing) }
         }
     }
