@@ -150,15 +150,15 @@ import Testing
     private func compactionFaultScenario(
         kind: CrashSimulatingFileSystem.Operation, faultAt: Int
     ) throws -> (failed: Bool, operations: Int) {
-        let dir = TemporaryDirectory("compact-fault")
-        defer { dir.remove() }
-        let fs = try CrashSimulatingFileSystem()
         var options = tinyOptions()
         options.level0CompactionTrigger = 100
         options.level0SlowdownTrigger = 100
         options.level0StopTrigger = 100
+        let fixture = CrashFixture("compact-fault", options: options)
+        defer { fixture.remove() }
+        let fs = fixture.fileSystem
         var model: ModelState = [:]
-        let db = try Database.open(dir.path, options: options, fileSystem: fs)
+        let db = try fixture.openDatabase()
         for round in 0..<3 {
             for i in 0..<60 {
                 let k = key((i * 7 + round) % 90)
@@ -179,9 +179,9 @@ import Testing
         let operations = fs.operationCount(kind) - before
         fs.clearFaults()
 
-        let recovered = try crashAndReopen(db, fs, dir.path, options)
+        let recovered = try fixture.crashAndReopen(db)
         #expect(try databaseContents(recovered) == model, "\(kind) failure at \(faultAt)")
-        try expectNoOrphanTables(recovered, fs, dir.path)
+        try fixture.expectNoOrphanTables(recovered)
         try recovered.compact()
         #expect(try databaseContents(recovered) == model, "\(kind) failure at \(faultAt), compacted again")
         try recovered.put(Array("later".utf8), Array("write".utf8), sync: true)
@@ -192,11 +192,9 @@ import Testing
     /// A crash after the compaction's manifest edit but before its inputs are deleted (a cursor still pins them):
     /// reopening removes the leftover inputs.
     @Test func crashBeforeInputsAreDeletedLeavesNoOrphansAfterOpen() throws {
-        let dir = TemporaryDirectory("compact-pinned")
-        defer { dir.remove() }
-        let fs = try CrashSimulatingFileSystem()
-        let options = tinyOptions()
-        let db = try Database.open(dir.path, options: options, fileSystem: fs)
+        let fixture = CrashFixture("compact-pinned", options: tinyOptions())
+        defer { fixture.remove() }
+        let db = try fixture.openDatabase()
         var model: ModelState = [:]
         for i in 0..<400 {
             try db.put(key(i % 150), Array("v\(i)".utf8), sync: true)
@@ -204,16 +202,16 @@ import Testing
         }
         try db.flush()
         let cursor = try db.cursor()
-        let before = try fs.listDirectory(dir.path).filter { $0.hasSuffix(".sst") }
+        let before = try fixture.fileSystem.listDirectory(fixture.path).filter { $0.hasSuffix(".sst") }
         try db.compact()
-        let during = try fs.listDirectory(dir.path).filter { $0.hasSuffix(".sst") }
+        let during = try fixture.fileSystem.listDirectory(fixture.path).filter { $0.hasSuffix(".sst") }
         // The cursor's version still holds the inputs, so they are all still on disk.
         #expect(Set(before).isSubset(of: Set(during)))
         #expect(try cursor.next() != nil)
 
-        let recovered = try crashAndReopen(db, fs, dir.path, options)
+        let recovered = try fixture.crashAndReopen(db)
         #expect(try databaseContents(recovered) == model)
-        try expectNoOrphanTables(recovered, fs, dir.path)
+        try fixture.expectNoOrphanTables(recovered)
         try recovered.close()
         _ = cursor
     }

@@ -73,15 +73,14 @@ import Testing
     // MARK: Power loss
 
     @Test func powerLossKeepsEverySyncedWriteAndAPrefixOfTheRest() throws {
-        let dir = TemporaryDirectory("powerloss")
-        defer { dir.remove() }
-        let fs = try CrashSimulatingFileSystem()
         var options = Options()
         options.memtableSize = 1024
         options.blockSize = 256
         options.maxImmutableMemtables = 1
+        let fixture = CrashFixture("powerloss", options: options)
+        defer { fixture.remove() }
         var random = SplitMix64(seed: 11)
-        var db = try Database.open(dir.path, options: options, fileSystem: fs)
+        var db = try fixture.openDatabase()
         var model: ModelState = [:]
         for cycle in 0..<9 {
             var history = WriteHistory(state: model)
@@ -107,30 +106,26 @@ import Testing
             default:
                 break  // Power fails wherever the background flush is.
             }
-            db = try crashAndReopen(db, fs, dir.path, options)
+            db = try fixture.crashAndReopen(db)
             let recovered = try databaseContents(db)
             let match = history.states[history.lastSynced...].lastIndex(of: recovered)
             #expect(match != nil, "cycle \(cycle): recovered state is not a prefix holding every synced write")
-            try expectNoOrphanTables(db, fs, dir.path)
+            try fixture.expectNoOrphanTables(db)
             model = recovered
         }
-        try db.close()
-        let reopened = try Database.open(dir.path, options: options, fileSystem: fs)
-        #expect(try databaseContents(reopened) == model)
-        try reopened.close()
+        try fixture.expectReopened(db, toHold: model)
     }
 
     // MARK: Batches
 
     @Test func bigUnsyncedBatchesSurvivePowerLossWholeOrNotAtAll() throws {
-        let dir = TemporaryDirectory("batchcrash")
-        defer { dir.remove() }
-        let fs = try CrashSimulatingFileSystem()
         var options = Options()
         options.memtableSize = 8192
         options.blockSize = 256
+        let fixture = CrashFixture("batchcrash", options: options)
+        defer { fixture.remove() }
         var random = SplitMix64(seed: 23)
-        var db = try Database.open(dir.path, options: options, fileSystem: fs)
+        var db = try fixture.openDatabase()
         var model: ModelState = [:]
         for trial in 0..<6 {
             var history = WriteHistory(state: model)
@@ -138,7 +133,7 @@ import Testing
                 let sync = trial % 2 == 1 && batchNumber == 1
                 try history.perform(db, randomBatch(&random, tag: "\(trial).\(batchNumber)"), sync: sync)
             }
-            db = try crashAndReopen(db, fs, dir.path, options)
+            db = try fixture.crashAndReopen(db)
             let recovered = try databaseContents(db)
             let match = history.states[history.lastSynced...].lastIndex(of: recovered)
             #expect(match != nil, "trial \(trial): recovered state is not a whole number of batches")
@@ -209,39 +204,29 @@ import Testing
     @Test(arguments: CrashSimulatingFileSystem.Operation.allCases)
     func powerLossAfterAFailureDuringRecovery(kind: CrashSimulatingFileSystem.Operation) throws {
         // A crashed database with a table and three synced batches in its log, for each attempt to recover a copy of.
-        let crashed = TemporaryDirectory("crashed")
-        defer { crashed.remove() }
         var options = Options()
         options.blockSize = 256
+        let crashed = CrashFixture("crashed", options: options)
+        defer { crashed.remove() }
         var history = WriteHistory()
-        do {
-            let fs = try CrashSimulatingFileSystem()
-            let db = try Database.open(crashed.path, options: options, fileSystem: fs)
-            for i in 0..<3 { try history.perform(db, numberedBatch(i), sync: true) }
-            try db.flush()
-            for i in 3..<6 { try history.perform(db, numberedBatch(i), sync: true) }
-            try fs.crash()
-            try? db.close()
-            try fs.crash()
-        }
+        let db = try crashed.openDatabase()
+        try writeTableAndMemtable(db, &history)
+        try crashed.losePower(abandoning: db)
 
         /// Opens a copy with the `faultAt`-th operation of `kind` failing, loses power, opens it again and checks
         /// it; returns the operations of `kind` the first open made.
         func recover(faultAt: Int?) throws -> Int {
-            let copy = TemporaryDirectory("recovering")
+            let copy = CrashFixture("recovering", options: crashed.options)
             defer { copy.remove() }
             try copyDatabase(from: crashed.path, to: copy.path)
-            let fs = try CrashSimulatingFileSystem()
-            if let faultAt { fs.injectFault(.init(kind: kind, afterCount: faultAt, shortWrite: true)) }
-            let opened = try? Database.open(copy.path, options: options, fileSystem: fs)
-            let operations = fs.operationCount(kind)
-            fs.clearFaults()
-            try fs.crash()
-            try? opened?.close()
-            try fs.crash()
-            let recovered = try Database.open(copy.path, options: options, fileSystem: fs)
+            if let faultAt { copy.fileSystem.injectFault(.init(kind: kind, afterCount: faultAt, shortWrite: true)) }
+            let opened = try? copy.openDatabase()
+            let operations = copy.fileSystem.operationCount(kind)
+            copy.fileSystem.clearFaults()
+            try copy.losePower(abandoning: opened)
+            let recovered = try copy.openDatabase()
             #expect(try databaseContents(recovered) == history.attempted, "\(kind) failure at \(faultAt ?? -1)")
-            try expectNoOrphanTables(recovered, fs, copy.path)
+            try copy.expectNoOrphanTables(recovered)
             try recovered.close()
             return operations
         }
@@ -258,16 +243,14 @@ import Testing
     private func flushScenario(
         kind: CrashSimulatingFileSystem.Operation, faultAt: Int?
     ) throws -> (operations: Int, failed: Bool) {
-        let dir = TemporaryDirectory("flushfault")
-        defer { dir.remove() }
-        let fs = try CrashSimulatingFileSystem()
         var options = Options()
         options.blockSize = 256
+        let fixture = CrashFixture("flushfault", options: options)
+        defer { fixture.remove() }
+        let fs = fixture.fileSystem
         var history = WriteHistory()
-        let db = try Database.open(dir.path, options: options, fileSystem: fs)
-        for i in 0..<3 { try history.perform(db, numberedBatch(i), sync: true) }
-        try db.flush()
-        for i in 3..<6 { try history.perform(db, numberedBatch(i), sync: true) }
+        let db = try fixture.openDatabase()
+        try writeTableAndMemtable(db, &history)
 
         let before = fs.operationCount(kind)
         if let faultAt { fs.injectFault(.init(kind: kind, afterCount: faultAt, shortWrite: true)) }
@@ -276,16 +259,13 @@ import Testing
         let operations = fs.operationCount(kind) - before
         fs.clearFaults()
 
-        let recovered = try crashAndReopen(db, fs, dir.path, options)
+        let recovered = try fixture.crashAndReopen(db)
         #expect(try databaseContents(recovered) == history.attempted, "\(kind) failure at \(faultAt ?? -1)")
-        try expectNoOrphanTables(recovered, fs, dir.path)
+        try fixture.expectNoOrphanTables(recovered)
         try recovered.put(Array("later".utf8), Array("write".utf8), sync: true)
-        try recovered.close()
-        let again = try Database.open(dir.path, options: options, fileSystem: fs)
         var expected = history.attempted
         expected[Array("later".utf8)] = Array("write".utf8)
-        #expect(try databaseContents(again) == expected, "\(kind) failure at \(faultAt ?? -1), reopened")
-        try again.close()
+        try fixture.expectReopened(recovered, toHold: expected, "\(kind) failure at \(faultAt ?? -1), reopened")
         return (operations, failed)
     }
 }
@@ -307,6 +287,14 @@ private func randomBatch(_ random: inout SplitMix64, tag: String) -> [([UInt8], 
 /// Ten puts, "n<i>-0" through "n<i>-9", with values long enough to fill several 256-byte blocks.
 private func numberedBatch(_ i: Int) -> [([UInt8], [UInt8]?)] {
     (0..<10).map { j in (Array("n\(i)-\(j)".utf8), Array(("value \(i) \(j) " + String(repeating: "x", count: 60)).utf8)) }
+}
+
+/// Three synced numbered batches flushed into a table, then three more synced ones left in the memtable (and its
+/// log): the database the flush and recovery failures are tried on.
+private func writeTableAndMemtable(_ db: Database, _ history: inout WriteHistory) throws {
+    for i in 0..<3 { try history.perform(db, numberedBatch(i), sync: true) }
+    try db.flush()
+    for i in 3..<6 { try history.perform(db, numberedBatch(i), sync: true) }
 }
 
 /// The end offset of each record of a log file (format version 2), or nil if its framing does not add up to the
@@ -336,17 +324,6 @@ private func copyDatabase(from source: String, to destination: String, cutting: 
     }
 }
 
-/// Loses power, lets the abandoned database finish what it was doing (its handles are dead, so it can only fail or
-/// write files that a second power loss takes back), and opens the database again.
-func crashAndReopen(
-    _ db: Database, _ fs: CrashSimulatingFileSystem, _ path: String, _ options: Options
-) throws -> Database {
-    try fs.crash()
-    try? db.close()
-    try fs.crash()
-    return try Database.open(path, options: options, fileSystem: fs)
-}
-
 /// Waits until no memtable is waiting for its flush, so the next crash cannot land in one. A flush that failed
 /// would leave its memtable waiting for good, so the wait gives up (and fails the test) after about a minute.
 private func waitForFlushes(_ db: Database) throws {
@@ -355,14 +332,4 @@ private func waitForFlushes(_ db: Database) throws {
         usleep(1000)
     }
     Issue.record("memtables still waiting for their flush")
-}
-
-/// Every table file in the directory belongs to the database, and no temporary file is left.
-func expectNoOrphanTables(_ db: Database, _ fs: some FileSystem, _ path: String) throws {
-    // A compaction started by the open may be writing outputs it has not installed yet.
-    db.waitForBackgroundWork()
-    let names = try fs.listDirectory(path)
-    let tables = names.filter { $0.hasSuffix(".sst") }.count
-    #expect(tables == (try db.statistics().levelFileCounts.reduce(0, +)), "tables on disk: \(names.sorted())")
-    #expect(!names.contains { $0.hasSuffix(".tmp") }, "temporary files left: \(names.sorted())")
 }

@@ -69,9 +69,7 @@ private final class ModelRun {
 
     let seed: UInt64
     var random: SplitMix64
-    let directory = TemporaryDirectory("model")
-    let fileSystem: CrashSimulatingFileSystem
-    let options: Options
+    let fixture: CrashFixture
     var db: Database
     var model: ModelState = [:]
     /// The model's keys in bytewise order, rebuilt lazily after writes.
@@ -98,7 +96,7 @@ private final class ModelRun {
         options.level1MaxBytes = 4096 << (seed % 3)
         options.levelSizeMultiplier = Int(seed % 2) + 3
         options.targetFileSize = 1024 << (seed % 2)
-        self.options = options
+        fixture = CrashFixture("model", options: options)
 
         var keys: [[UInt8]] = [[], [0x00], [0x00, 0x00], [0x00, 0xFF], [0xFF], [0xFF, 0x00], [0xFF, 0xFF], [0x7F], [0x80]]
         for i in 0..<280 { keys.append(Array("k\(i * 7 % 1000)".utf8)) }
@@ -108,14 +106,13 @@ private final class ModelRun {
         keys.append([UInt8](repeating: 0x61, count: 200))
         self.keys = keys
 
-        fileSystem = try CrashSimulatingFileSystem()
-        db = try Database.open(directory.path, options: options, fileSystem: fileSystem)
+        db = try fixture.openDatabase()
     }
 
     func tearDown() {
         snapshots = []
         try? db.close()
-        directory.remove()
+        fixture.remove()
     }
 
     /// Where a failed check happened, so the seed, round and operation can be replayed.
@@ -293,19 +290,14 @@ private final class ModelRun {
 
     private func reopen() throws {
         snapshots = []
-        try db.close()
-        db = try Database.open(directory.path, options: options, fileSystem: fileSystem)
+        db = try fixture.reopen(db)
     }
 
-    /// Loses power, lets the abandoned database finish what it was doing (its handles are dead, so it can only fail
-    /// or write files a second power loss discards), reopens, and requires the contents to equal one of
+    /// Loses power and reopens (see ``CrashFixture/crashAndReopen(_:)``), and requires the contents to equal one of
     /// `candidates`, which becomes the model.
     private func crashAndReopen(candidates: [ModelState]) throws {
         snapshots = []
-        try fileSystem.crash()
-        try? db.close()
-        try fileSystem.crash()
-        db = try Database.open(directory.path, options: options, fileSystem: fileSystem)
+        db = try fixture.crashAndReopen(db)
         let recovered = try databaseContents(db)
         let match = candidates.lastIndex(of: recovered)
         try #require(match != nil, "\(location): recovered \(recovered.count) keys, matching no prefix of the writes")

@@ -144,15 +144,14 @@ import Testing
     }
 
     @Test func anOlderLogMustBeWholeAndItsRecordedSize() throws {
-        let dir = TemporaryDirectory("regress")
-        defer { dir.remove() }
-        let path = dir.appending("db")
-        let crashFS = try CrashSimulatingFileSystem()
-        let db = try Database.open(path, options: Options(), fileSystem: crashFS)
+        let fixture = CrashFixture("regress")
+        defer { fixture.remove() }
+        let path = fixture.path
+        let db = try fixture.openDatabase()
         for i in 0..<6 { try db.put("k\(i)", "v\(i)", sync: true) }
         // The flush after the memtable switch fails to create its table (the second open after the new log's), so
         // the switched-out log stays live, closed, beside the newest one.
-        crashFS.injectFault(.init(kind: .open, afterCount: 1))
+        fixture.fileSystem.injectFault(.init(kind: .open, afterCount: 1))
         let failed = #expect(throws: LSMError.self) { try db.flush() }
         #expect(failed?.code == .backgroundError)
         try db.close()

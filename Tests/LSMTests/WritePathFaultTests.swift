@@ -16,12 +16,12 @@ import Testing
 
     @Test(arguments: [false, true], [false, true])
     func failedLogSyncFailsTheWriteStopsLaterWritesAndLosesNothingAcknowledged(batch: Bool, crash: Bool) throws {
-        let dir = TemporaryDirectory("syncfault")
-        defer { dir.remove() }
-        let fs = try CrashSimulatingFileSystem()
         var options = Options()
         options.blockSize = 256
-        let db = try Database.open(dir.path, options: options, fileSystem: fs)
+        let fixture = CrashFixture("syncfault", options: options)
+        defer { fixture.remove() }
+        let fs = fixture.fileSystem
+        let db = try fixture.openDatabase()
         var history = WriteHistory()
         for i in 0..<20 { try history.perform(db, [("t\(i)".bytes, "table \(i)".bytes)], sync: i % 5 == 0) }
         try db.flush()
@@ -65,11 +65,11 @@ import Testing
 
         let reopened: Database
         if crash {
-            reopened = try crashAndReopen(db, fs, dir.path, options)
+            reopened = try fixture.crashAndReopen(db)
         } else {
             try db.close()
             #expect(fs.operationCount(.sync) == syncsBefore + 1, "close did not retry the failed fsync")
-            reopened = try Database.open(dir.path, options: options, fileSystem: fs)
+            reopened = try fixture.openDatabase()
         }
         let recovered = try databaseContents(reopened)
         if crash {
@@ -82,24 +82,21 @@ import Testing
                 recovered == history.acknowledged || recovered == history.attempted,
                 "the reopened database holds every acknowledged write and all or none of the failed one")
         }
-        try expectNoOrphanTables(reopened, fs, dir.path)
+        try fixture.expectNoOrphanTables(reopened)
 
         // Reopening clears the stop: writes work again and last.
         var expected = recovered
         try reopened.put("after".bytes, "reopen".bytes, sync: true)
         expected["after".bytes] = "reopen".bytes
         #expect(try databaseContents(reopened) == expected)
-        try reopened.close()
-        let again = try Database.open(dir.path, options: options, fileSystem: fs)
-        #expect(try databaseContents(again) == expected)
-        try again.close()
+        try fixture.expectReopened(reopened, toHold: expected)
     }
 
     @Test func failedGroupCommitFsyncFailsEveryWriterItCoveredAndNoneIsAcknowledgedAfterIt() throws {
-        let dir = TemporaryDirectory("groupsync")
-        defer { dir.remove() }
-        let fs = try CrashSimulatingFileSystem()
-        let db = try Database.open(dir.path, options: Options(), fileSystem: fs)
+        let fixture = CrashFixture("groupsync")
+        defer { fixture.remove() }
+        let fs = fixture.fileSystem
+        let db = try fixture.openDatabase()
         let writerCount = 4
         let writesPerWriter = 40
         // Each writer makes synced puts of its own keys and records, per write, nil (acknowledged) or the error.
@@ -136,7 +133,7 @@ import Testing
         try expectReads(db, match: acknowledged, "after the failed group fsync")
 
         fs.clearFaults()
-        let recovered = try crashAndReopen(db, fs, dir.path, Options())
+        let recovered = try fixture.crashAndReopen(db)
         let contents = try databaseContents(recovered)
         #expect(acknowledged.allSatisfy { contents[$0.key] == $0.value }, "an acknowledged synced write was lost")
         #expect(contents.keys.allSatisfy { attempted.contains($0) }, "the database holds a key never written")
@@ -147,12 +144,12 @@ import Testing
 
     @Test(arguments: [false, true], [false, true])
     func fullDiskDuringALogAppendFailsTheWriteAndRecoversEveryAcknowledgedWrite(shortWrite: Bool, crash: Bool) throws {
-        let dir = TemporaryDirectory("enospc")
-        defer { dir.remove() }
-        let fs = try CrashSimulatingFileSystem()
         var options = Options()
         options.blockSize = 256
-        let db = try Database.open(dir.path, options: options, fileSystem: fs)
+        let fixture = CrashFixture("enospc", options: options)
+        defer { fixture.remove() }
+        let fs = fixture.fileSystem
+        let db = try fixture.openDatabase()
         var history = WriteHistory()
         for i in 0..<30 { try history.perform(db, [("t\(i)".bytes, "table \(i)".bytes)]) }
         try db.flush()
@@ -182,15 +179,9 @@ import Testing
         }
         try expectReads(db, match: acknowledged, "after space was freed")
 
-        let reopened: Database
-        if crash {
-            reopened = try crashAndReopen(db, fs, dir.path, options)
-        } else {
-            try db.close()
-            reopened = try Database.open(dir.path, options: options, fileSystem: fs)
-        }
+        let reopened = try crash ? fixture.crashAndReopen(db) : fixture.reopen(db)
         #expect(try databaseContents(reopened) == acknowledged, "every acknowledged write, none of the failed one")
-        try expectNoOrphanTables(reopened, fs, dir.path)
+        try fixture.expectNoOrphanTables(reopened)
 
         // The database takes new writes, in the memtable, in tables and across another reopen.
         var expected = acknowledged
@@ -206,8 +197,7 @@ import Testing
         expected["full".bytes] = value
         expected["new3".bytes] = nil
         try expectReads(reopened, match: expected, "new writes")
-        try reopened.close()
-        let again = try Database.open(dir.path, options: options, fileSystem: fs)
+        let again = try fixture.reopen(reopened)
         try expectReads(again, match: expected, "new writes after another reopen")
         try again.close()
     }
@@ -291,12 +281,11 @@ private func faultScenarioWrites() -> [ScenarioWrite] {
 private func faultScenario(
     kind: CrashSimulatingFileSystem.Operation, faultAt: Int?
 ) throws -> (operations: Int, fired: Bool, failure: LSMError?) {
-    let dir = TemporaryDirectory("writepath")
-    defer { dir.remove() }
-    let fs = try CrashSimulatingFileSystem()
-    let options = scenarioOptions
+    let fixture = CrashFixture("writepath", options: scenarioOptions)
+    defer { fixture.remove() }
+    let fs = fixture.fileSystem
     let label = "\(kind) failure at \(faultAt.map(String.init) ?? "none")"
-    let db = try Database.open(dir.path, options: options, fileSystem: fs)
+    let db = try fixture.openDatabase()
     let before = fs.operationCount(kind)
     if let faultAt { fs.injectFault(.init(kind: kind, afterCount: faultAt, shortWrite: true)) }
     var history = WriteHistory()
@@ -321,7 +310,7 @@ private func faultScenario(
     // A failed log write, flush or compaction leaves the previous version and the memtables readable.
     try expectReads(db, match: history.acknowledged, "\(label), before the crash")
 
-    let recovered = try crashAndReopen(db, fs, dir.path, options)
+    let recovered = try fixture.crashAndReopen(db)
     let contents = try databaseContents(recovered)
     #expect(
         history.states[history.lastSynced...].contains(contents),
@@ -329,12 +318,13 @@ private func faultScenario(
         \(label): the recovered state is not the state after whole writes from the last synced one (write \
         \(history.lastSynced)) to the last attempted one (write \(history.states.count - 1))
         """)
-    try expectNoOrphanTables(recovered, fs, dir.path)
+    try fixture.expectNoOrphanTables(recovered)
     try recovered.close()
     return (operations, fired, failure)
 }
 
 // MARK: Helpers
+
 
 /// Every key of `model` reads back with `get`, and a forward cursor yields exactly `model`.
 private func expectReads(_ db: Database, match model: ModelState, _ label: String) throws {

@@ -126,19 +126,14 @@ final class CrashSimulatingFileSystem: FileSystem {
     }
 
     private let base = PosixFileSystem()
-    private let stashDirectory: String
+    /// Under /tmp, as the stash links files of the databases under test.
+    private let stashDirectory = TemporaryDirectory("crashfs-stash")
     private let state = Locked(State())
 
-    init() throws(LSMError) {
-        var template = Array("/tmp/swift-lsm-crashfs-stash-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.flatMap(mkdtemp) }
-        guard made != nil else { throw posixError("cannot make the stash directory", "/tmp") }
-        stashDirectory = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
+    init() {}
 
     deinit {
-        for name in (try? base.listDirectory(stashDirectory)) ?? [] { unlink(stashDirectory + "/" + name) }
-        rmdir(stashDirectory)
+        stashDirectory.remove()
     }
 
     // MARK: Simulation control
@@ -338,7 +333,7 @@ final class CrashSimulatingFileSystem: FileSystem {
 
     private func newStashPath(_ state: inout State) -> String {
         state.nextStash += 1
-        return stashDirectory + "/" + String(state.nextStash)
+        return stashDirectory.appending(String(state.nextStash))
     }
 
     private func directory(of path: String) -> String {
