@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "CLSMFuzzer"),
         .executableTarget(name: "lsm-fuzz", dependencies: ["LSM", "LSMFuzzTargets", "CLSMFuzzer"]),
         // Fixtures/ holds databases of earlier format versions, read through #filePath.
-        .testTarget(name: "LSMTests", dependencies: ["LSM"], exclude: ["Fixtures"]),
+        .testTarget(name: "LSMTests", dependencies: ["LSM", "LSMTools"], exclude: ["Fixtures"]),
         .testTarget(name: "LSMFoundationTests", dependencies: ["LSMFoundation", "LSM"]),
         .testTarget(name: "LSMToolsTests", dependencies: ["LSMTools", "LSM", "LSMFuzzTargets"]),
     ],

@@ -36,7 +36,7 @@ package enum FileTree {
     }
 
     /// Removes `path` and everything under it; a missing path is not an error.
-    static func remove(_ path: String) throws(LSMError) {
+    package static func remove(_ path: String) throws(LSMError) {
         var status = stat()
         guard lstat(path, &status) == 0 else {
             if errno == ENOENT { return }

@@ -1,42 +1,27 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 @testable import LSM
+import LSMTools
 
-/// A fresh directory under /tmp for one test, removed with everything in it by `remove()`.
+/// A fresh directory for one test, removed with everything in it by `remove()`. Made by the tools' one maker of
+/// temporary directories: under `$TMPDIR` when that is set, else /tmp.
 struct TemporaryDirectory {
     let path: String
 
-    /// With `inMemory`, the directory is made under /dev/shm (a tmpfs, where fsync costs nothing) when there is one,
-    /// for tests that open thousands of small databases.
+    /// With `inMemory`, the directory is made under /dev/shm (a tmpfs, where fsync costs nothing) when there is one
+    /// and `$TMPDIR` is not set, for tests that open thousands of small databases.
     init(_ name: String = "test", inMemory: Bool = false) {
-        let base = inMemory && PosixFileSystem().isDirectory("/dev/shm") ? "/dev/shm" : "/tmp"
-        var template = Array("\(base)/swift-lsm-\(name)-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        precondition(made != nil, "mkdtemp failed")
-        path = String(cString: template.withUnsafeBufferPointer { $0.baseAddress! })
+        let fallback = inMemory && PosixFileSystem().isDirectory("/dev/shm") ? "/dev/shm" : "/tmp"
+        do {
+            path = try FileTree.makeTemporaryDirectory(prefix: "swift-lsm-\(name)-", fallback: fallback)
+        } catch {
+            preconditionFailure("cannot make a temporary directory for a test: \(error)")
+        }
     }
 
     /// A path inside the directory.
     func appending(_ name: String) -> String { path + "/" + name }
 
     func remove() {
-        removeTree(path)
-    }
-
-    private func removeTree(_ path: String) {
-        var st = stat()
-        guard lstat(path, &st) == 0 else { return }
-        if (st.st_mode & S_IFMT) == S_IFDIR {
-            if let names = try? PosixFileSystem().listDirectory(path) {
-                for name in names { removeTree(path + "/" + name) }
-            }
-            rmdir(path)
-        } else {
-            unlink(path)
-        }
+        try? FileTree.remove(path)
     }
 }
 
