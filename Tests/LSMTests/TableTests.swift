@@ -1,11 +1,6 @@
 import Synchronization
 import Testing
 @testable import LSM
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 
 /// A file that collects appended bytes in memory.
@@ -366,12 +361,9 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
 
     @Test func tableCacheKeepsTablesOpenAndEvicts() throws {
         let fs = PosixFileSystem()
-        let directory = "/tmp/lsm-table-cache-\(UInt64.random(in: 0...UInt64.max))"
-        try fs.createDirectory(directory)
-        defer {
-            for name in (try? fs.listDirectory(directory)) ?? [] { try? fs.removeFile(directory + "/" + name) }
-            _ = directory.withCString { rmdir($0) }
-        }
+        let scratch = TemporaryDirectory("table-cache")
+        defer { scratch.remove() }
+        let directory = scratch.path
         let entries = makeModel(userKeys: 200, maxVersions: 2, seed: 8)
         let (bytes, _) = try buildTable(entries, options: TableOptions(blockSize: 256))
         for number: UInt64 in 1...3 {
