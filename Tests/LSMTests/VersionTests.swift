@@ -38,18 +38,16 @@ private func lookup(_ version: Version, _ key: String) -> [(Int, UInt64)] {
     Array(key.utf8).withUnsafeBytes { p in version.filesForLookup(p).map { ($0.level, $0.file.number) } }
 }
 
-/// A unique empty directory under /tmp, removed by ``remove()``.
+/// A fresh directory for a version set's files, removed by ``remove()``.
 private struct ManifestDirectory {
-    let path = "/tmp/lsm-version-\(UUID().uuidString)"
+    private let scratch = TemporaryDirectory("version")
     let fs = PosixFileSystem()
 
-    init() throws {
-        try fs.createDirectory(path)
-    }
+    var path: String { scratch.path }
 
     func file(_ name: String) -> String { FileNames.path(path, name) }
 
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
+    func remove() { scratch.remove() }
 
     func write(_ name: String, _ bytes: [UInt8]) throws {
         let file = try fs.openWritable(self.file(name), truncate: true)
@@ -63,7 +61,13 @@ private struct ManifestDirectory {
         VersionSet(fileSystem: fs, directory: path, manifestSizeLimit: manifestSizeLimit)
     }
 
-    /// Writes a manifest holding `edits` and points CURRENT at it.
+    /// A new set over the directory, recovered from what its manifest holds (as a reopened database's would be).
+    func recoveredSet() throws(LSMError) -> VersionSet {
+        let set = makeSet()
+        try set.recover()
+        return set
+    }
+
     /// Writes a manifest holding `edits` and points CURRENT at it: in format version 2 (file header, and the test
     /// identity added to the first edit) when the first edit says so, otherwise in the framing of version 1.
     func writeManifest(_ number: UInt64, _ edits: [VersionEdit]) throws {
@@ -278,18 +282,16 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
     }
 
     @Test func createThenRecoverGivesAnEmptyDatabase() throws {
-        let dir = try ManifestDirectory()
+        let dir = ManifestDirectory()
         defer { dir.remove() }
         try dir.makeSet().create()
         #expect(try dir.read(FileNames.current) == Array("MANIFEST-000001\n".utf8))
         // The documented bytes of a new database's first edit, behind the file header and the record header.
-        let set0 = dir.makeSet()
-        try set0.recover()
+        let set0 = try dir.recoveredSet()
         let id = try #require(set0.databaseID)
         let edit = try dir.read(FileNames.manifest(1)).dropFirst(RecordFileHeader.encodedLength + 13)
         #expect(Array(edit) == [1, 2, 7, 16] + id.bytes + [2, 0, 3, 2, 4, 0])
-        let set = dir.makeSet()
-        try set.recover()
+        let set = try dir.recoveredSet()
         #expect(set.current.fileCount == 0)
         #expect(set.logNumber == 0 && set.lastSequence == 0 && set.manifestFileNumber == 1)
         #expect(set.newFileNumber() == 2)
@@ -298,7 +300,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
 
     @Test(arguments: [VersionSet.defaultManifestSizeLimit, 300])
     func recoverReproducesVersionAndCounters(manifestSizeLimit: UInt64) throws {
-        let dir = try ManifestDirectory()
+        let dir = ManifestDirectory()
         defer { dir.remove() }
         let set = dir.makeSet(manifestSizeLimit: manifestSizeLimit)
         try set.create()
@@ -313,8 +315,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         }
         set.close()
 
-        let recovered = dir.makeSet()
-        try recovered.recover()
+        let recovered = try dir.recoveredSet()
         Self.expectSame(set.current, recovered.current)
         #expect(recovered.lastSequence == set.lastSequence)
         #expect(recovered.logNumber == set.logNumber)
@@ -329,7 +330,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
     }
 
     @Test func tornLastEditIsDroppedAtEveryCut() throws {
-        let dir = try ManifestDirectory()
+        let dir = ManifestDirectory()
         defer { dir.remove() }
         let set = dir.makeSet()
         try set.create()
@@ -344,20 +345,18 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         let lastRecordStart = try Self.recordOffsets(dir.file(name)).last ?? 0
         for cut in Int(lastRecordStart)..<full.count {
             try dir.write(name, Array(full[0..<cut]))
-            let recovered = dir.makeSet()
-            try recovered.recover()
+            let recovered = try dir.recoveredSet()
             Self.expectSame(versions[2], recovered.current)
             #expect(recovered.lastSequence == sequenceBefore, "cut \(cut)")
         }
         try dir.write(name, full)
-        let recovered = dir.makeSet()
-        try recovered.recover()
+        let recovered = try dir.recoveredSet()
         Self.expectSame(set.current, recovered.current)
         #expect(recovered.lastSequence == sequenceBefore + 100)
     }
 
     @Test func damageBeforeTheLastEditIsCorruptionWithOffset() throws {
-        let dir = try ManifestDirectory()
+        let dir = ManifestDirectory()
         defer { dir.remove() }
         let set = dir.makeSet()
         try set.create()
@@ -376,14 +375,14 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
     }
 
     @Test func missingCurrentIsNotADatabase() throws {
-        let dir = try ManifestDirectory()
+        let dir = ManifestDirectory()
         defer { dir.remove() }
         let error = thrownError { () throws(LSMError) in try dir.makeSet().recover() }
         #expect(error?.code == .notADatabase)
     }
 
     @Test func badCurrentIsCorruption() throws {
-        let dir = try ManifestDirectory()
+        let dir = ManifestDirectory()
         defer { dir.remove() }
         try dir.makeSet().create()
         for contents in ["", "MANIFEST-000001", "MANIFEST-x\n", "000001.sst\n", "MANIFEST-000001\n\n", "\u{FF}\n"] {
@@ -399,7 +398,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
     }
 
     @Test func unknownFormatVersionIsUnsupported() throws {
-        let dir = try ManifestDirectory()
+        let dir = ManifestDirectory()
         defer { dir.remove() }
         try dir.writeManifest(4, [fullCounters(3)])
         let error = thrownError { () throws(LSMError) in try dir.makeSet().recover() }
@@ -408,7 +407,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
     }
 
     @Test func malformedManifestsAreCorruption() throws {
-        let dir = try ManifestDirectory()
+        let dir = ManifestDirectory()
         defer { dir.remove() }
         var noCounters = VersionEdit()
         noCounters.formatVersion = VersionEdit.currentFormatVersion
@@ -432,8 +431,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
             #expect(error?.path == dir.file(FileNames.manifest(4)), "\(name)")
         }
         try dir.writeManifest(4, [noNext, fullCounters(nil)])
-        let set = dir.makeSet()
-        try set.recover()
+        let set = try dir.recoveredSet()
         #expect(set.newFileNumber() == 10, "counters may come from later edits")
         set.markFileNumberUsed(UInt64.max)
         set.markFileNumberUsed(41)
@@ -441,7 +439,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
     }
 
     @Test func firstApplyStartsANewManifestAndSwitchesCurrent() throws {
-        let dir = try ManifestDirectory()
+        let dir = ManifestDirectory()
         defer { dir.remove() }
         let set = dir.makeSet()
         try set.create()
@@ -459,8 +457,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         #expect(try Self.recordOffsets(dir.file(FileNames.manifest(second))).count == 2)
         set.close()
 
-        let reopened = dir.makeSet()
-        try reopened.recover()
+        let reopened = try dir.recoveredSet()
         Self.expectSame(set.current, reopened.current)
         #expect(reopened.manifestFileNumber == second)
         // After recovery the next edit again goes to a fresh manifest holding a single snapshot.
@@ -470,14 +467,13 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         #expect(try Self.recordOffsets(dir.file(FileNames.manifest(third))).count == 1)
         #expect(try dir.read(FileNames.current) == Array((FileNames.manifest(third) + "\n").utf8))
         reopened.close()
-        let again = dir.makeSet()
-        try again.recover()
+        let again = try dir.recoveredSet()
         Self.expectSame(reopened.current, again.current)
         #expect(again.current.fileCount == 3)
     }
 
     @Test func rejectedEditChangesNothing() throws {
-        let dir = try ManifestDirectory()
+        let dir = ManifestDirectory()
         defer { dir.remove() }
         let set = dir.makeSet()
         try set.create()
@@ -488,14 +484,13 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         #expect(set.current === before)
         try set.logAndApply(edit(adding: [(0, table(set.newFileNumber(), "c", "d"))]))
         set.close()
-        let recovered = dir.makeSet()
-        try recovered.recover()
+        let recovered = try dir.recoveredSet()
         Self.expectSame(set.current, recovered.current)
         #expect(recovered.current.fileCount == 2)
     }
 
     @Test func failedWritesLeaveTheVersionAndStartAFreshManifest() throws {
-        let dir = try ManifestDirectory()
+        let dir = ManifestDirectory()
         defer { dir.remove() }
         let faults = FaultSwitch()
         let set = VersionSet(fileSystem: FaultyFileSystem(faults: faults), directory: dir.path)
@@ -530,13 +525,12 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         #expect(set.manifestFileNumber != manifestInUse)
         #expect(set.current.fileCount == 2)
         set.close()
-        let recovered = dir.makeSet()
-        try recovered.recover()
+        let recovered = try dir.recoveredSet()
         Self.expectSame(set.current, recovered.current)
     }
 
     @Test func fileNumbersStayUniqueWhileEditsAreLogged() throws {
-        let dir = try ManifestDirectory()
+        let dir = ManifestDirectory()
         defer { dir.remove() }
         let set = dir.makeSet()
         try set.create()
@@ -556,8 +550,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         #expect(!numbers.contains(set.manifestFileNumber))
         #expect(set.current.fileCount == 50)
         set.close()
-        let recovered = dir.makeSet()
-        try recovered.recover()
+        let recovered = try dir.recoveredSet()
         let largestTable = set.current.levels[0].map(\.number).max() ?? 0
         #expect(recovered.newFileNumber() > largestTable)
         Self.expectSame(set.current, recovered.current)
