@@ -61,6 +61,13 @@ private struct ManifestDirectory {
         VersionSet(fileSystem: fs, directory: path, manifestSizeLimit: manifestSizeLimit)
     }
 
+    /// A new set over the directory, for a new database: its first manifest and `CURRENT` are written.
+    func createdSet(manifestSizeLimit: UInt64 = VersionSet.defaultManifestSizeLimit) throws(LSMError) -> VersionSet {
+        let set = makeSet(manifestSizeLimit: manifestSizeLimit)
+        try set.create()
+        return set
+    }
+
     /// A new set over the directory, recovered from what its manifest holds (as a reopened database's would be).
     func recoveredSet() throws(LSMError) -> VersionSet {
         let set = makeSet()
@@ -277,8 +284,18 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         return versions
     }
 
-    private static func expectSame(_ a: Version, _ b: Version) {
-        #expect(a.levels == b.levels)
+    private static func expectSame(_ a: Version, _ b: Version, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(a.levels == b.levels, sourceLocation: sourceLocation)
+    }
+
+    /// Closes `set` and recovers a new set from `dir`, expecting it to rebuild the version `set` had.
+    private static func closeAndRecover(
+        _ set: VersionSet, from dir: ManifestDirectory, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws(LSMError) -> VersionSet {
+        set.close()
+        let recovered = try dir.recoveredSet()
+        expectSame(set.current, recovered.current, sourceLocation: sourceLocation)
+        return recovered
     }
 
     @Test func createThenRecoverGivesAnEmptyDatabase() throws {
@@ -302,8 +319,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
     func recoverReproducesVersionAndCounters(manifestSizeLimit: UInt64) throws {
         let dir = ManifestDirectory()
         defer { dir.remove() }
-        let set = dir.makeSet(manifestSizeLimit: manifestSizeLimit)
-        try set.create()
+        let set = try dir.createdSet(manifestSizeLimit: manifestSizeLimit)
         let versions = try Self.applyRandomEdits(set, count: 200, seed: 7)
         Self.expectSame(versions.last ?? Version(), set.current)
         let live = set.liveTableNumbers()
@@ -313,10 +329,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
                 try dir.fs.removeFile(dir.file(name))
             }
         }
-        set.close()
-
-        let recovered = try dir.recoveredSet()
-        Self.expectSame(set.current, recovered.current)
+        let recovered = try Self.closeAndRecover(set, from: dir)
         #expect(recovered.lastSequence == set.lastSequence)
         #expect(recovered.logNumber == set.logNumber)
         #expect(recovered.manifestFileNumber == set.manifestFileNumber)
@@ -332,8 +345,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
     @Test func tornLastEditIsDroppedAtEveryCut() throws {
         let dir = ManifestDirectory()
         defer { dir.remove() }
-        let set = dir.makeSet()
-        try set.create()
+        let set = try dir.createdSet()
         let versions = try Self.applyRandomEdits(set, count: 3, seed: 1)
         let sequenceBefore = set.lastSequence
         set.lastSequence = sequenceBefore + 100
@@ -358,8 +370,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
     @Test func damageBeforeTheLastEditIsCorruptionWithOffset() throws {
         let dir = ManifestDirectory()
         defer { dir.remove() }
-        let set = dir.makeSet()
-        try set.create()
+        let set = try dir.createdSet()
         _ = try Self.applyRandomEdits(set, count: 3, seed: 2)
         set.close()
         let name = FileNames.manifest(set.manifestFileNumber)
@@ -441,8 +452,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
     @Test func firstApplyStartsANewManifestAndSwitchesCurrent() throws {
         let dir = ManifestDirectory()
         defer { dir.remove() }
-        let set = dir.makeSet()
-        try set.create()
+        let set = try dir.createdSet()
         #expect(set.manifestFileNumber == 1)
         try set.logAndApply(edit(adding: [(0, table(set.newFileNumber(), "a", "b"))]))
         let second = set.manifestFileNumber
@@ -455,10 +465,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         try set.logAndApply(edit(adding: [(0, table(set.newFileNumber(), "c", "d"))]))
         #expect(set.manifestFileNumber == second)
         #expect(try Self.recordOffsets(dir.file(FileNames.manifest(second))).count == 2)
-        set.close()
-
-        let reopened = try dir.recoveredSet()
-        Self.expectSame(set.current, reopened.current)
+        let reopened = try Self.closeAndRecover(set, from: dir)
         #expect(reopened.manifestFileNumber == second)
         // After recovery the next edit again goes to a fresh manifest holding a single snapshot.
         try reopened.logAndApply(edit(adding: [(0, table(reopened.newFileNumber(), "e", "f"))]))
@@ -466,26 +473,21 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         #expect(third > second)
         #expect(try Self.recordOffsets(dir.file(FileNames.manifest(third))).count == 1)
         #expect(try dir.read(FileNames.current) == Array((FileNames.manifest(third) + "\n").utf8))
-        reopened.close()
-        let again = try dir.recoveredSet()
-        Self.expectSame(reopened.current, again.current)
+        let again = try Self.closeAndRecover(reopened, from: dir)
         #expect(again.current.fileCount == 3)
     }
 
     @Test func rejectedEditChangesNothing() throws {
         let dir = ManifestDirectory()
         defer { dir.remove() }
-        let set = dir.makeSet()
-        try set.create()
+        let set = try dir.createdSet()
         try set.logAndApply(edit(adding: [(0, table(set.newFileNumber(), "a", "b"))]))
         let before = set.current
         let error = thrownError { () throws(LSMError) in try set.logAndApply(edit(adding: [], deleting: [(0, 999)])) }
         #expect(error?.code == .corruption)
         #expect(set.current === before)
         try set.logAndApply(edit(adding: [(0, table(set.newFileNumber(), "c", "d"))]))
-        set.close()
-        let recovered = try dir.recoveredSet()
-        Self.expectSame(set.current, recovered.current)
+        let recovered = try Self.closeAndRecover(set, from: dir)
         #expect(recovered.current.fileCount == 2)
     }
 
@@ -524,16 +526,13 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         try set.logAndApply(edit(adding: [(0, table(set.newFileNumber(), "e", "f"))]))
         #expect(set.manifestFileNumber != manifestInUse)
         #expect(set.current.fileCount == 2)
-        set.close()
-        let recovered = try dir.recoveredSet()
-        Self.expectSame(set.current, recovered.current)
+        _ = try Self.closeAndRecover(set, from: dir)
     }
 
     @Test func fileNumbersStayUniqueWhileEditsAreLogged() throws {
         let dir = ManifestDirectory()
         defer { dir.remove() }
-        let set = dir.makeSet()
-        try set.create()
+        let set = try dir.createdSet()
         let taken = Mutex<[UInt64]>([])
         DispatchQueue.concurrentPerform(iterations: 2) { worker in
             for i in 0..<50 {
