@@ -12,26 +12,6 @@ private func buildBlock(_ entries: [Entry], restartInterval: Int) -> [UInt8] {
     return builder.finish()
 }
 
-private func forward(_ iterator: BlockIterator) throws -> [Entry] {
-    var result: [Entry] = []
-    try iterator.seekToFirst()
-    while iterator.isValid {
-        result.append((iterator.key.array, iterator.value.array))
-        try iterator.next()
-    }
-    return result
-}
-
-private func backward(_ iterator: BlockIterator) throws -> [Entry] {
-    var result: [Entry] = []
-    try iterator.seekToLast()
-    while iterator.isValid {
-        result.append((iterator.key.array, iterator.value.array))
-        try iterator.prev()
-    }
-    return result
-}
-
 private func same(_ a: [Entry], _ b: [Entry]) -> Bool {
     a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
 }
@@ -89,8 +69,8 @@ private func exercise(_ contents: [UInt8], probes: [[UInt8]]) -> Bool {
             let entries = sampleEntries(count)
             let block = try Block(contents: buildBlock(entries, restartInterval: restartInterval))
             let iterator = block.makeIterator()
-            #expect(same(try forward(iterator), entries), "count \(count)")
-            #expect(same(try backward(iterator), entries.reversed()), "count \(count)")
+            #expect(same(try iterator.entriesForward(), entries), "count \(count)")
+            #expect(same(try iterator.entriesBackward(), entries.reversed()), "count \(count)")
             for (i, entry) in entries.enumerated() {
                 try iterator.seek(entry.key)
                 #expect(iterator.isValid && iterator.key.array == entry.key && iterator.value.array == entry.value)
@@ -138,8 +118,8 @@ private func exercise(_ contents: [UInt8], probes: [[UInt8]]) -> Bool {
             #expect(block.byteCount == contents.count)
             #expect(block.restartCount == (entries.count + interval - 1) / interval)
             let iterator = block.makeIterator()
-            #expect(same(try forward(iterator), entries))
-            #expect(same(try backward(iterator), entries.reversed()))
+            #expect(same(try iterator.entriesForward(), entries))
+            #expect(same(try iterator.entriesBackward(), entries.reversed()))
             for (i, entry) in entries.enumerated() where i % 3 == 0 {
                 try iterator.seek(entry.key)
                 #expect(iterator.key.array == entry.key)
@@ -161,7 +141,7 @@ private func exercise(_ contents: [UInt8], probes: [[UInt8]]) -> Bool {
                              0x04, 0x01, 0x02, 0x79, 0x32, 0x32,
                              0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00])
         let iterator = try Block(contents: contents).makeIterator(order: .bytewise)
-        #expect(same(try forward(iterator), entries))
+        #expect(same(try iterator.entriesForward(), entries))
     }
 
     @Test func emptyBlockHasNoEntries() throws {
@@ -181,8 +161,8 @@ private func exercise(_ contents: [UInt8], probes: [[UInt8]]) -> Bool {
             (makeInternalKey(Array(repeating: UInt8(65 + i), count: 100 * (i + 1)), 1, .value), [UInt8(i)])
         }
         let iterator = try Block(contents: buildBlock(entries, restartInterval: 4)).makeIterator()
-        #expect(same(try forward(iterator), entries))
-        #expect(same(try backward(iterator), entries.reversed()))
+        #expect(same(try iterator.entriesForward(), entries))
+        #expect(same(try iterator.entriesBackward(), entries.reversed()))
     }
 
     @Test func bytewiseOrderSeeksShortKeys() throws {

@@ -1,10 +1,5 @@
 import Testing
 @testable import LSM
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 private func filter(_ keys: [[UInt8]], bitsPerKey: Int) throws -> BloomFilter {
     var builder = BloomFilterBuilder(bitsPerKey: bitsPerKey)
@@ -18,18 +13,6 @@ private func contains(_ filter: BloomFilter, _ key: [UInt8]) -> Bool {
 
 private func littleEndian(_ value: Int) -> [UInt8] {
     withUnsafeBytes(of: UInt32(value).littleEndian) { Array($0) }
-}
-
-/// A scratch directory removed when the test ends.
-private func withTemporaryDirectory<R>(_ body: (String) throws -> R) throws -> R {
-    let fs = PosixFileSystem()
-    let directory = "/tmp/lsm-bloom-\(UInt64.random(in: 0...UInt64.max))"
-    try fs.createDirectory(directory)
-    defer {
-        for name in (try? fs.listDirectory(directory)) ?? [] { try? fs.removeFile(directory + "/" + name) }
-        _ = directory.withCString { rmdir($0) }
-    }
-    return try body(directory)
 }
 
 @Suite struct BloomFilterTests {
@@ -99,28 +82,28 @@ private func withTemporaryDirectory<R>(_ body: (String) throws -> R) throws -> R
     }
 
     @Test func zeroBitsPerKeyWritesNoFilter() throws {
-        try withTemporaryDirectory { directory in
-            let fs = PosixFileSystem()
-            let path = directory + "/000001.sst"
-            let writable = try fs.openWritable(path, truncate: true)
-            let builder = TableBuilder(file: writable, options: TableOptions(bloomBitsPerKey: 0), identity: .testing())
-            for i in 0..<100 {
-                let key = makeInternalKey(Array("k\(1000 + i)".utf8), 1, .value)
-                try key.withBytes { (k: UnsafeRawBufferPointer) throws(LSMError) in
-                    try builder.add(key: k, value: UnsafeRawBufferPointer(start: nil, count: 0))
-                }
+        let directory = TemporaryDirectory("bloom")
+        defer { directory.remove() }
+        let fs = PosixFileSystem()
+        let path = directory.appending("000001.sst")
+        let writable = try fs.openWritable(path, truncate: true)
+        let builder = TableBuilder(file: writable, options: TableOptions(bloomBitsPerKey: 0), identity: .testing())
+        for i in 0..<100 {
+            let key = makeInternalKey(Array("k\(1000 + i)".utf8), 1, .value)
+            try key.withBytes { (k: UnsafeRawBufferPointer) throws(LSMError) in
+                try builder.add(key: k, value: UnsafeRawBufferPointer(start: nil, count: 0))
             }
-            _ = try builder.finish()
-            try writable.close()
-            let table = try Table.open(file: try fs.openReadable(path), fileNumber: 1, blockCache: nil)
-            #expect(table.footer.filterHandle.size == 0)
-            #expect(table.filter == nil)
-            #expect(Array("absent".utf8).withUnsafeBytes { table.mayContain($0) })
-            let found = try Array("k1050".utf8).withBytes { (u: UnsafeRawBufferPointer) throws(LSMError) in
-                try table.get(u, sequence: 5)
-            }
-            #expect(found == .found([]))
-            try table.verify()
         }
+        _ = try builder.finish()
+        try writable.close()
+        let table = try Table.open(file: try fs.openReadable(path), fileNumber: 1, blockCache: nil)
+        #expect(table.footer.filterHandle.size == 0)
+        #expect(table.filter == nil)
+        #expect(Array("absent".utf8).withUnsafeBytes { table.mayContain($0) })
+        let found = try Array("k1050".utf8).withBytes { (u: UnsafeRawBufferPointer) throws(LSMError) in
+            try table.get(u, sequence: 5)
+        }
+        #expect(found == .found([]))
+        try table.verify()
     }
 }

@@ -24,19 +24,25 @@ import Testing
 ///
 /// Failing cases are grouped by cause, one issue per group, with the cases (file, damage, offset) that show it.
 @Suite struct DamageMatrixTests {
-    @Test func damagedCurrentFile() throws {
-        let fixture = try DamageFixture.shared.get()
-        var matrix = DamageMatrix(fixture, title: "CURRENT")
-        let size = fixture.files[FileNames.current]!.count
-        matrix.run(file: FileNames.current, kind: "CURRENT", every: Array(0..<size))
-        matrix.finish()
+    /// A file small enough to damage at every offset.
+    enum SmallFile: String, CaseIterable, Sendable {
+        case current = "CURRENT"
+        case manifest
+
+        func name(in fixture: DamageFixture) -> String {
+            switch self {
+            case .current: FileNames.current
+            case .manifest: fixture.manifestName
+            }
+        }
     }
 
-    @Test func damagedManifest() throws {
+    @Test(arguments: SmallFile.allCases)
+    func damagedAtEveryOffset(_ file: SmallFile) throws {
         let fixture = try DamageFixture.shared.get()
-        var matrix = DamageMatrix(fixture, title: "manifest")
-        let size = fixture.files[fixture.manifestName]!.count
-        matrix.run(file: fixture.manifestName, kind: "manifest", every: Array(0..<size))
+        var matrix = DamageMatrix(fixture, title: file.rawValue)
+        let name = file.name(in: fixture)
+        matrix.run(file: name, kind: file.rawValue, every: Array(0..<fixture.files[name]!.count))
         matrix.finish()
     }
 

@@ -14,6 +14,35 @@ import Testing
         try db.close()
     }
 
+    /// Puts keys k0...k9 (with `value(i)` for key i) into a new database in `dir` and closes it, then replaces its
+    /// log, which close leaves as the only copy of those writes, with `rewrite` of its bytes; returns the log's name.
+    @discardableResult
+    private func writeTenKeysAndRewriteTheLog(
+        in dir: TemporaryDirectory, value: (Int) -> String, _ rewrite: ([UInt8]) -> [UInt8]
+    ) throws -> String {
+        let fs = PosixFileSystem()
+        let db = try Database.open(dir.path)
+        for i in 0..<10 { try db.put("k\(i)", value(i)) }
+        try db.close()
+        let log = try #require(try fs.listDirectory(dir.path).first { $0.hasSuffix(".wal") })
+        let bytes = try fs.readWholeFile(dir.appending(log))
+        let file = try fs.openWritable(dir.appending(log), truncate: true)
+        try file.append(rewrite(bytes))
+        try file.close()
+        return log
+    }
+
+    /// Expects opening `path` to be refused with `code`; `comment` says what an open that succeeded did wrong.
+    private func expectOpenRefused(
+        _ path: String, options: Options = Options(), with code: LSMError.Code, _ comment: Comment,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        let error = #expect(throws: LSMError.self, comment, sourceLocation: sourceLocation) {
+            try Database.open(path, options: options)
+        }
+        #expect(error?.code == code, sourceLocation: sourceLocation)
+    }
+
     private func all(_ cursor: Cursor) throws -> [String] {
         var keys: [String] = []
         while let (key, value) = try cursor.next() {
@@ -180,18 +209,11 @@ import Testing
     @Test func limitsAreEnforcedWithTypedErrors() throws {
         try withDatabase { db, _ in
             let bigKey = [UInt8](repeating: 1, count: Limits.maxKeySize + 1)
-            #expect(throws: LSMError.self) { try db.put(bigKey, []) }
-            do {
-                try db.put(bigKey, [])
-            } catch let error as LSMError {
-                #expect(error.code == .keyTooLarge)
-            }
-            do {
-                try db.put([1], [UInt8](repeating: 0, count: Limits.maxValueSize + 1))
-                Issue.record("a value over the limit was accepted")
-            } catch let error as LSMError {
-                #expect(error.code == .valueTooLarge)
-            }
+            let bigValue = [UInt8](repeating: 0, count: Limits.maxValueSize + 1)
+            #expect(#expect(throws: LSMError.self) { try db.put(bigKey, []) }?.code == .keyTooLarge)
+            #expect(#expect(throws: LSMError.self, "a value over the limit was accepted") {
+                try db.put([1], bigValue)
+            }?.code == .valueTooLarge)
             let maxKey = [UInt8](repeating: 7, count: Limits.maxKeySize)
             try db.put(maxKey, [1])
             #expect(try db.get(maxKey) == [1])
@@ -206,12 +228,9 @@ import Testing
         try db.close()
         try db.close()
         for attempt in [{ try db.put("a", "2") }, { _ = try db.get("a") }, { _ = try db.cursor() }] {
-            do {
+            #expect(#expect(throws: LSMError.self, "an operation on a closed database succeeded") {
                 try attempt()
-                Issue.record("an operation on a closed database succeeded")
-            } catch let error as LSMError {
-                #expect(error.code == .databaseClosed)
-            }
+            }?.code == .databaseClosed)
         }
     }
 
@@ -219,12 +238,7 @@ import Testing
         let dir = TemporaryDirectory("lock")
         defer { dir.remove() }
         let db = try Database.open(dir.path)
-        do {
-            _ = try Database.open(dir.path)
-            Issue.record("a second open succeeded")
-        } catch {
-            #expect(error.code == .databaseLocked)
-        }
+        expectOpenRefused(dir.path, with: .databaseLocked, "a second open succeeded")
         try db.close()
         let again = try Database.open(dir.path)
         try again.close()
@@ -237,27 +251,13 @@ import Testing
         let file = try fs.openWritable(dir.appending("notes.txt"), truncate: true)
         try file.append("hello".bytes)
         try file.close()
-        do {
-            _ = try Database.open(dir.path)
-            Issue.record("opened a directory that is not a database")
-        } catch {
-            #expect(error.code == .notADatabase)
-        }
+        expectOpenRefused(dir.path, with: .notADatabase, "opened a directory that is not a database")
         #expect(try fs.listDirectory(dir.path) == ["notes.txt"])
-        do {
-            _ = try Database.open(dir.appending("notes.txt"))
-            Issue.record("opened a plain file")
-        } catch {
-            #expect(error.code == .notADatabase)
-        }
+        expectOpenRefused(dir.appending("notes.txt"), with: .notADatabase, "opened a plain file")
         var options = Options()
         options.createIfMissing = false
-        do {
-            _ = try Database.open(dir.appending("absent"), options: options)
-            Issue.record("created a database with createIfMissing off")
-        } catch {
-            #expect(error.code == .notADatabase)
-        }
+        expectOpenRefused(dir.appending("absent"), options: options, with: .notADatabase,
+                          "created a database with createIfMissing off")
     }
 
     @Test func invalidOptionsAreRejected() throws {
@@ -265,27 +265,14 @@ import Testing
         defer { dir.remove() }
         var options = Options()
         options.memtableSize = 0
-        do {
-            _ = try Database.open(dir.path, options: options)
-            Issue.record("accepted a zero memtable size")
-        } catch {
-            #expect(error.code == .invalidArgument)
-        }
+        expectOpenRefused(dir.path, options: options, with: .invalidArgument, "accepted a zero memtable size")
     }
 
     @Test func tornLogTailIsRecoveredSilently() throws {
         let dir = TemporaryDirectory("torn")
         defer { dir.remove() }
-        let fs = PosixFileSystem()
-        let db = try Database.open(dir.path)
-        for i in 0..<10 { try db.put("k\(i)", "v\(i)") }
-        try db.close()
-        // Close flushes nothing, so the log is the only copy; cutting 3 bytes tears its final record.
-        let log = try #require(try fs.listDirectory(dir.path).first { $0.hasSuffix(".wal") })
-        let bytes = try fs.readWholeFile(dir.appending(log))
-        let torn = try fs.openWritable(dir.appending(log), truncate: true)
-        try torn.append(Array(bytes.dropLast(3)))
-        try torn.close()
+        // Cutting 3 bytes tears the log's final record.
+        try writeTenKeysAndRewriteTheLog(in: dir, value: { "v\($0)" }) { Array($0.dropLast(3)) }
 
         let reopened = try Database.open(dir.path)
         for i in 0..<9 { #expect(try reopened.get("k\(i)") == "v\(i)") }
@@ -296,23 +283,16 @@ import Testing
     @Test func corruptionInTheMiddleOfALogIsReportedWithFileAndOffset() throws {
         let dir = TemporaryDirectory("corrupt")
         defer { dir.remove() }
-        let fs = PosixFileSystem()
-        let db = try Database.open(dir.path)
-        for i in 0..<10 { try db.put("k\(i)", "value-\(i)") }
-        try db.close()
-        let log = try #require(try fs.listDirectory(dir.path).first { $0.hasSuffix(".wal") })
-        var bytes = try fs.readWholeFile(dir.appending(log))
-        bytes[bytes.count / 2] ^= 0x40
-        let file = try fs.openWritable(dir.appending(log), truncate: true)
-        try file.append(bytes)
-        try file.close()
-        do {
-            _ = try Database.open(dir.path)
-            Issue.record("opened a database whose log is damaged in the middle")
-        } catch {
-            #expect(error.code == .corruption)
-            #expect(error.path == dir.appending(log))
-            #expect(error.offset != nil)
+        let log = try writeTenKeysAndRewriteTheLog(in: dir, value: { "value-\($0)" }) { bytes in
+            var damaged = bytes
+            damaged[bytes.count / 2] ^= 0x40
+            return damaged
         }
+        let error = #expect(throws: LSMError.self, "opened a database whose log is damaged in the middle") {
+            try Database.open(dir.path)
+        }
+        #expect(error?.code == .corruption)
+        #expect(error?.path == dir.appending(log))
+        #expect(error?.offset != nil)
     }
 }

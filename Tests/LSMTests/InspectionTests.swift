@@ -108,6 +108,19 @@ import Testing
         return path
     }
 
+    /// Makes the database of ``makeDatabase(in:)`` and runs `inspection` on it, expecting the inspection to change
+    /// no file; returns the database's path, its files and what the inspection returned.
+    private static func inspectReadOnly<Inspection>(
+        in dir: TemporaryDirectory, _ inspection: (String) throws -> Inspection,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> (path: String, files: [String: [UInt8]], inspection: Inspection) {
+        let path = try makeDatabase(in: dir)
+        let before = try contents(of: path)
+        let result = try inspection(path)
+        #expect(try contents(of: path) == before, "the inspection changed files", sourceLocation: sourceLocation)
+        return (path, before, result)
+    }
+
     private static func allEntries(_ table: TableFile) throws -> [TableFile.Entry] {
         let cursor = table.entries()
         var entries: [TableFile.Entry] = []
@@ -392,10 +405,7 @@ import Testing
     @Test func infoDescribesTheTreeWithoutChangingIt() throws {
         let dir = TemporaryDirectory("inspect")
         defer { dir.remove() }
-        let path = try Self.makeDatabase(in: dir)
-        let before = try Self.contents(of: path)
-        let info = try Database.info(at: path)
-        #expect(try Self.contents(of: path) == before)
+        let (path, before, info) = try Self.inspectReadOnly(in: dir) { try Database.info(at: $0) }
 
         #expect(info.path == path && info.levels.count == 7)
         #expect(info.manifestName.hasPrefix("MANIFEST-") && before[info.manifestName] != nil)
@@ -453,10 +463,7 @@ import Testing
     @Test func checkPassesASoundDatabaseAndChangesNothing() throws {
         let dir = TemporaryDirectory("inspect")
         defer { dir.remove() }
-        let path = try Self.makeDatabase(in: dir)
-        let before = try Self.contents(of: path)
-        let report = try Database.check(at: path)
-        #expect(try Self.contents(of: path) == before)
+        let (path, _, report) = try Self.inspectReadOnly(in: dir) { try Database.check(at: $0) }
         #expect(report.isClean && report.problems.isEmpty && report.warnings.isEmpty, "\(report)")
         let info = try Database.info(at: path)
         #expect(report.tableCount == info.tableCount && report.entryCount == 300)

@@ -4,16 +4,6 @@ import Testing
 @testable import LSM
 
 
-/// One entry of the sorted model the memtable is checked against.
-private struct ModelEntry {
-    var userKey: [UInt8]
-    var sequence: SequenceNumber
-    var kind: ValueKind
-    var value: [UInt8]
-
-    var internalKey: [UInt8] { makeInternalKey(userKey, sequence, kind) }
-}
-
 extension MemTable {
     fileprivate func add(_ sequence: SequenceNumber, _ kind: ValueKind, _ key: [UInt8], _ value: [UInt8]) {
         key.withUnsafeBytes { k in
@@ -27,28 +17,6 @@ extension MemTable {
 }
 
 extension MemTableIterator {
-    /// Every (key, value) from the first entry forward.
-    fileprivate func forward() -> [([UInt8], [UInt8])] {
-        var out: [([UInt8], [UInt8])] = []
-        seekToFirst()
-        while isValid {
-            out.append((key.array, value.array))
-            next()
-        }
-        return out
-    }
-
-    /// Every (key, value) from the last entry backward.
-    fileprivate func backward() -> [([UInt8], [UInt8])] {
-        var out: [([UInt8], [UInt8])] = []
-        seekToLast()
-        while isValid {
-            out.append((key.array, value.array))
-            prev()
-        }
-        return out
-    }
-
     /// Non-throwing seek to an array (the protocol's array overload is declared `throws`).
     fileprivate func seek(to target: [UInt8]) {
         target.withUnsafeBytes { seek($0) }
@@ -102,10 +70,10 @@ private func lowerBound(_ sorted: [[UInt8]], _ target: [UInt8], _ compare: ([UIn
         entries.sort { compareInternalKeys($0.internalKey, $1.internalKey) < 0 }
         let keys = entries.map(\.internalKey)
         let iterator = memTable.makeIterator()
-        let forward = iterator.forward()
+        let forward = try iterator.entriesForward()
         #expect(forward.map(\.0) == keys, "size \(size)")
         #expect(forward.map(\.1) == entries.map(\.value), "size \(size)")
-        let backward = iterator.backward()
+        let backward = try iterator.entriesBackward()
         #expect(backward.map(\.0) == keys.reversed(), "size \(size)")
         #expect(backward.map(\.1) == entries.map(\.value).reversed(), "size \(size)")
 
@@ -178,7 +146,7 @@ private func lowerBound(_ sorted: [[UInt8]], _ target: [UInt8], _ compare: ([UIn
         #expect(memTable.get(Array("l".utf8), 25) == .found(Array("l25".utf8)))
     }
 
-    @Test func emptyKeysAndEmptyValues() {
+    @Test func emptyKeysAndEmptyValues() throws {
         let memTable = MemTable()
         #expect(memTable.get([], 100) == .notFound)
         memTable.add(1, .value, [], [])
@@ -189,12 +157,12 @@ private func lowerBound(_ sorted: [[UInt8]], _ target: [UInt8], _ compare: ([UIn
         #expect(memTable.get([], 3) == .deleted)
         #expect(memTable.get([0], 3) == .found([]))
 
-        let keys = memTable.makeIterator().forward().map(\.0)
+        let keys = try memTable.makeIterator().entriesForward().map(\.0)
         #expect(keys == [makeInternalKey([], 3, .deletion), makeInternalKey([], 1, .value),
                          makeInternalKey([0], 2, .value)])
     }
 
-    @Test func largeValuesGetDedicatedBlocks() {
+    @Test func largeValuesGetDedicatedBlocks() throws {
         let memTable = MemTable()
         var expected: [([UInt8], [UInt8])] = []
         for index in 0..<6 {
@@ -211,12 +179,12 @@ private func lowerBound(_ sorted: [[UInt8]], _ target: [UInt8], _ compare: ([UIn
         for (key, value) in expected {
             #expect(memTable.get(Array(key.dropLast(internalKeyTrailerSize)), 100) == .found(value))
         }
-        let forward = memTable.makeIterator().forward()
+        let forward = try memTable.makeIterator().entriesForward()
         #expect(forward.map(\.0) == expected.map(\.0))
         #expect(forward.map(\.1) == expected.map(\.1))
     }
 
-    @Test func binaryKeysAndPrefixesSortBytewise() {
+    @Test func binaryKeysAndPrefixesSortBytewise() throws {
         let userKeys: [[UInt8]] = [
             [], [0x00], [0x00, 0x00], [0x00, 0xFF], [0x01], Array("a".utf8), Array("a\0".utf8), Array("ab".utf8),
             Array("b".utf8), [0xFF], [0xFF, 0x00], [0xFF, 0xFF],
@@ -226,7 +194,7 @@ private func lowerBound(_ sorted: [[UInt8]], _ target: [UInt8], _ compare: ([UIn
         for (index, key) in userKeys.enumerated().shuffled(using: &rng) {
             memTable.add(SequenceNumber(index + 1), .value, key, [UInt8(index)])
         }
-        let forward = memTable.makeIterator().forward()
+        let forward = try memTable.makeIterator().entriesForward()
         #expect(forward.map { Array($0.0.dropLast(internalKeyTrailerSize)) } == userKeys)
         #expect(forward.map(\.1) == userKeys.indices.map { [UInt8($0)] })
         for (index, key) in userKeys.enumerated() {
@@ -387,7 +355,7 @@ private func lowerBound(_ sorted: [[UInt8]], _ target: [UInt8], _ compare: ([UIn
         }
     }
 
-    @Test func readersRunConcurrentlyWithTheWriter() {
+    @Test func readersRunConcurrentlyWithTheWriter() throws {
         let shared = Shared()
         let group = DispatchGroup()
         for role in 0..<4 {
@@ -402,7 +370,7 @@ private func lowerBound(_ sorted: [[UInt8]], _ target: [UInt8], _ compare: ([UIn
         #expect(shared.failures.load(ordering: .relaxed) == 0)
         #expect(shared.rounds.load(ordering: .relaxed) >= 3)
         #expect(shared.memTable.entryCount == Shared.total)
-        let all = shared.memTable.makeIterator().forward()
+        let all = try shared.memTable.makeIterator().entriesForward()
         #expect(all.count == Shared.total)
     }
 }

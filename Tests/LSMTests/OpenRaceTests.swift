@@ -18,113 +18,96 @@ import Testing
     /// database, see B's writes, and leave them in place through its own writes, its close and a reopen.
     @Test(arguments: [false, true])
     func openerThatLookedFirstOpensTheDatabaseCreatedMeanwhile(directoryExists: Bool) throws {
-        let parent = TemporaryDirectory("openrace")
-        defer { parent.remove() }
-        let path = parent.appending("db")
-        if directoryExists { try PosixFileSystem().createDirectory(path) }
+        try raceWhileAIsPaused("openrace", directoryExists: directoryExists) { path, a, b, writtenByB in
+            var written = writtenByB
+            try b.close()
+            let identity = try Database.info(at: path).databaseID
 
-        let a = PausedOpener(path: path)
-        defer { a.abandon() }
-        try #require(a.waitUntilPaused(), "opener A reached its hook before the lock")
+            a.proceed()
+            let outcome = try #require(a.outcome(), "opener A finished within the time limit")
+            let db: Database
+            switch outcome {
+            case .success(let opened): db = opened
+            case .failure(let error):
+                Issue.record("opener A failed instead of opening the database B created: \(error)")
+                return
+            }
+            #expect(try databaseContents(db) == written, "A sees exactly B's writes (not a new, empty database)")
+            for (key, value) in written { #expect(try db.get(key) == value) }
+            try db.put(Array("a".utf8), Array("written by A".utf8), sync: true)
+            written[Array("a".utf8)] = Array("written by A".utf8)
+            try db.close()
 
-        let (b, written0) = try openAsB(path)
-        var written = written0
-        try b.close()
-        let identity = try Database.info(at: path).databaseID
-
-        a.proceed()
-        let outcome = try #require(a.outcome(), "opener A finished within the time limit")
-        let db: Database
-        switch outcome {
-        case .success(let opened): db = opened
-        case .failure(let error):
-            Issue.record("opener A failed instead of opening the database B created: \(error)")
-            return
+            let info = try Database.info(at: path)
+            #expect(info.databaseID == identity, "the database keeps B's identity: A did not create another one")
+            let reopened = try Database.open(path)
+            #expect(try databaseContents(reopened) == written, "B's and A's writes survive A's close and a reopen")
+            try reopened.close()
+            let report = try Database.check(at: path)
+            #expect(report.isClean, "check after the race: \(report.problems)")
         }
-        #expect(try databaseContents(db) == written, "A sees exactly B's writes (not a new, empty database)")
-        for (key, value) in written { #expect(try db.get(key) == value) }
-        try db.put(Array("a".utf8), Array("written by A".utf8), sync: true)
-        written[Array("a".utf8)] = Array("written by A".utf8)
-        try db.close()
-
-        let info = try Database.info(at: path)
-        #expect(info.databaseID == identity, "the database keeps B's identity: A did not create another one")
-        let reopened = try Database.open(path)
-        #expect(try databaseContents(reopened) == written, "B's and A's writes survive A's close and a reopen")
-        try reopened.close()
-        let report = try Database.check(at: path)
-        #expect(report.isClean, "check after the race: \(report.problems)")
     }
 
     /// A looked and saw no database; B creates one and still has it open when A goes on: A must get
     /// `.databaseLocked` and change no file, and B's data must be whole afterwards.
     @Test(arguments: [false, true])
     func openerThatLookedFirstIsLockedOutWhileTheCreatorHasItOpen(directoryExists: Bool) throws {
-        let parent = TemporaryDirectory("openrace-locked")
-        defer { parent.remove() }
-        let path = parent.appending("db")
-        if directoryExists { try PosixFileSystem().createDirectory(path) }
+        try raceWhileAIsPaused("openrace-locked", directoryExists: directoryExists) { path, a, b, writtenByB in
+            var written = writtenByB
+            let before = directorySnapshot(path)
 
-        let a = PausedOpener(path: path)
-        defer { a.abandon() }
-        try #require(a.waitUntilPaused(), "opener A reached its hook before the lock")
+            a.proceed()
+            let outcome = try #require(a.outcome(), "opener A finished within the time limit")
+            switch outcome {
+            case .success(let opened):
+                Issue.record("opener A opened a database another opener holds")
+                try? opened.close()
+            case .failure(let error):
+                #expect(error.code == .databaseLocked, "A is locked out: \(error)")
+            }
+            let after = directorySnapshot(path)
+            #expect(after == before, "A changed files: before \(before.keys.sorted()), after \(after.keys.sorted())")
 
-        let (b, written0) = try openAsB(path)
-        var written = written0
-        let before = directorySnapshot(path)
-
-        a.proceed()
-        let outcome = try #require(a.outcome(), "opener A finished within the time limit")
-        switch outcome {
-        case .success(let opened):
-            Issue.record("opener A opened a database another opener holds")
-            try? opened.close()
-        case .failure(let error):
-            #expect(error.code == .databaseLocked, "A is locked out: \(error)")
+            // B goes on undisturbed.
+            for (key, value) in written { #expect(try b.get(key) == value) }
+            try b.put(Array("b-last".utf8), Array("after A failed".utf8), sync: true)
+            written[Array("b-last".utf8)] = Array("after A failed".utf8)
+            try b.close()
+            let reopened = try Database.open(path)
+            #expect(try databaseContents(reopened) == written, "B's writes survive")
+            try reopened.close()
+            #expect(try Database.check(at: path).isClean)
         }
-        let after = directorySnapshot(path)
-        #expect(after == before, "A changed files: before \(before.keys.sorted()), after \(after.keys.sorted())")
-
-        // B goes on undisturbed.
-        for (key, value) in written { #expect(try b.get(key) == value) }
-        try b.put(Array("b-last".utf8), Array("after A failed".utf8), sync: true)
-        written[Array("b-last".utf8)] = Array("after A failed".utf8)
-        try b.close()
-        let reopened = try Database.open(path)
-        #expect(try databaseContents(reopened) == written, "B's writes survive")
-        try reopened.close()
-        #expect(try Database.check(at: path).isClean)
     }
 
     /// Both openers look, see no database and pause; the first released creates the database, writes and closes;
     /// then the second is released: it must open that database.
     @Test func bothOpenersPausedBeforeTheLock() throws {
-        let parent = TemporaryDirectory("openrace-both")
-        defer { parent.remove() }
-        let path = parent.appending("db")
-        let first = PausedOpener(path: path)
-        defer { first.abandon() }
-        try #require(first.waitUntilPaused())
-        let second = PausedOpener(path: path)
-        defer { second.abandon() }
-        try #require(second.waitUntilPaused())
+        try inNewDatabaseDirectory("openrace-both", directoryExists: false) { path in
+            let first = PausedOpener(path: path)
+            defer { first.abandon() }
+            try #require(first.waitUntilPaused())
+            let second = PausedOpener(path: path)
+            defer { second.abandon() }
+            try #require(second.waitUntilPaused())
 
-        first.proceed()
-        let created = try #require(first.outcome()).get()
-        try created.put(Array("first".utf8), Array("1".utf8), sync: true)
-        try created.close()
-        let identity = try Database.info(at: path).databaseID
+            first.proceed()
+            let created = try #require(first.outcome()).get()
+            try created.put(Array("first".utf8), Array("1".utf8), sync: true)
+            try created.close()
+            let identity = try Database.info(at: path).databaseID
 
-        second.proceed()
-        let opened = try #require(second.outcome()).get()
-        #expect(try opened.get(Array("first".utf8)) == Array("1".utf8), "the second opener sees the first's write")
-        try opened.put(Array("second".utf8), Array("2".utf8), sync: true)
-        try opened.close()
-        #expect(try Database.info(at: path).databaseID == identity)
-        let reopened = try Database.open(path)
-        #expect(try databaseContents(reopened) == [Array("first".utf8): Array("1".utf8),
-                                                   Array("second".utf8): Array("2".utf8)])
-        try reopened.close()
+            second.proceed()
+            let opened = try #require(second.outcome()).get()
+            #expect(try opened.get(Array("first".utf8)) == Array("1".utf8), "the second opener sees the first's write")
+            try opened.put(Array("second".utf8), Array("2".utf8), sync: true)
+            try opened.close()
+            #expect(try Database.info(at: path).databaseID == identity)
+            let reopened = try Database.open(path)
+            #expect(try databaseContents(reopened) == [Array("first".utf8): Array("1".utf8),
+                                                       Array("second".utf8): Array("2".utf8)])
+            try reopened.close()
+        }
     }
 
     /// B takes the lock and starts creating the database; it is stopped after writing its first manifest and before
@@ -133,51 +116,48 @@ import Testing
     /// A opens B's database.
     @Test(arguments: [false, true])
     func openerArrivingWhileTheDatabaseIsBeingCreatedIsLockedOut(directoryExists: Bool) throws {
-        let parent = TemporaryDirectory("openrace-creating")
-        defer { parent.remove() }
-        let path = parent.appending("db")
-        if directoryExists { try PosixFileSystem().createDirectory(path) }
-
-        let gate = GatedFileSystem(holding: FileNames.current + ".tmp")
-        gate.hold()
-        let creator = Locked<Result<Database, LSMError>?>(nil)
-        let created = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            let outcome = Result { () throws(LSMError) in
-                try Database.open(path, options: Options(), fileSystem: gate, hooks: .init())
+        try inNewDatabaseDirectory("openrace-creating", directoryExists: directoryExists) { path in
+            let gate = GatedFileSystem(holding: FileNames.current + ".tmp")
+            gate.hold()
+            let creator = Locked<Result<Database, LSMError>?>(nil)
+            let created = DispatchSemaphore(value: 0)
+            DispatchQueue.global().async {
+                let outcome = Result { () throws(LSMError) in
+                    try Database.open(path, options: Options(), fileSystem: gate, hooks: .init())
+                }
+                creator.withLock { $0 = outcome }
+                created.signal()
             }
-            creator.withLock { $0 = outcome }
-            created.signal()
-        }
-        var creatorFinished = false
-        defer {
+            var creatorFinished = false
+            defer {
+                gate.release(failing: false)
+                if !creatorFinished, created.wait(timeout: .now() + 10) == .success,
+                   case .success(let db)? = creator.withLock({ $0 })
+                {
+                    try? db.close()
+                }
+            }
+            try #require(gate.waitForArrivals(1), "B reached CURRENT's creation")
+            let before = directorySnapshot(path)
+            #expect(before.keys.contains("MANIFEST-000001") && before[FileNames.current] == nil,
+                    "B stopped between its first manifest and CURRENT: \(before.keys.sorted())")
+
+            let error = try #require(throws: LSMError.self, "A opened a database another opener holds") {
+                try Database.open(path).close()
+            }
+            #expect(error.code == .databaseLocked, "A, arriving while B creates the database: \(error)")
+            #expect(directorySnapshot(path) == before, "A changed files")
+
             gate.release(failing: false)
-            if !creatorFinished, created.wait(timeout: .now() + 10) == .success,
-               case .success(let db)? = creator.withLock({ $0 })
-            {
-                try? db.close()
-            }
+            try #require(created.wait(timeout: .now() + 10) == .success, "B finished creating the database")
+            creatorFinished = true
+            let b = try #require(creator.withLock { $0 }).get()
+            try b.put(Array("b".utf8), Array("written by B".utf8), sync: true)
+            try b.close()
+            let a = try Database.open(path)
+            #expect(try a.get(Array("b".utf8)) == Array("written by B".utf8), "A then opens B's database")
+            try a.close()
         }
-        try #require(gate.waitForArrivals(1), "B reached CURRENT's creation")
-        let before = directorySnapshot(path)
-        #expect(before.keys.contains("MANIFEST-000001") && before[FileNames.current] == nil,
-                "B stopped between its first manifest and CURRENT: \(before.keys.sorted())")
-
-        let error = try #require(throws: LSMError.self, "A opened a database another opener holds") {
-            try Database.open(path).close()
-        }
-        #expect(error.code == .databaseLocked, "A, arriving while B creates the database: \(error)")
-        #expect(directorySnapshot(path) == before, "A changed files")
-
-        gate.release(failing: false)
-        try #require(created.wait(timeout: .now() + 10) == .success, "B finished creating the database")
-        creatorFinished = true
-        let b = try #require(creator.withLock { $0 }).get()
-        try b.put(Array("b".utf8), Array("written by B".utf8), sync: true)
-        try b.close()
-        let a = try Database.open(path)
-        #expect(try a.get(Array("b".utf8)) == Array("written by B".utf8), "A then opens B's database")
-        try a.close()
     }
 
     /// Without hooks: two threads open the same new directory at once, each retrying while the other holds it,
@@ -279,7 +259,33 @@ private final class PausedOpener: @unchecked Sendable {
     }
 }
 
-/// Every file in `path` but `LOCK`, with its bytes.
+/// Runs `body` with the path of a database directory that does not exist yet, or, with `directoryExists`, exists
+/// and is empty, inside a fresh parent directory named after `name`; the parent is removed afterwards.
+private func inNewDatabaseDirectory(
+    _ name: String, directoryExists: Bool, _ body: (String) throws -> Void
+) throws {
+    let parent = TemporaryDirectory(name)
+    defer { parent.remove() }
+    let path = parent.appending("db")
+    if directoryExists { try PosixFileSystem().createDirectory(path) }
+    try body(path)
+}
+
+/// The race most tests stage: in a new database directory, opener A looks, sees no database and pauses before the
+/// lock; then B creates the database and makes its writes (``openAsB(_:)``). Runs `body` with the path, A (to
+/// release when the test chooses; abandoned afterwards if it was not), B's open database and what B wrote.
+private func raceWhileAIsPaused(
+    _ name: String, directoryExists: Bool, _ body: (String, PausedOpener, Database, ModelState) throws -> Void
+) throws {
+    try inNewDatabaseDirectory(name, directoryExists: directoryExists) { path in
+        let a = PausedOpener(path: path)
+        defer { a.abandon() }
+        try #require(a.waitUntilPaused(), "opener A reached its hook before the lock")
+        let (b, written) = try openAsB(path)
+        try body(path, a, b, written)
+    }
+}
+
 /// Opener B: opens (creating) the database at `path` and makes 25 synced writes; returns it and what it wrote.
 private func openAsB(_ path: String) throws -> (Database, ModelState) {
     let b = try Database.open(path)
@@ -292,6 +298,7 @@ private func openAsB(_ path: String) throws -> (Database, ModelState) {
     return (b, written)
 }
 
+/// Every file in `path` but `LOCK`, with its bytes.
 private func directorySnapshot(_ path: String) -> [String: [UInt8]] {
     let fs = PosixFileSystem()
     var files: [String: [UInt8]] = [:]

@@ -6,23 +6,7 @@ import Darwin
 import Testing
 @testable import LSM
 
-/// A directory under /tmp unique to one test, removed by ``remove()``.
-private struct ScratchDirectory {
-    let path: String
-    let fs = PosixFileSystem()
-
-    init() throws {
-        path = "/tmp/swift-lsm-wal-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-        try fs.createDirectory(path)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    func remove() {
-        for name in (try? fs.listDirectory(path)) ?? [] { try? fs.removeFile(file(name)) }
-        rmdir(path)
-    }
-}
+private let fs = PosixFileSystem()
 
 private let header = RecordFileHeader(kind: .writeAheadLog, databaseID: TableIdentity.testing().databaseID, fileNumber: 1)
 private let headerSize = RecordFileHeader.encodedLength
@@ -47,6 +31,29 @@ private func writeLog(_ payloads: [[UInt8]], to path: String) throws -> (offsets
     let size = writer.size
     try writer.close()
     return (offsets, size)
+}
+
+/// A log of given payloads written fresh to `000001.wal` in a directory of its own, and what the writer left: each
+/// record's offset, the log's size and its bytes (which tests damage and write back), removed by ``remove()``.
+private struct WrittenLog {
+    let dir = TemporaryDirectory("wal")
+    let path: String
+    let offsets: [UInt64]
+    let size: UInt64
+    let bytes: [UInt8]
+
+    init(_ payloads: [[UInt8]]) throws {
+        path = dir.appending("000001.wal")
+        do {
+            (offsets, size) = try writeLog(payloads, to: path)
+            bytes = try fs.readWholeFile(path)
+        } catch {
+            dir.remove()
+            throw error
+        }
+    }
+
+    func remove() { dir.remove() }
 }
 
 private func writeBytes(_ bytes: [UInt8], to path: String) throws {
@@ -86,11 +93,8 @@ private final class FailingFile: WritableFile {
 
 @Suite struct RecordFileTests {
     @Test func fileHeaderAndRecordBytesAreAsDocumented() throws {
-        let dir = try ScratchDirectory()
-        defer { dir.remove() }
-        let path = dir.file("000001.wal")
-        try writeLog([Array("abc".utf8)], to: path)
-        let bytes = try dir.fs.readWholeFile(path)
+        let log = try WrittenLog([Array("abc".utf8)])
+        defer { log.remove() }
 
         var expected: [UInt8] = [0x89, 0x4C, 0x53, 0x4D, 0x4C, 0x4F, 0x47, 0x0A]
         expected.appendFixed32(2)
@@ -105,9 +109,9 @@ private final class FailingFile: WritableFile {
         covered.appendFixed32(CRC32C.mask(CRC32C.checksum(Array("abc".utf8))))
         expected.appendFixed32(CRC32C.mask(CRC32C.checksum(covered)))
         expected += covered + Array("abc".utf8)
-        #expect(bytes == expected)
+        #expect(log.bytes == expected)
 
-        let (records, reader) = try readLog(path)
+        let (records, reader) = try readLog(log.path)
         #expect(reader.header == header)
         #expect(reader.format == .version2)
         #expect(records.map(\.payload) == [Array("abc".utf8)])
@@ -115,14 +119,14 @@ private final class FailingFile: WritableFile {
     }
 
     @Test func roundTripsRecordsOfVariedSizes() throws {
-        let dir = try ScratchDirectory()
+        let dir = TemporaryDirectory("wal")
         defer { dir.remove() }
-        let path = dir.file("000001.wal")
+        let path = dir.appending("000001.wal")
         let sizes = [0, 1, 8, 9, 10, 0, 100, 4095, 4096, 4097, 1 << 20, 3, 5 << 20, 0, 77, 65_536, 300 << 10]
         let payloads = sizes.enumerated().map { payload($0.element, seed: UInt8($0.offset)) }
         let (offsets, size) = try writeLog(payloads, to: path)
         #expect(size == UInt64(headerSize + sizes.reduce(0) { $0 + $1 + recordHeaderSize }))
-        #expect(try dir.fs.fileSize(path) == size)
+        #expect(try fs.fileSize(path) == size)
 
         for rule in [TailRule.lastRecordMayBeTorn, .mustBeWhole] {
             let (records, reader) = try readLog(path, rule)
@@ -135,9 +139,9 @@ private final class FailingFile: WritableFile {
     }
 
     @Test func headerOnlyFileIsAnEmptyLog() throws {
-        let dir = try ScratchDirectory()
+        let dir = TemporaryDirectory("wal")
         defer { dir.remove() }
-        let path = dir.file("000001.wal")
+        let path = dir.appending("000001.wal")
         try writeLog([], to: path)
         let (records, reader) = try readLog(path, .mustBeWhole)
         #expect(records.isEmpty)
@@ -146,27 +150,24 @@ private final class FailingFile: WritableFile {
     }
 
     @Test func aShortOrDamagedFileHeaderIsCorruption() throws {
-        let dir = try ScratchDirectory()
-        defer { dir.remove() }
-        let path = dir.file("000001.wal")
-        try writeLog([payload(20, seed: 1)], to: path)
-        let bytes = try dir.fs.readWholeFile(path)
+        let log = try WrittenLog([payload(20, seed: 1)])
+        defer { log.remove() }
         for length in [8, 20, 43] {
-            try writeBytes(Array(bytes[..<length]), to: path)
+            try writeBytes(Array(log.bytes[..<length]), to: log.path)
             let error = #expect(throws: LSMError.self) {
-                try RecordReader(file: try dir.fs.openReadable(path), tailRule: .lastRecordMayBeTorn)
+                try RecordReader(file: try fs.openReadable(log.path), tailRule: .lastRecordMayBeTorn)
             }
             #expect(error?.code == .corruption, "cut at \(length)")
             #expect(error?.offset == 0)
-            #expect(error?.path == path)
+            #expect(error?.path == log.path)
         }
         // Past the magic number, every header byte is covered by its checksum.
         for position in 8..<headerSize {
-            var damaged = bytes
+            var damaged = log.bytes
             damaged[position] ^= 0x10
-            try writeBytes(damaged, to: path)
+            try writeBytes(damaged, to: log.path)
             let error = #expect(throws: LSMError.self) {
-                try RecordReader(file: try dir.fs.openReadable(path), tailRule: .lastRecordMayBeTorn, format: .version2)
+                try RecordReader(file: try fs.openReadable(log.path), tailRule: .lastRecordMayBeTorn, format: .version2)
             }
             #expect(error?.code == .corruption, "flip at \(position)")
             #expect(error?.offset == 0)
@@ -174,13 +175,13 @@ private final class FailingFile: WritableFile {
     }
 
     @Test func cutAtEveryOffsetOfTheLastRecordsIsATornTailOnlyWhereAllowed() throws {
-        let dir = try ScratchDirectory()
+        let dir = TemporaryDirectory("wal")
         defer { dir.remove() }
-        let full = dir.file("full.wal")
-        let cut = dir.file("cut.wal")
+        let full = dir.appending("full.wal")
+        let cut = dir.appending("cut.wal")
         let payloads = [40, 0, 13, 9, 0, 120].enumerated().map { payload($0.element, seed: UInt8($0.offset + 1)) }
         let (offsets, size) = try writeLog(payloads, to: full)
-        let bytes = try dir.fs.readWholeFile(full)
+        let bytes = try fs.readWholeFile(full)
         let boundaries = offsets + [size]
 
         for length in Int(offsets[offsets.count - 3])...Int(size) {
@@ -202,167 +203,148 @@ private final class FailingFile: WritableFile {
     }
 
     @Test func zeroFilledTailIsATornTailOnlyWhereAllowed() throws {
-        let dir = try ScratchDirectory()
-        defer { dir.remove() }
-        let path = dir.file("000001.wal")
         let payloads = (0..<5).map { payload($0 * 17, seed: UInt8($0)) }
-        let (_, size) = try writeLog(payloads, to: path)
-        let bytes = try dir.fs.readWholeFile(path)
+        let log = try WrittenLog(payloads)
+        defer { log.remove() }
 
         for zeros in [1, 8, 12, 13, 14, 64, 4096, 300_000] {
-            try writeBytes(bytes + [UInt8](repeating: 0, count: zeros), to: path)
-            let (records, reader) = try readLog(path)
+            try writeBytes(log.bytes + [UInt8](repeating: 0, count: zeros), to: log.path)
+            let (records, reader) = try readLog(log.path)
             #expect(records.map(\.payload) == payloads, "\(zeros) zeros")
-            #expect(reader.tornTail?.offset == size, "\(zeros) zeros")
-            #expect(reader.validLength == size, "\(zeros) zeros")
-            let error = #expect(throws: LSMError.self) { try readLog(path, .mustBeWhole) }
-            #expect(error?.offset == size, "\(zeros) zeros")
+            #expect(reader.tornTail?.offset == log.size, "\(zeros) zeros")
+            #expect(reader.validLength == log.size, "\(zeros) zeros")
+            let error = #expect(throws: LSMError.self) { try readLog(log.path, .mustBeWhole) }
+            #expect(error?.offset == log.size, "\(zeros) zeros")
         }
     }
 
     /// Power loss can leave a log at its full length with zeros from some point on, even inside a record that is
     /// not the last: every record before the zeros is recovered and the rest is a torn tail, never corruption.
     @Test func zerosFromAnyOffsetToTheEndAreATornTail() throws {
-        let dir = try ScratchDirectory()
-        defer { dir.remove() }
-        let path = dir.file("000001.wal")
         let payloads = (0..<6).map { payload(10 + $0 * 3, seed: UInt8($0)) }
-        let (offsets, _) = try writeLog(payloads, to: path)
-        let bytes = try dir.fs.readWholeFile(path)
+        let log = try WrittenLog(payloads)
+        defer { log.remove() }
 
-        for cut in Int(offsets[3])..<bytes.count {
-            let zeroed = Array(bytes[..<cut]) + [UInt8](repeating: 0, count: bytes.count - cut)
-            try writeBytes(zeroed, to: path)
-            let (records, reader) = try readLog(path)
-            let whole = offsets.indices.filter { i in
-                let end = i + 1 < offsets.count ? Int(offsets[i + 1]) : bytes.count
+        for cut in Int(log.offsets[3])..<log.bytes.count {
+            let zeroed = Array(log.bytes[..<cut]) + [UInt8](repeating: 0, count: log.bytes.count - cut)
+            try writeBytes(zeroed, to: log.path)
+            let (records, reader) = try readLog(log.path)
+            let whole = log.offsets.indices.filter { i in
+                let end = i + 1 < log.offsets.count ? Int(log.offsets[i + 1]) : log.bytes.count
                 return end <= cut
             }.count
             #expect(records.map(\.payload) == Array(payloads[..<whole]), "zeros from \(cut)")
-            #expect(reader.tornTail?.offset == offsets[whole], "zeros from \(cut)")
+            #expect(reader.tornTail?.offset == log.offsets[whole], "zeros from \(cut)")
         }
     }
 
     /// Every byte of a record that has another after it is covered by a checksum, so flipping any of them (its
     /// length included) is corruption at the record, never a torn tail that would drop the records after it.
     @Test func damageAnywhereInARecordFollowedByAnotherIsCorruptionAtItsOffset() throws {
-        let dir = try ScratchDirectory()
-        defer { dir.remove() }
-        let path = dir.file("000001.wal")
         let payloads = (0..<5).map { payload(20 + $0, seed: UInt8($0)) }
-        let (offsets, _) = try writeLog(payloads, to: path)
-        let bytes = try dir.fs.readWholeFile(path)
+        let log = try WrittenLog(payloads)
+        defer { log.remove() }
 
-        for position in Int(offsets[2])..<Int(offsets[3]) {
+        for position in Int(log.offsets[2])..<Int(log.offsets[3]) {
             for flip: UInt8 in [0x01, 0x40, 0x80] {
-                var damaged = bytes
+                var damaged = log.bytes
                 damaged[position] ^= flip
-                try writeBytes(damaged, to: path)
-                let reader = try RecordReader(file: try dir.fs.openReadable(path), tailRule: .lastRecordMayBeTorn)
+                try writeBytes(damaged, to: log.path)
+                let reader = try RecordReader(file: try fs.openReadable(log.path), tailRule: .lastRecordMayBeTorn)
                 #expect(try reader.next()?.payload == payloads[0])
                 #expect(try reader.next()?.payload == payloads[1])
                 let error = #expect(throws: LSMError.self) { try reader.next() }
                 #expect(error?.code == .corruption, "flip \(flip) at \(position)")
-                #expect(error?.path == path)
-                #expect(error?.offset == offsets[2], "flip \(flip) at \(position)")
+                #expect(error?.path == log.path)
+                #expect(error?.offset == log.offsets[2], "flip \(flip) at \(position)")
                 #expect(reader.tornTail == nil)
-                #expect(reader.validLength == offsets[2])
+                #expect(reader.validLength == log.offsets[2])
             }
         }
     }
 
     @Test func damageInTheLastRecordsPayloadIsATornTailButInItsHeaderCorruption() throws {
-        let dir = try ScratchDirectory()
-        defer { dir.remove() }
-        let path = dir.file("000001.wal")
         let payloads = (0..<4).map { payload(30, seed: UInt8($0)) }
-        let (offsets, size) = try writeLog(payloads, to: path)
-        let bytes = try dir.fs.readWholeFile(path)
-        let last = Int(offsets[3])
+        let log = try WrittenLog(payloads)
+        defer { log.remove() }
+        let last = Int(log.offsets[3])
 
         // The payload: nothing follows the record, so it may be a write cut short.
-        for position in (last + recordHeaderSize)..<Int(size) {
-            var damaged = bytes
+        for position in (last + recordHeaderSize)..<Int(log.size) {
+            var damaged = log.bytes
             damaged[position] ^= 0x01
-            try writeBytes(damaged, to: path)
-            let (records, reader) = try readLog(path)
+            try writeBytes(damaged, to: log.path)
+            let (records, reader) = try readLog(log.path)
             #expect(records.map(\.payload) == Array(payloads[0..<3]), "flip at \(position)")
-            #expect(reader.tornTail?.offset == offsets[3], "flip at \(position)")
-            #expect(reader.validLength == offsets[3], "flip at \(position)")
-            let error = #expect(throws: LSMError.self) { try readLog(path, .mustBeWhole) }
-            #expect(error?.offset == offsets[3])
+            #expect(reader.tornTail?.offset == log.offsets[3], "flip at \(position)")
+            #expect(reader.validLength == log.offsets[3], "flip at \(position)")
+            let error = #expect(throws: LSMError.self) { try readLog(log.path, .mustBeWhole) }
+            #expect(error?.offset == log.offsets[3])
         }
         // The header (checksum, length, type, payload checksum): the payload after it is data behind damage.
         for position in last..<(last + recordHeaderSize) {
-            var damaged = bytes
+            var damaged = log.bytes
             damaged[position] ^= 0x01
-            try writeBytes(damaged, to: path)
-            let error = #expect(throws: LSMError.self) { try readLog(path) }
+            try writeBytes(damaged, to: log.path)
+            let error = #expect(throws: LSMError.self) { try readLog(log.path) }
             #expect(error?.code == .corruption, "flip at \(position)")
-            #expect(error?.offset == offsets[3], "flip at \(position)")
+            #expect(error?.offset == log.offsets[3], "flip at \(position)")
         }
     }
 
     /// The finding that motivated format version 2: a length damaged to reach past the end of the file used to
     /// read as a torn tail and drop every record after it.
     @Test func aLengthDamagedToRunPastTheEndIsCorruption() throws {
-        let dir = try ScratchDirectory()
-        defer { dir.remove() }
-        let path = dir.file("000001.wal")
         let payloads = [payload(10, seed: 1), payload(10, seed: 2), payload(10, seed: 3)]
-        let (offsets, _) = try writeLog(payloads, to: path)
-        var bytes = try dir.fs.readWholeFile(path)
-        let at = Int(offsets[1]) + 4
+        let log = try WrittenLog(payloads)
+        defer { log.remove() }
+        var bytes = log.bytes
+        let at = Int(log.offsets[1]) + 4
         bytes.replaceSubrange(at..<(at + 4), with: [0xFF, 0xFF, 0xFF, 0x00])
-        try writeBytes(bytes, to: path)
-        let error = #expect(throws: LSMError.self) { try readLog(path) }
+        try writeBytes(bytes, to: log.path)
+        let error = #expect(throws: LSMError.self) { try readLog(log.path) }
         #expect(error?.code == .corruption)
-        #expect(error?.offset == offsets[1])
+        #expect(error?.offset == log.offsets[1])
         #expect(error?.message.contains("header checksum mismatch") == true)
     }
 
     @Test func anUnknownTypeWithAnIntactHeaderIsAnUnsupportedFormat() throws {
-        let dir = try ScratchDirectory()
-        defer { dir.remove() }
-        let path = dir.file("000001.wal")
         let payloads = (0..<3).map { payload(12, seed: UInt8($0)) }
-        let (offsets, _) = try writeLog(payloads, to: path)
-        var bytes = try dir.fs.readWholeFile(path)
-        let record = Int(offsets[1])
+        let log = try WrittenLog(payloads)
+        defer { log.remove() }
+        var bytes = log.bytes
+        let record = Int(log.offsets[1])
         bytes[record + 8] = 2
         let covered = CRC32C.mask(CRC32C.checksum(Array(bytes[(record + 4)..<(record + 13)])))
         withUnsafeBytes(of: covered.littleEndian) { bytes.replaceSubrange(record..<(record + 4), with: $0) }
-        try writeBytes(bytes, to: path)
-        let error = #expect(throws: LSMError.self) { try readLog(path) }
+        try writeBytes(bytes, to: log.path)
+        let error = #expect(throws: LSMError.self) { try readLog(log.path) }
         #expect(error?.code == .unsupportedFormat)
-        #expect(error?.offset == offsets[1])
+        #expect(error?.offset == log.offsets[1])
     }
 
     @Test func arbitraryBytesNeverCrashTheReader() throws {
-        let dir = try ScratchDirectory()
-        defer { dir.remove() }
-        let path = dir.file("000001.wal")
         let valid = (0..<12).map { payload($0 * 5, seed: UInt8($0)) }
-        try writeLog(valid, to: path)
-        let log = try dir.fs.readWholeFile(path)
+        let log = try WrittenLog(valid)
+        defer { log.remove() }
 
         for seed in 0..<90 {
             var rng = SplitMix64(seed: UInt64(seed))
             var bytes: [UInt8]
             switch seed % 3 {
             case 0: bytes = (0..<Int.random(in: 0...600, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            case 1: bytes = Array(log[..<headerSize]) + (0..<Int.random(in: 0...600, using: &rng)).map { _ in
+            case 1: bytes = Array(log.bytes[..<headerSize]) + (0..<Int.random(in: 0...600, using: &rng)).map { _ in
                     UInt8.random(in: 0...255, using: &rng)
                 }
             default:
-                bytes = log
+                bytes = log.bytes
                 for _ in 0..<Int.random(in: 1...4, using: &rng) {
                     bytes[Int.random(in: headerSize..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
                 }
             }
-            try writeBytes(bytes, to: path)
+            try writeBytes(bytes, to: log.path)
             for rule in [TailRule.lastRecordMayBeTorn, .mustBeWhole] {
-                guard let reader = try? RecordReader(file: try dir.fs.openReadable(path), tailRule: rule) else { continue }
+                guard let reader = try? RecordReader(file: try fs.openReadable(log.path), tailRule: rule) else { continue }
                 var end = UInt64(reader.format.fileHeaderSize)
                 do {
                     while let record = try reader.next() {
@@ -373,7 +355,7 @@ private final class FailingFile: WritableFile {
                     #expect(reader.tornTail.map { $0.offset == end } ?? (end == UInt64(bytes.count)), "seed \(seed)")
                 } catch {
                     #expect(error.code == .corruption || error.code == .unsupportedFormat, "seed \(seed)")
-                    #expect(error.path == path, "seed \(seed)")
+                    #expect(error.path == log.path, "seed \(seed)")
                     #expect(error.offset == end, "seed \(seed)")
                 }
             }
@@ -382,9 +364,9 @@ private final class FailingFile: WritableFile {
 
     /// A huge sparse log is read with bounded memory, and its zero-filled tail is found without reading it.
     @Test func aSparse64GiBLogIsReadWithBoundedMemory() throws {
-        let dir = try ScratchDirectory()
+        let dir = TemporaryDirectory("wal")
         defer { dir.remove() }
-        let path = dir.file("000001.wal")
+        let path = dir.appending("000001.wal")
         let payloads = [payload(100, seed: 1)]
         let (_, size) = try writeLog(payloads, to: path)
         #expect(truncate(path, 64 << 30) == 0)
@@ -394,9 +376,9 @@ private final class FailingFile: WritableFile {
     }
 
     @Test func version1LogsAreStillRead() throws {
-        let dir = try ScratchDirectory()
+        let dir = TemporaryDirectory("wal")
         defer { dir.remove() }
-        let path = dir.file("000001.wal")
+        let path = dir.appending("000001.wal")
         let payloads = [Array("abc".utf8), [], payload(300, seed: 9)]
         let bytes = version1Log(payloads)
         let offsets: [UInt64] = [0, 12, 21]
@@ -415,14 +397,14 @@ private final class FailingFile: WritableFile {
     }
 
     @Test func writerAppendsToAnExistingLog() throws {
-        let dir = try ScratchDirectory()
+        let dir = TemporaryDirectory("wal")
         defer { dir.remove() }
-        let path = dir.file("000001.wal")
+        let path = dir.appending("000001.wal")
         let first = (0..<3).map { payload(50 + $0, seed: UInt8($0)) }
         let second = (0..<4).map { payload(7 * $0, seed: UInt8(100 + $0)) }
         let (firstOffsets, firstSize) = try writeLog(first, to: path)
 
-        let writer = RecordWriter(file: try dir.fs.openWritable(path, truncate: false))
+        let writer = RecordWriter(file: try fs.openWritable(path, truncate: false))
         #expect(writer.size == firstSize)
         var secondOffsets: [UInt64] = []
         for p in second {
@@ -454,15 +436,15 @@ private final class FailingFile: WritableFile {
     }
 
     @Test func specialFilesAreRefusedInsteadOfBlocking() throws {
-        let dir = try ScratchDirectory()
+        let dir = TemporaryDirectory("wal")
         defer { dir.remove() }
-        let fifo = dir.file("000009.wal")
+        let fifo = dir.appending("000009.wal")
         #expect(mkfifo(fifo, 0o644) == 0)
-        let error = #expect(throws: LSMError.self) { try dir.fs.openReadable(fifo) }
+        let error = #expect(throws: LSMError.self) { try fs.openReadable(fifo) }
         #expect(error?.code == .invalidArgument)
         #expect(error?.message.contains("a FIFO, not a regular file") == true)
-        let directory = #expect(throws: LSMError.self) { try dir.fs.openReadable(dir.path) }
+        let directory = #expect(throws: LSMError.self) { try fs.openReadable(dir.path) }
         #expect(directory?.message.contains("a directory") == true)
-        #expect(throws: LSMError.self) { try dir.fs.openWritable(fifo, truncate: false) }
+        #expect(throws: LSMError.self) { try fs.openWritable(fifo, truncate: false) }
     }
 }

@@ -1,11 +1,6 @@
 import Synchronization
 import Testing
 @testable import LSM
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 
 /// A file that collects appended bytes in memory.
@@ -36,15 +31,6 @@ private final class MemoryReadableFile: ReadableFile {
     }
 }
 
-/// One entry of the model: an internal key's parts and its value.
-private struct ModelEntry {
-    var user: [UInt8]
-    var sequence: SequenceNumber
-    var kind: ValueKind
-    var value: [UInt8]
-    var key: [UInt8] { makeInternalKey(user, sequence, kind) }
-}
-
 /// Entries in internal-key order: `userKeys` keys, each with 1...`maxVersions` versions (some tombstones), values
 /// of assorted lengths including empty and longer than a block.
 private func makeModel(userKeys: Int, maxVersions: Int, seed: UInt64) -> [ModelEntry] {
@@ -59,7 +45,7 @@ private func makeModel(userKeys: Int, maxVersions: Int, seed: UInt64) -> [ModelE
             let deleted = Int.random(in: 0..<5, using: &rng) == 0
             let length = Int.random(in: 0..<50, using: &rng) == 0 ? 5000 : Int.random(in: 0...40, using: &rng)
             let value = deleted ? [] : (0..<length).map { UInt8(truncatingIfNeeded: $0 &+ i) }
-            group.append(ModelEntry(user: user, sequence: sequence, kind: deleted ? .deletion : .value, value: value))
+            group.append(ModelEntry(userKey: user, sequence: sequence, kind: deleted ? .deletion : .value, value: value))
             sequence += UInt64.random(in: 1...3, using: &rng)
         }
         entries.append(contentsOf: group.reversed())
@@ -69,7 +55,7 @@ private func makeModel(userKeys: Int, maxVersions: Int, seed: UInt64) -> [ModelE
 
 /// What a table holding `entries` must answer for `user` at `sequence`.
 private func modelGet(_ entries: [ModelEntry], _ user: [UInt8], _ sequence: SequenceNumber) -> LookupResult {
-    modelGet(entries.filter { $0.user == user }, sequence)
+    modelGet(entries.filter { $0.userKey == user }, sequence)
 }
 
 /// The answer among `versions` (one user key's entries, newest first) at `sequence`.
@@ -83,7 +69,7 @@ private func buildTable(_ entries: [ModelEntry], options: TableOptions = TableOp
     let file = MemoryWritableFile()
     let builder = TableBuilder(file: file, options: options, identity: .testing())
     for entry in entries {
-        try entry.key.withBytes { (k: UnsafeRawBufferPointer) throws(LSMError) in
+        try entry.internalKey.withBytes { (k: UnsafeRawBufferPointer) throws(LSMError) in
             try entry.value.withBytes { (v: UnsafeRawBufferPointer) throws(LSMError) in try builder.add(key: k, value: v) }
         }
     }
@@ -97,54 +83,34 @@ private func get(_ table: Table, _ user: [UInt8], _ sequence: SequenceNumber) th
     try user.withBytes { (u: UnsafeRawBufferPointer) throws(LSMError) in try table.get(u, sequence: sequence) }
 }
 
-private func forwardKeys(_ iterator: some InternalIterator) throws(LSMError) -> [([UInt8], [UInt8])] {
-    var result: [([UInt8], [UInt8])] = []
-    try iterator.seekToFirst()
-    while iterator.isValid {
-        result.append((iterator.key.array, iterator.value.array))
-        try iterator.next()
-    }
-    return result
-}
-
-private func backwardKeys(_ iterator: some InternalIterator) throws(LSMError) -> [([UInt8], [UInt8])] {
-    var result: [([UInt8], [UInt8])] = []
-    try iterator.seekToLast()
-    while iterator.isValid {
-        result.append((iterator.key.array, iterator.value.array))
-        try iterator.prev()
-    }
-    return result
-}
-
-private func matches(_ got: [([UInt8], [UInt8])], _ entries: [ModelEntry]) -> Bool {
-    got.count == entries.count && zip(got, entries).allSatisfy { $0.0 == $1.key && $0.1 == $1.value }
+private func matches(_ got: [IteratedEntry], _ entries: [ModelEntry]) -> Bool {
+    got.count == entries.count && zip(got, entries).allSatisfy { $0.0 == $1.internalKey && $0.1 == $1.value }
 }
 
 /// Checks a whole table against the model: properties, iteration both ways, seeks and gets at many sequences
 /// (including absent keys that fall between present ones).
 private func checkTable(_ table: Table, _ entries: [ModelEntry], getStride: Int = 1) throws {
     let iterator = table.makeIterator()
-    #expect(matches(try forwardKeys(iterator), entries))
-    #expect(matches(try backwardKeys(iterator), entries.reversed()))
+    #expect(matches(try iterator.entriesForward(), entries))
+    #expect(matches(try iterator.entriesBackward(), entries.reversed()))
     let maxSequence = entries.map(\.sequence).max() ?? 0
-    let versions = Dictionary(grouping: entries, by: \.user)
+    let versions = Dictionary(grouping: entries, by: \.userKey)
     var rng = SplitMix64(seed: 99)
     for (i, entry) in entries.enumerated() where i % getStride == 0 {
-        try iterator.seek(entry.key)
-        #expect(iterator.isValid && iterator.key.array == entry.key)
+        try iterator.seek(entry.internalKey)
+        #expect(iterator.isValid && iterator.key.array == entry.internalKey)
         let sequences: [SequenceNumber] = [entry.sequence, entry.sequence - 1, maxSequence,
                                            SequenceNumber.random(in: 0...maxSequence, using: &rng)]
         for sequence in sequences {
-            #expect(try get(table, entry.user, sequence) == modelGet(versions[entry.user] ?? [], sequence))
+            #expect(try get(table, entry.userKey, sequence) == modelGet(versions[entry.userKey] ?? [], sequence))
         }
         // A user key just above this one, below the next: it has no entries.
-        let absent = entry.user + [0x00]
+        let absent = entry.userKey + [0x00]
         #expect(try get(table, absent, maxSequence) == .notFound)
         try iterator.seek(makeInternalKey(absent, maxSequence, .value))
-        let following = entries[i...].first { compareBytes($0.user, absent) > 0 }
+        let following = entries[i...].first { compareBytes($0.userKey, absent) > 0 }
         #expect(iterator.isValid == (following != nil))
-        if let following { #expect(iterator.key.array == following.key) }
+        if let following { #expect(iterator.key.array == following.internalKey) }
     }
     #expect(try get(table, Array("A".utf8), maxSequence) == .notFound)
     #expect(try get(table, Array("zzz".utf8), maxSequence) == .notFound)
@@ -154,13 +120,13 @@ private func checkTable(_ table: Table, _ entries: [ModelEntry], getStride: Int 
 private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMError? {
     do throws(LSMError) {
         let table = try Table.open(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
-        let got = try forwardKeys(table.makeIterator())
+        let got = try table.makeIterator().entriesForward()
         let maxSequence = entries.map(\.sequence).max() ?? 0
         var answers: [LookupResult] = []
-        for entry in entries { answers.append(try get(table, entry.user, maxSequence)) }
+        for entry in entries { answers.append(try get(table, entry.userKey, maxSequence)) }
         try table.verify()
         #expect(matches(got, entries), "iteration returned wrong data without an error")
-        #expect(answers == entries.map { modelGet(entries, $0.user, maxSequence) }, "get returned a wrong answer")
+        #expect(answers == entries.map { modelGet(entries, $0.userKey, maxSequence) }, "get returned a wrong answer")
         return nil
     } catch {
         return error
@@ -185,12 +151,12 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
     }
 
     @Test func singleEntryTable() throws {
-        let entries = [ModelEntry(user: Array("only".utf8), sequence: 42, kind: .value, value: Array("v".utf8))]
+        let entries = [ModelEntry(userKey: Array("only".utf8), sequence: 42, kind: .value, value: Array("v".utf8))]
         let (bytes, properties) = try buildTable(entries)
         let table = try Table.open(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
         #expect(table.properties == properties)
         #expect(properties.entryCount == 1 && properties.dataBlockCount == 1 && properties.deletionCount == 0)
-        #expect(properties.smallestKey == entries[0].key && properties.largestKey == entries[0].key)
+        #expect(properties.smallestKey == entries[0].internalKey && properties.largestKey == entries[0].internalKey)
         #expect(try get(table, Array("only".utf8), 42) == .found(Array("v".utf8)))
         #expect(try get(table, Array("only".utf8), 41) == .notFound)
         #expect(try get(table, Array("onl".utf8), 100) == .notFound)
@@ -209,7 +175,7 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
             #expect(table.properties == properties)
             #expect(properties.entryCount == UInt64(entries.count))
             #expect(properties.deletionCount == UInt64(entries.filter { $0.kind == .deletion }.count))
-            #expect(properties.rawKeyBytes == UInt64(entries.reduce(0) { $0 + $1.key.count }))
+            #expect(properties.rawKeyBytes == UInt64(entries.reduce(0) { $0 + $1.internalKey.count }))
             #expect(properties.rawValueBytes == UInt64(entries.reduce(0) { $0 + $1.value.count }))
             if options.blockSize == 1 { #expect(properties.dataBlockCount == UInt64(entries.count)) }
             try checkTable(table, entries)
@@ -236,14 +202,14 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
         let table = try Table.open(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
         var previousLast: [UInt8]?
         for (separator, handle) in try table.indexEntries() {
-            let keys = try forwardKeys(try table.dataBlock(handle).makeIterator()).map(\.0)
+            let keys = try table.dataBlock(handle).makeIterator().entriesForward().map(\.0)
             let first = try #require(keys.first)
             let last = try #require(keys.last)
             #expect(compareInternalKeys(last, separator) <= 0)
             if let previousLast { #expect(compareInternalKeys(previousLast, first) < 0) }
             previousLast = last
         }
-        #expect(previousLast == entries.last?.key)
+        #expect(previousLast == entries.last?.internalKey)
     }
 
     @Test func separatorsAreShortWhenPossible() {
@@ -266,13 +232,13 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
     }
 
     @Test func versionsOfOneKeySpanBlockBoundaries() throws {
-        var entries: [ModelEntry] = [ModelEntry(user: Array("a".utf8), sequence: 1, kind: .value, value: [1])]
+        var entries: [ModelEntry] = [ModelEntry(userKey: Array("a".utf8), sequence: 1, kind: .value, value: [1])]
         for sequence in stride(from: 600, to: 0, by: -3) {
-            entries.append(ModelEntry(user: Array("hot".utf8), sequence: SequenceNumber(sequence),
+            entries.append(ModelEntry(userKey: Array("hot".utf8), sequence: SequenceNumber(sequence),
                                       kind: sequence % 9 == 0 ? .deletion : .value,
                                       value: Array(repeating: UInt8(sequence % 251), count: 20)))
         }
-        entries.append(ModelEntry(user: Array("z".utf8), sequence: 2, kind: .value, value: [2]))
+        entries.append(ModelEntry(userKey: Array("z".utf8), sequence: 2, kind: .value, value: [2]))
         let (bytes, properties) = try buildTable(entries, options: TableOptions(blockSize: 200, restartInterval: 4))
         #expect(properties.dataBlockCount > 10)
         let table = try Table.open(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
@@ -290,18 +256,18 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
         let cache = LRUCache<Block>(capacity: 1 << 22)
         let table = try Table.open(file: file, fileNumber: 7, blockCache: cache)
         let readsAfterOpen = file.reads.load(ordering: .relaxed)
-        #expect(matches(try forwardKeys(table.makeIterator()), entries))
+        #expect(matches(try table.makeIterator().entriesForward(), entries))
         #expect(cache.count == Int(properties.dataBlockCount))
         let readsAfterFirstPass = file.reads.load(ordering: .relaxed)
         #expect(readsAfterFirstPass - readsAfterOpen == Int(properties.dataBlockCount))
-        #expect(matches(try backwardKeys(table.makeIterator()), entries.reversed()))
-        for entry in entries { #expect(try get(table, entry.user, entry.sequence) == modelGet(entries, entry.user, entry.sequence)) }
+        #expect(matches(try table.makeIterator().entriesBackward(), entries.reversed()))
+        for entry in entries { #expect(try get(table, entry.userKey, entry.sequence) == modelGet(entries, entry.userKey, entry.sequence)) }
         #expect(file.reads.load(ordering: .relaxed) == readsAfterFirstPass)
         // Without a cache every pass reads again.
         let uncached = try Table.open(file: file, fileNumber: 8, blockCache: nil)
         let before = file.reads.load(ordering: .relaxed)
-        _ = try forwardKeys(uncached.makeIterator())
-        _ = try forwardKeys(uncached.makeIterator())
+        _ = try uncached.makeIterator().entriesForward()
+        _ = try uncached.makeIterator().entriesForward()
         #expect(file.reads.load(ordering: .relaxed) - before == 2 * Int(properties.dataBlockCount))
     }
 
@@ -309,16 +275,16 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
         let entries = makeModel(userKeys: 400, maxVersions: 2, seed: 9)
         let (bytes, _) = try buildTable(entries, options: TableOptions(blockSize: 256))
         let table = try Table.open(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: LRUCache(capacity: 4096))
-        let versions = Dictionary(grouping: entries, by: \.user)
+        let versions = Dictionary(grouping: entries, by: \.userKey)
         let mismatches = await withTaskGroup(of: Int.self) { group in
             for reader in 0..<4 {
                 group.addTask {
                     var wrong = 0
                     for entry in entries where entry.sequence % 4 == UInt64(reader) {
-                        let answer = try? get(table, entry.user, entry.sequence)
-                        if answer != modelGet(versions[entry.user] ?? [], entry.sequence) { wrong += 1 }
+                        let answer = try? get(table, entry.userKey, entry.sequence)
+                        if answer != modelGet(versions[entry.userKey] ?? [], entry.sequence) { wrong += 1 }
                     }
-                    if (try? forwardKeys(table.makeIterator()).count) != entries.count { wrong += 1 }
+                    if (try? table.makeIterator().entriesForward().count) != entries.count { wrong += 1 }
                     return wrong
                 }
             }
@@ -395,12 +361,9 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
 
     @Test func tableCacheKeepsTablesOpenAndEvicts() throws {
         let fs = PosixFileSystem()
-        let directory = "/tmp/lsm-table-cache-\(UInt64.random(in: 0...UInt64.max))"
-        try fs.createDirectory(directory)
-        defer {
-            for name in (try? fs.listDirectory(directory)) ?? [] { try? fs.removeFile(directory + "/" + name) }
-            _ = directory.withCString { rmdir($0) }
-        }
+        let scratch = TemporaryDirectory("table-cache")
+        defer { scratch.remove() }
+        let directory = scratch.path
         let entries = makeModel(userKeys: 200, maxVersions: 2, seed: 8)
         let (bytes, _) = try buildTable(entries, options: TableOptions(blockSize: 256))
         for number: UInt64 in 1...3 {
@@ -414,13 +377,13 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
         let one = try cache.table(number: 1)
         #expect(one.fileNumber == 1 && one.path.hasSuffix("/000001.sst"))
         #expect(try cache.table(number: 1) === one)
-        _ = try forwardKeys(one.makeIterator())
+        _ = try one.makeIterator().entriesForward()
         #expect(blockCache.count > 0)
         cache.evict(number: 1)
         #expect(blockCache.count == 0)
         let reopened = try cache.table(number: 1)
         #expect(reopened !== one)
-        #expect(matches(try forwardKeys(reopened.makeIterator()), entries))
+        #expect(matches(try reopened.makeIterator().entriesForward(), entries))
         // Capacity 2: opening two more tables pushes out the least recently used.
         _ = try cache.table(number: 2)
         _ = try cache.table(number: 3)

@@ -38,18 +38,16 @@ private func lookup(_ version: Version, _ key: String) -> [(Int, UInt64)] {
     Array(key.utf8).withUnsafeBytes { p in version.filesForLookup(p).map { ($0.level, $0.file.number) } }
 }
 
-/// A unique empty directory under /tmp, removed by ``remove()``.
+/// A fresh directory for a version set's files, removed by ``remove()``.
 private struct ManifestDirectory {
-    let path = "/tmp/lsm-version-\(UUID().uuidString)"
+    private let scratch = TemporaryDirectory("version")
     let fs = PosixFileSystem()
 
-    init() throws {
-        try fs.createDirectory(path)
-    }
+    var path: String { scratch.path }
 
     func file(_ name: String) -> String { FileNames.path(path, name) }
 
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
+    func remove() { scratch.remove() }
 
     func write(_ name: String, _ bytes: [UInt8]) throws {
         let file = try fs.openWritable(self.file(name), truncate: true)
@@ -63,7 +61,20 @@ private struct ManifestDirectory {
         VersionSet(fileSystem: fs, directory: path, manifestSizeLimit: manifestSizeLimit)
     }
 
-    /// Writes a manifest holding `edits` and points CURRENT at it.
+    /// A new set over the directory, for a new database: its first manifest and `CURRENT` are written.
+    func createdSet(manifestSizeLimit: UInt64 = VersionSet.defaultManifestSizeLimit) throws(LSMError) -> VersionSet {
+        let set = makeSet(manifestSizeLimit: manifestSizeLimit)
+        try set.create()
+        return set
+    }
+
+    /// A new set over the directory, recovered from what its manifest holds (as a reopened database's would be).
+    func recoveredSet() throws(LSMError) -> VersionSet {
+        let set = makeSet()
+        try set.recover()
+        return set
+    }
+
     /// Writes a manifest holding `edits` and points CURRENT at it: in format version 2 (file header, and the test
     /// identity added to the first edit) when the first edit says so, otherwise in the framing of version 1.
     func writeManifest(_ number: UInt64, _ edits: [VersionEdit]) throws {
@@ -273,23 +284,31 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         return versions
     }
 
-    private static func expectSame(_ a: Version, _ b: Version) {
-        #expect(a.levels == b.levels)
+    private static func expectSame(_ a: Version, _ b: Version, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(a.levels == b.levels, sourceLocation: sourceLocation)
+    }
+
+    /// Closes `set` and recovers a new set from `dir`, expecting it to rebuild the version `set` had.
+    private static func closeAndRecover(
+        _ set: VersionSet, from dir: ManifestDirectory, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws(LSMError) -> VersionSet {
+        set.close()
+        let recovered = try dir.recoveredSet()
+        expectSame(set.current, recovered.current, sourceLocation: sourceLocation)
+        return recovered
     }
 
     @Test func createThenRecoverGivesAnEmptyDatabase() throws {
-        let dir = try ManifestDirectory()
+        let dir = ManifestDirectory()
         defer { dir.remove() }
         try dir.makeSet().create()
         #expect(try dir.read(FileNames.current) == Array("MANIFEST-000001\n".utf8))
         // The documented bytes of a new database's first edit, behind the file header and the record header.
-        let set0 = dir.makeSet()
-        try set0.recover()
+        let set0 = try dir.recoveredSet()
         let id = try #require(set0.databaseID)
         let edit = try dir.read(FileNames.manifest(1)).dropFirst(RecordFileHeader.encodedLength + 13)
         #expect(Array(edit) == [1, 2, 7, 16] + id.bytes + [2, 0, 3, 2, 4, 0])
-        let set = dir.makeSet()
-        try set.recover()
+        let set = try dir.recoveredSet()
         #expect(set.current.fileCount == 0)
         #expect(set.logNumber == 0 && set.lastSequence == 0 && set.manifestFileNumber == 1)
         #expect(set.newFileNumber() == 2)
@@ -298,10 +317,9 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
 
     @Test(arguments: [VersionSet.defaultManifestSizeLimit, 300])
     func recoverReproducesVersionAndCounters(manifestSizeLimit: UInt64) throws {
-        let dir = try ManifestDirectory()
+        let dir = ManifestDirectory()
         defer { dir.remove() }
-        let set = dir.makeSet(manifestSizeLimit: manifestSizeLimit)
-        try set.create()
+        let set = try dir.createdSet(manifestSizeLimit: manifestSizeLimit)
         let versions = try Self.applyRandomEdits(set, count: 200, seed: 7)
         Self.expectSame(versions.last ?? Version(), set.current)
         let live = set.liveTableNumbers()
@@ -311,11 +329,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
                 try dir.fs.removeFile(dir.file(name))
             }
         }
-        set.close()
-
-        let recovered = dir.makeSet()
-        try recovered.recover()
-        Self.expectSame(set.current, recovered.current)
+        let recovered = try Self.closeAndRecover(set, from: dir)
         #expect(recovered.lastSequence == set.lastSequence)
         #expect(recovered.logNumber == set.logNumber)
         #expect(recovered.manifestFileNumber == set.manifestFileNumber)
@@ -329,10 +343,9 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
     }
 
     @Test func tornLastEditIsDroppedAtEveryCut() throws {
-        let dir = try ManifestDirectory()
+        let dir = ManifestDirectory()
         defer { dir.remove() }
-        let set = dir.makeSet()
-        try set.create()
+        let set = try dir.createdSet()
         let versions = try Self.applyRandomEdits(set, count: 3, seed: 1)
         let sequenceBefore = set.lastSequence
         set.lastSequence = sequenceBefore + 100
@@ -344,23 +357,20 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         let lastRecordStart = try Self.recordOffsets(dir.file(name)).last ?? 0
         for cut in Int(lastRecordStart)..<full.count {
             try dir.write(name, Array(full[0..<cut]))
-            let recovered = dir.makeSet()
-            try recovered.recover()
+            let recovered = try dir.recoveredSet()
             Self.expectSame(versions[2], recovered.current)
             #expect(recovered.lastSequence == sequenceBefore, "cut \(cut)")
         }
         try dir.write(name, full)
-        let recovered = dir.makeSet()
-        try recovered.recover()
+        let recovered = try dir.recoveredSet()
         Self.expectSame(set.current, recovered.current)
         #expect(recovered.lastSequence == sequenceBefore + 100)
     }
 
     @Test func damageBeforeTheLastEditIsCorruptionWithOffset() throws {
-        let dir = try ManifestDirectory()
+        let dir = ManifestDirectory()
         defer { dir.remove() }
-        let set = dir.makeSet()
-        try set.create()
+        let set = try dir.createdSet()
         _ = try Self.applyRandomEdits(set, count: 3, seed: 2)
         set.close()
         let name = FileNames.manifest(set.manifestFileNumber)
@@ -376,14 +386,14 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
     }
 
     @Test func missingCurrentIsNotADatabase() throws {
-        let dir = try ManifestDirectory()
+        let dir = ManifestDirectory()
         defer { dir.remove() }
         let error = thrownError { () throws(LSMError) in try dir.makeSet().recover() }
         #expect(error?.code == .notADatabase)
     }
 
     @Test func badCurrentIsCorruption() throws {
-        let dir = try ManifestDirectory()
+        let dir = ManifestDirectory()
         defer { dir.remove() }
         try dir.makeSet().create()
         for contents in ["", "MANIFEST-000001", "MANIFEST-x\n", "000001.sst\n", "MANIFEST-000001\n\n", "\u{FF}\n"] {
@@ -399,7 +409,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
     }
 
     @Test func unknownFormatVersionIsUnsupported() throws {
-        let dir = try ManifestDirectory()
+        let dir = ManifestDirectory()
         defer { dir.remove() }
         try dir.writeManifest(4, [fullCounters(3)])
         let error = thrownError { () throws(LSMError) in try dir.makeSet().recover() }
@@ -408,7 +418,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
     }
 
     @Test func malformedManifestsAreCorruption() throws {
-        let dir = try ManifestDirectory()
+        let dir = ManifestDirectory()
         defer { dir.remove() }
         var noCounters = VersionEdit()
         noCounters.formatVersion = VersionEdit.currentFormatVersion
@@ -432,8 +442,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
             #expect(error?.path == dir.file(FileNames.manifest(4)), "\(name)")
         }
         try dir.writeManifest(4, [noNext, fullCounters(nil)])
-        let set = dir.makeSet()
-        try set.recover()
+        let set = try dir.recoveredSet()
         #expect(set.newFileNumber() == 10, "counters may come from later edits")
         set.markFileNumberUsed(UInt64.max)
         set.markFileNumberUsed(41)
@@ -441,10 +450,9 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
     }
 
     @Test func firstApplyStartsANewManifestAndSwitchesCurrent() throws {
-        let dir = try ManifestDirectory()
+        let dir = ManifestDirectory()
         defer { dir.remove() }
-        let set = dir.makeSet()
-        try set.create()
+        let set = try dir.createdSet()
         #expect(set.manifestFileNumber == 1)
         try set.logAndApply(edit(adding: [(0, table(set.newFileNumber(), "a", "b"))]))
         let second = set.manifestFileNumber
@@ -457,11 +465,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         try set.logAndApply(edit(adding: [(0, table(set.newFileNumber(), "c", "d"))]))
         #expect(set.manifestFileNumber == second)
         #expect(try Self.recordOffsets(dir.file(FileNames.manifest(second))).count == 2)
-        set.close()
-
-        let reopened = dir.makeSet()
-        try reopened.recover()
-        Self.expectSame(set.current, reopened.current)
+        let reopened = try Self.closeAndRecover(set, from: dir)
         #expect(reopened.manifestFileNumber == second)
         // After recovery the next edit again goes to a fresh manifest holding a single snapshot.
         try reopened.logAndApply(edit(adding: [(0, table(reopened.newFileNumber(), "e", "f"))]))
@@ -469,33 +473,26 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         #expect(third > second)
         #expect(try Self.recordOffsets(dir.file(FileNames.manifest(third))).count == 1)
         #expect(try dir.read(FileNames.current) == Array((FileNames.manifest(third) + "\n").utf8))
-        reopened.close()
-        let again = dir.makeSet()
-        try again.recover()
-        Self.expectSame(reopened.current, again.current)
+        let again = try Self.closeAndRecover(reopened, from: dir)
         #expect(again.current.fileCount == 3)
     }
 
     @Test func rejectedEditChangesNothing() throws {
-        let dir = try ManifestDirectory()
+        let dir = ManifestDirectory()
         defer { dir.remove() }
-        let set = dir.makeSet()
-        try set.create()
+        let set = try dir.createdSet()
         try set.logAndApply(edit(adding: [(0, table(set.newFileNumber(), "a", "b"))]))
         let before = set.current
         let error = thrownError { () throws(LSMError) in try set.logAndApply(edit(adding: [], deleting: [(0, 999)])) }
         #expect(error?.code == .corruption)
         #expect(set.current === before)
         try set.logAndApply(edit(adding: [(0, table(set.newFileNumber(), "c", "d"))]))
-        set.close()
-        let recovered = dir.makeSet()
-        try recovered.recover()
-        Self.expectSame(set.current, recovered.current)
+        let recovered = try Self.closeAndRecover(set, from: dir)
         #expect(recovered.current.fileCount == 2)
     }
 
     @Test func failedWritesLeaveTheVersionAndStartAFreshManifest() throws {
-        let dir = try ManifestDirectory()
+        let dir = ManifestDirectory()
         defer { dir.remove() }
         let faults = FaultSwitch()
         let set = VersionSet(fileSystem: FaultyFileSystem(faults: faults), directory: dir.path)
@@ -529,17 +526,13 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         try set.logAndApply(edit(adding: [(0, table(set.newFileNumber(), "e", "f"))]))
         #expect(set.manifestFileNumber != manifestInUse)
         #expect(set.current.fileCount == 2)
-        set.close()
-        let recovered = dir.makeSet()
-        try recovered.recover()
-        Self.expectSame(set.current, recovered.current)
+        _ = try Self.closeAndRecover(set, from: dir)
     }
 
     @Test func fileNumbersStayUniqueWhileEditsAreLogged() throws {
-        let dir = try ManifestDirectory()
+        let dir = ManifestDirectory()
         defer { dir.remove() }
-        let set = dir.makeSet()
-        try set.create()
+        let set = try dir.createdSet()
         let taken = Mutex<[UInt64]>([])
         DispatchQueue.concurrentPerform(iterations: 2) { worker in
             for i in 0..<50 {
@@ -556,8 +549,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         #expect(!numbers.contains(set.manifestFileNumber))
         #expect(set.current.fileCount == 50)
         set.close()
-        let recovered = dir.makeSet()
-        try recovered.recover()
+        let recovered = try dir.recoveredSet()
         let largestTable = set.current.levels[0].map(\.number).max() ?? 0
         #expect(recovered.newFileNumber() > largestTable)
         Self.expectSame(set.current, recovered.current)

@@ -151,11 +151,7 @@ import Testing
             (["--dir", ""], "--dir must not be empty"),
         ]
         for (arguments, message) in cases {
-            let run = try bench(arguments)
-            #expect(run.status == 2, "\(arguments)")
-            #expect(run.out.isEmpty, "\(arguments)")
-            #expect(run.err.hasPrefix("lsm bench: ") && run.err.contains(message), "\(arguments): \(run.err)")
-            #expect(run.err.split(separator: "\n").count == 1, "\(arguments)")
+            expectUsageError(try bench(arguments), of: "bench", containing: message, "\(arguments)")
         }
         #expect(throws: (any Error).self) { try BenchCommand.parse(["--num", "many"]) }
         #expect(throws: (any Error).self) { try BenchCommand.parse(["--bogus"]) }

@@ -99,12 +99,7 @@ import Darwin
         (["--report", "/dev/null/r.html"], "--report /dev/null/r.html: /dev/null: is a device, not a directory"),
     ])
     func badOptionsExitWithStatus2(arguments: [String], message: String) throws {
-        let run = try stress(arguments)
-        #expect(run.status == 2)
-        #expect(run.out.isEmpty)
-        #expect(run.err.hasPrefix("lsm stress: "))
-        #expect(run.err.contains(message), "\(run.err)")
-        #expect(run.err.split(separator: "\n").count == 1)
+        expectUsageError(try stress(arguments), of: "stress", containing: message)
     }
 
     /// A report that cannot be written at the end fails the run and removes the temporary database it made.
