@@ -54,7 +54,7 @@ import Testing
     func openerThatLookedFirstIsLockedOutWhileTheCreatorHasItOpen(directoryExists: Bool) throws {
         try raceWhileAIsPaused("openrace-locked", directoryExists: directoryExists) { path, a, b, writtenByB in
             var written = writtenByB
-            let before = directorySnapshot(path)
+            let before = databaseFiles(in: path)
 
             a.proceed()
             let outcome = try #require(a.outcome(), "opener A finished within the time limit")
@@ -65,7 +65,7 @@ import Testing
             case .failure(let error):
                 #expect(error.code == .databaseLocked, "A is locked out: \(error)")
             }
-            let after = directorySnapshot(path)
+            let after = databaseFiles(in: path)
             #expect(after == before, "A changed files: before \(before.keys.sorted()), after \(after.keys.sorted())")
 
             // B goes on undisturbed.
@@ -138,7 +138,7 @@ import Testing
                 }
             }
             try #require(gate.waitForArrivals(1), "B reached CURRENT's creation")
-            let before = directorySnapshot(path)
+            let before = databaseFiles(in: path)
             #expect(before.keys.contains("MANIFEST-000001") && before[FileNames.current] == nil,
                     "B stopped between its first manifest and CURRENT: \(before.keys.sorted())")
 
@@ -146,7 +146,7 @@ import Testing
                 try Database.open(path).close()
             }
             #expect(error.code == .databaseLocked, "A, arriving while B creates the database: \(error)")
-            #expect(directorySnapshot(path) == before, "A changed files")
+            #expect(databaseFiles(in: path) == before, "A changed files")
 
             gate.release(failing: false)
             try #require(created.wait(timeout: .now() + 10) == .success, "B finished creating the database")
@@ -296,14 +296,4 @@ private func openAsB(_ path: String) throws -> (Database, ModelState) {
         written[key] = value
     }
     return (b, written)
-}
-
-/// Every file in `path` but `LOCK`, with its bytes.
-private func directorySnapshot(_ path: String) -> [String: [UInt8]] {
-    let fs = PosixFileSystem()
-    var files: [String: [UInt8]] = [:]
-    for name in (try? fs.listDirectory(path)) ?? [] where name != FileNames.lock {
-        files[name] = (try? fs.readWholeFile(FileNames.path(path, name))) ?? []
-    }
-    return files
 }

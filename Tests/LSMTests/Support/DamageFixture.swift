@@ -9,6 +9,17 @@ import Testing
 /// A database's files, by name, as they were on disk.
 typealias DatabaseFiles = [String: [UInt8]]
 
+/// Every file in `directory` but `LOCK` (which opening rewrites), with its bytes: what a test compares before and
+/// after an operation that must change no file. A file that cannot be read counts as empty.
+func databaseFiles(in directory: String) -> DatabaseFiles {
+    let fs = PosixFileSystem()
+    var files: DatabaseFiles = [:]
+    for name in (try? fs.listDirectory(directory)) ?? [] where name != FileNames.lock {
+        files[name] = (try? fs.readWholeFile(FileNames.path(directory, name))) ?? []
+    }
+    return files
+}
+
 /// Where the records of a log lie.
 struct LogLayout: Sendable {
     var name: String

@@ -222,7 +222,7 @@ struct DamageMatrix {
         } catch {
             return fail("\(cause): setting up the copy failed", "\(label): \(error)")
         }
-        let before = snapshot(dir)
+        let before = databaseFiles(in: dir)
 
         var checkReport: CheckReport?
         var checkError: LSMError?
@@ -231,7 +231,7 @@ struct DamageMatrix {
         } catch {
             checkError = error
         }
-        if snapshot(dir) != before { fail("\(cause): check changed files", label) }
+        if databaseFiles(in: dir) != before { fail("\(cause): check changed files", label) }
         if let checkError, checkError.code != .notADatabase {
             fail("\(cause): check threw \(checkError.code) instead of reporting", "\(label): \(checkError)")
         }
@@ -241,7 +241,7 @@ struct DamageMatrix {
             db = try Database.open(dir, options: fixture.options)
         } catch {
             refused += 1
-            let after = snapshot(dir)
+            let after = databaseFiles(in: dir)
             if after != before {
                 fail("\(cause): open threw \(error.code) but changed files", "\(label): \(describeChanges(before, after)) (\(error))")
             }
@@ -418,16 +418,6 @@ struct DamageMatrix {
             for name in names { unlink(FileNames.path(dir, name)) }
         }
         rmdir(dir)
-    }
-
-    /// Every file but `LOCK`, with its bytes.
-    private func snapshot(_ dir: String) -> DatabaseFiles {
-        let fs = PosixFileSystem()
-        var files: DatabaseFiles = [:]
-        for name in (try? fs.listDirectory(dir)) ?? [] where name != FileNames.lock {
-            files[name] = (try? fs.readWholeFile(FileNames.path(dir, name))) ?? []
-        }
-        return files
     }
 
     private func describeChanges(_ before: DatabaseFiles, _ after: DatabaseFiles) -> String {
