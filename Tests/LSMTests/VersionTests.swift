@@ -75,6 +75,19 @@ private struct ManifestDirectory {
         return set
     }
 
+    /// Expects recovering a new set over the directory to fail with `code`, naming the file `name` (when given);
+    /// returns the error for further checks.
+    @discardableResult
+    func expectRecoveryToFail(
+        with code: LSMError.Code, naming name: String?, _ comment: Comment? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) -> LSMError? {
+        let error = thrownError { () throws(LSMError) in try makeSet().recover() }
+        #expect(error?.code == code, comment, sourceLocation: sourceLocation)
+        if let name { #expect(error?.path == file(name), comment, sourceLocation: sourceLocation) }
+        return error
+    }
+
     /// Writes a manifest holding `edits` and points CURRENT at it: in format version 2 (file header, and the test
     /// identity added to the first edit) when the first edit says so, otherwise in the framing of version 1.
     func writeManifest(_ number: UInt64, _ edits: [VersionEdit]) throws {
@@ -379,17 +392,14 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         var bytes = try dir.read(name)
         bytes[Int(offsets[1]) + RecordFileFormat.version2.recordHeaderSize] ^= 0x40
         try dir.write(name, bytes)
-        let error = thrownError { () throws(LSMError) in try dir.makeSet().recover() }
-        #expect(error?.code == .corruption)
-        #expect(error?.path == dir.file(name))
+        let error = dir.expectRecoveryToFail(with: .corruption, naming: name)
         #expect(error?.offset == offsets[1])
     }
 
     @Test func missingCurrentIsNotADatabase() throws {
         let dir = ManifestDirectory()
         defer { dir.remove() }
-        let error = thrownError { () throws(LSMError) in try dir.makeSet().recover() }
-        #expect(error?.code == .notADatabase)
+        dir.expectRecoveryToFail(with: .notADatabase, naming: nil)
     }
 
     @Test func badCurrentIsCorruption() throws {
@@ -398,23 +408,17 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         try dir.makeSet().create()
         for contents in ["", "MANIFEST-000001", "MANIFEST-x\n", "000001.sst\n", "MANIFEST-000001\n\n", "\u{FF}\n"] {
             try dir.write(FileNames.current, Array(contents.utf8))
-            let error = thrownError { () throws(LSMError) in try dir.makeSet().recover() }
-            #expect(error?.code == .corruption, "\(contents.debugDescription)")
-            #expect(error?.path == dir.file(FileNames.current))
+            dir.expectRecoveryToFail(with: .corruption, naming: FileNames.current, "\(contents.debugDescription)")
         }
         try dir.write(FileNames.current, Array("MANIFEST-000009\n".utf8))
-        let error = thrownError { () throws(LSMError) in try dir.makeSet().recover() }
-        #expect(error?.code == .corruption)
-        #expect(error?.path == dir.file(FileNames.manifest(9)))
+        dir.expectRecoveryToFail(with: .corruption, naming: FileNames.manifest(9))
     }
 
     @Test func unknownFormatVersionIsUnsupported() throws {
         let dir = ManifestDirectory()
         defer { dir.remove() }
         try dir.writeManifest(4, [fullCounters(3)])
-        let error = thrownError { () throws(LSMError) in try dir.makeSet().recover() }
-        #expect(error?.code == .unsupportedFormat)
-        #expect(error?.path == dir.file(FileNames.manifest(4)))
+        dir.expectRecoveryToFail(with: .unsupportedFormat, naming: FileNames.manifest(4))
     }
 
     @Test func malformedManifestsAreCorruption() throws {
@@ -437,9 +441,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         ]
         for (name, edits) in cases {
             try dir.writeManifest(4, edits)
-            let error = thrownError { () throws(LSMError) in try dir.makeSet().recover() }
-            #expect(error?.code == .corruption, "\(name)")
-            #expect(error?.path == dir.file(FileNames.manifest(4)), "\(name)")
+            dir.expectRecoveryToFail(with: .corruption, naming: FileNames.manifest(4), "\(name)")
         }
         try dir.writeManifest(4, [noNext, fullCounters(nil)])
         let set = try dir.recoveredSet()

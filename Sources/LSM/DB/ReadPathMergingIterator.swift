@@ -6,7 +6,16 @@
 /// one child usually supplies runs of entries, each costing one comparison. Entries equal in internal key do not
 /// occur (sequence numbers are unique), so ties need no rule.
 final class ReadPathMergingIterator: InternalIterator {
-    private enum Direction { case forward, reverse }
+    private enum Direction {
+        case forward, reverse
+
+        /// Whether internal key `a` comes before `b` when travelling this way.
+        @inline(__always)
+        func orders(_ a: UnsafeRawBufferPointer, before b: UnsafeRawBufferPointer) -> Bool {
+            let comparison = compareInternalKeys(a, b)
+            return self == .forward ? comparison < 0 : comparison > 0
+        }
+    }
 
     /// One child and its current key, cached so that choosing a child calls into none of them.
     private struct Slot {
@@ -50,7 +59,7 @@ final class ReadPathMergingIterator: InternalIterator {
             refresh(index)
         }
         direction = .forward
-        pickSmallest()
+        pick(.forward)
     }
 
     func seekToLast() throws(LSMError) {
@@ -59,7 +68,7 @@ final class ReadPathMergingIterator: InternalIterator {
             refresh(index)
         }
         direction = .reverse
-        pickLargest()
+        pick(.reverse)
     }
 
     func seek(_ target: UnsafeRawBufferPointer) throws(LSMError) {
@@ -68,7 +77,7 @@ final class ReadPathMergingIterator: InternalIterator {
             refresh(index)
         }
         direction = .forward
-        pickSmallest()
+        pick(.forward)
     }
 
     func next() throws(LSMError) {
@@ -83,16 +92,10 @@ final class ReadPathMergingIterator: InternalIterator {
                 refresh(index)
             }
             direction = .forward
-            try advance(current)
-            return pickSmallest()
+            try step(current, .forward)
+            return pick(.forward)
         }
-        try advance(current)
-        if runnerUp >= 0 {
-            let moved = slots[current]
-            if !moved.isValid || compareInternalKeys(moved.key, slots[runnerUp].key) > 0 { pickSmallest() }
-        } else if !slots[current].isValid {
-            current = -1
-        }
+        try stepCurrent(.forward)
     }
 
     func prev() throws(LSMError) {
@@ -107,35 +110,34 @@ final class ReadPathMergingIterator: InternalIterator {
                 refresh(index)
             }
             direction = .reverse
-            try retreat(current)
-            return pickLargest()
+            try step(current, .reverse)
+            return pick(.reverse)
         }
-        try retreat(current)
+        try stepCurrent(.reverse)
+    }
+
+    /// Moves the current child one step in `direction`, the way the merge already travels. The current child stays
+    /// the first in that direction unless it moved past the runner-up: only then does a new pick scan the children.
+    @inline(__always)
+    private func stepCurrent(_ direction: Direction) throws(LSMError) {
+        try step(current, direction)
         if runnerUp >= 0 {
             let moved = slots[current]
-            if !moved.isValid || compareInternalKeys(moved.key, slots[runnerUp].key) < 0 { pickLargest() }
+            if !moved.isValid || direction.orders(slots[runnerUp].key, before: moved.key) { pick(direction) }
         } else if !slots[current].isValid {
             current = -1
         }
     }
 
-    /// Moves child `index` forward; on a throw the merge becomes invalid, as the protocol requires.
+    /// Moves child `index` one step in `direction`; on a throw the merge becomes invalid, as the protocol requires.
     @inline(__always)
-    private func advance(_ index: Int) throws(LSMError) {
+    private func step(_ index: Int, _ direction: Direction) throws(LSMError) {
         do {
-            try slots[index].iterator.next()
-        } catch {
-            current = -1
-            throw error
-        }
-        refresh(index)
-    }
-
-    /// Moves child `index` backward; on a throw the merge becomes invalid.
-    @inline(__always)
-    private func retreat(_ index: Int) throws(LSMError) {
-        do {
-            try slots[index].iterator.prev()
+            if direction == .forward {
+                try slots[index].iterator.next()
+            } else {
+                try slots[index].iterator.prev()
+            }
         } catch {
             current = -1
             throw error
@@ -152,33 +154,18 @@ final class ReadPathMergingIterator: InternalIterator {
         slots[index].key = valid ? child.key : UnsafeRawBufferPointer(start: nil, count: 0)
     }
 
-    /// Makes the smallest child current and the second smallest the runner-up.
-    private func pickSmallest() {
+    /// Makes the first child in `direction` current (the smallest going forward, the largest going backward) and
+    /// the second the runner-up.
+    @inline(__always)
+    private func pick(_ direction: Direction) {
         var best = -1
         var second = -1
         for index in 0..<count where slots[index].isValid {
             let key = slots[index].key
-            if best < 0 || compareInternalKeys(key, slots[best].key) < 0 {
+            if best < 0 || direction.orders(key, before: slots[best].key) {
                 second = best
                 best = index
-            } else if second < 0 || compareInternalKeys(key, slots[second].key) < 0 {
-                second = index
-            }
-        }
-        current = best
-        runnerUp = second
-    }
-
-    /// Makes the largest child current and the second largest the runner-up.
-    private func pickLargest() {
-        var best = -1
-        var second = -1
-        for index in 0..<count where slots[index].isValid {
-            let key = slots[index].key
-            if best < 0 || compareInternalKeys(key, slots[best].key) > 0 {
-                second = best
-                best = index
-            } else if second < 0 || compareInternalKeys(key, slots[second].key) > 0 {
+            } else if second < 0 || direction.orders(key, before: slots[second].key) {
                 second = index
             }
         }

@@ -29,7 +29,7 @@ final class TableIterator: InternalIterator {
             try indexMove { () throws(LSMError) in try index.seekToFirst() }
             try openBlock()
             try dataMove { () throws(LSMError) in try data?.seekToFirst() }
-            try skipEmptyBlocksForward()
+            try skipEmptyBlocks(forward: true)
         }
     }
 
@@ -38,7 +38,7 @@ final class TableIterator: InternalIterator {
             try indexMove { () throws(LSMError) in try index.seekToLast() }
             try openBlock()
             try dataMove { () throws(LSMError) in try data?.seekToLast() }
-            try skipEmptyBlocksBackward()
+            try skipEmptyBlocks(forward: false)
         }
     }
 
@@ -49,7 +49,7 @@ final class TableIterator: InternalIterator {
             try indexMove { () throws(LSMError) in try index.seek(target) }
             try openBlock()
             try dataMove { () throws(LSMError) in try data?.seek(target) }
-            try skipEmptyBlocksForward()
+            try skipEmptyBlocks(forward: true)
         }
     }
 
@@ -57,7 +57,7 @@ final class TableIterator: InternalIterator {
         assert(isValid)
         try guarded { () throws(LSMError) in
             try dataMove { () throws(LSMError) in try data?.next() }
-            try skipEmptyBlocksForward()
+            try skipEmptyBlocks(forward: true)
         }
     }
 
@@ -65,7 +65,7 @@ final class TableIterator: InternalIterator {
         assert(isValid)
         try guarded { () throws(LSMError) in
             try dataMove { () throws(LSMError) in try data?.prev() }
-            try skipEmptyBlocksBackward()
+            try skipEmptyBlocks(forward: false)
         }
     }
 
@@ -116,33 +116,21 @@ final class TableIterator: InternalIterator {
         dataHandle = handle
     }
 
-    /// After a forward move left the data iterator past its block's end, moves to the first entry of the next block
-    /// that has one (or becomes invalid after the last block).
-    private func skipEmptyBlocksForward() throws(LSMError) {
+    /// After a move left the data iterator off its block (past its end going forward, before its start going
+    /// backward), moves to the nearest entry of the next block in that direction that has one, or becomes invalid
+    /// beyond the last block.
+    private func skipEmptyBlocks(forward: Bool) throws(LSMError) {
         while !isValid {
             guard index.isValid else {
                 data = nil
                 dataHandle = nil
                 return
             }
-            try indexMove { () throws(LSMError) in try index.next() }
+            try indexMove { () throws(LSMError) in if forward { try index.next() } else { try index.prev() } }
             try openBlock()
-            try dataMove { () throws(LSMError) in try data?.seekToFirst() }
-        }
-    }
-
-    /// After a backward move left the data iterator before its block's start, moves to the last entry of the previous
-    /// block that has one (or becomes invalid before the first block).
-    private func skipEmptyBlocksBackward() throws(LSMError) {
-        while !isValid {
-            guard index.isValid else {
-                data = nil
-                dataHandle = nil
-                return
+            try dataMove { () throws(LSMError) in
+                if forward { try data?.seekToFirst() } else { try data?.seekToLast() }
             }
-            try indexMove { () throws(LSMError) in try index.prev() }
-            try openBlock()
-            try dataMove { () throws(LSMError) in try data?.seekToLast() }
         }
     }
 }

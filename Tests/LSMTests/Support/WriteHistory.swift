@@ -16,6 +16,11 @@ struct WriteHistory {
     var attempted: ModelState { states[states.count - 1] }
     var writeCount: Int { states.count - 1 }
 
+    /// Whether `recovered` is a state a power loss may leave: every synced write and a prefix of the later ones.
+    func isPowerLossOutcome(_ recovered: ModelState) -> Bool {
+        states[lastSynced...].contains(recovered)
+    }
+
     /// Writes `batch`, whose effect on the attempted state is `result`; the state is recorded whether or not the
     /// write fails.
     mutating func write(_ db: Database, _ batch: WriteBatch, giving result: ModelState, sync: Bool = false)
