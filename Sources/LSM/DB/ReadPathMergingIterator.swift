@@ -82,38 +82,34 @@ final class ReadPathMergingIterator: InternalIterator {
 
     func next() throws(LSMError) {
         guard current >= 0 else { return }
-        if direction == .reverse {
-            // Every other child sits before the current key; move each to its first entry after it.
-            let key = slots[current].key
-            for index in 0..<count where index != current {
-                let child = slots[index].iterator
-                try child.seek(key)
-                if child.isValid && compareInternalKeys(child.key, key) == 0 { try child.next() }
-                refresh(index)
-            }
-            direction = .forward
-            try step(current, .forward)
-            return pick(.forward)
-        }
+        guard direction == .forward else { return try turn(.forward) }
         try stepCurrent(.forward)
     }
 
     func prev() throws(LSMError) {
         guard current >= 0 else { return }
-        if direction == .forward {
-            // Every other child sits after the current key; move each to its last entry before it.
-            let key = slots[current].key
-            for index in 0..<count where index != current {
-                let child = slots[index].iterator
-                try child.seek(key)
-                if child.isValid { try child.prev() } else { try child.seekToLast() }
-                refresh(index)
-            }
-            direction = .reverse
-            try step(current, .reverse)
-            return pick(.reverse)
-        }
+        guard direction == .reverse else { return try turn(.reverse) }
         try stepCurrent(.reverse)
+    }
+
+    /// Steps to the neighbour of the current entry in `newDirection`, the opposite of the way the merge was travelling.
+    /// The other children sit on the far side of the current key: each moves to its nearest entry on the near side
+    /// first (after the key going forward, before it going backward).
+    private func turn(_ newDirection: Direction) throws(LSMError) {
+        let key = slots[current].key
+        for index in 0..<count where index != current {
+            let child = slots[index].iterator
+            try child.seek(key)
+            if newDirection == .forward {
+                if child.isValid && compareInternalKeys(child.key, key) == 0 { try child.next() }
+            } else {
+                if child.isValid { try child.prev() } else { try child.seekToLast() }
+            }
+            refresh(index)
+        }
+        direction = newDirection
+        try step(current, newDirection)
+        pick(newDirection)
     }
 
     /// Moves the current child one step in `direction`, the way the merge already travels. The current child stays

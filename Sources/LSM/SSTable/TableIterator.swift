@@ -24,21 +24,21 @@ final class TableIterator: InternalIterator {
     /// File offset of the current data block (for error reports), or of the index block when there is none.
     var currentBlockOffset: UInt64 { dataHandle?.offset ?? table.footer.indexHandle.offset }
 
-    func seekToFirst() throws(LSMError) {
-        try guarded { () throws(LSMError) in
-            try indexMove { () throws(LSMError) in try index.seekToFirst() }
-            try openBlock()
-            try dataMove { () throws(LSMError) in try data?.seekToFirst() }
-            try skipEmptyBlocks(forward: true)
-        }
-    }
+    func seekToFirst() throws(LSMError) { try seekToEnd(first: true) }
 
-    func seekToLast() throws(LSMError) {
+    func seekToLast() throws(LSMError) { try seekToEnd(first: false) }
+
+    /// Positions at the first entry (`first`) or the last one, skipping blocks that hold none.
+    private func seekToEnd(first: Bool) throws(LSMError) {
         try guarded { () throws(LSMError) in
-            try indexMove { () throws(LSMError) in try index.seekToLast() }
+            try indexMove { () throws(LSMError) in
+                if first { try index.seekToFirst() } else { try index.seekToLast() }
+            }
             try openBlock()
-            try dataMove { () throws(LSMError) in try data?.seekToLast() }
-            try skipEmptyBlocks(forward: false)
+            try dataMove { () throws(LSMError) in
+                if first { try data?.seekToFirst() } else { try data?.seekToLast() }
+            }
+            try skipEmptyBlocks(forward: first)
         }
     }
 
