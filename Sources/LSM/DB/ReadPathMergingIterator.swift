@@ -54,30 +54,28 @@ final class ReadPathMergingIterator: InternalIterator {
     var value: UnsafeRawBufferPointer { slots[current].iterator.value }
 
     func seekToFirst() throws(LSMError) {
-        for index in 0..<count {
-            try slots[index].iterator.seekToFirst()
-            refresh(index)
-        }
-        direction = .forward
-        pick(.forward)
+        try positionEveryChild(then: .forward) { (child) throws(LSMError) in try child.seekToFirst() }
     }
 
     func seekToLast() throws(LSMError) {
-        for index in 0..<count {
-            try slots[index].iterator.seekToLast()
-            refresh(index)
-        }
-        direction = .reverse
-        pick(.reverse)
+        try positionEveryChild(then: .reverse) { (child) throws(LSMError) in try child.seekToLast() }
     }
 
     func seek(_ target: UnsafeRawBufferPointer) throws(LSMError) {
+        try positionEveryChild(then: .forward) { (child) throws(LSMError) in try child.seek(target) }
+    }
+
+    /// Positions every child with `position`, then picks the first of them for travel in `direction`.
+    @inline(__always)
+    private func positionEveryChild(
+        then direction: Direction, _ position: (any InternalIterator) throws(LSMError) -> Void
+    ) throws(LSMError) {
         for index in 0..<count {
-            try slots[index].iterator.seek(target)
+            try position(slots[index].iterator)
             refresh(index)
         }
-        direction = .forward
-        pick(.forward)
+        self.direction = direction
+        pick(direction)
     }
 
     func next() throws(LSMError) {
