@@ -316,9 +316,7 @@ private func copyDatabase(from source: String, to destination: String, cutting: 
     for name in try fs.listDirectory(source) where name != FileNames.lock {
         var bytes = try fs.readWholeFile(source + "/" + name)
         if name == cutting { bytes.removeLast(bytes.count - cut) }
-        let file = try fs.openWritable(destination + "/" + name, truncate: true)
-        try file.append(bytes)
-        try file.close()
+        try fs.writeWholeFile(bytes, to: destination + "/" + name)
     }
 }
 

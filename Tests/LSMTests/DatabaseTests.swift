@@ -26,9 +26,7 @@ import Testing
         try db.close()
         let log = try #require(try fs.listDirectory(dir.path).first { $0.hasSuffix(".wal") })
         let bytes = try fs.readWholeFile(dir.appending(log))
-        let file = try fs.openWritable(dir.appending(log), truncate: true)
-        try file.append(rewrite(bytes))
-        try file.close()
+        try fs.writeWholeFile(rewrite(bytes), to: dir.appending(log))
         return log
     }
 
@@ -248,9 +246,7 @@ import Testing
         let dir = TemporaryDirectory("notdb")
         defer { dir.remove() }
         let fs = PosixFileSystem()
-        let file = try fs.openWritable(dir.appending("notes.txt"), truncate: true)
-        try file.append("hello".bytes)
-        try file.close()
+        try fs.writeWholeFile("hello".bytes, to: dir.appending("notes.txt"))
         expectOpenRefused(dir.path, with: .notADatabase, "opened a directory that is not a database")
         #expect(try fs.listDirectory(dir.path) == ["notes.txt"])
         expectOpenRefused(dir.appending("notes.txt"), with: .notADatabase, "opened a plain file")

@@ -48,16 +48,10 @@ import Testing
         return properties
     }
 
-    private static func write(_ bytes: [UInt8], to path: String) throws {
-        let file = try fs.openWritable(path, truncate: true)
-        try file.append(bytes)
-        try file.close()
-    }
-
     private static func flip(_ path: String, at offset: Int) throws {
         var bytes = try fs.readWholeFile(path)
         bytes[offset] ^= 0x5A
-        try write(bytes, to: path)
+        try fs.writeWholeFile(bytes, to: path)
     }
 
     /// Every file in `directory` with its contents, to show that inspection changes nothing.
@@ -209,7 +203,7 @@ import Testing
         ]
         for (name, bytes) in candidates {
             let path = dir.appending(name)
-            try Self.write(bytes, to: path)
+            try Self.fs.writeWholeFile(bytes, to: path)
             do {
                 _ = try TableFile.open(path)
                 Issue.record("\(name) opened as a table")
@@ -303,7 +297,7 @@ import Testing
         for offset in 0..<bytes.count {
             var damaged = bytes
             damaged[offset] ^= 0x01
-            try Self.write(damaged, to: path)
+            try Self.fs.writeWholeFile(damaged, to: path)
             var caught = false
             do {
                 let table = try TableFile.open(path)
@@ -349,7 +343,7 @@ import Testing
 
         // Every cut inside the last record is a torn tail at its start.
         for cut in Int(offsets[2]) + 1..<bytes.count {
-            try Self.write(Array(bytes[..<cut]), to: path)
+            try Self.fs.writeWholeFile(Array(bytes[..<cut]), to: path)
             let log = try LogFile.open(path)
             var count = 0
             while try log.next() != nil { count += 1 }
@@ -360,7 +354,7 @@ import Testing
         for record in 0..<2 {
             var damaged = bytes
             damaged[Int(offsets[record]) + 12] ^= 0x40
-            try Self.write(damaged, to: path)
+            try Self.fs.writeWholeFile(damaged, to: path)
             let log = try LogFile.open(path)
             var count = 0
             do {
@@ -393,7 +387,7 @@ import Testing
         #expect(error?.code == .corruption && error?.path == path && error?.offset == second)
 
         let empty = dir.appending("000005.wal")
-        try Self.write([], to: empty)
+        try Self.fs.writeWholeFile([], to: empty)
         let emptyLog = try LogFile.open(empty)
         #expect(try emptyLog.next() == nil && emptyLog.tornTail == nil)
         #expect(#expect(throws: LSMError.self) { try LogFile.open(dir.path) }?.code == .invalidArgument)
@@ -446,12 +440,12 @@ import Testing
         let dir = TemporaryDirectory("inspect")
         defer { dir.remove() }
         let file = dir.appending("plain")
-        try Self.write(Array("text".utf8), to: file)
+        try Self.fs.writeWholeFile(Array("text".utf8), to: file)
         for path in [dir.appending("missing"), file, dir.path] {
             #expect(#expect(throws: LSMError.self) { try Database.info(at: path) }?.code == .notADatabase)
             #expect(#expect(throws: LSMError.self) { try Database.check(at: path) }?.code == .notADatabase)
         }
-        try Self.write(Array("garbage".utf8), to: dir.appending("CURRENT"))
+        try Self.fs.writeWholeFile(Array("garbage".utf8), to: dir.appending("CURRENT"))
         let error = #expect(throws: LSMError.self) { try Database.info(at: dir.path) }
         #expect(error?.code == .corruption && error?.path == dir.appending("CURRENT"))
         let report = try Database.check(at: dir.path)
@@ -498,14 +492,14 @@ import Testing
         #expect(offsets.count == 5)
         let bytes = try Self.fs.readWholeFile(logPath)
 
-        try Self.write(Array(bytes.dropLast(2)), to: logPath)
+        try Self.fs.writeWholeFile(Array(bytes.dropLast(2)), to: logPath)
         let torn = try Database.check(at: path)
         #expect(torn.isClean && torn.logRecordCount == 4)
         #expect(torn.warnings.map(\.path) == [logPath] && torn.warnings.first?.offset == offsets[4])
 
         var damaged = bytes
         damaged[Int(offsets[2]) + 14] ^= 0x10
-        try Self.write(damaged, to: logPath)
+        try Self.fs.writeWholeFile(damaged, to: logPath)
         let report = try Database.check(at: path)
         #expect(!report.isClean && report.problems.count == 1)
         #expect(report.problems.first?.path == logPath && report.problems.first?.offset == offsets[2])
@@ -523,14 +517,14 @@ import Testing
 
         // A file the manifest does not know is a warning.
         let stray = FileNames.path(path, FileNames.table(999_999))
-        try Self.write(try Self.fs.readWholeFile(first), to: stray)
+        try Self.fs.writeWholeFile(try Self.fs.readWholeFile(first), to: stray)
         let withStray = try Database.check(at: path)
         #expect(withStray.isClean && withStray.warnings.map(\.path) == [stray])
 
         // Two tables swapped: keys (and likely sizes) disagree with the manifest for both.
         let firstBytes = try Self.fs.readWholeFile(first)
-        try Self.write(try Self.fs.readWholeFile(second), to: first)
-        try Self.write(firstBytes, to: second)
+        try Self.fs.writeWholeFile(try Self.fs.readWholeFile(second), to: first)
+        try Self.fs.writeWholeFile(firstBytes, to: second)
         // A missing table.
         try Self.fs.removeFile(third)
         let report = try Database.check(at: path)
@@ -579,7 +573,7 @@ import Testing
         let writer = try RecordWriter.create(dir.appending("MANIFEST-000001"), header: header, fileSystem: Self.fs)
         try writer.addRecord(edit.encode())
         try writer.close()
-        try Self.write(Array("MANIFEST-000001\n".utf8), to: dir.appending("CURRENT"))
+        try Self.fs.writeWholeFile(Array("MANIFEST-000001\n".utf8), to: dir.appending("CURRENT"))
         let report = try Database.check(at: dir.path)
         #expect(report.problems.count == 1)
         #expect(report.problems.first?.message.contains("overlap") == true)

@@ -56,12 +56,6 @@ private struct WrittenLog {
     func remove() { dir.remove() }
 }
 
-private func writeBytes(_ bytes: [UInt8], to path: String) throws {
-    let file = try PosixFileSystem().openWritable(path, truncate: true)
-    try file.append(bytes)
-    try file.close()
-}
-
 /// Every record up to the end of the log, and the reader so its end state can be checked.
 private func readLog(_ path: String, _ rule: TailRule = .lastRecordMayBeTorn) throws(LSMError)
     -> (records: [FileRecord], reader: RecordReader)
@@ -153,7 +147,7 @@ private final class FailingFile: WritableFile {
         let log = try WrittenLog([payload(20, seed: 1)])
         defer { log.remove() }
         for length in [8, 20, 43] {
-            try writeBytes(Array(log.bytes[..<length]), to: log.path)
+            try PosixFileSystem().writeWholeFile(Array(log.bytes[..<length]), to: log.path)
             let error = #expect(throws: LSMError.self) {
                 try RecordReader(file: try fs.openReadable(log.path), tailRule: .lastRecordMayBeTorn)
             }
@@ -165,7 +159,7 @@ private final class FailingFile: WritableFile {
         for position in 8..<headerSize {
             var damaged = log.bytes
             damaged[position] ^= 0x10
-            try writeBytes(damaged, to: log.path)
+            try PosixFileSystem().writeWholeFile(damaged, to: log.path)
             let error = #expect(throws: LSMError.self) {
                 try RecordReader(file: try fs.openReadable(log.path), tailRule: .lastRecordMayBeTorn, format: .version2)
             }
@@ -185,7 +179,7 @@ private final class FailingFile: WritableFile {
         let boundaries = offsets + [size]
 
         for length in Int(offsets[offsets.count - 3])...Int(size) {
-            try writeBytes(Array(bytes[0..<length]), to: cut)
+            try PosixFileSystem().writeWholeFile(Array(bytes[0..<length]), to: cut)
             let (records, reader) = try readLog(cut)
             let whole = boundaries.filter { $0 <= UInt64(length) }.count - 1
             #expect(records.map(\.payload) == Array(payloads[0..<whole]), "cut at \(length)")
@@ -208,7 +202,7 @@ private final class FailingFile: WritableFile {
         defer { log.remove() }
 
         for zeros in [1, 8, 12, 13, 14, 64, 4096, 300_000] {
-            try writeBytes(log.bytes + [UInt8](repeating: 0, count: zeros), to: log.path)
+            try PosixFileSystem().writeWholeFile(log.bytes + [UInt8](repeating: 0, count: zeros), to: log.path)
             let (records, reader) = try readLog(log.path)
             #expect(records.map(\.payload) == payloads, "\(zeros) zeros")
             #expect(reader.tornTail?.offset == log.size, "\(zeros) zeros")
@@ -227,7 +221,7 @@ private final class FailingFile: WritableFile {
 
         for cut in Int(log.offsets[3])..<log.bytes.count {
             let zeroed = Array(log.bytes[..<cut]) + [UInt8](repeating: 0, count: log.bytes.count - cut)
-            try writeBytes(zeroed, to: log.path)
+            try PosixFileSystem().writeWholeFile(zeroed, to: log.path)
             let (records, reader) = try readLog(log.path)
             let whole = log.offsets.indices.filter { i in
                 let end = i + 1 < log.offsets.count ? Int(log.offsets[i + 1]) : log.bytes.count
@@ -249,7 +243,7 @@ private final class FailingFile: WritableFile {
             for flip: UInt8 in [0x01, 0x40, 0x80] {
                 var damaged = log.bytes
                 damaged[position] ^= flip
-                try writeBytes(damaged, to: log.path)
+                try PosixFileSystem().writeWholeFile(damaged, to: log.path)
                 let reader = try RecordReader(file: try fs.openReadable(log.path), tailRule: .lastRecordMayBeTorn)
                 #expect(try reader.next()?.payload == payloads[0])
                 #expect(try reader.next()?.payload == payloads[1])
@@ -273,7 +267,7 @@ private final class FailingFile: WritableFile {
         for position in (last + recordHeaderSize)..<Int(log.size) {
             var damaged = log.bytes
             damaged[position] ^= 0x01
-            try writeBytes(damaged, to: log.path)
+            try PosixFileSystem().writeWholeFile(damaged, to: log.path)
             let (records, reader) = try readLog(log.path)
             #expect(records.map(\.payload) == Array(payloads[0..<3]), "flip at \(position)")
             #expect(reader.tornTail?.offset == log.offsets[3], "flip at \(position)")
@@ -285,7 +279,7 @@ private final class FailingFile: WritableFile {
         for position in last..<(last + recordHeaderSize) {
             var damaged = log.bytes
             damaged[position] ^= 0x01
-            try writeBytes(damaged, to: log.path)
+            try PosixFileSystem().writeWholeFile(damaged, to: log.path)
             let error = #expect(throws: LSMError.self) { try readLog(log.path) }
             #expect(error?.code == .corruption, "flip at \(position)")
             #expect(error?.offset == log.offsets[3], "flip at \(position)")
@@ -301,7 +295,7 @@ private final class FailingFile: WritableFile {
         var bytes = log.bytes
         let at = Int(log.offsets[1]) + 4
         bytes.replaceSubrange(at..<(at + 4), with: [0xFF, 0xFF, 0xFF, 0x00])
-        try writeBytes(bytes, to: log.path)
+        try PosixFileSystem().writeWholeFile(bytes, to: log.path)
         let error = #expect(throws: LSMError.self) { try readLog(log.path) }
         #expect(error?.code == .corruption)
         #expect(error?.offset == log.offsets[1])
@@ -317,7 +311,7 @@ private final class FailingFile: WritableFile {
         bytes[record + 8] = 2
         let covered = CRC32C.mask(CRC32C.checksum(Array(bytes[(record + 4)..<(record + 13)])))
         withUnsafeBytes(of: covered.littleEndian) { bytes.replaceSubrange(record..<(record + 4), with: $0) }
-        try writeBytes(bytes, to: log.path)
+        try PosixFileSystem().writeWholeFile(bytes, to: log.path)
         let error = #expect(throws: LSMError.self) { try readLog(log.path) }
         #expect(error?.code == .unsupportedFormat)
         #expect(error?.offset == log.offsets[1])
@@ -342,7 +336,7 @@ private final class FailingFile: WritableFile {
                     bytes[Int.random(in: headerSize..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
                 }
             }
-            try writeBytes(bytes, to: log.path)
+            try PosixFileSystem().writeWholeFile(bytes, to: log.path)
             for rule in [TailRule.lastRecordMayBeTorn, .mustBeWhole] {
                 guard let reader = try? RecordReader(file: try fs.openReadable(log.path), tailRule: rule) else { continue }
                 var end = UInt64(reader.format.fileHeaderSize)
@@ -382,14 +376,14 @@ private final class FailingFile: WritableFile {
         let payloads = [Array("abc".utf8), [], payload(300, seed: 9)]
         let bytes = version1Log(payloads)
         let offsets: [UInt64] = [0, 12, 21]
-        try writeBytes(bytes, to: path)
+        try PosixFileSystem().writeWholeFile(bytes, to: path)
         let (records, reader) = try readLog(path, .mustBeWhole)
         #expect(reader.format == .version1)
         #expect(reader.header == nil)
         #expect(records.map(\.payload) == payloads)
         #expect(records.map(\.offset) == offsets)
 
-        try writeBytes(Array(bytes.dropLast(5)), to: path)
+        try PosixFileSystem().writeWholeFile(Array(bytes.dropLast(5)), to: path)
         let (cut, torn) = try readLog(path)
         #expect(cut.count == 2)
         #expect(torn.tornTail?.offset == offsets[2])

@@ -26,7 +26,7 @@ import Testing
         if crashed {
             try fs.createDirectory(path)
             for file in try fs.listDirectory(live) where file != FileNames.lock {
-                try write(try fs.readWholeFile(FileNames.path(live, file)), to: FileNames.path(path, file))
+                try fs.writeWholeFile(try fs.readWholeFile(FileNames.path(live, file)), to: FileNames.path(path, file))
             }
         }
         try db.close()
@@ -43,12 +43,6 @@ import Testing
             files[name] = contents
         }
         return files
-    }
-
-    private static func write(_ bytes: [UInt8], to path: String) throws {
-        let file = try fs.openWritable(path, truncate: true)
-        try file.append(bytes)
-        try file.close()
     }
 
     /// Opening fails with `.corruption` (naming a file), changes no file, and check reports a problem.
@@ -82,7 +76,7 @@ import Testing
             cases.append(("cut at \(offset)", Array(bytes[..<Int(offset)])))
         }
         for (name, damaged) in cases {
-            try Self.write(damaged, to: manifest)
+            try Self.fs.writeWholeFile(damaged, to: manifest)
             try Self.expectRefused(path, "\(name)")
         }
         // The last edit records the clean close (the newest log's final size): losing it, cut, zeroed or flipped,
@@ -97,16 +91,16 @@ import Testing
             let copy = TemporaryDirectory("regress-copy")
             defer { copy.remove() }
             for file in try Self.fs.listDirectory(path) where file != FileNames.lock {
-                try Self.write(try Self.fs.readWholeFile(FileNames.path(path, file)), to: copy.appending(file))
+                try Self.fs.writeWholeFile(try Self.fs.readWholeFile(FileNames.path(path, file)), to: copy.appending(file))
             }
-            try Self.write(damaged, to: copy.appending(FileNames.lastComponent(of: manifest)))
+            try Self.fs.writeWholeFile(damaged, to: copy.appending(FileNames.lastComponent(of: manifest)))
             let report = try Database.check(at: copy.path)
             #expect(report.isClean && report.warnings.count <= 1, "\(name)")
             let db = try Database.open(copy.path)
             #expect(try db.get("a") == "1" && db.get("b") == "2" && db.get("c") == "3", "\(name)")
             try db.close()
         }
-        try Self.write(bytes, to: manifest)
+        try Self.fs.writeWholeFile(bytes, to: manifest)
         let db = try Database.open(path)
         #expect(try db.get("a") == "1" && db.get("b") == "2" && db.get("c") == "3")
         try db.close()
@@ -131,7 +125,7 @@ import Testing
         // The second record's length (each record: 13-byte header + 16-byte batch).
         let second = RecordFileHeader.encodedLength + 29
         bytes[second + 7] = 0x7F
-        try Self.write(bytes, to: log)
+        try Self.fs.writeWholeFile(bytes, to: log)
         try Self.expectRefused(path, naming: log)
     }
 
@@ -166,10 +160,10 @@ import Testing
                      ("tail zeroed", Array(bytes.dropLast(5)) + [0, 0, 0, 0, 0]),
                      ("grown", bytes + [0, 0, 0])]
         for (name, damaged) in cases {
-            try Self.write(damaged, to: older)
+            try Self.fs.writeWholeFile(damaged, to: older)
             try Self.expectRefused(path, naming: older, "\(name)")
         }
-        try Self.write(bytes, to: older)
+        try Self.fs.writeWholeFile(bytes, to: older)
         let reopened = try Database.open(path)
         #expect(try reopened.get("k5") == "v5" && reopened.get("k0") == "v0")
         try reopened.close()
@@ -192,7 +186,7 @@ import Testing
             // The same operations make files of the same names and sizes; only the identity differs.
             let theirs = try Self.fs.readWholeFile(FileNames.path(other, name))
             #expect(mine.count == theirs.count, "\(name)")
-            try Self.write(theirs, to: FileNames.path(path, name))
+            try Self.fs.writeWholeFile(theirs, to: FileNames.path(path, name))
             if name == table {
                 // Tables are checked when first read: the open succeeds, the read is refused, check reports it.
                 let db = try Database.open(path)
@@ -204,7 +198,7 @@ import Testing
             } else {
                 try Self.expectRefused(path, "\(name)")
             }
-            try Self.write(mine, to: FileNames.path(path, name))
+            try Self.fs.writeWholeFile(mine, to: FileNames.path(path, name))
         }
     }
 

@@ -113,9 +113,7 @@ import Testing
         }
         var bytes = try Self.fs.readWholeFile(tablePath)
         bytes[Int(blocks[1].block.offset) + 10] ^= 0x20
-        let file = try Self.fs.openWritable(tablePath, truncate: true)
-        try file.append(bytes)
-        try file.close()
+        try Self.fs.writeWholeFile(bytes, to: tablePath)
         #expect(try !Database.check(at: path).isClean)
 
         let report = try Database.repair(at: path)
@@ -136,9 +134,7 @@ import Testing
         var bytes = try Self.fs.readWholeFile(log)
         // The first record's payload: its write (late0) is lost, the nine after it are not.
         bytes[RecordFileHeader.encodedLength + 13 + 14] ^= 0x01
-        let file = try Self.fs.openWritable(log, truncate: true)
-        try file.append(bytes)
-        try file.close()
+        try Self.fs.writeWholeFile(bytes, to: log)
         let refused = #expect(throws: LSMError.self) { try Database.open(path) }
         #expect(refused?.code == .corruption && refused?.path == log)
 
@@ -156,9 +152,7 @@ import Testing
         let (other, _) = try Self.makeDatabase(in: dir, name: "other")
         let foreign = try #require(try Database.info(at: other).levels[0].tables.first)
         let stray = FileNames.path(path, FileNames.table(900))
-        let file = try Self.fs.openWritable(stray, truncate: true)
-        try file.append(try Self.fs.readWholeFile(FileNames.path(other, foreign.name)))
-        try file.close()
+        try Self.fs.writeWholeFile(try Self.fs.readWholeFile(FileNames.path(other, foreign.name)), to: stray)
         try Self.fs.removeFile(FileNames.path(path, FileNames.current))
 
         let report = try Database.repair(at: path)

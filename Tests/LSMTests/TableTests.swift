@@ -367,9 +367,7 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
         let entries = makeModel(userKeys: 200, maxVersions: 2, seed: 8)
         let (bytes, _) = try buildTable(entries, options: TableOptions(blockSize: 256))
         for number: UInt64 in 1...3 {
-            let file = try fs.openWritable(FileNames.path(directory, FileNames.table(number)), truncate: true)
-            try file.append(bytes)
-            try file.close()
+            try fs.writeWholeFile(bytes, to: FileNames.path(directory, FileNames.table(number)))
         }
         let blockCache = LRUCache<Block>(capacity: 1 << 22)
         let cache = TableCache(fileSystem: fs, directory: directory, maxOpenTables: 2, blockCache: blockCache,

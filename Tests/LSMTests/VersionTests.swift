@@ -50,9 +50,7 @@ private struct ManifestDirectory {
     func remove() { scratch.remove() }
 
     func write(_ name: String, _ bytes: [UInt8]) throws {
-        let file = try fs.openWritable(self.file(name), truncate: true)
-        try file.append(bytes)
-        try file.close()
+        try fs.writeWholeFile(bytes, to: file(name))
     }
 
     func read(_ name: String) throws -> [UInt8] { try fs.readWholeFile(file(name)) }

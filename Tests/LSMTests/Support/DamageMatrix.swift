@@ -407,9 +407,7 @@ struct DamageMatrix {
         guard mkdir(dir, 0o755) == 0 else { throw LSMError(.ioError, "mkdir failed", path: dir) }
         let fs = PosixFileSystem()
         for (name, bytes) in files {
-            let file = try fs.openWritable(FileNames.path(dir, name), truncate: true)
-            try file.append(bytes)
-            try file.close()
+            try fs.writeWholeFile(bytes, to: FileNames.path(dir, name))
         }
     }
 

@@ -35,6 +35,13 @@ extension FileSystem {
         let file = try openReadable(path)
         return try file.readExactly(at: 0, count: Int(file.size))
     }
+
+    /// Replaces the file at `path` with `bytes`: how tests plant, copy and damage files.
+    func writeWholeFile(_ bytes: [UInt8], to path: String) throws(LSMError) {
+        let file = try openWritable(path, truncate: true)
+        try file.append(bytes)
+        try file.close()
+    }
 }
 
 extension TableIdentity {
