@@ -96,7 +96,7 @@ private func littleEndian(_ value: Int) -> [UInt8] {
         }
         _ = try builder.finish()
         try writable.close()
-        let table = try Table.open(file: try fs.openReadable(path), fileNumber: 1, blockCache: nil)
+        let table = try Table(file: try fs.openReadable(path), fileNumber: 1, blockCache: nil)
         #expect(table.footer.filterHandle.size == 0)
         #expect(table.filter == nil)
         #expect(Array("absent".utf8).withUnsafeBytes { table.mayContain($0) })

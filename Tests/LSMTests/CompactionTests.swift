@@ -221,7 +221,7 @@ import Testing
         let fs = PosixFileSystem()
         var count = 0
         for name in try fs.listDirectory(path) where name.hasSuffix(".sst") {
-            let table = try Table.open(file: try fs.openReadable(path + "/" + name), fileNumber: 0, blockCache: nil)
+            let table = try Table(file: try fs.openReadable(path + "/" + name), fileNumber: 0, blockCache: nil)
             count += Int(table.properties.entryCount)
         }
         return count

@@ -119,7 +119,7 @@ private func checkTable(_ table: Table, _ entries: [ModelEntry], getStride: Int 
 /// Opens, iterates, gets every key and verifies; returns nil on success or the error.
 private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMError? {
     do throws(LSMError) {
-        let table = try Table.open(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
+        let table = try Table(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
         let got = try table.makeIterator().entriesForward()
         let maxSequence = entries.map(\.sequence).max() ?? 0
         var answers: [LookupResult] = []
@@ -153,7 +153,7 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
     @Test func singleEntryTable() throws {
         let entries = [ModelEntry(userKey: Array("only".utf8), sequence: 42, kind: .value, value: Array("v".utf8))]
         let (bytes, properties) = try buildTable(entries)
-        let table = try Table.open(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
+        let table = try Table(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
         #expect(table.properties == properties)
         #expect(properties.entryCount == 1 && properties.dataBlockCount == 1 && properties.deletionCount == 0)
         #expect(properties.smallestKey == entries[0].internalKey && properties.largestKey == entries[0].internalKey)
@@ -171,7 +171,7 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
         for options in [TableOptions(), TableOptions(blockSize: 128, restartInterval: 3, bloomBitsPerKey: 4),
                         TableOptions(blockSize: 1, restartInterval: 1, bloomBitsPerKey: 0)] {
             let (bytes, properties) = try buildTable(entries, options: options)
-            let table = try Table.open(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
+            let table = try Table(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
             #expect(table.properties == properties)
             #expect(properties.entryCount == UInt64(entries.count))
             #expect(properties.deletionCount == UInt64(entries.filter { $0.kind == .deletion }.count))
@@ -188,7 +188,7 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
         #expect(entries.count > 18_000)
         let (bytes, properties) = try buildTable(Array(entries.prefix(20_000)))
         let model = Array(entries.prefix(20_000))
-        let table = try Table.open(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
+        let table = try Table(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
         #expect(properties.dataBlockCount > 50)
         let index = try table.indexEntries()
         #expect(index.count == Int(properties.dataBlockCount))
@@ -199,7 +199,7 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
     @Test func indexSeparatorsBoundTheirBlocks() throws {
         let entries = makeModel(userKeys: 300, maxVersions: 3, seed: 3)
         let (bytes, _) = try buildTable(entries, options: TableOptions(blockSize: 256))
-        let table = try Table.open(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
+        let table = try Table(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
         var previousLast: [UInt8]?
         for (separator, handle) in try table.indexEntries() {
             let keys = try table.dataBlock(handle).makeIterator().entriesForward().map(\.0)
@@ -241,7 +241,7 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
         entries.append(ModelEntry(userKey: Array("z".utf8), sequence: 2, kind: .value, value: [2]))
         let (bytes, properties) = try buildTable(entries, options: TableOptions(blockSize: 200, restartInterval: 4))
         #expect(properties.dataBlockCount > 10)
-        let table = try Table.open(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
+        let table = try Table(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
         for sequence in 0...605 {
             let answer = try get(table, Array("hot".utf8), SequenceNumber(sequence))
             #expect(answer == modelGet(entries, Array("hot".utf8), SequenceNumber(sequence)), "sequence \(sequence)")
@@ -254,7 +254,7 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
         let (bytes, properties) = try buildTable(entries, options: TableOptions(blockSize: 512))
         let file = MemoryReadableFile(bytes)
         let cache = LRUCache<Block>(capacity: 1 << 22)
-        let table = try Table.open(file: file, fileNumber: 7, blockCache: cache)
+        let table = try Table(file: file, fileNumber: 7, blockCache: cache)
         let readsAfterOpen = file.reads.load(ordering: .relaxed)
         #expect(matches(try table.makeIterator().entriesForward(), entries))
         #expect(cache.count == Int(properties.dataBlockCount))
@@ -264,7 +264,7 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
         for entry in entries { #expect(try get(table, entry.userKey, entry.sequence) == modelGet(entries, entry.userKey, entry.sequence)) }
         #expect(file.reads.load(ordering: .relaxed) == readsAfterFirstPass)
         // Without a cache every pass reads again.
-        let uncached = try Table.open(file: file, fileNumber: 8, blockCache: nil)
+        let uncached = try Table(file: file, fileNumber: 8, blockCache: nil)
         let before = file.reads.load(ordering: .relaxed)
         _ = try uncached.makeIterator().entriesForward()
         _ = try uncached.makeIterator().entriesForward()
@@ -274,7 +274,7 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
     @Test func concurrentReadersShareOneTable() async throws {
         let entries = makeModel(userKeys: 400, maxVersions: 2, seed: 9)
         let (bytes, _) = try buildTable(entries, options: TableOptions(blockSize: 256))
-        let table = try Table.open(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: LRUCache(capacity: 4096))
+        let table = try Table(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: LRUCache(capacity: 4096))
         let versions = Dictionary(grouping: entries, by: \.userKey)
         let mismatches = await withTaskGroup(of: Int.self) { group in
             for reader in 0..<4 {
@@ -319,7 +319,7 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
         let (bytes, _) = try buildTable(entries, options: TableOptions(blockSize: 100))
         for length in 0..<bytes.count {
             let error = #expect(throws: LSMError.self) {
-                try Table.open(file: MemoryReadableFile(Array(bytes.prefix(length))), fileNumber: 7, blockCache: nil)
+                try Table(file: MemoryReadableFile(Array(bytes.prefix(length))), fileNumber: 7, blockCache: nil)
             }
             #expect(error?.code == .corruption && error?.path == "/memory/000007.sst", "length \(length)")
         }
@@ -336,7 +336,7 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
         future.formatVersion = 3
         let newer = Array(bytes.prefix(footerStart)) + future.encoded
         let versionError = #expect(throws: LSMError.self) {
-            try Table.open(file: MemoryReadableFile(newer), fileNumber: 7, blockCache: nil)
+            try Table(file: MemoryReadableFile(newer), fileNumber: 7, blockCache: nil)
         }
         #expect(versionError?.code == .unsupportedFormat)
 
@@ -348,13 +348,13 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry]) -> LSMErro
         crc.appendFixed32(CRC32C.mask(CRC32C.checksum(Array(typed[Int(footer.indexHandle.offset)...typeOffset]))))
         typed.replaceSubrange((typeOffset + 1)...(typeOffset + 4), with: crc)
         let typeError = #expect(throws: LSMError.self) {
-            try Table.open(file: MemoryReadableFile(typed), fileNumber: 7, blockCache: nil)
+            try Table(file: MemoryReadableFile(typed), fileNumber: 7, blockCache: nil)
         }
         #expect(typeError?.code == .unsupportedFormat && typeError?.offset == footer.indexHandle.offset)
 
         let notATable = [UInt8](repeating: 0x41, count: 200)
         let magicError = #expect(throws: LSMError.self) {
-            try Table.open(file: MemoryReadableFile(notATable), fileNumber: 7, blockCache: nil)
+            try Table(file: MemoryReadableFile(notATable), fileNumber: 7, blockCache: nil)
         }
         #expect(magicError?.code == .corruption && magicError?.message.contains("not an SSTable") == true)
     }

@@ -103,9 +103,7 @@ public final class Cursor {
         _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void
     ) throws(LSMError) -> Bool {
         while iterator.isValid {
-            guard let parsed = ParsedInternalKey(iterator.key) else {
-                throw LSMError.corruption("malformed internal key found while iterating")
-            }
+            let parsed = try currentKey()
             if parsed.sequence > sequence {
                 try iterator.next()
                 continue
@@ -130,6 +128,15 @@ public final class Cursor {
         return false
     }
 
+    /// The key the merged iterator is at, parsed.
+    @inline(__always)
+    private func currentKey() throws(LSMError) -> ParsedInternalKey {
+        guard let parsed = ParsedInternalKey(iterator.key) else {
+            throw LSMError.corruption("malformed internal key found while iterating")
+        }
+        return parsed
+    }
+
     /// Copies `key` into the cursor's buffer as the last user key passed.
     @inline(__always)
     private func rememberUserKey(_ key: UnsafeRawBufferPointer) {
@@ -148,9 +155,7 @@ public final class Cursor {
         _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void
     ) throws(LSMError) -> Bool {
         while iterator.isValid {
-            guard let first = ParsedInternalKey(iterator.key) else {
-                throw LSMError.corruption("malformed internal key found while iterating")
-            }
+            let first = try currentKey()
             if let lower, lower.withUnsafeBytes({ compareBytes(first.userKey, $0) }) < 0 {
                 return false
             }
@@ -160,9 +165,7 @@ public final class Cursor {
             var visibleKind: ValueKind?
             var visibleValue: [UInt8] = []
             while iterator.isValid {
-                guard let parsed = ParsedInternalKey(iterator.key) else {
-                    throw LSMError.corruption("malformed internal key found while iterating")
-                }
+                let parsed = try currentKey()
                 if userKey.withUnsafeBytes({ compareBytes($0, parsed.userKey) }) != 0 { break }
                 if parsed.sequence <= sequence {
                     visibleKind = parsed.kind

@@ -244,7 +244,7 @@ struct Recovery {
             let table: Table
             do {
                 let file = try fileSystem.openReadable(path(name))
-                table = try Table.open(file: file, fileNumber: number, blockCache: nil)
+                table = try Table(file: file, fileNumber: number, blockCache: nil)
             } catch where error.code == .corruption {
                 // Incomplete: a table is complete and synced before any edit names it, so no edit ever did.
                 obsoleteFiles.append(name)

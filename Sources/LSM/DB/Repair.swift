@@ -86,7 +86,7 @@ struct Repairer {
         }
         for number in files.tables {
             let file = try? fileSystem.openReadable(FileNames.path(directory, FileNames.table(number)))
-            let table = file.flatMap { try? Table.open(file: $0, fileNumber: number, blockCache: nil) }
+            let table = file.flatMap { try? Table(file: $0, fileNumber: number, blockCache: nil) }
             if let id = table?.properties.identity?.databaseID { counts[id, default: 0] += 1 }
         }
         return counts.max { $0.value < $1.value }?.key
@@ -136,7 +136,7 @@ struct Repairer {
         let table: Table
         do {
             let file = try fileSystem.openReadable(FileNames.path(directory, name))
-            table = try Table.open(file: file, fileNumber: number, blockCache: nil)
+            table = try Table(file: file, fileNumber: number, blockCache: nil)
         } catch {
             report.notes.append("\(name): unreadable, set aside whole: \(error)")
             return nil

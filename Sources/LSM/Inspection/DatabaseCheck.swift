@@ -150,15 +150,8 @@ struct DatabaseChecker {
         count(table, size: size)
         let properties = table.table.properties
         let propertiesOffset = table.footer.properties.offset
-        if let identity = properties.identity {
-            if let databaseID, identity.databaseID != databaseID {
-                problem(path, propertiesOffset, "table belongs to database \(identity.databaseID), but the manifest "
-                        + "to \(databaseID): one of them was copied in from another database")
-            }
-            if identity.fileNumber != file.number {
-                problem(path, propertiesOffset, "table was written as file \(identity.fileNumber), not "
-                        + "\(file.number): it was renamed or copied")
-            }
+        if let mismatch = properties.identity?.mismatch(databaseID: databaseID, fileNumber: file.number) {
+            problem(path, propertiesOffset, mismatch)
         }
         if properties.smallestKey != file.smallest {
             problem(path, propertiesOffset, "first key \(InspectedKey(validated: properties.smallestKey)) differs "

@@ -130,7 +130,7 @@ public final class TableFile: Sendable {
         let file = try fileSystem.openInspectedFile(path, as: "an SSTable")
         let number: UInt64
         if case .table(let n) = FileNames.parse(FileNames.lastComponent(of: path)) { number = n } else { number = 0 }
-        return TableFile(path: path, table: try Table.open(file: file, fileNumber: number, blockCache: nil))
+        return TableFile(path: path, table: try Table(file: file, fileNumber: number, blockCache: nil))
     }
 
     /// The index entries in order, one per data block.

@@ -14,24 +14,16 @@ final class Table: Sendable {
     let indexBlock: Block
     private let blockCache: LRUCache<Block>?
 
-    private init(file: any ReadableFile, fileNumber: UInt64, footer: Footer, indexBlock: Block, filter: BloomFilter?,
-                 properties: TableProperties, blockCache: LRUCache<Block>?) {
-        self.file = file
-        self.fileNumber = fileNumber
-        self.footer = footer
-        self.indexBlock = indexBlock
-        self.filter = filter
-        self.properties = properties
-        self.blockCache = blockCache
-    }
-
     var path: String { file.path }
 
     /// Opens the table in `file`, reading and checking its footer, index, filter and properties. When
     /// `databaseID` is given, a table that records an identity must be table `fileNumber` of that database
     /// (`.corruption` otherwise: it was copied or renamed from elsewhere); tables of format version 1 record none.
-    static func open(file: any ReadableFile, fileNumber: UInt64, blockCache: LRUCache<Block>?,
-                     databaseID: DatabaseID? = nil) throws(LSMError) -> Table {
+    init(file: any ReadableFile, fileNumber: UInt64, blockCache: LRUCache<Block>?,
+         databaseID: DatabaseID? = nil) throws(LSMError) {
+        self.file = file
+        self.fileNumber = fileNumber
+        self.blockCache = blockCache
         let size = file.size
         guard size >= UInt64(Footer.encodedLength) else {
             throw LSMError.corruption("not an SSTable (\(size) bytes is shorter than a table footer)",
@@ -58,20 +50,14 @@ final class Table: Sendable {
         } catch {
             throw error.locatedInBlock(path: file.path, blockOffset: footer.propertiesHandle.offset)
         }
-        if let databaseID, let identity = properties.identity {
-            guard identity.databaseID == databaseID else {
-                throw LSMError.corruption("table belongs to database \(identity.databaseID), but the manifest to "
-                                          + "\(databaseID): one of them was copied in from another database",
-                                          path: file.path, offset: footer.propertiesHandle.offset)
-            }
-            guard identity.fileNumber == fileNumber else {
-                throw LSMError.corruption("table was written as file \(identity.fileNumber), not \(fileNumber): it "
-                                          + "was renamed or copied", path: file.path,
-                                          offset: footer.propertiesHandle.offset)
-            }
+        if let databaseID,
+           let mismatch = properties.identity?.mismatch(databaseID: databaseID, fileNumber: fileNumber) {
+            throw LSMError.corruption(mismatch, path: file.path, offset: footer.propertiesHandle.offset)
         }
-        return Table(file: file, fileNumber: fileNumber, footer: footer, indexBlock: indexBlock, filter: filter,
-                     properties: properties, blockCache: blockCache)
+        self.footer = footer
+        self.indexBlock = indexBlock
+        self.filter = filter
+        self.properties = properties
     }
 
     /// False when the filter rules `userKey` out; true otherwise (always, without a filter).

@@ -28,7 +28,7 @@ final class TableCache: Sendable {
         let key = CacheKey(fileNumber: number, offset: 0)
         if let table = tables.value(for: key) { return table }
         let file = try fileSystem.openReadableMapped(FileNames.path(directory, FileNames.table(number)))
-        let table = try Table.open(file: file, fileNumber: number, blockCache: blockCache, databaseID: databaseID)
+        let table = try Table(file: file, fileNumber: number, blockCache: blockCache, databaseID: databaseID)
         tables.insert(table, for: key, cost: 1)
         return table
     }

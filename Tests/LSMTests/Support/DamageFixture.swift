@@ -211,7 +211,7 @@ private struct BuiltDatabase {
         for level in info.levels {
             for table in level.tables {
                 let file = try posix.openReadable(FileNames.path(path, table.name))
-                let opened = try Table.open(file: file, fileNumber: table.number, blockCache: nil)
+                let opened = try Table(file: file, fileNumber: table.number, blockCache: nil)
                 var handles = [opened.footer.indexHandle, opened.footer.propertiesHandle]
                 if opened.footer.filterHandle.size > 0 { handles.append(opened.footer.filterHandle) }
                 handles += try opened.indexEntries().map(\.handle)
