@@ -20,11 +20,11 @@ public final class Cursor {
     private let pinned: [AnyObject]
     private var positioned = false
     private var seekKey: [UInt8]?
+    // Unchecked: only this object's own methods touch it, one at a time (it is not thread-safe), and a checked
+    // access to it costs more than the key copy it guards.
     /// The user key of the entry last passed going forward (whose older versions are skipped), in a buffer the
     /// cursor owns and reuses so that stepping allocates nothing.
-    private var lastUserKey: UnsafeMutableRawPointer
-    private var lastUserKeyCapacity = 64
-    private var lastUserKeyLength = 0
+    @exclusivity(unchecked) private var lastUserKey = KeyBuffer()
     private var hasLastUserKey = false
 
     init(
@@ -37,11 +37,6 @@ public final class Cursor {
         self.upper = upper
         self.reverse = reverse
         self.pinned = pinned
-        self.lastUserKey = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
-    }
-
-    deinit {
-        lastUserKey.deallocate()
     }
 
     /// Whether the cursor runs from the last key to the first.
@@ -108,20 +103,20 @@ public final class Cursor {
                 try iterator.next()
                 continue
             }
-            let last = UnsafeRawBufferPointer(start: lastUserKey, count: lastUserKeyLength)
-            if hasLastUserKey && compareBytes(last, parsed.userKey) == 0 {
+            if hasLastUserKey && compareBytes(lastUserKey.bytes, parsed.userKey) == 0 {
                 try iterator.next()
                 continue
             }
             if let upper, upper.withUnsafeBytes({ compareBytes(parsed.userKey, $0) }) >= 0 {
                 return false
             }
-            rememberUserKey(parsed.userKey)
+            lastUserKey.assign(parsed.userKey)
+            hasLastUserKey = true
             if parsed.kind == .deletion {
                 try iterator.next()
                 continue
             }
-            body(UnsafeRawBufferPointer(start: lastUserKey, count: lastUserKeyLength), iterator.value)
+            body(lastUserKey.bytes, iterator.value)
             try iterator.next()
             return true
         }
@@ -135,20 +130,6 @@ public final class Cursor {
             throw LSMError.corruption("malformed internal key found while iterating")
         }
         return parsed
-    }
-
-    /// Copies `key` into the cursor's buffer as the last user key passed.
-    @inline(__always)
-    private func rememberUserKey(_ key: UnsafeRawBufferPointer) {
-        if key.count > lastUserKeyCapacity {
-            let capacity = max(key.count, lastUserKeyCapacity * 2)
-            lastUserKey.deallocate()
-            lastUserKey = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
-            lastUserKeyCapacity = capacity
-        }
-        if let base = key.baseAddress { lastUserKey.copyMemory(from: base, byteCount: key.count) }
-        lastUserKeyLength = key.count
-        hasLastUserKey = true
     }
 
     private func nextReverse(

@@ -22,9 +22,9 @@ final class BlockIterator: InternalIterator {
     private let restartCount: Int
     private let order: BlockKeyOrder
 
-    private var keyStorage: UnsafeMutableRawPointer
-    private var keyCapacity: Int
-    private var keyLength = 0
+    // Unchecked: only this object's own methods touch it, one at a time (it is not thread-safe), and a checked
+    // access to it costs more than the key copy it guards.
+    @exclusivity(unchecked) private var currentKey = KeyBuffer()
     private var valueOffset = 0
     private var valueLength = 0
     /// Offset of the current entry.
@@ -42,15 +42,9 @@ final class BlockIterator: InternalIterator {
         self.entriesEnd = block.entriesEnd
         self.restartCount = block.restartCount
         self.order = order
-        self.keyCapacity = 64
-        self.keyStorage = UnsafeMutableRawPointer.allocate(byteCount: keyCapacity, alignment: 8)
     }
 
-    deinit {
-        keyStorage.deallocate()
-    }
-
-    var key: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: keyStorage, count: keyLength) }
+    var key: UnsafeRawBufferPointer { currentKey.bytes }
 
     var value: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: data + valueOffset, count: valueLength) }
 
@@ -118,14 +112,14 @@ final class BlockIterator: InternalIterator {
 
     private func invalidate() {
         isValid = false
-        keyLength = 0
+        currentKey.removeAll()
         valueLength = 0
     }
 
     private func seekToRestart(_ index: Int) {
         restartIndex = index
         nextEntry = block.restartPoint(index)
-        keyLength = 0
+        currentKey.removeAll()
     }
 
     @inline(__always)
@@ -142,12 +136,10 @@ final class BlockIterator: InternalIterator {
         guard current < entriesEnd else { return invalidate() }
         let entry = try decodeHeader(at: current)
         let length = entry.shared + entry.unshared
-        guard entry.shared <= keyLength, order == .bytewise || length >= internalKeyTrailerSize else {
+        guard entry.shared <= currentKey.count, order == .bytewise || length >= internalKeyTrailerSize else {
             throw malformed(at: current)
         }
-        if length > keyCapacity { growKeyStorage(to: length) }
-        (keyStorage + entry.shared).copyMemory(from: data + entry.keyStart, byteCount: entry.unshared)
-        keyLength = length
+        currentKey.replaceSuffix(after: entry.shared, with: data + entry.keyStart, count: entry.unshared)
         valueOffset = entry.keyStart + entry.unshared
         valueLength = entry.valueLength
         nextEntry = valueOffset + valueLength
@@ -206,15 +198,5 @@ final class BlockIterator: InternalIterator {
     private func malformed(at offset: Int) -> LSMError {
         invalidate()
         return LSMError.corruption("malformed block entry", offset: UInt64(offset))
-    }
-
-    /// Replaces the key buffer with a larger one, keeping the current key (whose prefix the next entry may share).
-    private func growKeyStorage(to needed: Int) {
-        let capacity = max(needed, keyCapacity * 2)
-        let larger = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
-        larger.copyMemory(from: keyStorage, byteCount: keyLength)
-        keyStorage.deallocate()
-        keyStorage = larger
-        keyCapacity = capacity
     }
 }

@@ -1,0 +1,51 @@
+/// One key's bytes in memory the holder owns and reuses from entry to entry, so that stepping an iterator allocates
+/// only until the buffer has held the longest key. Not copyable: it owns its memory and frees it when it goes.
+struct KeyBuffer: ~Copyable {
+    private var storage: UnsafeMutableRawPointer
+    private var capacity: Int
+    /// The length of the key held.
+    private(set) var count = 0
+
+    init() {
+        capacity = 64
+        storage = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+    }
+
+    deinit {
+        storage.deallocate()
+    }
+
+    /// The key held; valid until the buffer next changes.
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: storage, count: count) }
+
+    /// Keeps the first `prefixCount` bytes of the key held (at most ``count``) and puts the `suffixCount` bytes at
+    /// `suffix` after them: how a prefix-compressed entry's key is rebuilt from the one before it.
+    @inline(__always)
+    mutating func replaceSuffix(after prefixCount: Int, with suffix: UnsafeRawPointer, count suffixCount: Int) {
+        let length = prefixCount + suffixCount
+        if length > capacity { grow(to: length, keeping: prefixCount) }
+        (storage + prefixCount).copyMemory(from: suffix, byteCount: suffixCount)
+        count = length
+    }
+
+    /// Replaces the key held with `key`.
+    @inline(__always)
+    mutating func assign(_ key: UnsafeRawBufferPointer) {
+        guard let base = key.baseAddress else { return removeAll() }
+        replaceSuffix(after: 0, with: base, count: key.count)
+    }
+
+    mutating func removeAll() {
+        count = 0
+    }
+
+    /// Moves to a buffer of at least `needed` bytes, keeping the first `kept` bytes of the key.
+    private mutating func grow(to needed: Int, keeping kept: Int) {
+        let larger = max(needed, capacity * 2)
+        let fresh = UnsafeMutableRawPointer.allocate(byteCount: larger, alignment: 8)
+        fresh.copyMemory(from: storage, byteCount: kept)
+        storage.deallocate()
+        storage = fresh
+        capacity = larger
+    }
+}
