@@ -9,10 +9,10 @@ struct BenchCommand: ToolCommand {
         abstract: "Run the db_bench-style benchmark (the sequence of ../shared/bench/peerbench.c).",
         discussion: """
             Phases, each in a fresh subdirectory of --dir: fillseq (then reopen), readrandom, readmissing, \
-            readseq, seekrandom, size_after_fillseq; fillrandom, overwrite, readrandom_after_overwrite, \
-            readwhilewriting, deleterandom, size_after_random; fillsync, fillsync_Nthreads. Keys are 16 digits, \
-            values 100 bytes. With --benchmarks, the fills, overwrite and deletes a later selected workload of \
-            the same phase depends on still run, unreported.
+            readseq, seekrandom, readrandom_2threads, size_after_fillseq; fillrandom, overwrite, \
+            readrandom_after_overwrite, readwhilewriting, deleterandom, size_after_random; fillsync, \
+            fillsync_Nthreads. Keys are 16 digits, values 100 bytes. With --benchmarks, the fills, overwrite and \
+            deletes a later selected workload of the same phase depends on still run, unreported.
             """
     )
 

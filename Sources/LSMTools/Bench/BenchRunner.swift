@@ -111,6 +111,8 @@ struct BenchRunner {
             return try readSequential(name, database)
         case .seekRandom:
             return try seekRandom(name, database)
+        case .readRandomTwoThreads:
+            return try readRandomTwoThreads(name, database)
         case .fillRandom:
             var value = BenchValue()
             return try timedOnRandomKeys(name, seed: 401, count: num, countWrites: true) {
@@ -246,7 +248,8 @@ struct BenchRunner {
     /// What one worker thread did, read by the main thread after joining it.
     private final class WorkerOutcome: @unchecked Sendable {
         // Safety: written only by the worker thread, read only after `PosixThread.join()`.
-        var puts = 0
+        /// Operations done (puts), or keys found (gets).
+        var count = 0
         var error: LSMError?
         /// When the worker returned, on ``MonotonicClock``.
         var finishedAt: UInt64 = 0
@@ -281,7 +284,7 @@ struct BenchRunner {
                     return
                 }
             }
-            writer.puts = Int(index)
+            writer.count = Int(index)
         }
         let row: BenchResult
         do {
@@ -295,24 +298,77 @@ struct BenchRunner {
         thread.join()
         if let error = writer.error { throw error }
         var result = row
-        result.note = "\(writer.puts) puts by the writer meanwhile"
+        result.note = "\(writer.count) puts by the writer meanwhile"
         return result
+    }
+
+    /// Two threads at once, each NUM/2 gets of random existing keys (seeds 311 and 312); every key must be found.
+    private func readRandomTwoThreads(_ name: String, _ database: Database) throws(LSMError) -> BenchResult {
+        let perThread = num / 2
+        let count = UInt64(num)
+        let (seconds, outcomes) = try onThreads(name, count: 2, total: 2 * perThread) { threadIndex, outcome, shared in
+            var random = SplitMix64(seed: 311 + UInt64(threadIndex))
+            var key = BenchKey()
+            for _ in 0..<perThread {
+                key.set(random.next() % count)
+                do throws(LSMError) {
+                    if try database.get(key.bytes) != nil { outcome.count += 1 }
+                } catch {
+                    outcome.error = error
+                    return
+                }
+                shared.operations.add(1, ordering: .relaxed)
+            }
+        }
+        let found = outcomes.reduce(0) { $0 + $1.count }
+        var row = BenchResult(name: name, ops: 2 * perThread, seconds: seconds, bytesWritten: 0, databaseBytes: -1)
+        row.note = "\(found) of \(2 * perThread) found"
+        if found != 2 * perThread { row.failure = "readrandom_2threads found \(found) of \(2 * perThread)" }
+        return row
     }
 
     /// `threads` threads at once, each doing ``syncedPuts`` synced puts of random keys (seeds 1000, 1001, ...), so
     /// the engine can commit them in groups.
     private func fillSyncThreads(_ name: String, _ database: Database) throws(LSMError) -> BenchResult {
-        let shared = SharedCounters()
         let perThread = syncedPuts
         let count = UInt64(num)
-        let total = perThread * threads
+        let (seconds, _) = try onThreads(name, count: threads, total: perThread * threads) {
+            threadIndex, outcome, shared in
+            var random = SplitMix64(seed: 1000 + UInt64(threadIndex))
+            var key = BenchKey()
+            var value = BenchValue()
+            for index in 0..<perThread {
+                key.set(random.next() % count)
+                value.set(UInt64(index))
+                do throws(LSMError) {
+                    try database.put(key.bytes, value.bytes, sync: true)
+                } catch {
+                    outcome.error = error
+                    return
+                }
+                outcome.count += 1
+                shared.operations.add(1, ordering: .relaxed)
+            }
+        }
+        return BenchResult(name: name, ops: perThread * threads, seconds: seconds, bytesWritten: 0, databaseBytes: -1)
+    }
+
+    /// Runs `body` on `threadCount` threads at once, given the thread's index, its outcome and the shared counters
+    /// (where it counts operations for the progress line, `total` in all). Returns the seconds from the start to the
+    /// end of the last thread, and each thread's outcome; throws the first error a thread recorded, or the one
+    /// starting a thread failed with.
+    private func onThreads(
+        _ name: String, count threadCount: Int, total: Int,
+        _ body: @escaping @Sendable (_ threadIndex: Int, WorkerOutcome, SharedCounters) -> Void
+    ) throws(LSMError) -> (seconds: Double, outcomes: [WorkerOutcome]) {
+        let shared = SharedCounters()
         var outcomes: [WorkerOutcome] = []
         var started: [PosixThread] = []
         progress.start(name, total: total)
         defer { progress.finish() }
         let start = MonotonicClock.nanoseconds()
         var startFailure: LSMError?
-        for threadIndex in 0..<threads {
+        for threadIndex in 0..<threadCount {
             let outcome = WorkerOutcome()
             do throws(LSMError) {
                 started.append(try PosixThread {
@@ -320,21 +376,7 @@ struct BenchRunner {
                         outcome.finishedAt = MonotonicClock.nanoseconds()
                         shared.finishedThreads.add(1, ordering: .releasing)
                     }
-                    var random = SplitMix64(seed: 1000 + UInt64(threadIndex))
-                    var key = BenchKey()
-                    var value = BenchValue()
-                    for index in 0..<perThread {
-                        key.set(random.next() % count)
-                        value.set(UInt64(index))
-                        do throws(LSMError) {
-                            try database.put(key.bytes, value.bytes, sync: true)
-                        } catch {
-                            outcome.error = error
-                            return
-                        }
-                        outcome.puts += 1
-                        shared.operations.add(1, ordering: .relaxed)
-                    }
+                    body(threadIndex, outcome, shared)
                 })
             } catch {
                 startFailure = error
@@ -351,6 +393,6 @@ struct BenchRunner {
         let seconds = MonotonicClock.seconds(from: start, to: outcomes.map(\.finishedAt).max() ?? start)
         if let startFailure { throw startFailure }
         if let error = outcomes.lazy.compactMap(\.error).first { throw error }
-        return BenchResult(name: name, ops: total, seconds: seconds, bytesWritten: 0, databaseBytes: -1)
+        return (seconds, outcomes)
     }
 }

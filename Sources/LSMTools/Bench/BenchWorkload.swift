@@ -5,6 +5,7 @@ enum BenchWorkload: CaseIterable, Hashable {
     case readMissing
     case readSequential
     case seekRandom
+    case readRandomTwoThreads
     case sizeAfterFillSequential
     case fillRandom
     case overwrite
@@ -36,7 +37,8 @@ enum BenchWorkload: CaseIterable, Hashable {
 
     var phase: Phase {
         switch self {
-        case .fillSequential, .readRandom, .readMissing, .readSequential, .seekRandom, .sizeAfterFillSequential:
+        case .fillSequential, .readRandom, .readMissing, .readSequential, .seekRandom, .readRandomTwoThreads,
+             .sizeAfterFillSequential:
             .sequential
         case .fillRandom, .overwrite, .readRandomAfterOverwrite, .readWhileWriting, .deleteRandom, .sizeAfterRandom:
             .random
@@ -53,6 +55,7 @@ enum BenchWorkload: CaseIterable, Hashable {
         case .readMissing: "readmissing"
         case .readSequential: "readseq"
         case .seekRandom: "seekrandom"
+        case .readRandomTwoThreads: "readrandom_2threads"
         case .sizeAfterFillSequential: "size_after_fillseq"
         case .fillRandom: "fillrandom"
         case .overwrite: "overwrite"

@@ -12,8 +12,8 @@ import Testing
 
     /// The sequence for two threads, in order.
     private static let sequence = [
-        "fillseq", "readrandom", "readmissing", "readseq", "seekrandom", "size_after_fillseq", "fillrandom",
-        "overwrite", "readrandom_after_overwrite", "readwhilewriting", "deleterandom", "size_after_random",
+        "fillseq", "readrandom", "readmissing", "readseq", "seekrandom", "readrandom_2threads",
+        "size_after_fillseq", "fillrandom", "overwrite", "readrandom_after_overwrite", "readwhilewriting", "deleterandom", "size_after_random",
         "fillsync", "fillsync_2threads",
     ]
 
