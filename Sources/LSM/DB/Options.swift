@@ -28,7 +28,8 @@ public struct Options: Sendable, Hashable {
     ///
     /// 0 to 64. The default is 10.
     public var bloomBitsPerKey: Int = 10
-    /// Bytes of decoded table blocks kept in memory (0 turns the block cache off).
+    /// Bytes of decoded table blocks kept in memory (0 turns the block cache off). Only tables the file system
+    /// cannot memory-map use it: mapped tables are read in place, from the operating system's page cache.
     ///
     /// 0 to 1 TiB. The default is 8 MiB.
     public var blockCacheBytes: Int = 8 << 20

@@ -93,8 +93,10 @@ final class Block: Sendable {
     }
 
     /// Reads the block at `handle` from `file`, checking its trailer (see ``readChecked(from:handle:)``), and parses
-    /// its restart array. Errors name the file and the block's offset.
-    static func read(from file: any ReadableFile, handle: BlockHandle) throws(LSMError) -> Block {
+    /// its restart array. Errors name the file and the block's offset. A block of a mapped file that was verified
+    /// before may skip the trailer check (`verifyingChecksum` false); one read with system calls is always checked.
+    static func read(from file: any ReadableFile, handle: BlockHandle, verifyingChecksum: Bool = true)
+        throws(LSMError) -> Block {
         do throws(LSMError) {
             if let mapped = file.mappedContents {
                 // Zero-copy: check the block where it lies in the mapping and borrow it.
@@ -104,7 +106,9 @@ final class Block: Sendable {
                 }
                 let start = Int(handle.offset)
                 let raw = UnsafeRawBufferPointer(rebasing: mapped[start..<(start + Int(handle.size) + trailerSize)])
-                if let problem = checkTrailer(raw, path: file.path, offset: handle.offset) { throw problem }
+                if verifyingChecksum, let problem = checkTrailer(raw, path: file.path, offset: handle.offset) {
+                    throw problem
+                }
                 return try Block(storage: UnsafeMutableRawPointer(mutating: raw.baseAddress!), count: Int(handle.size),
                                  mappedFile: file)
             }

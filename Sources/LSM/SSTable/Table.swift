@@ -1,8 +1,9 @@
 /// An open, immutable table file, safe to read from many threads at once.
 ///
 /// Opening reads the file tail first: the footer, then the index, filter and properties blocks, which stay in memory
-/// for the table's life. Data blocks are read on demand, through the shared block cache when there is one, and
-/// their checksums are verified on every read from disk.
+/// for the table's life. Data blocks are read on demand: in place from a memory-mapped file, each block's checksum
+/// verified on its first read; otherwise through the shared block cache when there is one, verified on every read
+/// from disk.
 final class Table: Sendable {
     let fileNumber: UInt64
     let properties: TableProperties
@@ -13,6 +14,8 @@ final class Table: Sendable {
     /// The index block: one entry per data block, a separator key mapping to the block's handle.
     let indexBlock: Block
     private let blockCache: LRUCache<Block>?
+    /// For a memory-mapped table, the data blocks verified so far; nil when the file is read with system calls.
+    private let verifiedBlocks: VerifiedBlocks?
 
     var path: String { file.path }
 
@@ -58,6 +61,7 @@ final class Table: Sendable {
         self.indexBlock = indexBlock
         self.filter = filter
         self.properties = properties
+        verifiedBlocks = file.mappedContents == nil ? nil : VerifiedBlocks(index: indexBlock)
     }
 
     /// False when the filter rules `userKey` out; true otherwise (always, without a filter).
@@ -91,8 +95,15 @@ final class Table: Sendable {
         TableIterator(table: self)
     }
 
-    /// The data block at `handle`, from the block cache or else read (and verified) from disk and cached.
+    /// The data block at `handle`. A mapped table's block is read in place, its checksum verified on its first
+    /// read only; another table's comes from the block cache, or else is read (and verified) from disk and cached.
     func dataBlock(_ handle: BlockHandle) throws(LSMError) -> Block {
+        if let verifiedBlocks {
+            if verifiedBlocks.contains(handle) { return try readDataBlock(handle, verifyingChecksum: false) }
+            let block = try readDataBlock(handle)
+            verifiedBlocks.insert(handle)
+            return block
+        }
         let key = CacheKey(fileNumber: fileNumber, offset: handle.offset)
         if let cached = blockCache?.value(for: key) { return cached }
         let block = try readDataBlock(handle)
@@ -100,13 +111,13 @@ final class Table: Sendable {
         return block
     }
 
-    /// The data block at `handle` read from disk, bypassing the cache; it must lie before the footer.
-    private func readDataBlock(_ handle: BlockHandle) throws(LSMError) -> Block {
+    /// The data block at `handle` read from the file, bypassing the cache; it must lie before the footer.
+    private func readDataBlock(_ handle: BlockHandle, verifyingChecksum: Bool = true) throws(LSMError) -> Block {
         guard handle.fits(within: properties.fileSize - UInt64(Footer.encodedLength)) else {
             throw LSMError.corruption("data block handle (offset \(handle.offset), size \(handle.size)) points "
                                       + "outside the table's blocks", path: path, offset: footer.indexHandle.offset)
         }
-        return try Block.read(from: file, handle: handle)
+        return try Block.read(from: file, handle: handle, verifyingChecksum: verifyingChecksum)
     }
 
     /// The index entries in order: each data block's separator key and handle (for `lsm dump --meta`).
