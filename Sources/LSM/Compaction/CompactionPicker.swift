@@ -23,21 +23,37 @@ struct CompactionPicker {
     }
 
     /// The compaction the version needs most, or nil when every level is within its target.
-    /// `compactPointers[level]` is the largest key of that level's previous compaction, so successive compactions
-    /// of a level rotate through its key space.
+    /// Level 0 starts from its oldest table (``level0Inputs(around:_:)``). A deeper level starts after
+    /// `compactPointers[level]`, the largest key of its previous compaction, so successive compactions of a level
+    /// rotate through its key space.
     func pick(_ version: Version, compactPointers: [[UInt8]?]) -> Compaction? {
         let scores = scores(version)
         guard let best = scores.indices.max(by: { scores[$0] < scores[$1] }), scores[best] >= 1 else { return nil }
-        if best == 0 {
-            return compaction(level: 0, inputs: version.levels[0], version: version, allowsTrivialMove: true)
-        }
         let files = version.levels[best]
+        if best == 0, let oldest = files.last {
+            return compaction(level: 0, inputs: level0Inputs(around: oldest, version), version: version,
+                              allowsTrivialMove: true)
+        }
         var chosen = files[0]
         if let pointer = compactPointers[best],
            let next = files.first(where: { compareInternalKeys($0.largest, pointer) > 0 }) {
             chosen = next
         }
         return compaction(level: best, inputs: [chosen], version: version, allowsTrivialMove: true)
+    }
+
+    /// `seed` and every level-0 table that overlaps it, directly or through another one taken: the tables holding
+    /// any version of a key in the range go down together, so no older version is left above a newer one, while
+    /// tables of other key ranges stay (a sequential load's level-0 tables are then moved, not merged).
+    private func level0Inputs(around seed: FileMetaData, _ version: Version) -> [FileMetaData] {
+        var range = UserKeyRange(covering: [seed])
+        while true {
+            let inputs = version.overlappingFiles(level: 0, smallestUserKey: range.smallest,
+                                                  largestUserKey: range.largest)
+            let covered = UserKeyRange(covering: inputs)
+            if covered.smallest == range.smallest && covered.largest == range.largest { return inputs }
+            range = covered
+        }
     }
 
     /// A manual compaction of the tables of `level` that overlap `[lower, upper]` (nil: unbounded) into the level
@@ -56,16 +72,11 @@ struct CompactionPicker {
         return compaction(level: level, inputs: inputs, version: version, allowsTrivialMove: false)
     }
 
-    private func compaction(level: Int, inputs: [FileMetaData], version: Version, allowsTrivialMove: Bool) -> Compaction {
-        var smallest = inputs[0].smallest
-        var largest = inputs[0].largest
-        for file in inputs.dropFirst() {
-            if compareInternalKeys(file.smallest, smallest) < 0 { smallest = file.smallest }
-            if compareInternalKeys(file.largest, largest) > 0 { largest = file.largest }
-        }
+    private func compaction(level: Int, inputs: [FileMetaData], version: Version, allowsTrivialMove: Bool)
+        -> Compaction {
+        let range = UserKeyRange(covering: inputs)
         let overlapping = version.overlappingFiles(
-            level: level + 1, smallestUserKey: Array(smallest.dropLast(internalKeyTrailerSize)),
-            largestUserKey: Array(largest.dropLast(internalKeyTrailerSize)))
+            level: level + 1, smallestUserKey: range.smallest, largestUserKey: range.largest)
         return Compaction(
             level: level, outputLevel: level + 1, inputs: inputs, overlapping: overlapping, version: version,
             allowsTrivialMove: allowsTrivialMove)

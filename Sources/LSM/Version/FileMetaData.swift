@@ -44,6 +44,12 @@ final class FileMetaData: Sendable, Equatable, CustomStringConvertible {
 
     var description: String { "#\(number) (\(size) bytes, \(entryCount) entries)" }
 
+    /// The user-key part of ``smallest``.
+    var smallestUserKey: [UInt8] { Array(smallest.dropLast(internalKeyTrailerSize)) }
+
+    /// The user-key part of ``largest``.
+    var largestUserKey: [UInt8] { Array(largest.dropLast(internalKeyTrailerSize)) }
+
     /// Compares the user-key part of ``smallest`` with `key` (negative: the table starts below `key`).
     @inline(__always)
     func compareSmallestUserKey(with key: UnsafeRawBufferPointer) -> Int {
