@@ -92,51 +92,25 @@ struct BenchRunner {
         let name = workload.name(threads: threads)
         let count = UInt64(num)
         let database = phaseDatabase.database
+        // One line per workload: what it runs, with the seeds and checks of peerbench.c.
         switch workload {
         case .sizeAfterFillSequential, .sizeAfterRandom:
             try close(&phaseDatabase)
             let bytes = try FileTree.bytes(database.path)
             return BenchResult(name: name, ops: num, seconds: 1, bytesWritten: 0, databaseBytes: bytes)
-        case .fillSequential:
-            return try fillSequential(name, database)
-        case .readRandom:
-            var result = try read(name, database, seed: 301) { $0 % count }
-            if result.found != num { result.row.failure = "readrandom found \(result.found) of \(num)" }
-            return result.row
-        case .readMissing:
-            var result = try read(name, database, seed: 302) { count + $0 % count }
-            if result.found != 0 { result.row.failure = "readmissing found \(result.found)" }
-            return result.row
-        case .readSequential:
-            return try readSequential(name, database)
-        case .seekRandom:
-            return try seekRandom(name, database)
-        case .readRandomTwoThreads:
-            return try readRandomTwoThreads(name, database)
-        case .fillRandom:
-            var value = BenchValue()
-            return try timedOnRandomKeys(name, seed: 401, count: num, countWrites: true) {
-                key, index throws(LSMError) in
-                value.set(UInt64(index))
-                try database.put(key, value.bytes)
-            }
-        case .overwrite:
-            var value = BenchValue()
-            return try timedOnRandomKeys(name, seed: 402, count: num, countWrites: true) {
-                key, index throws(LSMError) in
-                value.set(UInt64(index) + count)
-                try database.put(key, value.bytes)
-            }
-        case .readRandomAfterOverwrite:
-            return try read(name, database, seed: 403) { $0 % count }.row
-        case .readWhileWriting:
-            return try readWhileWriting(name, database)
-        case .deleteRandom:
-            return try deleteRandom(name, database)
-        case .fillSync:
-            return try fillSync(name, database)
-        case .fillSyncThreads:
-            return try fillSyncThreads(name, database)
+        case .fillSequential: return try fillSequential(name, database)
+        case .readRandom: return try read(name, database, seed: 301, expectFound: num) { $0 % count }
+        case .readMissing: return try read(name, database, seed: 302, expectFound: 0) { count + $0 % count }
+        case .readSequential: return try readSequential(name, database)
+        case .seekRandom: return try seekRandom(name, database)
+        case .readRandomTwoThreads: return try readRandomTwoThreads(name, database)
+        case .fillRandom: return try randomPuts(name, database, seed: 401, firstValue: 0)
+        case .overwrite: return try randomPuts(name, database, seed: 402, firstValue: count)
+        case .readRandomAfterOverwrite: return try read(name, database, seed: 403) { $0 % count }
+        case .readWhileWriting: return try readWhileWriting(name, database)
+        case .deleteRandom: return try deleteRandom(name, database)
+        case .fillSync: return try fillSync(name, database)
+        case .fillSyncThreads: return try fillSyncThreads(name, database)
         }
     }
 
@@ -188,17 +162,32 @@ struct BenchRunner {
         }
     }
 
-    /// NUM gets of key number `keyNumber(draw)`, drawing from splitmix64 seeded with `seed`; counts the keys found.
+    /// NUM unsynced puts of random keys, drawn from splitmix64 seeded with `seed`, the i-th with value number
+    /// `firstValue + i` (fillrandom, then overwrite).
+    private func randomPuts(
+        _ name: String, _ database: Database, seed: UInt64, firstValue: UInt64
+    ) throws(LSMError) -> BenchResult {
+        var value = BenchValue()
+        return try timedOnRandomKeys(name, seed: seed, count: num, countWrites: true) { key, index throws(LSMError) in
+            value.set(firstValue + UInt64(index))
+            try database.put(key, value.bytes)
+        }
+    }
+
+    /// NUM gets of key number `keyNumber(draw)`, drawing from splitmix64 seeded with `seed`; counts the keys found,
+    /// which must come to `expectFound` when it is given.
     private func read(
-        _ name: String, _ database: Database, seed: UInt64, keyNumber: @escaping (UInt64) -> UInt64
-    ) throws(LSMError) -> (row: BenchResult, found: Int) {
+        _ name: String, _ database: Database, seed: UInt64, expectFound: Int? = nil,
+        keyNumber: @escaping (UInt64) -> UInt64
+    ) throws(LSMError) -> BenchResult {
         var found = 0
         var row = try timedOnRandomKeys(name, seed: seed, count: num, countWrites: false, keyNumber: keyNumber) {
             key, _ throws(LSMError) in
             if try database.get(key) != nil { found += 1 }
         }
         row.note = "\(found) of \(num) found"
-        return (row, found)
+        if let expectFound, found != expectFound { row.failure = "\(name) found \(found) of \(num)" }
+        return row
     }
 
     /// One forward pass over the whole store (at most NUM+1 entries, as the peers' scan limit).
@@ -288,7 +277,7 @@ struct BenchRunner {
         }
         let row: BenchResult
         do {
-            row = try read(name, database, seed: 404) { $0 % count }.row
+            row = try read(name, database, seed: 404) { $0 % count }
         } catch {
             shared.stop.store(true, ordering: .relaxed)
             thread.join()
