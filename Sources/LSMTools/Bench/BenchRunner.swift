@@ -186,7 +186,10 @@ struct BenchRunner {
             if try database.get(key) != nil { found += 1 }
         }
         row.note = "\(found) of \(num) found"
-        if let expectFound, found != expectFound { row.failure = "\(name) found \(found) of \(num)" }
+        if let expectFound, found != expectFound {
+            // Worded as peerbench.c words it.
+            row.failure = expectFound == 0 ? "\(name) found \(found)" : "\(name) found \(found) of \(num)"
+        }
         return row
     }
 
