@@ -2,11 +2,14 @@ import Testing
 @testable import LSM
 
 @Suite struct CompactionPickerTests {
-    /// A version holding `files` in level 0 (newest first, as the version orders them) and `level1` in level 1.
-    private func version(level0 files: [FileMetaData], level1: [FileMetaData] = []) throws -> Version {
+    /// A version holding `files` in level 0 (newest first, as the version orders them), `level1` in level 1 and
+    /// `level2` in level 2.
+    private func version(level0 files: [FileMetaData], level1: [FileMetaData] = [], level2: [FileMetaData] = [])
+        throws -> Version {
         var edit = VersionEdit()
         for file in files { edit.addFile(level: 0, file) }
         for file in level1 { edit.addFile(level: 1, file) }
+        for file in level2 { edit.addFile(level: 2, file) }
         return try Version().applying(edit)
     }
 
@@ -34,5 +37,31 @@ import Testing
         let compaction = try #require(picker.pick(version, compactPointers: Array(repeating: nil, count: 7)))
         #expect(compaction.inputs.map(\.number) == [1])
         #expect(compaction.isTrivialMove, "a level-0 table overlapping nothing moves to level 1 unrewritten")
+    }
+
+    @Test func aFlushedTableGoesAsDeepAsLevelTwoWhileNothingAboveOrInItsLevelOverlapsIt() throws {
+        let version = try version(level0: [table(1, "a", "c")], level1: [table(2, "m", "p")],
+                                  level2: [table(3, "h", "j")])
+        let place = { (file: FileMetaData) in self.picker.levelForFlushedTable(file, in: version, avoiding: nil) }
+        #expect(place(table(10, "b", "b")) == 0, "a level-0 table holds older versions of its keys")
+        #expect(place(table(11, "n", "z")) == 0, "level 1 holds older versions: the table stays above it")
+        #expect(place(table(12, "i", "i")) == 1, "level 2 holds older versions: level 1 is the deepest free")
+        #expect(place(table(13, "d", "g")) == 2)
+        #expect(place(table(14, "q", "z")) == 2)
+    }
+
+    @Test func aFlushedTableStaysOutOfACompactionInFlightAndAboveTooMuchToRewrite() throws {
+        let version = try version(level0: [])
+        let flushed = table(1, "d", "f")
+        let busy = UserKeyRange(covering: [table(2, "a", "e")])
+        #expect(picker.levelForFlushedTable(flushed, in: version, avoiding: busy) == 0)
+        let apart = UserKeyRange(covering: [table(3, "g", "k")])
+        #expect(picker.levelForFlushedTable(flushed, in: version, avoiding: apart) == 2)
+
+        // Level 2 holds more than ten target-size tables' worth under the table's range: a later compaction of
+        // a level-1 table there would rewrite all of it, so the table stays in level 0.
+        let big = UInt64(Options().targetFileSize) * 11
+        let heavy = try self.version(level0: [], level2: [table(4, "e", "e", size: big)])
+        #expect(picker.levelForFlushedTable(flushed, in: heavy, avoiding: nil) == 0)
     }
 }

@@ -180,7 +180,7 @@ import Testing
         let otherID = try Database.info(at: other).databaseID
         #expect(info.databaseID != nil && info.databaseID != otherID)
         let live = try #require(info.logs.last).name
-        let table = try #require(info.levels[0].tables.first).name
+        let table = try #require(info.tables.first).name
         for name in [info.manifestName, live, table] {
             let mine = try Self.fs.readWholeFile(FileNames.path(path, name))
             // The same operations make files of the same names and sizes; only the identity differs.

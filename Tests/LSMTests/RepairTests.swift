@@ -150,7 +150,7 @@ import Testing
         defer { dir.remove() }
         let (path, model) = try Self.makeDatabase(in: dir)
         let (other, _) = try Self.makeDatabase(in: dir, name: "other")
-        let foreign = try #require(try Database.info(at: other).levels[0].tables.first)
+        let foreign = try #require(try Database.info(at: other).tables.first)
         let stray = FileNames.path(path, FileNames.table(900))
         try Self.fs.writeWholeFile(try Self.fs.readWholeFile(FileNames.path(other, foreign.name)), to: stray)
         try Self.fs.removeFile(FileNames.path(path, FileNames.current))

@@ -3,8 +3,14 @@
 /// Level 0 is scored by its table count against ``Options/level0CompactionTrigger`` (its tables overlap, so
 /// every one costs a read); deeper levels by their bytes against their target, ``Options/level1MaxBytes`` times
 /// ``Options/levelSizeMultiplier`` per level below 1. The level with the highest score of at least 1 is compacted.
+///
+/// The picker also places flushed tables (``levelForFlushedTable(_:in:avoiding:)``), as LevelDB does, so that a
+/// table overlapping nothing skips the rewrites that level 0 would cost it.
 struct CompactionPicker {
     let options: Options
+
+    /// The deepest level a flushed table may be placed in.
+    static let deepestFlushLevel = 2
 
     /// The byte target of `level` (1 and deeper).
     func maxBytes(level: Int) -> Double {
@@ -40,6 +46,33 @@ struct CompactionPicker {
             chosen = next
         }
         return compaction(level: best, inputs: [chosen], version: version, allowsTrivialMove: true)
+    }
+
+    /// The level a flushed table goes to. Level 0 when it overlaps a level-0 table or `busyRange` (the user-key
+    /// range of a compaction in flight, whose outputs it must not collide with); else one level deeper at a time,
+    /// down to ``deepestFlushLevel``, while the next level holds nothing in its range and the level after that not
+    /// more than ten target-size tables' worth (which a later compaction of it would have to rewrite). Nothing of
+    /// the table's keys then sits above it, and the levels below hold only older versions.
+    func levelForFlushedTable(_ file: FileMetaData, in version: Version, avoiding busyRange: UserKeyRange?) -> Int {
+        let range = UserKeyRange(covering: [file])
+        if let busyRange, range.overlaps(busyRange) { return 0 }
+        let lower = range.smallest
+        let upper = range.largest
+        guard version.overlappingFiles(level: 0, smallestUserKey: lower, largestUserKey: upper).isEmpty else {
+            return 0
+        }
+        var level = 0
+        while level < Self.deepestFlushLevel {
+            if !version.overlappingFiles(level: level + 1, smallestUserKey: lower, largestUserKey: upper).isEmpty {
+                break
+            }
+            if level + 2 < Version.levelCount {
+                let below = version.overlappingFiles(level: level + 2, smallestUserKey: lower, largestUserKey: upper)
+                if below.reduce(0, { $0 + $1.size }) > 10 * UInt64(options.targetFileSize) { break }
+            }
+            level += 1
+        }
+        return level
     }
 
     /// `seed` and every level-0 table that overlaps it, directly or through another one taken: the tables holding

@@ -12,4 +12,9 @@ struct UserKeyRange: Sendable {
             if compareBytes(file.largestUserKey, largest) > 0 { largest = file.largestUserKey }
         }
     }
+
+    /// Whether some key lies in both ranges.
+    func overlaps(_ other: UserKeyRange) -> Bool {
+        compareBytes(smallest, other.largest) <= 0 && compareBytes(other.smallest, largest) <= 0
+    }
 }

@@ -30,36 +30,41 @@ extension Database {
         lock.broadcast()
     }
 
-    /// Flushes the oldest immutable memtable to a level-0 table. Lock held; released during the I/O.
+    /// Flushes the oldest immutable memtable to a table, in the level
+    /// ``CompactionPicker/levelForFlushedTable(_:in:avoiding:)`` picks. Lock held; released during the I/O.
     func flushOldestImmutable() {
         guard let oldest = state.immutables.first else { return }
         // The log of the next memtable is the oldest one still needed once this flush is recorded.
         let nextLog = state.immutables.count > 1 ? state.immutables[1].logNumber : state.logNumber
         versions.lastSequence = state.lastSequence
+        // Versions change only on the background queue, which is running this flush (inside a compaction when
+        // there is one in flight), so the version the level is picked from is the one the edit applies to.
+        let busyRange = state.compactionInFlight
         lock.unlock()
-        var outcome: Swift.Result<FileMetaData, LSMError>
+        var outcome: Swift.Result<(file: FileMetaData, level: Int), LSMError>
         do throws(LSMError) {
             let file = try writeTable(
                 from: oldest.table.makeIterator(), number: versions.newFileNumber(), databaseID: databaseID,
                 directory: path, fileSystem: fileSystem, options: options.tableOptions)
+            let level = picker.levelForFlushedTable(file, in: versions.current, avoiding: busyRange)
             var edit = VersionEdit()
-            edit.newFiles.append(.init(level: 0, file: file))
+            edit.newFiles.append(.init(level: level, file: file))
             edit.logNumber = nextLog
             try versions.logAndApply(edit)
             try? fileSystem.removeFile(FileNames.path(path, FileNames.wal(oldest.logNumber)))
-            outcome = .success(file)
+            outcome = .success((file, level))
         } catch {
             outcome = .failure(error)
         }
         lock.lock()
         switch outcome {
-        case .success(let file):
+        case .success(let (file, level)):
             state.immutables.removeFirst()
             state.version = versions.current
             state.counters.flushes += 1
             state.counters.flushBytes += file.size
-            infoLog.log("flushed log \(oldest.logNumber) to table \(file.number): \(file.entryCount) entries, "
-                        + "\(file.size) bytes")
+            infoLog.log("flushed log \(oldest.logNumber) to table \(file.number) in level \(level): "
+                        + "\(file.entryCount) entries, \(file.size) bytes")
         case .failure(let error):
             fail("flush of log \(oldest.logNumber) failed", error)
         }
@@ -92,6 +97,8 @@ extension Database {
             smallestSnapshot: snapshots.oldest ?? state.lastSequence, newFileNumber: { self.versions.newFileNumber() },
             onProgress: { self.flushDuringCompaction() })
         let start = MonotonicClock.microseconds()
+        // Its outputs may land anywhere in this range of the output level: a flush meanwhile stays out of it.
+        state.compactionInFlight = UserKeyRange(covering: compaction.allInputs)
         lock.unlock()
         var outcome: Swift.Result<CompactionJob.Result, LSMError>
         do throws(LSMError) {
@@ -102,6 +109,7 @@ extension Database {
             outcome = .failure(error)
         }
         lock.lock()
+        state.compactionInFlight = nil
         let description = "compaction of \(compaction.inputs.count)+\(compaction.overlapping.count) table(s) "
             + "from level \(compaction.level) to \(compaction.outputLevel)"
         switch outcome {

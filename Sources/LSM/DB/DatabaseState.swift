@@ -28,6 +28,8 @@ struct DatabaseState {
     var isClosed = false
     /// Per level, the largest key of its last compaction, so the next one starts after it.
     var compactPointers: [[UInt8]?] = Array(repeating: nil, count: Version.levelCount)
+    /// The user keys of the compaction running, if one is: a flush meanwhile must not place its table among them.
+    var compactionInFlight: UserKeyRange?
     var counters = ActivityCounters()
 
     init(memtable: MemTable, log: RecordWriter?, logNumber: UInt64, version: Version, lastSequence: SequenceNumber) {

@@ -60,6 +60,8 @@ public struct DatabaseInfo: Sendable, Hashable {
     /// The write-ahead logs in the directory, by number.
     public var logs: [LogFileInfo]
 
+    /// Every table, level 0 first, each level in its own order.
+    public var tables: [TableInfo] { levels.flatMap(\.tables) }
     public var tableCount: Int { levels.reduce(0) { $0 + $1.tables.count } }
     public var tableBytes: UInt64 { levels.reduce(0) { $0 &+ $1.bytes } }
     public var entryCount: UInt64 { levels.reduce(0) { $0 &+ $1.entryCount } }

@@ -107,7 +107,7 @@ import Testing
             try database.flush()
         }
         let info = try Database.info(at: db)
-        let table = db + "/" + info.levels[0].tables[0].name
+        let table = db + "/" + (try #require(info.tables.first)).name
         let missing = scratch.file("missing.wal")
         let random = try scratch.randomFile("random.wal", bytes: 2000)
 
