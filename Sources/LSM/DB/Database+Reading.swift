@@ -1,19 +1,11 @@
 /// Reading: a pinned view of the memtables, version and sequence for each read, point lookups, cursors and
 /// snapshots.
 extension Database {
-    /// What one read consults, taken under the lock so it is consistent.
-    struct ReadView {
-        var memtables: [MemTable]
-        var version: Version
-        var sequence: SequenceNumber
-    }
-
-    func readView(_ snapshot: Snapshot?) throws(LSMError) -> ReadView {
-        try lock.withLock { () throws(LSMError) -> ReadView in
+    /// What one read consults and as of which sequence, taken under the lock so it is consistent.
+    func readView(_ snapshot: Snapshot?) throws(LSMError) -> (state: ReadState, sequence: SequenceNumber) {
+        try lock.withLock { () throws(LSMError) -> (state: ReadState, sequence: SequenceNumber) in
             try checkOpen()
-            return ReadView(
-                memtables: [state.memtable] + state.immutables.reversed().map(\.table), version: state.version,
-                sequence: snapshot?.sequence ?? state.lastSequence)
+            return (state.readState, snapshot?.sequence ?? state.lastSequence)
         }
     }
 
@@ -29,7 +21,7 @@ extension Database {
             throw LSMError(.keyTooLarge, "key of \(userKey.count) bytes exceeds the limit of \(Limits.maxKeySize)")
         }
         let view = try readView(snapshot)
-        for memtable in view.memtables {
+        for memtable in view.state.memtables {
             switch memtable.get(userKey, sequence: view.sequence) {
             case .found(let value): return value
             case .deleted: return nil
@@ -37,7 +29,7 @@ extension Database {
             }
         }
         var result = LookupResult.notFound
-        try view.version.forEachFileForLookup(userKey) { (_, file) throws(LSMError) -> Bool in
+        try view.state.version.forEachFileForLookup(userKey) { (_, file) throws(LSMError) -> Bool in
             result = try tableCache.table(number: file.number).get(userKey, sequence: view.sequence)
             if case .notFound = result { return true }
             return false
@@ -52,14 +44,14 @@ extension Database {
         from lower: [UInt8]? = nil, to upper: [UInt8]? = nil, reverse: Bool = false, snapshot: Snapshot? = nil
     ) throws(LSMError) -> Cursor {
         let view = try readView(snapshot)
-        var children: [any InternalIterator] = view.memtables.map { $0.makeIterator() }
-        for file in view.version.levels[0] {
+        var children: [any InternalIterator] = view.state.memtables.map { $0.makeIterator() }
+        for file in view.state.version.levels[0] {
             children.append(try tableCache.table(number: file.number).makeIterator())
         }
-        for level in view.version.levels.dropFirst() where !level.isEmpty {
+        for level in view.state.version.levels.dropFirst() where !level.isEmpty {
             children.append(LevelIterator(files: level, tableCache: tableCache))
         }
-        var pinned: [AnyObject] = [view.version]
+        var pinned: [AnyObject] = [view.state]
         if let snapshot { pinned.append(snapshot) }
         return Cursor(
             iterator: ReadPathMergingIterator(children: children), sequence: view.sequence, lower: lower, upper: upper,

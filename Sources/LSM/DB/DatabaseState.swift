@@ -8,9 +8,9 @@ struct DatabaseState {
     }
 
     /// The memtable taking writes.
-    var memtable: MemTable
+    var memtable: MemTable { didSet { readState = makeReadState() } }
     /// Memtables waiting for their flush, oldest first.
-    var immutables: [ImmutableMemTable] = []
+    var immutables: [ImmutableMemTable] = [] { didSet { readState = makeReadState() } }
     /// The log being appended to; nil when the database is read-only.
     var log: RecordWriter?
     var logNumber: UInt64
@@ -18,7 +18,9 @@ struct DatabaseState {
     /// Set when an append, sync or switch of the log failed: its state on disk is then unknown, so closing does not
     /// record its size.
     var logFailed = false
-    var version: Version
+    var version: Version { didSet { readState = makeReadState() } }
+    /// The memtables and version reads consult, kept in step with ``memtable``, ``immutables`` and ``version``.
+    private(set) var readState: ReadState
     var lastSequence: SequenceNumber
     /// The first failure of background work or of the log; every later write returns it.
     var backgroundError: LSMError?
@@ -38,5 +40,10 @@ struct DatabaseState {
         self.logNumber = logNumber
         self.version = version
         self.lastSequence = lastSequence
+        readState = ReadState(memtables: [memtable], version: version)
+    }
+
+    private func makeReadState() -> ReadState {
+        ReadState(memtables: [memtable] + immutables.reversed().map(\.table), version: version)
     }
 }

@@ -61,10 +61,4 @@ final class FileMetaData: Sendable, Equatable, CustomStringConvertible {
     func compareLargestUserKey(with key: UnsafeRawBufferPointer) -> Int {
         largest.withUnsafeBytes { compareBytes(userKey(of: $0), key) }
     }
-
-    /// Whether `key` lies in the table's user-key range, ends included.
-    @inline(__always)
-    func userKeyRangeContains(_ key: UnsafeRawBufferPointer) -> Bool {
-        compareSmallestUserKey(with: key) <= 0 && compareLargestUserKey(with: key) >= 0
-    }
 }

@@ -8,8 +8,8 @@ final class Version: Sendable {
     static let levelCount = 7
 
     let levels: [[FileMetaData]]
-    /// For each level, the packed largest keys that point reads binary-search (unused for level 0).
-    private let keyIndexes: [LevelKeyIndex]
+    /// Every file's user-key bounds, packed: what point reads and range queries search.
+    private let bounds: FileBoundsIndex
 
     /// The empty version of a new database.
     convenience init() {
@@ -19,7 +19,7 @@ final class Version: Sendable {
     fileprivate init(levels: [[FileMetaData]]) {
         assert(levels.count == Version.levelCount)
         self.levels = levels
-        keyIndexes = levels.enumerated().map { level, files in LevelKeyIndex(level == 0 ? [] : files) }
+        bounds = FileBoundsIndex(levels)
     }
 
     var fileCount: Int { levels.reduce(0) { $0 + $1.count } }
@@ -46,8 +46,8 @@ final class Version: Sendable {
         _ userKey: UnsafeRawBufferPointer,
         _ body: (Int, FileMetaData) throws(E) -> Bool
     ) throws(E) {
-        for file in levels[0] where file.userKeyRangeContains(userKey) {
-            if try !body(0, file) { return }
+        for index in 0..<bounds.fileCount(level: 0) where bounds.file(index, ofLevel: 0, contains: userKey) {
+            if try !body(0, levels[0][index]) { return }
         }
         for level in 1..<Version.levelCount {
             guard let file = file(in: level, holding: userKey) else { continue }
@@ -58,10 +58,7 @@ final class Version: Sendable {
     /// The table of `level` (1 or deeper) whose user-key range contains `userKey`, if one does: the only table of
     /// the level that may hold it.
     func file(in level: Int, holding userKey: UnsafeRawBufferPointer) -> FileMetaData? {
-        let files = levels[level]
-        let index = keyIndexes[level].firstFile(endingAtOrAfter: userKey)
-        guard index < files.count, files[index].compareSmallestUserKey(with: userKey) <= 0 else { return nil }
-        return files[index]
+        bounds.file(inLevel: level, holding: userKey).map { levels[level][$0] }
     }
 
     /// Files in `level` whose user-key range overlaps [smallestUserKey, largestUserKey], in the level's order;
@@ -70,7 +67,7 @@ final class Version: Sendable {
         let files = levels[level]
         let start: Int
         if level > 0, let smallestUserKey {
-            start = smallestUserKey.withUnsafeBytes { keyIndexes[level].firstFile(endingAtOrAfter: $0) }
+            start = smallestUserKey.withUnsafeBytes { bounds.firstFile(inLevel: level, endingAtOrAfter: $0) }
         } else {
             start = 0
         }
