@@ -3,7 +3,7 @@
 extension Database {
     /// What one read consults and as of which sequence, taken under the lock so it is consistent.
     func readView(_ snapshot: Snapshot?) throws(LSMError) -> (state: ReadState, sequence: SequenceNumber) {
-        try lock.withLock { () throws(LSMError) -> (state: ReadState, sequence: SequenceNumber) in
+        try lock.withLock { () throws(LSMError) in
             try checkOpen()
             return (state.readState, snapshot?.sequence ?? state.lastSequence)
         }

@@ -2,7 +2,7 @@
 ///
 /// A block owns a manually allocated buffer, freed when the last reference (the block cache, a table, or an
 /// iterator) goes away, so iterators can read it through raw pointers without copying or retaining per entry.
-/// The restart array is validated once here; entries are validated by ``BlockIterator`` as it decodes them.
+/// The restart array is validated once here; entries are validated by ``BlockCursor`` as it decodes them.
 ///
 /// The bytes: docs/FORMAT.md, "Block on disk" and "Block contents".
 final class Block: Sendable {
@@ -35,7 +35,7 @@ final class Block: Sendable {
         self.byteCount = count
         self.mappedFile = mappedFile
         let bytes = UnsafeRawBufferPointer(start: storage, count: count)
-        guard let layout = Self.restartLayout(bytes) else {
+        guard let layout = BlockCursor.restartLayout(bytes) else {
             if mappedFile == nil { storage.deallocate() }
             throw LSMError.corruption("malformed block restart array (block of \(count) bytes)",
                                       offset: UInt64(max(0, count - 4)))
@@ -63,33 +63,14 @@ final class Block: Sendable {
     /// The first byte of the contents, valid while the block is alive.
     var baseAddress: UnsafeRawPointer { UnsafeRawPointer(storage) }
 
-    /// The offset of the `index`th restart point; `index` must be below ``restartCount``.
-    @inline(__always)
-    func restartPoint(_ index: Int) -> Int {
-        Int(bytes.fixed32(at: entriesEnd + index * 4))
-    }
-
     /// An iterator over the entries, comparing keys in `order`.
     func makeIterator(order: BlockKeyOrder = .internalKey) -> BlockIterator {
         BlockIterator(block: self, order: order)
     }
 
-    /// Checks the restart array: a count in the last four bytes, that many offsets before it, the first 0 and each
-    /// greater than the last and inside the entries. A block with no entry bytes is valid whatever its restarts.
-    private static func restartLayout(_ bytes: UnsafeRawBufferPointer) -> (entriesEnd: Int, restartCount: Int)? {
-        guard bytes.count >= 4 else { return nil }
-        let count = Int(bytes.fixed32(at: bytes.count - 4))
-        guard count <= (bytes.count - 4) / 4 else { return nil }
-        let entriesEnd = bytes.count - 4 - count * 4
-        if entriesEnd == 0 { return (0, 0) }
-        guard count > 0, bytes.fixed32(at: entriesEnd) == 0 else { return nil }
-        var previous = 0
-        for index in 1..<count {
-            let point = Int(bytes.fixed32(at: entriesEnd + index * 4))
-            guard point > previous, point < entriesEnd else { return nil }
-            previous = point
-        }
-        return (entriesEnd, count)
+    /// A cursor over the entries, comparing keys in `order`; valid while the block is alive.
+    func makeCursor(order: BlockKeyOrder = .internalKey) -> BlockCursor {
+        BlockCursor(data: baseAddress, entriesEnd: entriesEnd, restartCount: restartCount, order: order)
     }
 
     /// Reads the block at `handle` from `file`, checking its trailer (see ``readChecked(from:handle:)``), and parses
@@ -100,23 +81,31 @@ final class Block: Sendable {
         do throws(LSMError) {
             if let mapped = file.mappedContents {
                 // Zero-copy: check the block where it lies in the mapping and borrow it.
-                guard handle.fits(within: UInt64(mapped.count)) else {
-                    throw LSMError.corruption("block (offset \(handle.offset), size \(handle.size)) extends past the "
-                                              + "end of the file", path: file.path, offset: handle.offset)
-                }
-                let start = Int(handle.offset)
-                let raw = UnsafeRawBufferPointer(rebasing: mapped[start..<(start + Int(handle.size) + trailerSize)])
-                if verifyingChecksum, let problem = checkTrailer(raw, path: file.path, offset: handle.offset) {
-                    throw problem
-                }
-                return try Block(storage: UnsafeMutableRawPointer(mutating: raw.baseAddress!), count: Int(handle.size),
-                                 mappedFile: file)
+                let contents = try contentsInMapping(mapped, handle: handle, path: file.path,
+                                                     verifyingChecksum: verifyingChecksum)
+                return try Block(storage: UnsafeMutableRawPointer(mutating: contents.baseAddress!),
+                                 count: contents.count, mappedFile: file)
             }
             let storage = try readChecked(from: file, handle: handle)
             return try Block(owning: storage, count: Int(handle.size))
         } catch {
             throw error.locatedInBlock(path: file.path, blockOffset: handle.offset)
         }
+    }
+
+    /// The contents of the block at `handle` where they lie in `mapped`, the mapping of the file at `path`: after
+    /// checking that the block lies inside it and, when `verifyingChecksum`, its trailer. Offsets in errors are the
+    /// block's; the caller locates them in the file.
+    static func contentsInMapping(_ mapped: UnsafeRawBufferPointer, handle: BlockHandle, path: String,
+                                  verifyingChecksum: Bool) throws(LSMError) -> UnsafeRawBufferPointer {
+        guard handle.fits(within: UInt64(mapped.count)) else {
+            throw LSMError.corruption("block (offset \(handle.offset), size \(handle.size)) extends past the "
+                                      + "end of the file", path: path, offset: handle.offset)
+        }
+        let start = Int(handle.offset)
+        let raw = UnsafeRawBufferPointer(rebasing: mapped[start..<(start + Int(handle.size) + trailerSize)])
+        if verifyingChecksum, let problem = checkTrailer(raw, path: path, offset: handle.offset) { throw problem }
+        return UnsafeRawBufferPointer(rebasing: raw[0..<Int(handle.size)])
     }
 
     /// The contents of the block at `handle`, checked like ``read(from:handle:)`` but not parsed (the filter block

@@ -72,23 +72,49 @@ final class Table: Sendable {
     /// The newest entry for `userKey` with a sequence at or below `sequence`.
     ///
     /// Checks the filter, then seeks to `(userKey, sequence, .forSeek)`: the first entry at or after that key is the
-    /// answer if it has the same user key (it may be the first entry of the next block).
+    /// answer if it has the same user key (it may be the first entry of the next block). Cursors on the stack walk
+    /// the index and the data block in place, so a lookup allocates nothing but the value it returns.
     func get(_ userKey: UnsafeRawBufferPointer, sequence: SequenceNumber) throws(LSMError) -> LookupResult {
         guard mayContain(userKey) else { return .notFound }
-        let target = makeInternalKey(userKey, min(sequence, maxSequenceNumber), .forSeek)
-        let iterator = makeIterator()
-        try iterator.seek(target)
-        guard iterator.isValid else { return .notFound }
-        guard let parsed = ParsedInternalKey(iterator.key) else {
-            throw LSMError.corruption("table entry has an unknown value kind", path: path,
-                                      offset: iterator.currentBlockOffset)
-        }
-        guard compareBytes(parsed.userKey, userKey) == 0 else { return .notFound }
-        switch parsed.kind {
-        case .value: return .found(iterator.value.array)
-        case .deletion: return .deleted
+        return try withInternalKey(userKey, min(sequence, maxSequenceNumber), .forSeek) {
+            (target: UnsafeRawBufferPointer) throws(LSMError) -> LookupResult in
+            var index = indexBlock.makeCursor()
+            do throws(LSMError) {
+                try index.seek(target)
+            } catch {
+                throw error.locatedInBlock(path: path, blockOffset: indexOffset)
+            }
+            while index.isValid {
+                guard let handle = BlockHandle(decoding: index.value) else {
+                    throw LSMError.corruption("malformed block handle in the index", path: path, offset: indexOffset)
+                }
+                let found = try withDataBlockContents(handle) {
+                    (contents: UnsafeRawBufferPointer) throws(LSMError) -> LookupResult? in
+                    var data = try BlockCursor(contents: contents, order: .internalKey)
+                    try data.seek(target)
+                    // Every key of the block is below the target: the answer is the next block's first entry.
+                    guard data.isValid else { return nil }
+                    guard let parsed = ParsedInternalKey(data.key) else {
+                        throw LSMError.corruption("table entry has an unknown value kind")
+                    }
+                    guard compareBytes(parsed.userKey, userKey) == 0 else { return .notFound }
+                    switch parsed.kind {
+                    case .value: return .found(data.value.array)
+                    case .deletion: return .deleted
+                    }
+                }
+                if let found { return found }
+                do throws(LSMError) {
+                    try index.next()
+                } catch {
+                    throw error.locatedInBlock(path: path, blockOffset: indexOffset)
+                }
+            }
+            return .notFound
         }
     }
+
+    private var indexOffset: UInt64 { footer.indexHandle.offset }
 
     /// A two-level iterator over every entry, in internal-key order.
     func makeIterator() -> TableIterator {
@@ -111,12 +137,43 @@ final class Table: Sendable {
         return block
     }
 
-    /// The data block at `handle` read from the file, bypassing the cache; it must lie before the footer.
-    private func readDataBlock(_ handle: BlockHandle, verifyingChecksum: Bool = true) throws(LSMError) -> Block {
+    /// Calls `body` with the contents of the data block at `handle`, valid during the call, and places its errors in
+    /// the file. A mapped table's block is read in place, with no ``Block`` made, and verified on its first read
+    /// as in ``dataBlock(_:)``; another table's comes from ``dataBlock(_:)``.
+    private func withDataBlockContents<R>(
+        _ handle: BlockHandle, _ body: (UnsafeRawBufferPointer) throws(LSMError) -> R
+    ) throws(LSMError) -> R {
+        guard let verifiedBlocks, let mapped = file.mappedContents else {
+            let block = try dataBlock(handle)
+            do {
+                return try withExtendedLifetime(block) { () throws(LSMError) -> R in try body(block.bytes) }
+            } catch {
+                throw error.locatedInBlock(path: path, blockOffset: handle.offset)
+            }
+        }
+        try checkDataBlockHandle(handle)
+        do {
+            let verifying = !verifiedBlocks.contains(handle)
+            let contents = try Block.contentsInMapping(mapped, handle: handle, path: path,
+                                                       verifyingChecksum: verifying)
+            if verifying { verifiedBlocks.insert(handle) }
+            return try body(contents)
+        } catch {
+            throw error.locatedInBlock(path: path, blockOffset: handle.offset)
+        }
+    }
+
+    /// Throws `.corruption` unless the data block at `handle` lies before the footer.
+    private func checkDataBlockHandle(_ handle: BlockHandle) throws(LSMError) {
         guard handle.fits(within: properties.fileSize - UInt64(Footer.encodedLength)) else {
             throw LSMError.corruption("data block handle (offset \(handle.offset), size \(handle.size)) points "
                                       + "outside the table's blocks", path: path, offset: footer.indexHandle.offset)
         }
+    }
+
+    /// The data block at `handle` read from the file, bypassing the cache; it must lie before the footer.
+    private func readDataBlock(_ handle: BlockHandle, verifyingChecksum: Bool = true) throws(LSMError) -> Block {
+        try checkDataBlockHandle(handle)
         return try Block.read(from: file, handle: handle, verifyingChecksum: verifyingChecksum)
     }
 

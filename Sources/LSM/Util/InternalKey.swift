@@ -35,6 +35,20 @@ func makeInternalKey(_ userKey: some Collection<UInt8>, _ sequence: SequenceNumb
     return key
 }
 
+/// Calls `body` with the internal key of `userKey`, `sequence` and `kind`, built in temporary memory (on the stack
+/// when it is small): how a point read makes its seek target without allocating.
+func withInternalKey<R, E: Error>(
+    _ userKey: UnsafeRawBufferPointer, _ sequence: SequenceNumber, _ kind: ValueKind,
+    _ body: (UnsafeRawBufferPointer) throws(E) -> R
+) throws(E) -> R {
+    try withUnsafeTemporaryAllocation(byteCount: userKey.count + internalKeyTrailerSize, alignment: 8) {
+        (buffer: UnsafeMutableRawBufferPointer) throws(E) -> R in
+        buffer.copyMemory(from: userKey)
+        buffer.storeBytes(of: packTrailer(sequence, kind).littleEndian, toByteOffset: userKey.count, as: UInt64.self)
+        return try body(UnsafeRawBufferPointer(buffer))
+    }
+}
+
 /// A parsed view of an internal key; the bytes are borrowed.
 ///
 /// The bytes: docs/FORMAT.md, "Internal keys".
