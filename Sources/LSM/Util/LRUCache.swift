@@ -1,9 +1,17 @@
 
 /// What the block cache and table cache are keyed by: a table file's number and, for blocks, the block's offset
 /// in it (the table cache uses offset 0).
-struct CacheKey: Hashable, Sendable {
+struct CacheKey: Equatable, Sendable {
     var fileNumber: UInt64
     var offset: UInt64
+
+    /// Both fields mixed by multiplication and xor-shifts (block offsets share their low bits, file numbers are
+    /// small): what picks a cache shard (by the low bits) and a bucket in it (by the high bits).
+    var mixedHash: UInt64 {
+        var h = (fileNumber &* 0x9E37_79B9_7F4A_7C15) ^ offset
+        h = (h ^ (h >> 31)) &* 0xBF58_476D_1CE4_E5B9
+        return h ^ (h >> 29)
+    }
 }
 
 /// A bounded least-recently-used cache, safe from many threads.
@@ -59,16 +67,13 @@ final class LRUCache<Value: Sendable>: Sendable {
         shards.reduce(0) { sum, shard in sum + shard.withLock { $0.count } }
     }
 
-    /// The shard a key lives in, chosen by a cheap mix of both key fields (block offsets share low bits).
+    /// The shard a key lives in.
     private func shard(for key: CacheKey) -> Locked<LRUList<Value>> {
-        var h = (key.fileNumber &* 0x9E37_79B9_7F4A_7C15) ^ key.offset
-        h = (h ^ (h >> 31)) &* 0xBF58_476D_1CE4_E5B9
-        h ^= h >> 29
-        return shards[Int(h % UInt64(shards.count))]
+        shards[Int(key.mixedHash % UInt64(shards.count))]
     }
 }
 
-/// A single-threaded LRU map: a dictionary from key to slot plus a doubly-linked recency list threaded through
+/// A single-threaded LRU map: an index from key to slot (``CacheKeyIndex``) plus a doubly-linked recency list threaded through
 /// an array of slots by index, with freed slots chained into a free list. No object is allocated per entry, and
 /// slots are reused, so a warm cache allocates nothing on insert.
 private struct LRUList<Value> {
@@ -86,7 +91,7 @@ private struct LRUList<Value> {
     let capacity: Int
     private(set) var totalCost = 0
     private var slots: [Slot] = []
-    private var index: [CacheKey: Int] = [:]
+    private var index = CacheKeyIndex()
     /// Most recently used entry.
     private var head = LRUList.none
     /// Least recently used entry, the next to be evicted.
@@ -121,7 +126,7 @@ private struct LRUList<Value> {
         } else {
             if capacity == 0 || cost > capacity { return dropped }
             let slot = allocate(Slot(key: key, value: value, cost: cost, previous: LRUList.none, next: LRUList.none))
-            index[key] = slot
+            index.set(slot, for: key)
             totalCost += cost
             linkAtFront(slot)
         }
@@ -162,7 +167,7 @@ private struct LRUList<Value> {
     /// Unlinks an entry, forgets its key and frees its slot; returns its value.
     private mutating func release(_ slot: Int) -> Value? {
         unlink(slot)
-        index[slots[slot].key] = nil
+        index.remove(slots[slot].key)
         totalCost -= slots[slot].cost
         let value = slots[slot].value
         slots[slot].value = nil
