@@ -87,7 +87,7 @@ private func littleEndian(_ value: Int) -> [UInt8] {
         let fs = PosixFileSystem()
         let path = directory.appending("000001.sst")
         let writable = try fs.openWritable(path, truncate: true)
-        let builder = TableBuilder(file: writable, options: TableOptions(bloomBitsPerKey: 0), identity: .testing())
+        var builder = TableBuilder(file: writable, options: TableOptions(bloomBitsPerKey: 0), identity: .testing())
         for i in 0..<100 {
             let key = makeInternalKey(Array("k\(1000 + i)".utf8), 1, .value)
             try key.withBytes { (k: UnsafeRawBufferPointer) throws(LSMError) in

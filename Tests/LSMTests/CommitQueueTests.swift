@@ -17,13 +17,13 @@ import Testing
         for write in writes + [flush, after] { queue.append(write) }
         #expect(queue.isHead(writes[0]) && !queue.isHead(writes[1]))
 
-        let (group, batch, sync) = queue.takeGroup(firstSequence: 41)
-        #expect(group.map(ObjectIdentifier.init) == writes.map(ObjectIdentifier.init), "stops at the flush request")
+        let (group, batch, sync) = queue.takeGroup()
+        #expect(group == 3, "stops at the flush request")
         #expect(sync, "one member asked for a sync")
         #expect(batch.count == 3)
         var keys: [[UInt8]] = []
         var sequences: [UInt64] = []
-        _ = try batch.encoded.withBytes { (bytes: UnsafeRawBufferPointer) throws(LSMError) in
+        _ = try batch.logRecord(sequence: 41).withBytes { (bytes: UnsafeRawBufferPointer) throws(LSMError) in
             try WriteBatchReader.forEach(bytes) { sequence, _, key, _ in
                 keys.append(key.array)
                 sequences.append(sequence)
@@ -31,12 +31,12 @@ import Testing
         }
         #expect(keys == ["a", "b", "c"].map { Array($0.utf8) } && sequences == [41, 42, 43])
 
-        queue.finish(group, error: nil)
+        queue.finish(count: group, error: nil)
         #expect(writes.allSatisfy { $0.done && $0.error == nil } && !flush.done)
         #expect(queue.isHead(flush) && !queue.isEmpty)
-        queue.finish([flush], error: LSMError(.ioError, "failed"))
+        queue.finish(count: 1, error: LSMError(.ioError, "failed"))
         #expect(flush.done && flush.error?.code == .ioError && queue.isHead(after))
-        queue.finish([after], error: nil)
+        queue.finish(count: 1, error: nil)
         #expect(queue.isEmpty)
     }
 
@@ -45,16 +45,16 @@ import Testing
         let small = CommitQueue()
         small.append(Self.write(100))
         for _ in 0..<10 { small.append(Self.write(30_000)) }
-        let smallGroup = small.takeGroup(firstSequence: 1)
-        #expect(smallGroup.group.count == 5, "100 bytes plus four 30 KB writers fit in 128 KiB more")
+        let smallGroup = small.takeGroup()
+        #expect(smallGroup.count == 5, "100 bytes plus four 30 KB writers fit in 128 KiB more")
         #expect(smallGroup.batch.byteCount <= 100 + CommitQueue.smallLeaderAllowance + 64)
         #expect(!smallGroup.sync)
 
         let large = CommitQueue()
         large.append(Self.write(200_000))
         for _ in 0..<10 { large.append(Self.write(200_000)) }
-        let largeGroup = large.takeGroup(firstSequence: 1)
-        #expect(largeGroup.group.count == 5, "five 200 KB writers fit in 1 MiB")
+        let largeGroup = large.takeGroup()
+        #expect(largeGroup.count == 5, "five 200 KB writers fit in 1 MiB")
         #expect(largeGroup.batch.byteCount <= CommitQueue.largeGroupLimit)
     }
 }

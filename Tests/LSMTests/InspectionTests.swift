@@ -34,7 +34,7 @@ import Testing
         var options = TableOptions()
         options.blockSize = blockSize
         options.bloomBitsPerKey = bloomBitsPerKey
-        let builder = TableBuilder(file: file, options: options, identity: .testing())
+        var builder = TableBuilder(file: file, options: options, identity: .testing())
         for row in rows {
             let key = makeInternalKey(Array(row.key.utf8), row.sequence, row.kind)
             try key.withBytes { (k: UnsafeRawBufferPointer) throws(LSMError) in
@@ -75,11 +75,10 @@ import Testing
         batches[2].put([0, 0xFF], [])
         batches[2].delete("e")
         var sequence: UInt64 = 1
-        for var batch in batches {
-            batch.setSequence(sequence)
-            sequence += UInt64(batch.count)
+        for batch in batches {
             offsets.append(writer.size)
-            try writer.addRecord(batch.encoded)
+            try writer.addRecord(batch.logRecord(sequence: sequence))
+            sequence += UInt64(batch.count)
         }
         offsets.append(writer.size)
         try writer.close()
@@ -376,8 +375,7 @@ import Testing
         let writer = try RecordWriter.create(path, header: header, fileSystem: Self.fs)
         var batch = WriteBatch()
         batch.put("k", "v")
-        batch.setSequence(7)
-        try writer.addRecord(batch.encoded)
+        try writer.addRecord(batch.logRecord(sequence: 7))
         let second = writer.size
         try writer.addRecord([1, 2, 3])
         try writer.close()

@@ -207,10 +207,8 @@ import Testing
     /// Appends a record holding `batch` (with its sequence stamped) to the newest log of the crashed database.
     private static func appendRecord(_ batch: WriteBatch, sequence: UInt64, to path: String) throws -> String {
         let log = FileNames.path(path, try #require(try Database.info(at: path).logs.last).name)
-        var stamped = batch
-        stamped.setSequence(sequence)
         let writer = RecordWriter(file: try fs.openWritable(log, truncate: false))
-        try writer.addRecord(stamped.encoded)
+        try writer.addRecord(batch.logRecord(sequence: sequence))
         try writer.close()
         return log
     }

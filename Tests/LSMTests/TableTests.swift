@@ -85,7 +85,7 @@ private func modelGet(_ versions: [ModelEntry], _ sequence: SequenceNumber) -> L
 private func buildTable(_ entries: [ModelEntry], options: TableOptions = TableOptions()) throws
     -> (bytes: [UInt8], properties: TableProperties) {
     let file = MemoryWritableFile()
-    let builder = TableBuilder(file: file, options: options, identity: .testing())
+    var builder = TableBuilder(file: file, options: options, identity: .testing())
     for entry in entries {
         try entry.internalKey.withBytes { (k: UnsafeRawBufferPointer) throws(LSMError) in
             try entry.value.withBytes { (v: UnsafeRawBufferPointer) throws(LSMError) in try builder.add(key: k, value: v) }
@@ -154,7 +154,7 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry], mapped: Bo
 
 @Suite struct TableTests {
     @Test func emptyTableIsRefused() throws {
-        let builder = TableBuilder(file: MemoryWritableFile(), options: TableOptions(), identity: .testing())
+        var builder = TableBuilder(file: MemoryWritableFile(), options: TableOptions(), identity: .testing())
         #expect(builder.entryCount == 0)
         #expect(throws: LSMError(.invalidArgument, "a table must hold at least one entry", path: "/memory/000007.sst")) {
             try builder.finish()
@@ -162,7 +162,7 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry], mapped: Bo
     }
 
     @Test func keysMustBeInternalKeys() throws {
-        let builder = TableBuilder(file: MemoryWritableFile(), options: TableOptions(), identity: .testing())
+        var builder = TableBuilder(file: MemoryWritableFile(), options: TableOptions(), identity: .testing())
         let error = #expect(throws: LSMError.self) {
             try [UInt8]([1, 2]).withBytes { (k: UnsafeRawBufferPointer) throws(LSMError) in try builder.add(key: k, value: k) }
         }

@@ -35,7 +35,7 @@ struct TableOutputWriter {
     mutating func add(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, userKey: UnsafeRawBufferPointer)
         throws(LSMError)
     {
-        if let builder, let targetFileSize, builder.estimatedFileSize >= UInt64(targetFileSize),
+        if let targetFileSize, let size = builder?.estimatedFileSize, size >= UInt64(targetFileSize),
            lastUserKey.withUnsafeBytes({ compareBytes($0, userKey) }) != 0 {
             try finish()
         }
@@ -55,7 +55,7 @@ struct TableOutputWriter {
 
     /// Completes the table being written, if any, and syncs it.
     mutating func finish() throws(LSMError) {
-        guard let builder, let file else { return }
+        guard var builder = builder.take(), let file else { return }
         let properties = try builder.finish()
         try file.sync()
         try file.close()
@@ -63,7 +63,6 @@ struct TableOutputWriter {
             number: number, size: properties.fileSize, smallest: properties.smallestKey,
             largest: properties.largestKey, entryCount: properties.entryCount))
         bytesWritten += properties.fileSize
-        self.builder = nil
         self.file = nil
     }
 

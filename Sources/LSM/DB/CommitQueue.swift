@@ -36,32 +36,32 @@ final class CommitQueue {
         writers.first === write
     }
 
-    /// The head writer and the writers behind it that fit in one log record, their merged batch with
-    /// `firstSequence` stamped into it, and whether it must be synced. The head must carry a batch.
-    func takeGroup(firstSequence: SequenceNumber) -> (group: [PendingWrite], batch: WriteBatch, sync: Bool) {
+    /// How many writers, from the head, fit in one log record, their merged batch (the head's own when it is
+    /// alone), and whether it must be synced. The head must carry a batch.
+    func takeGroup() -> (count: Int, batch: WriteBatch, sync: Bool) {
         guard let leader = writers.first, var merged = leader.batch else {
             preconditionFailure("a group is taken only by a head writer with a batch")
         }
         var sync = leader.sync
         let limit = merged.byteCount <= Self.smallLeaderAllowance
             ? merged.byteCount + Self.smallLeaderAllowance : Self.largeGroupLimit
-        var group = [leader]
+        var count = 1
         for write in writers.dropFirst() {
             guard let batch = write.batch, merged.byteCount + batch.byteCount <= limit else { break }
             merged.append(contentsOf: batch)
             sync = sync || write.sync
-            group.append(write)
+            count += 1
         }
-        merged.setSequence(firstSequence)
-        return (group, merged, sync)
+        return (count, merged, sync)
     }
 
-    /// Marks `group`, the head of the queue, done with `error` and removes it; the caller wakes the waiters.
-    func finish(_ group: [PendingWrite], error: LSMError?) {
-        for write in group {
+    /// Marks the first `count` writers, the head's group, done with `error` and removes them; the caller wakes the
+    /// waiters.
+    func finish(count: Int, error: LSMError?) {
+        for write in writers[..<count] {
             write.done = true
             write.error = error
         }
-        writers.removeFirst(group.count)
+        writers.removeFirst(count)
     }
 }

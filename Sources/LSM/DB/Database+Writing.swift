@@ -2,14 +2,14 @@
 extension Database {
     /// Sets `key` to `value`. With `sync`, returns only once the write is on disk.
     public func put(_ key: [UInt8], _ value: [UInt8], sync: Bool = false) throws(LSMError) {
-        var batch = WriteBatch()
+        var batch = WriteBatch(reservingEntryBytes: WriteBatch.entrySize(key: key.count, value: value.count))
         batch.put(key, value)
         try write(batch, sync: sync)
     }
 
     /// Removes `key` (a no-op when it is absent). With `sync`, returns only once the deletion is on disk.
     public func delete(_ key: [UInt8], sync: Bool = false) throws(LSMError) {
-        var batch = WriteBatch()
+        var batch = WriteBatch(reservingEntryBytes: WriteBatch.entrySize(key: key.count, value: nil))
         batch.delete(key)
         try write(batch, sync: sync)
     }
@@ -40,21 +40,21 @@ extension Database {
         do {
             try makeRoomForWrite(force: write.batch == nil)
         } catch {
-            finishGroup([write], error: error)
+            finishGroup(count: 1, error: error)
             throw error
         }
         guard write.batch != nil else {
-            finishGroup([write], error: nil)
+            finishGroup(count: 1, error: nil)
             return
         }
-        let (group, batch, sync) = commitQueue.takeGroup(firstSequence: state.lastSequence + 1)
+        let (group, batch, sync) = commitQueue.takeGroup()
         // Checked before anything is written, so the log never holds a sequence a later open would refuse.
         guard UInt64(batch.count) <= maxSequenceNumber - state.lastSequence else {
             let error = LSMError(.sequenceExhausted,
                                  "the database has used sequence numbers up to \(state.lastSequence); a write of "
                                      + "\(batch.count) entries would pass the largest, \(maxSequenceNumber)",
                                  path: path)
-            finishGroup(group, error: error)
+            finishGroup(count: group, error: error)
             throw error
         }
         let first = state.lastSequence + 1
@@ -65,10 +65,12 @@ extension Database {
         lock.unlock()
         var failure: LSMError?
         do {
-            try batch.encoded.withBytes { (bytes: UnsafeRawBufferPointer) throws(LSMError) in
-                try log.addRecord(bytes)
+            try batch.withLogRecordParts(firstSequence: first) {
+                (header: UnsafeRawBufferPointer, entries: UnsafeRawBufferPointer) throws(LSMError) in
+                try log.addRecord(header, entries)
                 if sync { try log.sync() }
-                _ = try WriteBatchReader.forEach(bytes) { sequence, kind, key, value in
+                _ = try WriteBatchReader.forEachEntry(entries, first: first, count: UInt32(batch.count)) {
+                    sequence, kind, key, value in
                     memtable.add(sequence: sequence, kind: kind, key: key, value: value)
                 }
             }
@@ -89,13 +91,14 @@ extension Database {
             state.counters.userBytes += UInt64(batch.byteCount - WriteBatch.headerSize)
             state.counters.logBytes += UInt64(batch.byteCount + RecordFileFormat.version2.recordHeaderSize)
         }
-        finishGroup(group, error: failure)
+        finishGroup(count: group, error: failure)
         if let failure { throw failure }
     }
 
-    /// Marks `group`, the head of the commit queue, done and wakes the writers waiting behind it. Lock held.
-    func finishGroup(_ group: [CommitQueue.PendingWrite], error: LSMError?) {
-        commitQueue.finish(group, error: error)
+    /// Marks the group of the first `count` writers of the commit queue done and wakes the writers waiting behind
+    /// it. Lock held.
+    func finishGroup(count: Int, error: LSMError?) {
+        commitQueue.finish(count: count, error: error)
         lock.broadcast()
     }
 }

@@ -16,6 +16,19 @@ public struct WriteBatch: Sendable, Hashable {
         encoded = [UInt8](repeating: 0, count: WriteBatch.headerSize)
     }
 
+    /// An empty batch with room for `entryBytes` bytes of entries (see ``entrySize(key:value:)``), so a batch built
+    /// for one put allocates once.
+    init(reservingEntryBytes entryBytes: Int) {
+        encoded = []
+        encoded.reserveCapacity(WriteBatch.headerSize + entryBytes)
+        encoded.append(contentsOf: repeatElement(0, count: WriteBatch.headerSize))
+    }
+
+    /// The bytes an entry with a key of `key` bytes and a value of `value` bytes (nil: a deletion) takes.
+    static func entrySize(key: Int, value: Int?) -> Int {
+        1 + varintLength(UInt64(key)) + key + (value.map { varintLength(UInt64($0)) + $0 } ?? 0)
+    }
+
     /// Sets `key` to `value` when the batch is written. The bytes are copied into the batch's encoding directly.
     public mutating func put<Key: ContiguousRawBytes & ~Escapable, Value: ContiguousRawBytes & ~Escapable>(
         _ key: Key, _ value: Value
@@ -44,8 +57,7 @@ public struct WriteBatch: Sendable, Hashable {
     ) {
         // One growth for the whole entry (doubling, so a long batch still appends in amortized constant time)
         // rather than one per part.
-        let valueLength = value.map { varintLength(UInt64($0.count)) + $0.count } ?? 0
-        let needed = encoded.count + 1 + varintLength(UInt64(key.count)) + key.count + valueLength
+        let needed = encoded.count + Self.entrySize(key: key.count, value: value?.count)
         if needed > encoded.capacity { encoded.reserveCapacity(max(needed, 2 * encoded.capacity)) }
         encoded.append(kind.rawValue)
         encoded.appendLengthPrefixed(key)
@@ -86,11 +98,19 @@ public struct WriteBatch: Sendable, Hashable {
         largestValue = max(largestValue, other.largestValue)
     }
 
-    /// Stamps the first sequence number and the count into the header.
-    mutating func setSequence(_ sequence: SequenceNumber) {
-        encoded.withUnsafeMutableBytes { raw in
-            raw.storeBytes(of: sequence.littleEndian, toByteOffset: 0, as: UInt64.self)
-            raw.storeBytes(of: UInt32(truncatingIfNeeded: count).littleEndian, toByteOffset: 8, as: UInt32.self)
+    /// Calls `body` with the two parts of the batch's log record: its header, stamped with `firstSequence` and the
+    /// entry count (built on the stack, so a batch shared with its writer is not copied to be stamped), and its
+    /// entries.
+    func withLogRecordParts<R, E: Error>(
+        firstSequence: SequenceNumber, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(E) -> R
+    ) throws(E) -> R {
+        try withUnsafeTemporaryAllocation(byteCount: WriteBatch.headerSize, alignment: 8) {
+            (header: UnsafeMutableRawBufferPointer) throws(E) -> R in
+            header.storeBytes(of: firstSequence.littleEndian, toByteOffset: 0, as: UInt64.self)
+            header.storeBytes(of: UInt32(truncatingIfNeeded: count).littleEndian, toByteOffset: 8, as: UInt32.self)
+            return try encoded.withBytes { (bytes: UnsafeRawBufferPointer) throws(E) -> R in
+                try body(UnsafeRawBufferPointer(header), UnsafeRawBufferPointer(rebasing: bytes[WriteBatch.headerSize...]))
+            }
         }
     }
 }

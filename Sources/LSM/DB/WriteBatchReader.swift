@@ -6,15 +6,26 @@ struct WriteBatchReader {
         _ encoded: UnsafeRawBufferPointer,
         _ body: (SequenceNumber, ValueKind, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(LSMError) -> Void
     ) throws(LSMError) -> (first: SequenceNumber, count: Int) {
-        var reader = ByteReader(encoded)
-        guard let first = reader.readFixed64(), let count = reader.readFixed32() else {
+        var header = ByteReader(encoded)
+        guard let first = header.readFixed64(), let count = header.readFixed32() else {
             throw LSMError.corruption("write batch shorter than its 12-byte header")
         }
+        let entries = UnsafeRawBufferPointer(rebasing: encoded[WriteBatch.headerSize...])
+        return (first, try forEachEntry(entries, first: first, count: count, body))
+    }
+
+    /// Calls `body` with each entry of `entries` (a batch's bytes after its header), numbered from `first`, and
+    /// checks there are `count` of them; returns how many there were. Malformed bytes throw `.corruption`.
+    static func forEachEntry(
+        _ entries: UnsafeRawBufferPointer, first: SequenceNumber, count: UInt32,
+        _ body: (SequenceNumber, ValueKind, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(LSMError) -> Void
+    ) throws(LSMError) -> Int {
         // Every entry's sequence must be a valid one; checked before the loop so no sum below can overflow.
         guard count == 0 || first <= maxSequenceNumber - (UInt64(count) - 1) else {
             throw LSMError.corruption("write batch of \(count) entries starting at sequence \(first) runs past the "
                                       + "largest sequence number \(maxSequenceNumber)")
         }
+        var reader = ByteReader(entries)
         var seen: UInt32 = 0
         while !reader.isAtEnd {
             guard seen < count else {
@@ -39,6 +50,6 @@ struct WriteBatchReader {
         guard seen == count else {
             throw LSMError.corruption("write batch header says \(count) entries but holds \(seen)")
         }
-        return (first, Int(seen))
+        return Int(seen)
     }
 }

@@ -52,13 +52,20 @@ final class RecordWriter {
 
     /// Appends one record carrying `payload` (which may be empty). Not durable until ``sync()``.
     func addRecord(_ payload: UnsafeRawBufferPointer) throws(LSMError) {
+        try addRecord(payload, UnsafeRawBufferPointer(start: nil, count: 0))
+    }
+
+    /// Appends one record whose payload is `head` followed by `tail`: how a write's batch is logged behind a header
+    /// stamped with its sequence, without a copy of the batch to stamp. Not durable until ``sync()``.
+    func addRecord(_ head: UnsafeRawBufferPointer, _ tail: UnsafeRawBufferPointer) throws(LSMError) {
         if let appendFailure { throw appendFailure }
-        guard payload.count <= RecordFileFormat.maxPayloadLength else {
+        let length = head.count + tail.count
+        guard length <= RecordFileFormat.maxPayloadLength else {
             throw LSMError(.invalidArgument,
-                           "log record of \(payload.count) bytes exceeds the limit of \(RecordFileFormat.maxPayloadLength)",
+                           "log record of \(length) bytes exceeds the limit of \(RecordFileFormat.maxPayloadLength)",
                            path: file.path)
         }
-        let record = framedRecord(payload)
+        let record = framedRecord(head, tail)
         defer { if scratchCapacity > Self.retainedScratchLimit { releaseScratch() } }
         lastRecordOffset = file.size
         do {
@@ -82,15 +89,17 @@ final class RecordWriter {
         try file.close()
     }
 
-    /// Header and payload laid out in the scratch buffer; valid until the next call that touches the scratch.
-    private func framedRecord(_ payload: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+    /// Header and payload (`head` then `tail`) laid out in the scratch buffer; valid until the next call that
+    /// touches the scratch.
+    private func framedRecord(_ head: UnsafeRawBufferPointer, _ tail: UnsafeRawBufferPointer)
+        -> UnsafeRawBufferPointer {
         let headerSize = RecordFileFormat.version2.recordHeaderSize
-        let total = headerSize + payload.count
+        let total = headerSize + head.count + tail.count
         let record = UnsafeMutableRawBufferPointer(start: reserveScratch(total), count: total)
-        RecordFileFormat.encodeRecordHeader(payload: payload, into: record)
-        if !payload.isEmpty {
-            UnsafeMutableRawBufferPointer(rebasing: record[headerSize...]).copyMemory(from: payload)
-        }
+        UnsafeMutableRawBufferPointer(rebasing: record[headerSize...]).copyMemory(from: head)
+        UnsafeMutableRawBufferPointer(rebasing: record[(headerSize + head.count)...]).copyMemory(from: tail)
+        RecordFileFormat.encodeRecordHeader(payload: UnsafeRawBufferPointer(rebasing: record[headerSize...]),
+                                            into: record)
         return UnsafeRawBufferPointer(record)
     }
 

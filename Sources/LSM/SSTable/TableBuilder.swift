@@ -6,8 +6,11 @@
 /// with `.invalidArgument`, since an empty table has no key range (callers skip the file instead). After any
 /// error the builder is unusable and keeps throwing that error.
 ///
+/// A value type, so the per-entry updates of its state need no runtime exclusivity checks (which cost more than
+/// the updates themselves in a class); its owner keeps it in one place and mutates it there.
+///
 /// The bytes: docs/FORMAT.md, "File layout" and "Index block".
-final class TableBuilder {
+struct TableBuilder {
     private let file: any WritableFile
     private let options: TableOptions
     private var dataBlock: BlockBuilder
@@ -42,7 +45,7 @@ final class TableBuilder {
     var estimatedFileSize: UInt64 { offset + UInt64(dataBlock.estimatedSize) }
 
     /// Adds an entry. `key` is an internal key, strictly greater (in internal order) than the previous one.
-    func add(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws(LSMError) {
+    mutating func add(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws(LSMError) {
         try checkUsable()
         guard let parsed = ParsedInternalKey(key) else {
             throw LSMError(.invalidArgument, "table key of \(key.count) bytes is not an internal key", path: file.path)
@@ -74,7 +77,7 @@ final class TableBuilder {
 
     /// Writes the last data block, the filter, properties and index blocks and the footer, and returns the table's
     /// properties. Does not sync or close the file.
-    func finish() throws(LSMError) -> TableProperties {
+    mutating func finish() throws(LSMError) -> TableProperties {
         try checkUsable()
         guard properties.entryCount > 0 else {
             throw LSMError(.invalidArgument, "a table must hold at least one entry", path: file.path)
@@ -114,13 +117,13 @@ final class TableBuilder {
         if finished { throw LSMError(.invalidArgument, "the table builder has already finished", path: file.path) }
     }
 
-    private func addIndexEntry(separator: [UInt8], handle: BlockHandle) {
+    private mutating func addIndexEntry(separator: [UInt8], handle: BlockHandle) {
         let value = handle.encoded
         separator.withUnsafeBytes { k in value.withUnsafeBytes { v in indexBlock.add(key: k, value: v) } }
     }
 
     /// Writes the data block being filled, if it has entries, and leaves its handle pending for the index.
-    private func flushDataBlock() throws(LSMError) {
+    private mutating func flushDataBlock() throws(LSMError) {
         guard !dataBlock.isEmpty else { return }
         assert(pendingHandle == nil)
         var contents = dataBlock.finish()
@@ -135,7 +138,7 @@ final class TableBuilder {
 
     /// Appends the trailer (type byte and masked checksum) to `contents`, writes both in one call, and returns the
     /// block's handle.
-    private func writeBlock(_ contents: inout [UInt8]) throws(LSMError) -> BlockHandle {
+    private mutating func writeBlock(_ contents: inout [UInt8]) throws(LSMError) -> BlockHandle {
         let handle = BlockHandle(offset: offset, size: UInt64(contents.count))
         contents.append(Block.uncompressedType)
         contents.appendFixed32(CRC32C.mask(CRC32C.checksum(contents)))

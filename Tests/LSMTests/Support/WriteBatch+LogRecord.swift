@@ -1,0 +1,8 @@
+@testable import LSM
+
+extension WriteBatch {
+    /// The payload of the log record that commits this batch at `sequence`: its header stamped, then its entries.
+    func logRecord(sequence: UInt64) -> [UInt8] {
+        withLogRecordParts(firstSequence: sequence) { header, entries in header.array + entries.array }
+    }
+}
