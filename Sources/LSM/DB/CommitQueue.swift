@@ -8,13 +8,18 @@ final class CommitQueue {
     final class PendingWrite {
         let batch: WriteBatch?
         let sync: Bool
+        /// Whether this is a request to switch the memtable (no batch), decided once rather than by comparing the
+        /// optional batch on every check.
+        let switchesMemtable: Bool
+        // Unchecked, as every access to the queue: the database's lock makes them exclusive.
         /// Set, with ``error``, by the leader that committed this write (or by the writer itself as leader).
-        var done = false
-        var error: LSMError?
+        @exclusivity(unchecked) var done = false
+        @exclusivity(unchecked) var error: LSMError?
 
         init(batch: WriteBatch?, sync: Bool) {
             self.batch = batch
             self.sync = sync
+            if case .none = batch { switchesMemtable = true } else { switchesMemtable = false }
         }
     }
 
@@ -23,7 +28,8 @@ final class CommitQueue {
     /// ...and to at most this many bytes in all behind a large leader, so grouping never slows a leader much.
     static let largeGroupLimit = 1 << 20
 
-    private var writers: [PendingWrite] = []
+    // Unchecked: the database's lock already makes every access exclusive.
+    @exclusivity(unchecked) private var writers: [PendingWrite] = []
 
     var isEmpty: Bool { writers.isEmpty }
 

@@ -38,12 +38,12 @@ extension Database {
             return
         }
         do {
-            try makeRoomForWrite(force: write.batch == nil)
+            try makeRoomForWrite(force: write.switchesMemtable)
         } catch {
             finishGroup(count: 1, error: error)
             throw error
         }
-        guard write.batch != nil else {
+        guard !write.switchesMemtable else {
             finishGroup(count: 1, error: nil)
             return
         }

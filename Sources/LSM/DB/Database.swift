@@ -50,7 +50,9 @@ public final class Database: @unchecked Sendable {
     /// The writers waiting to commit. Lock held.
     let commitQueue = CommitQueue()
     /// Everything that changes while the database is open. Lock held.
-    var state: DatabaseState
+    // Unchecked: the lock already makes every access exclusive, and a runtime check per access (several on each
+    // write and read) would cost more than most of the accesses themselves.
+    @exclusivity(unchecked) var state: DatabaseState
 
     init(
         path: String, options: Options, fileSystem: any FileSystem, fileLock: any FileLock, create: Bool

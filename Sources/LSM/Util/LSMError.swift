@@ -70,22 +70,68 @@ public struct LSMError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     /// What kind of failure this is.
-    public var code: Code
+    public var code: Code {
+        get { box.fields.code }
+        set { update { $0.code = newValue } }
+    }
     /// A sentence saying what went wrong.
-    public var message: String
+    public var message: String {
+        get { box.fields.message }
+        set { update { $0.message = newValue } }
+    }
     /// The file involved, when there is one.
-    public var path: String?
+    public var path: String? {
+        get { box.fields.path }
+        set { update { $0.path = newValue } }
+    }
     /// The byte offset in ``path`` where the problem was found, when known.
-    public var offset: UInt64?
+    public var offset: UInt64? {
+        get { box.fields.offset }
+        set { update { $0.offset = newValue } }
+    }
     /// The operating system's error number, for I/O errors.
-    public var errno: Int32?
+    public var errno: Int32? {
+        get { box.fields.errno }
+        set { update { $0.errno = newValue } }
+    }
+
+    private struct Fields: Hashable, Sendable {
+        var code: Code
+        var message: String
+        var path: String?
+        var offset: UInt64?
+        var errno: Int32?
+    }
+
+    /// The fields, boxed and immutable, so an error is one reference: the engine checks, stores and clears
+    /// `LSMError?` values on every write (a failed log, a background error, a writer's outcome), and a reference
+    /// costs a retain or release there where five fields cost a call through the type's metadata.
+    private final class Box: Sendable {
+        let fields: Fields
+
+        init(_ fields: Fields) {
+            self.fields = fields
+        }
+    }
+
+    private var box: Box
 
     public init(_ code: Code, _ message: String, path: String? = nil, offset: UInt64? = nil, errno: Int32? = nil) {
-        self.code = code
-        self.message = message
-        self.path = path
-        self.offset = offset
-        self.errno = errno
+        box = Box(Fields(code: code, message: message, path: path, offset: offset, errno: errno))
+    }
+
+    private mutating func update(_ change: (inout Fields) -> Void) {
+        var fields = box.fields
+        change(&fields)
+        box = Box(fields)
+    }
+
+    public static func == (lhs: LSMError, rhs: LSMError) -> Bool {
+        lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(box.fields)
     }
 
     public var description: String {
