@@ -19,6 +19,9 @@ struct TableBuilder {
     private var properties = TableProperties()
     /// Where the next block will start.
     private var offset: UInt64
+    /// Finished blocks not yet handed to the file: they are written in pieces of about ``writeBufferSize``, not
+    /// one system call per block.
+    private var unwritten: [UInt8] = []
     /// The last key added (internal), kept to check order and to compute index separators.
     private var lastKey: [UInt8] = []
     /// The handle of the data block just written, whose index entry waits for the next block's first key.
@@ -27,6 +30,9 @@ struct TableBuilder {
     private var finished = false
     private var smallestSequence = SequenceNumber.max
     private var largestSequence: SequenceNumber = 0
+
+    /// How many bytes of finished blocks are gathered before they are written to the file.
+    static let writeBufferSize = 64 << 10
 
     /// A builder writing to `file` (empty) the table `identity` names.
     init(file: any WritableFile, options: TableOptions, identity: TableIdentity) {
@@ -102,7 +108,8 @@ struct TableBuilder {
             var indexContents = indexBlock.finish()
             let indexHandle = try writeBlock(&indexContents)
             let footer = Footer(filterHandle: filterHandle, propertiesHandle: propertiesHandle, indexHandle: indexHandle)
-            try file.append(footer.encoded)
+            unwritten.append(contentsOf: footer.encoded)
+            try writeUnwritten()
             offset += UInt64(Footer.encodedLength)
             properties.fileSize = offset
             return properties
@@ -136,15 +143,23 @@ struct TableBuilder {
         properties.dataBlockCount += 1
     }
 
-    /// Appends the trailer (type byte and masked checksum) to `contents`, writes both in one call, and returns the
-    /// block's handle.
+    /// Appends the trailer (type byte and masked checksum) to `contents`, queues both for the file (writing the
+    /// queue once it holds ``writeBufferSize`` bytes), and returns the block's handle.
     private mutating func writeBlock(_ contents: inout [UInt8]) throws(LSMError) -> BlockHandle {
         let handle = BlockHandle(offset: offset, size: UInt64(contents.count))
         contents.append(Block.uncompressedType)
         contents.appendFixed32(CRC32C.mask(CRC32C.checksum(contents)))
-        try file.append(contents)
+        if unwritten.isEmpty { unwritten.reserveCapacity(Self.writeBufferSize + contents.count) }
+        unwritten.append(contentsOf: contents)
+        if unwritten.count >= Self.writeBufferSize { try writeUnwritten() }
         offset += UInt64(contents.count)
         return handle
+    }
+
+    /// Hands the queued blocks to the file.
+    private mutating func writeUnwritten() throws(LSMError) {
+        try file.append(unwritten)
+        unwritten.removeAll(keepingCapacity: true)
     }
 
     /// A short internal key `s` with `last <= s < next` (or `last <= s` for the final block, `next == nil`), to keep
