@@ -24,7 +24,6 @@ let package = Package(
             dependencies: [
                 "CLSMSupport",
                 .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
         // Foundation's `Data` as keys and values: kept out of `LSM`, which does not depend on Foundation.

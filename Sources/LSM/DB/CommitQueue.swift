@@ -1,3 +1,5 @@
+import DequeModule
+
 /// The writers waiting to commit, in arrival order, and how the one at the head takes those behind it into one
 /// group: one log record, one append, and one fdatasync when any of them asked for it (group commit).
 ///
@@ -29,7 +31,7 @@ final class CommitQueue {
     static let largeGroupLimit = 1 << 20
 
     // Unchecked: the database's lock already makes every access exclusive.
-    @exclusivity(unchecked) private var writers: [PendingWrite] = []
+    @exclusivity(unchecked) private var writers = Deque<PendingWrite>()
 
     var isEmpty: Bool { writers.isEmpty }
 
@@ -64,7 +66,7 @@ final class CommitQueue {
     /// Marks the first `count` writers, the head's group, done with `error` and removes them; the caller wakes the
     /// waiters.
     func finish(count: Int, error: LSMError?) {
-        for write in writers[..<count] {
+        for write in writers.prefix(count) {
             write.done = true
             write.error = error
         }
