@@ -42,8 +42,9 @@ final class LevelIterator: InternalIterator {
     }
 
     func next() throws(LSMError) {
-        try tableIterator?.next()
-        try skipEmptyForward()
+        guard let tableIterator else { return }
+        try tableIterator.next()
+        if !tableIterator.isValid { try skipEmptyForward() }
     }
 
     func prev() throws(LSMError) {

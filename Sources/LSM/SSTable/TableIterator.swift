@@ -55,10 +55,19 @@ final class TableIterator: InternalIterator {
 
     func next() throws(LSMError) {
         assert(isValid)
-        try guarded { () throws(LSMError) in
-            try dataMove { () throws(LSMError) in try data?.next() }
-            try skipEmptyBlocks(forward: true)
+        // The common case, a step within the block, reads `data` once and skips the general path's closures.
+        if let data {
+            do {
+                try data.next()
+            } catch {
+                let located = error.locatedInBlock(path: table.path, blockOffset: currentBlockOffset)
+                self.data = nil
+                dataHandle = nil
+                throw located
+            }
+            if data.isValid { return }
         }
+        try guarded { () throws(LSMError) in try skipEmptyBlocks(forward: true) }
     }
 
     func prev() throws(LSMError) {
