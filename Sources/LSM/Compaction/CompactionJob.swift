@@ -32,10 +32,10 @@ struct CompactionJob {
         if compaction.level == 0 {
             for file in compaction.inputs { children.append(try tableCache.table(number: file.number).makeIterator()) }
         } else {
-            children.append(LevelIterator(files: compaction.inputs, tableCache: tableCache))
+            children.append(try LevelIterator(files: compaction.inputs, tableCache: tableCache))
         }
         if !compaction.overlapping.isEmpty {
-            children.append(LevelIterator(files: compaction.overlapping, tableCache: tableCache))
+            children.append(try LevelIterator(files: compaction.overlapping, tableCache: tableCache))
         }
         let merged = CompactionMergingIterator(children: children)
 

@@ -49,7 +49,7 @@ extension Database {
             children.append(try tableCache.table(number: file.number).makeIterator())
         }
         for level in view.state.version.levels.dropFirst() where !level.isEmpty {
-            children.append(LevelIterator(files: level, tableCache: tableCache))
+            children.append(try LevelIterator(files: level, tableCache: tableCache))
         }
         var pinned: [AnyObject] = [view.state]
         if let snapshot { pinned.append(snapshot) }

@@ -1,29 +1,36 @@
 /// Iterates the tables of one sorted level (level 1 and deeper) as one sequence, opening each table only when
-/// the iteration reaches it.
+/// the iteration reaches it. The open table's ``TableCursor`` is kept inline, so a step within it passes through
+/// no further objects.
 final class LevelIterator: InternalIterator {
     private let files: [FileMetaData]
     private let tableCache: TableCache
+    /// The file ``cursor`` reads. Past either end the cursor stays on the first or last file, invalid.
     private var index = 0
-    private var tableIterator: TableIterator?
+    // Unchecked: only this object's own methods touch it, one at a time (it is not thread-safe), and a checked
+    // access costs more than most of the moves it guards.
+    @exclusivity(unchecked) private var cursor: TableCursor
 
-    init(files: [FileMetaData], tableCache: TableCache) {
+    /// An iterator over `files`, which must not be empty; it opens the first table.
+    init(files: [FileMetaData], tableCache: TableCache) throws(LSMError) {
+        precondition(!files.isEmpty, "a level iterator needs at least one table")
         self.files = files
         self.tableCache = tableCache
+        cursor = TableCursor(table: try tableCache.table(number: files[0].number))
     }
 
-    var isValid: Bool { tableIterator?.isValid ?? false }
-    var key: UnsafeRawBufferPointer { tableIterator!.key }
-    var value: UnsafeRawBufferPointer { tableIterator!.value }
+    var isValid: Bool { cursor.isValid }
+    var key: UnsafeRawBufferPointer { cursor.key }
+    var value: UnsafeRawBufferPointer { cursor.value }
 
     func seekToFirst() throws(LSMError) {
         try open(0)
-        try tableIterator?.seekToFirst()
+        try cursor.seekToFirst()
         try skipEmptyForward()
     }
 
     func seekToLast() throws(LSMError) {
         try open(files.count - 1)
-        try tableIterator?.seekToLast()
+        try cursor.seekToLast()
         try skipEmptyBackward()
     }
 
@@ -36,42 +43,40 @@ final class LevelIterator: InternalIterator {
             let below = files[mid].largest.withUnsafeBytes { compareInternalKeys($0, target) < 0 }
             if below { low = mid + 1 } else { high = mid }
         }
+        guard low < files.count else { return cursor.invalidate() }
         try open(low)
-        try tableIterator?.seek(target)
+        try cursor.seek(target)
         try skipEmptyForward()
     }
 
     func next() throws(LSMError) {
-        guard let tableIterator else { return }
-        try tableIterator.next()
-        if !tableIterator.isValid { try skipEmptyForward() }
+        try cursor.next()
+        if !cursor.isValid { try skipEmptyForward() }
     }
 
     func prev() throws(LSMError) {
-        try tableIterator?.prev()
-        try skipEmptyBackward()
+        try cursor.prev()
+        if !cursor.isValid { try skipEmptyBackward() }
     }
 
+    /// Points the cursor at file `newIndex` (unpositioned), unless it is there already.
     private func open(_ newIndex: Int) throws(LSMError) {
+        guard newIndex != index else { return }
+        cursor = TableCursor(table: try tableCache.table(number: files[newIndex].number))
         index = newIndex
-        guard newIndex >= 0 && newIndex < files.count else {
-            tableIterator = nil
-            return
-        }
-        tableIterator = try tableCache.table(number: files[newIndex].number).makeIterator()
     }
 
     private func skipEmptyForward() throws(LSMError) {
-        while let iterator = tableIterator, !iterator.isValid {
+        while !cursor.isValid && index + 1 < files.count {
             try open(index + 1)
-            try tableIterator?.seekToFirst()
+            try cursor.seekToFirst()
         }
     }
 
     private func skipEmptyBackward() throws(LSMError) {
-        while let iterator = tableIterator, !iterator.isValid {
+        while !cursor.isValid && index > 0 {
             try open(index - 1)
-            try tableIterator?.seekToLast()
+            try cursor.seekToLast()
         }
     }
 }

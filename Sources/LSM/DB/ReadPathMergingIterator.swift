@@ -17,12 +17,14 @@ final class ReadPathMergingIterator: InternalIterator {
         }
     }
 
-    /// One child and its current key, cached so that choosing a child calls into none of them.
+    /// One child and its current entry, cached so that choosing a child or reading the entry calls into none of
+    /// them (each call through an existential costs a retain and a release).
     private struct Slot {
-        /// Borrowed from ``children``, which keeps it alive: calls through it cost no reference counting.
+        /// Borrowed from ``children``, which keeps it alive.
         unowned(unsafe) let iterator: any InternalIterator
-        /// The child's key; valid until the child moves. Meaningful only when `isValid`.
+        /// The child's key and value; valid until the child moves. Meaningful only when `isValid`.
         var key = UnsafeRawBufferPointer(start: nil, count: 0)
+        var value = UnsafeRawBufferPointer(start: nil, count: 0)
         var isValid = false
     }
 
@@ -51,7 +53,7 @@ final class ReadPathMergingIterator: InternalIterator {
 
     var isValid: Bool { current >= 0 }
     var key: UnsafeRawBufferPointer { slots[current].key }
-    var value: UnsafeRawBufferPointer { slots[current].iterator.value }
+    var value: UnsafeRawBufferPointer { slots[current].value }
 
     func seekToFirst() throws(LSMError) {
         try positionEveryChild(then: .forward) { (child) throws(LSMError) in try child.seekToFirst() }
@@ -71,8 +73,9 @@ final class ReadPathMergingIterator: InternalIterator {
         then direction: Direction, _ position: (any InternalIterator) throws(LSMError) -> Void
     ) throws(LSMError) {
         for index in 0..<count {
-            try position(slots[index].iterator)
-            refresh(index)
+            let child = slots[index].iterator
+            try position(child)
+            refresh(index, from: child)
         }
         self.direction = direction
         pick(direction)
@@ -103,7 +106,7 @@ final class ReadPathMergingIterator: InternalIterator {
             } else {
                 if child.isValid { try child.prev() } else { try child.seekToLast() }
             }
-            refresh(index)
+            refresh(index, from: child)
         }
         direction = newDirection
         try step(current, newDirection)
@@ -126,26 +129,27 @@ final class ReadPathMergingIterator: InternalIterator {
     /// Moves child `index` one step in `direction`; on a throw the merge becomes invalid, as the protocol requires.
     @inline(__always)
     private func step(_ index: Int, _ direction: Direction) throws(LSMError) {
+        let child = slots[index].iterator
         do {
             if direction == .forward {
-                try slots[index].iterator.next()
+                try child.next()
             } else {
-                try slots[index].iterator.prev()
+                try child.prev()
             }
         } catch {
             current = -1
             throw error
         }
-        refresh(index)
+        refresh(index, from: child)
     }
 
-    /// Re-reads child `index`'s position after it moved.
+    /// Re-reads the entry of `child`, the iterator of slot `index`, after it moved.
     @inline(__always)
-    private func refresh(_ index: Int) {
-        let child = slots[index].iterator
+    private func refresh(_ index: Int, from child: any InternalIterator) {
         let valid = child.isValid
         slots[index].isValid = valid
         slots[index].key = valid ? child.key : UnsafeRawBufferPointer(start: nil, count: 0)
+        slots[index].value = valid ? child.value : UnsafeRawBufferPointer(start: nil, count: 0)
     }
 
     /// Makes the first child in `direction` current (the smallest going forward, the largest going backward) and

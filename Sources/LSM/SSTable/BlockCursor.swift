@@ -37,6 +37,15 @@ struct BlockCursor: ~Copyable {
         self.order = order
     }
 
+    /// A cursor over no entries: invalid, and every move leaves it so.
+    init() {
+        self.init(data: Self.noContents, entriesEnd: 0, restartCount: 0, order: .internalKey)
+    }
+
+    /// What an empty cursor points at; never read, since it has no entries.
+    private nonisolated(unsafe) static let noContents = UnsafeRawPointer(
+        UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1))
+
     /// A cursor over `contents`, after checking their restart array; `.corruption` (offset within the block) when
     /// it is malformed.
     init(contents: UnsafeRawBufferPointer, order: BlockKeyOrder) throws(LSMError) {
