@@ -14,6 +14,10 @@ uint32_t lsm_crc32c_extend_portable(uint32_t crc, const void *data, size_t count
 /// 1 when the hardware path is in use.
 int lsm_crc32c_is_hardware_accelerated(void);
 
+/// Starts writeback of `count` bytes at `offset` of the file `fd` without waiting (Linux's sync_file_range with
+/// SYNC_FILE_RANGE_WRITE, which Swift's Glibc module does not export); a no-op elsewhere. Returns 0 or -1.
+int lsm_start_writeback(int fd, int64_t offset, int64_t count);
+
 /// Acquire load and release store of a pointer-sized slot in raw memory: the skiplist links nodes that live in
 /// an arena, where Swift's atomic types cannot be placed.
 static inline void *lsm_atomic_load_acquire_ptr(void *const *slot) {

@@ -3,17 +3,21 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CLSMSupport
 
 /// A file appended to with `write(2)`, synced with `fdatasync` (``WritableFile``).
 final class PosixWritableFile: WritableFile {
     let path: String
     private(set) var size: UInt64
     private var fd: Int32
+    /// Where the bytes not yet handed to ``startWriteback()`` begin.
+    private var writebackStart: UInt64
 
     init(fd: Int32, path: String, size: UInt64) {
         self.fd = fd
         self.path = path
         self.size = size
+        writebackStart = size
     }
 
     deinit {
@@ -32,6 +36,13 @@ final class PosixWritableFile: WritableFile {
             done += n
         }
         size += UInt64(bytes.count)
+    }
+
+    func startWriteback() {
+        guard fd >= 0, size > writebackStart else { return }
+        // A hint: a failure here changes nothing, and the next sync reports any real problem.
+        _ = lsm_start_writeback(fd, Int64(writebackStart), Int64(size - writebackStart))
+        writebackStart = size
     }
 
     func sync() throws(LSMError) {
