@@ -17,8 +17,9 @@ import Testing
         for write in writes + [flush, after] { queue.append(write) }
         #expect(queue.isHead(writes[0]) && !queue.isHead(writes[1]))
 
-        let (group, batch, sync) = queue.takeGroup()
+        let (group, merged, sync) = queue.takeGroup(leader: writes[0])
         #expect(group == 3, "stops at the flush request")
+        let batch = try #require(merged)
         #expect(sync, "one member asked for a sync")
         #expect(batch.count == 3)
         var keys: [[UInt8]] = []
@@ -42,19 +43,33 @@ import Testing
 
     @Test func aGroupStaysWithinItsSizeLimit() {
         // A small leader lets at most 128 KiB join it; a large one, up to 1 MiB in all.
+        // The queue holds writers unretained, as their own threads keep them alive: these arrays do here.
         let small = CommitQueue()
-        small.append(Self.write(100))
-        for _ in 0..<10 { small.append(Self.write(30_000)) }
-        let smallGroup = small.takeGroup()
+        let smallWrites = [Self.write(100)] + (0..<10).map { _ in Self.write(30_000) }
+        for write in smallWrites { small.append(write) }
+        let smallGroup = small.takeGroup(leader: smallWrites[0])
         #expect(smallGroup.count == 5, "100 bytes plus four 30 KB writers fit in 128 KiB more")
-        #expect(smallGroup.batch.byteCount <= 100 + CommitQueue.smallLeaderAllowance + 64)
+        #expect((smallGroup.merged?.byteCount ?? .max) <= 100 + CommitQueue.smallLeaderAllowance + 64)
         #expect(!smallGroup.sync)
 
         let large = CommitQueue()
-        large.append(Self.write(200_000))
-        for _ in 0..<10 { large.append(Self.write(200_000)) }
-        let largeGroup = large.takeGroup()
+        let largeWrites = (0..<11).map { _ in Self.write(200_000) }
+        for write in largeWrites { large.append(write) }
+        let largeGroup = large.takeGroup(leader: largeWrites[0])
         #expect(largeGroup.count == 5, "five 200 KB writers fit in 1 MiB")
-        #expect(largeGroup.batch.byteCount <= CommitQueue.largeGroupLimit)
+        #expect((largeGroup.merged?.byteCount ?? .max) <= CommitQueue.largeGroupLimit)
+    }
+
+    @Test func aLeaderAloneLogsItsOwnBatchAndTheNextWriterLeadsAfterIt() {
+        let queue = CommitQueue()
+        let first = Self.write(10, sync: true)
+        queue.append(first)
+        let alone = queue.takeGroup(leader: first)
+        #expect(alone.count == 1 && alone.merged == nil && alone.sync)
+        let second = Self.write(10)
+        queue.append(second)
+        #expect(queue.isHead(first) && !queue.isHead(second))
+        queue.finish(count: 1, error: nil)
+        #expect(first.done && queue.isHead(second))
     }
 }

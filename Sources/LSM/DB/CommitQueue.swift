@@ -17,6 +17,8 @@ final class CommitQueue {
         /// Set, with ``error``, by the leader that committed this write (or by the writer itself as leader).
         @exclusivity(unchecked) var done = false
         @exclusivity(unchecked) var error: LSMError?
+        /// The writer's place in arrival order, which tells whether it leads the queue without reading the queue.
+        @exclusivity(unchecked) fileprivate(set) var ticket = 0
 
         init(batch: WriteBatch?, sync: Bool) {
             self.batch = batch
@@ -30,46 +32,58 @@ final class CommitQueue {
     /// ...and to at most this many bytes in all behind a large leader, so grouping never slows a leader much.
     static let largeGroupLimit = 1 << 20
 
-    // Unchecked: the database's lock already makes every access exclusive.
-    @exclusivity(unchecked) private var writers = Deque<PendingWrite>()
+    // Unchecked: the database's lock already makes every access exclusive. Unretained: each writer keeps its own
+    // write alive while it waits in the queue, and its group's leader removes it before letting it return.
+    @exclusivity(unchecked) private var writers = Deque<Unmanaged<PendingWrite>>()
+    /// Writers appended and removed so far: the head's ticket is the number removed.
+    @exclusivity(unchecked) private var appended = 0
+    @exclusivity(unchecked) private var removed = 0
 
     var isEmpty: Bool { writers.isEmpty }
 
+    /// Queues `write`, which its writer must keep alive until a leader finishes it: the queue does not retain it.
     func append(_ write: PendingWrite) {
-        writers.append(write)
+        write.ticket = appended
+        appended += 1
+        writers.append(.passUnretained(write))
     }
 
-    /// Whether `write` leads the queue: it commits its group next.
+    /// Whether `write`, which is in the queue, leads it: it commits its group next.
     func isHead(_ write: PendingWrite) -> Bool {
-        writers.first === write
+        write.ticket == removed
     }
 
-    /// How many writers, from the head, fit in one log record, their merged batch (the head's own when it is
-    /// alone), and whether it must be synced. The head must carry a batch.
-    func takeGroup() -> (count: Int, batch: WriteBatch, sync: Bool) {
-        guard let leader = writers.first, var merged = leader.batch else {
+    /// How many writers, from `leader` (the head, which carries a batch), fit in one log record; their merged
+    /// batch, or nil when the leader goes alone and its own batch is the record; and whether it must be synced.
+    func takeGroup(leader: PendingWrite) -> (count: Int, merged: WriteBatch?, sync: Bool) {
+        guard writers.count > 1 else { return (1, nil, leader.sync) }
+        guard var merged = leader.batch else {
             preconditionFailure("a group is taken only by a head writer with a batch")
         }
         var sync = leader.sync
         let limit = merged.byteCount <= Self.smallLeaderAllowance
             ? merged.byteCount + Self.smallLeaderAllowance : Self.largeGroupLimit
         var count = 1
-        for write in writers.dropFirst() {
+        for queued in writers.dropFirst() {
+            let write = queued.takeUnretainedValue()
             guard let batch = write.batch, merged.byteCount + batch.byteCount <= limit else { break }
             merged.append(contentsOf: batch)
             sync = sync || write.sync
             count += 1
         }
-        return (count, merged, sync)
+        return (count, count > 1 ? merged : nil, sync)
     }
 
     /// Marks the first `count` writers, the head's group, done with `error` and removes them; the caller wakes the
     /// waiters.
     func finish(count: Int, error: LSMError?) {
         for write in writers.prefix(count) {
-            write.done = true
-            write.error = error
+            write._withUnsafeGuaranteedRef {
+                $0.done = true
+                $0.error = error
+            }
         }
         writers.removeFirst(count)
+        removed += count
     }
 }

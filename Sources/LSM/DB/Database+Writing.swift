@@ -47,7 +47,17 @@ extension Database {
             finishGroup(count: 1, error: nil)
             return
         }
-        let (group, batch, sync) = commitQueue.takeGroup()
+        let (group, merged, sync) = commitQueue.takeGroup(leader: write)
+        if let merged {
+            try commitGroup(merged, count: group, sync: sync)
+        } else if let batch = write.batch {
+            try commitGroup(batch, count: group, sync: sync)
+        }
+    }
+
+    /// Logs `batch`, the merged batch of the first `count` writers of the queue (or the head's own), inserts it
+    /// into the memtable, and marks the group done. Lock held by the head writer; released during the I/O.
+    private func commitGroup(_ batch: borrowing WriteBatch, count group: Int, sync: Bool) throws(LSMError) {
         // Checked before anything is written, so the log never holds a sequence a later open would refuse.
         guard UInt64(batch.count) <= maxSequenceNumber - state.lastSequence else {
             let error = LSMError(.sequenceExhausted,
@@ -58,7 +68,9 @@ extension Database {
             throw error
         }
         let first = state.lastSequence + 1
-        let memtable = state.memtable
+        // Unretained: only the head writer, which this is until it finishes its group, switches the memtable, and
+        // the database keeps it alive meanwhile.
+        let memtable = Unmanaged.passUnretained(state.memtable)
         // Writable databases always have a log (checkWritable ran first).
         guard let log = state.log else { preconditionFailure("a writable database has a log") }
 
@@ -71,7 +83,7 @@ extension Database {
                 if sync { try log.sync() }
                 _ = try WriteBatchReader.forEachEntry(entries, first: first, count: UInt32(batch.count)) {
                     sequence, kind, key, value in
-                    memtable.add(sequence: sequence, kind: kind, key: key, value: value)
+                    memtable._withUnsafeGuaranteedRef { $0.add(sequence: sequence, kind: kind, key: key, value: value) }
                 }
             }
         } catch {
