@@ -29,21 +29,21 @@ struct TableCursor: ~Copyable {
     /// File offset of the current data block (for error reports), or of the index block when there is none.
     var currentBlockOffset: UInt64 { dataHandle?.offset ?? table.footer.indexHandle.offset }
 
-    mutating func seekToFirst() throws(LSMError) {
-        try guarded { (cursor: inout TableCursor) throws(LSMError) in
-            try cursor.indexMove { (index: inout BlockCursor) throws(LSMError) in try index.seekToFirst() }
-            try cursor.openBlock()
-            try cursor.dataMove { (data: inout BlockCursor) throws(LSMError) in try data.seekToFirst() }
-            try cursor.skipEmptyBlocks(forward: true)
-        }
-    }
+    mutating func seekToFirst() throws(LSMError) { try seekToEnd(first: true) }
 
-    mutating func seekToLast() throws(LSMError) {
+    mutating func seekToLast() throws(LSMError) { try seekToEnd(first: false) }
+
+    /// Positions at the first entry (`first`) or the last one, skipping blocks that hold none.
+    private mutating func seekToEnd(first: Bool) throws(LSMError) {
         try guarded { (cursor: inout TableCursor) throws(LSMError) in
-            try cursor.indexMove { (index: inout BlockCursor) throws(LSMError) in try index.seekToLast() }
+            try cursor.indexMove { (index: inout BlockCursor) throws(LSMError) in
+                if first { try index.seekToFirst() } else { try index.seekToLast() }
+            }
             try cursor.openBlock()
-            try cursor.dataMove { (data: inout BlockCursor) throws(LSMError) in try data.seekToLast() }
-            try cursor.skipEmptyBlocks(forward: false)
+            try cursor.dataMove { (data: inout BlockCursor) throws(LSMError) in
+                if first { try data.seekToFirst() } else { try data.seekToLast() }
+            }
+            try cursor.skipEmptyBlocks(forward: first)
         }
     }
 
