@@ -52,6 +52,8 @@ extension Database {
             try commitGroup(merged, count: group, sync: sync)
         } else if let batch = write.batch {
             try commitGroup(batch, count: group, sync: sync)
+        } else {
+            preconditionFailure("only a memtable switch carries no batch, and it returned above")
         }
     }
 
