@@ -40,21 +40,28 @@ final class Arena {
         if size > Self.blockSize / 4 {
             let block = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: Self.alignment)
             blocks.append(block)
-            consumed.add(size, ordering: .relaxed)
+            addConsumed(size)
             return block
         }
         let start: UnsafeMutableRawPointer
         if let cursor, size <= remaining {
             start = cursor
         } else {
-            consumed.add(remaining, ordering: .relaxed)
+            addConsumed(remaining)
             start = UnsafeMutableRawPointer.allocate(byteCount: Self.blockSize, alignment: Self.alignment)
             blocks.append(start)
             remaining = Self.blockSize
         }
         cursor = start + size
         remaining -= size
-        consumed.add(size, ordering: .relaxed)
+        addConsumed(size)
         return start
+    }
+
+    /// Adds to ``memoryUsage``. Only the one allocating thread writes it, so a plain load and store do, not a
+    /// locked read-modify-write on every entry.
+    @inline(__always)
+    private func addConsumed(_ bytes: Int) {
+        consumed.store(consumed.load(ordering: .relaxed) + bytes, ordering: .relaxed)
     }
 }

@@ -21,7 +21,8 @@ final class MemTable: @unchecked Sendable {
     /// Adds an entry. Callers serialize calls to `add`; reads may run concurrently. `key` and `value` are copied.
     func add(sequence: SequenceNumber, kind: ValueKind, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
         list.insert(userKey: key, trailer: packTrailer(sequence, kind), value: value)
-        count.add(1, ordering: .relaxed)
+        // One writer at a time: a plain load and store, not a locked read-modify-write.
+        count.store(count.load(ordering: .relaxed) + 1, ordering: .relaxed)
     }
 
     /// The newest entry for `userKey` whose sequence is <= `sequence` (sequences above ``maxSequenceNumber`` read
