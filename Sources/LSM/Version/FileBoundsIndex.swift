@@ -51,6 +51,7 @@ struct FileBoundsIndex: ~Copyable, @unchecked Sendable {
         }
     }
 
+    @inline(__always)
     func fileCount(level: Int) -> Int {
         offsets[level + 1] - offsets[level]
     }
@@ -94,6 +95,8 @@ struct FileBoundsIndex: ~Copyable, @unchecked Sendable {
     /// The index of the file of the sorted `level` (1 or deeper) whose user-key range contains `key`, if one does:
     /// the only file of the level that may hold it.
     func file(inLevel level: Int, holding key: UnsafeRawBufferPointer) -> Int? {
+        // Most levels of a small or young database are empty: they cost one subtraction.
+        guard fileCount(level: level) > 0 else { return nil }
         let index = firstFile(inLevel: level, endingAtOrAfter: key)
         guard index < fileCount(level: level), compareBytes(smallest(file: index, level: level), key) <= 0 else {
             return nil
