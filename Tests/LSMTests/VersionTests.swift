@@ -533,7 +533,9 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         let dir = ManifestDirectory()
         defer { dir.remove() }
         let set = try dir.createdSet()
-        let taken = Mutex<[UInt64]>([])
+        // A class, so the concurrent closures share a reference rather than both accessing one captured variable
+        // (which the thread sanitizer reports, though the lock inside guards the array).
+        let taken = Locked<[UInt64]>([])
         DispatchQueue.concurrentPerform(iterations: 2) { worker in
             for i in 0..<50 {
                 let number = set.newFileNumber()
