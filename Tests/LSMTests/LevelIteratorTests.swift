@@ -33,20 +33,8 @@ import Testing
                                databaseID: identity.databaseID)
         let iterator = try LevelIterator(files: files, tableCache: cache)
 
-        var forward: [[UInt8]] = []
-        try iterator.seekToFirst()
-        while iterator.isValid {
-            forward.append(iterator.key.array)
-            try iterator.next()
-        }
-        #expect(forward == model)
-        var backward: [[UInt8]] = []
-        try iterator.seekToLast()
-        while iterator.isValid {
-            backward.append(iterator.key.array)
-            try iterator.prev()
-        }
-        #expect(backward == model.reversed())
+        #expect(try iterator.entriesForward().map(\.key) == model)
+        #expect(try iterator.entriesBackward().map(\.key) == model.reversed())
 
         var random = SplitMix64(seed: 5)
         for step in 0..<300 {

@@ -69,19 +69,7 @@ import Testing
         var random = SplitMix64(seed: 99)
         let (children, sorted) = makeChildren(childCount: 4, entries: 500, runLength: 7, random: &random)
         let merged = ReadPathMergingIterator(children: children.map { $0.makeIterator() })
-        var forward: [[UInt8]] = []
-        try merged.seekToFirst()
-        while merged.isValid {
-            forward.append(merged.key.array)
-            try merged.next()
-        }
-        #expect(forward == sorted)
-        var backward: [[UInt8]] = []
-        try merged.seekToLast()
-        while merged.isValid {
-            backward.append(merged.key.array)
-            try merged.prev()
-        }
-        #expect(backward == sorted.reversed())
+        #expect(try merged.entriesForward().map(\.key) == sorted)
+        #expect(try merged.entriesBackward().map(\.key) == sorted.reversed())
     }
 }
