@@ -13,22 +13,16 @@
 final class RecordWriter {
     /// Largest scratch buffer kept between records.
     static let retainedScratchLimit = 4 << 20
-    /// Every this many bytes appended, the file is asked to start writing them to disk, so that a sync (of a full
-    /// log when it is closed, say) finds little left to write, as RocksDB's `wal_bytes_per_sync` does.
-    static let writebackInterval: UInt64 = 1 << 20
 
     let file: any WritableFile
     private var scratch: UnsafeMutableRawPointer?
     private var scratchCapacity = 0
     private var appendFailure: LSMError?
-    /// The file's size when ``WritableFile/startWriteback()`` was last asked for.
-    private var writebackRequested: UInt64
 
     /// A writer appending after whatever `file` already holds: its file header and whole records.
     init(file: any WritableFile) {
         self.file = file
         self.lastRecordOffset = file.size
-        writebackRequested = file.size
     }
 
     /// Creates (or empties) the log at `path`, writes its file header and syncs it, so a manifest edit may name the
@@ -79,10 +73,6 @@ final class RecordWriter {
         } catch {
             appendFailure = error
             throw error
-        }
-        if file.size - writebackRequested >= Self.writebackInterval {
-            file.startWriteback()
-            writebackRequested = file.size
         }
     }
 

@@ -22,8 +22,6 @@ struct TableBuilder {
     /// Finished blocks not yet handed to the file: they are written in pieces of about ``writeBufferSize``, not
     /// one system call per block.
     private var unwritten: [UInt8] = []
-    /// The file's size when ``WritableFile/startWriteback()`` was last asked for.
-    private var writebackRequested: UInt64
     /// The last key added (internal), kept to check order and to compute index separators.
     private var lastKey: [UInt8] = []
     /// The handle of the data block just written, whose index entry waits for the next block's first key.
@@ -44,7 +42,6 @@ struct TableBuilder {
         self.dataBlock = BlockBuilder(restartInterval: options.restartInterval)
         self.filter = options.bloomBitsPerKey > 0 ? BloomFilterBuilder(bitsPerKey: options.bloomBitsPerKey) : nil
         self.offset = file.size
-        writebackRequested = file.size
     }
 
     /// Entries added so far.
@@ -159,15 +156,10 @@ struct TableBuilder {
         return handle
     }
 
-    /// Hands the queued blocks to the file, and every ``RecordWriter/writebackInterval`` bytes asks it to start
-    /// writing them to disk, so the sync that ends the table finds little left to write.
+    /// Hands the queued blocks to the file.
     private mutating func writeUnwritten() throws(LSMError) {
         try file.append(unwritten)
         unwritten.removeAll(keepingCapacity: true)
-        if file.size - writebackRequested >= RecordWriter.writebackInterval {
-            file.startWriteback()
-            writebackRequested = file.size
-        }
     }
 
     /// A short internal key `s` with `last <= s < next` (or `last <= s` for the final block, `next == nil`), to keep

@@ -36,15 +36,9 @@ protocol WritableFile: AnyObject {
     /// Makes everything appended so far durable (fdatasync).
     func sync() throws(LSMError)
     func close() throws(LSMError)
-    /// Asks the operating system to start writing what was appended since the last call to disk, without waiting
-    /// and without promising anything: it only spreads the work of the next ``sync()`` over the writes before it.
-    func startWriteback()
 }
 
 extension WritableFile {
-    /// Nothing, where the file system has no such hint (wrappers in tests, memory files).
-    func startWriteback() {}
-
     func append(_ bytes: [UInt8]) throws(LSMError) {
         try bytes.withBytes { (p: UnsafeRawBufferPointer) throws(LSMError) in try append(p) }
     }

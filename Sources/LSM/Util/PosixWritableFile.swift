@@ -6,11 +6,17 @@ import Darwin
 import CLSMSupport
 
 /// A file appended to with `write(2)`, synced with `fdatasync` (``WritableFile``).
+///
+/// Every ``writebackInterval`` bytes appended, it asks the kernel to start writing them to disk without waiting
+/// (`sync_file_range`, as RocksDB's `bytes_per_sync`), so that a later sync (of a full log when it is closed, of a
+/// finished table) finds little left to write. The hint promises nothing: only ``sync()`` makes bytes durable.
 final class PosixWritableFile: WritableFile {
+    static let writebackInterval: UInt64 = 1 << 20
+
     let path: String
     private(set) var size: UInt64
     private var fd: Int32
-    /// Where the bytes not yet handed to ``startWriteback()`` begin.
+    /// Where the bytes not yet handed to the kernel's writeback begin.
     private var writebackStart: UInt64
 
     init(fd: Int32, path: String, size: UInt64) {
@@ -36,13 +42,11 @@ final class PosixWritableFile: WritableFile {
             done += n
         }
         size += UInt64(bytes.count)
-    }
-
-    func startWriteback() {
-        guard fd >= 0, size > writebackStart else { return }
-        // A hint: a failure here changes nothing, and the next sync reports any real problem.
-        _ = lsm_start_writeback(fd, Int64(writebackStart), Int64(size - writebackStart))
-        writebackStart = size
+        if size - writebackStart >= Self.writebackInterval {
+            // A hint: a failure here changes nothing, and the next sync reports any real problem.
+            _ = lsm_start_writeback(fd, Int64(writebackStart), Int64(size - writebackStart))
+            writebackStart = size
+        }
     }
 
     func sync() throws(LSMError) {
