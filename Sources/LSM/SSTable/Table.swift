@@ -125,10 +125,9 @@ final class Table: Sendable {
     /// read only; another table's comes from the block cache, or else is read (and verified) from disk and cached.
     func dataBlock(_ handle: BlockHandle) throws(LSMError) -> Block {
         if let verifiedBlocks {
-            if verifiedBlocks.contains(handle) { return try readDataBlock(handle, verifyingChecksum: false) }
-            let block = try readDataBlock(handle)
-            verifiedBlocks.insert(handle)
-            return block
+            return try verifyingOnce(handle, in: verifiedBlocks) { (verifying: Bool) throws(LSMError) in
+                try readDataBlock(handle, verifyingChecksum: verifying)
+            }
         }
         let key = CacheKey(fileNumber: fileNumber, offset: handle.offset)
         if let cached = blockCache?.value(for: key) { return cached }
@@ -153,14 +152,24 @@ final class Table: Sendable {
         }
         try checkDataBlockHandle(handle)
         do {
-            let verifying = !verifiedBlocks.contains(handle)
-            let contents = try Block.contentsInMapping(mapped, handle: handle, path: path,
-                                                       verifyingChecksum: verifying)
-            if verifying { verifiedBlocks.insert(handle) }
+            let contents = try verifyingOnce(handle, in: verifiedBlocks) { (verifying: Bool) throws(LSMError) in
+                try Block.contentsInMapping(mapped, handle: handle, path: path, verifyingChecksum: verifying)
+            }
             return try body(contents)
         } catch {
             throw error.locatedInBlock(path: path, blockOffset: handle.offset)
         }
+    }
+
+    /// Reads a mapped table's block at `handle` with `read`, asking it to verify the checksum only if the block has
+    /// not passed a check before, and records it once it has. A failed check is never recorded.
+    private func verifyingOnce<T>(
+        _ handle: BlockHandle, in verified: VerifiedBlocks, _ read: (Bool) throws(LSMError) -> T
+    ) throws(LSMError) -> T {
+        let verifying = !verified.contains(handle)
+        let result = try read(verifying)
+        if verifying { verified.insert(handle) }
+        return result
     }
 
     /// Throws `.corruption` unless the data block at `handle` lies before the footer.
