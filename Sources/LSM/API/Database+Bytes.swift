@@ -5,12 +5,14 @@ extension Database {
     public func put<Key: ContiguousRawBytes & ~Escapable, Value: ContiguousRawBytes & ~Escapable>(
         _ key: Key, _ value: Value, sync: Bool = false
     ) throws(LSMError) {
-        try write(WriteBatch(putting: key, value), sync: sync)
+        try key.withRawBytes { (key) throws(LSMError) in
+            try value.withRawBytes { (value) throws(LSMError) in try writeEntry(.value, key, value, sync: sync) }
+        }
     }
 
     /// Removes `key` (a no-op when it is absent). With `sync`, returns only once the deletion is on disk.
     public func delete<Key: ContiguousRawBytes & ~Escapable>(_ key: Key, sync: Bool = false) throws(LSMError) {
-        try write(WriteBatch(deleting: key), sync: sync)
+        try key.withRawBytes { (key) throws(LSMError) in try writeEntry(.deletion, key, nil, sync: sync) }
     }
 
     /// The value of `key`, or nil when it is absent; as of `snapshot` when one is given.

@@ -216,7 +216,8 @@ extension Database {
     /// Writes the memtable to a table now and waits until every waiting memtable is flushed.
     public func flush() throws(LSMError) {
         try checkWritable()
-        try commit(CommitQueue.PendingWrite(batch: nil, sync: false))
+        var request = CommitQueue.PendingWrite.memtableSwitch
+        try withUnsafeMutablePointer(to: &request) { (request) throws(LSMError) in try commit(request) }
         try lock.withLock { () throws(LSMError) in
             while !state.immutables.isEmpty && state.backgroundError == nil && !state.isClosed { lock.wait() }
             if let backgroundError = state.backgroundError { throw backgroundError }

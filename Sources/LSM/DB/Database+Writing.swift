@@ -2,16 +2,14 @@
 extension Database {
     /// Sets `key` to `value`. With `sync`, returns only once the write is on disk.
     public func put(_ key: [UInt8], _ value: [UInt8], sync: Bool = false) throws(LSMError) {
-        var batch = WriteBatch(reservingEntryBytes: WriteBatch.entrySize(key: key.count, value: value.count))
-        batch.put(key, value)
-        try write(batch, sync: sync)
+        try key.withBytes { (key) throws(LSMError) in
+            try value.withBytes { (value) throws(LSMError) in try writeEntry(.value, key, value, sync: sync) }
+        }
     }
 
     /// Removes `key` (a no-op when it is absent). With `sync`, returns only once the deletion is on disk.
     public func delete(_ key: [UInt8], sync: Bool = false) throws(LSMError) {
-        var batch = WriteBatch(reservingEntryBytes: WriteBatch.entrySize(key: key.count, value: nil))
-        batch.delete(key)
-        try write(batch, sync: sync)
+        try key.withBytes { (key) throws(LSMError) in try writeEntry(.deletion, key, nil, sync: sync) }
     }
 
     /// Applies every entry of `batch` atomically: readers and recovery see all of it or none.
@@ -22,49 +20,79 @@ extension Database {
             try lock.withLock { () throws(LSMError) in try checkOpen() }
             return
         }
-        try commit(CommitQueue.PendingWrite(batch: batch, sync: sync || options.syncPolicy == .always))
+        try batch.withEntries { (entries) throws(LSMError) in
+            try commit(entries: entries, count: batch.count, sync: sync)
+        }
     }
 
-    /// Queues `write`; the writer at the head of the queue commits its own batch and those queued behind it with
-    /// one log append (and one fdatasync when any of them asked for it).
-    func commit(_ write: CommitQueue.PendingWrite) throws(LSMError) {
+    /// Commits one put (`value` given) or deletion, encoded on the stack rather than in a ``WriteBatch``: what
+    /// `put` and `delete` do, without allocating.
+    func writeEntry(
+        _ kind: ValueKind, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer?, sync: Bool
+    ) throws(LSMError) {
+        let size = WriteBatch.entrySize(key: key.count, value: value?.count)
+        try WriteBatch.validate(largestKey: key.count, largestValue: value?.count ?? 0,
+                                byteCount: WriteBatch.headerSize + size)
+        try checkWritable()
+        try withUnsafeTemporaryAllocation(byteCount: size, alignment: 1) {
+            (entry: UnsafeMutableRawBufferPointer) throws(LSMError) in
+            _ = WriteBatch.encodeEntry(kind, key, value, into: entry)
+            try commit(entries: UnsafeRawBufferPointer(entry), count: 1, sync: sync)
+        }
+    }
+
+    /// Commits `count` encoded entries (a batch's bytes after its header) as one atomic write.
+    private func commit(entries: UnsafeRawBufferPointer, count: Int, sync: Bool) throws(LSMError) {
+        var write = CommitQueue.PendingWrite(entries: entries, entryCount: count,
+                                             sync: sync || options.syncPolicy == .always)
+        try withUnsafeMutablePointer(to: &write) { (write) throws(LSMError) in try commit(write) }
+    }
+
+    /// Queues `write`; the writer at the head of the queue commits its own entries and those queued behind it
+    /// with one log append (and one fdatasync when any of them asked for it). `write` stays in place until this
+    /// returns.
+    func commit(_ write: UnsafeMutablePointer<CommitQueue.PendingWrite>) throws(LSMError) {
         lock.lock()
         defer { lock.unlock() }
         try checkOpen()
         commitQueue.append(write)
-        while !write.done && !commitQueue.isHead(write) { lock.wait() }
-        if write.done {
-            if let error = write.error { throw error }
+        while !write.pointee.done && !commitQueue.isHead(write) { lock.wait() }
+        if write.pointee.done {
+            if let error = write.pointee.error { throw error }
             return
         }
+        let switchesMemtable = write.pointee.switchesMemtable
         do {
-            try makeRoomForWrite(force: write.switchesMemtable)
+            try makeRoomForWrite(force: switchesMemtable)
         } catch {
             finishGroup(count: 1, error: error)
             throw error
         }
-        guard !write.switchesMemtable else {
+        guard !switchesMemtable else {
             finishGroup(count: 1, error: nil)
             return
         }
-        let (group, merged, sync) = commitQueue.takeGroup(leader: write)
-        if let merged {
-            try commitGroup(merged, count: group, sync: sync)
-        } else if let batch = write.batch {
-            try commitGroup(batch, count: group, sync: sync)
+        let group = commitQueue.takeGroup(leader: write)
+        if let merged = group.merged {
+            try merged.withBytes { (entries) throws(LSMError) in
+                try commitGroup(entries, entryCount: group.entryCount, writers: group.count, sync: group.sync)
+            }
         } else {
-            preconditionFailure("only a memtable switch carries no batch, and it returned above")
+            try commitGroup(write.pointee.entries, entryCount: group.entryCount, writers: 1, sync: group.sync)
         }
     }
 
-    /// Logs `batch`, the merged batch of the first `count` writers of the queue (or the head's own), inserts it
-    /// into the memtable, and marks the group done. Lock held by the head writer; released during the I/O.
-    private func commitGroup(_ batch: borrowing WriteBatch, count group: Int, sync: Bool) throws(LSMError) {
+    /// Logs `entries` (`entryCount` of them), the merged entries of the first `group` writers of the queue (or
+    /// the head's own), inserts them into the memtable, and marks the group done. Lock held by the head writer;
+    /// released during the I/O.
+    private func commitGroup(
+        _ entries: UnsafeRawBufferPointer, entryCount: Int, writers group: Int, sync: Bool
+    ) throws(LSMError) {
         // Checked before anything is written, so the log never holds a sequence a later open would refuse.
-        guard UInt64(batch.count) <= maxSequenceNumber - state.lastSequence else {
+        guard UInt64(entryCount) <= maxSequenceNumber - state.lastSequence else {
             let error = LSMError(.sequenceExhausted,
                                  "the database has used sequence numbers up to \(state.lastSequence); a write of "
-                                     + "\(batch.count) entries would pass the largest, \(maxSequenceNumber)",
+                                     + "\(entryCount) entries would pass the largest, \(maxSequenceNumber)",
                                  path: path)
             finishGroup(count: group, error: error)
             throw error
@@ -79,11 +107,11 @@ extension Database {
         lock.unlock()
         var failure: LSMError?
         do {
-            try batch.withLogRecordParts(firstSequence: first) {
-                (header: UnsafeRawBufferPointer, entries: UnsafeRawBufferPointer) throws(LSMError) in
+            try WriteBatch.withLogRecordHeader(firstSequence: first, count: entryCount) {
+                (header: UnsafeRawBufferPointer) throws(LSMError) in
                 try log.addRecord(header, entries)
                 if sync { try log.sync() }
-                _ = try WriteBatchReader.forEachEntry(entries, first: first, count: UInt32(batch.count)) {
+                _ = try WriteBatchReader.forEachEntry(entries, first: first, count: UInt32(entryCount)) {
                     sequence, kind, key, value in
                     memtable._withUnsafeGuaranteedRef { $0.add(sequence: sequence, kind: kind, key: key, value: value) }
                 }
@@ -100,10 +128,11 @@ extension Database {
                 ?? failure.wrapped(.backgroundError, "writes stopped after a log failure")
             state.logFailed = true
         } else {
-            state.lastSequence = first + UInt64(batch.count) - 1
+            state.lastSequence = first + UInt64(entryCount) - 1
             state.logHasUnsyncedWrites = !sync
-            state.counters.userBytes += UInt64(batch.byteCount - WriteBatch.headerSize)
-            state.counters.logBytes += UInt64(batch.byteCount + RecordFileFormat.version2.recordHeaderSize)
+            state.counters.userBytes += UInt64(entries.count)
+            state.counters.logBytes += UInt64(WriteBatch.headerSize + entries.count
+                                              + RecordFileFormat.version2.recordHeaderSize)
         }
         finishGroup(count: group, error: failure)
         if let failure { throw failure }

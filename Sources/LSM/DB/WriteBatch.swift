@@ -57,16 +57,32 @@ public struct WriteBatch: Sendable, Hashable {
     ) {
         // One growth for the whole entry (doubling, so a long batch still appends in amortized constant time)
         // rather than one per part.
-        let needed = encoded.count + Self.entrySize(key: key.count, value: value?.count)
+        let size = Self.entrySize(key: key.count, value: value?.count)
+        let needed = encoded.count + size
         if needed > encoded.capacity { encoded.reserveCapacity(max(needed, 2 * encoded.capacity)) }
-        encoded.append(kind.rawValue)
-        encoded.appendLengthPrefixed(key)
-        if let value {
-            encoded.appendLengthPrefixed(value)
-            largestValue = max(largestValue, value.count)
+        encoded.append(addingCapacity: size) { (output: inout OutputSpan<UInt8>) in
+            output.withUnsafeMutableBufferPointer { buffer, initialized in
+                initialized = Self.encodeEntry(kind, key, value, into: UnsafeMutableRawBufferPointer(buffer))
+            }
         }
+        if let value { largestValue = max(largestValue, value.count) }
         count += 1
         largestKey = max(largestKey, key.count)
+    }
+
+    /// Encodes one entry (a put when `value` is given, a deletion otherwise) at the start of `buffer`, which holds
+    /// at least ``entrySize(key:value:)`` bytes; returns that size. The bytes: docs/FORMAT.md, "Write batch".
+    static func encodeEntry(
+        _ kind: ValueKind, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer?,
+        into buffer: UnsafeMutableRawBufferPointer
+    ) -> Int {
+        precondition(buffer.count >= entrySize(key: key.count, value: value?.count), "entry buffer too small")
+        var offset = 0
+        buffer[offset] = kind.rawValue
+        offset += 1
+        offset = buffer.storeLengthPrefixed(key, at: offset)
+        if let value { offset = buffer.storeLengthPrefixed(value, at: offset) }
+        return offset
     }
 
     /// Removes every entry.
@@ -79,14 +95,20 @@ public struct WriteBatch: Sendable, Hashable {
 
     /// Throws when a key, a value or the whole batch is beyond ``Limits``.
     func validate() throws(LSMError) {
+        try Self.validate(largestKey: largestKey, largestValue: largestValue, byteCount: encoded.count)
+    }
+
+    /// Throws when a batch whose largest key and value have these sizes, and which encodes to `byteCount` bytes
+    /// with its header, is beyond ``Limits``.
+    static func validate(largestKey: Int, largestValue: Int, byteCount: Int) throws(LSMError) {
         if largestKey > Limits.maxKeySize {
             throw LSMError(.keyTooLarge, "key of \(largestKey) bytes exceeds the limit of \(Limits.maxKeySize)")
         }
         if largestValue > Limits.maxValueSize {
             throw LSMError(.valueTooLarge, "value of \(largestValue) bytes exceeds the limit of \(Limits.maxValueSize)")
         }
-        if encoded.count > Limits.maxBatchSize {
-            throw LSMError(.batchTooLarge, "batch of \(encoded.count) bytes exceeds the limit of \(Limits.maxBatchSize)")
+        if byteCount > Limits.maxBatchSize {
+            throw LSMError(.batchTooLarge, "batch of \(byteCount) bytes exceeds the limit of \(Limits.maxBatchSize)")
         }
     }
 
@@ -98,19 +120,24 @@ public struct WriteBatch: Sendable, Hashable {
         largestValue = max(largestValue, other.largestValue)
     }
 
-    /// Calls `body` with the two parts of the batch's log record: its header, stamped with `firstSequence` and the
-    /// entry count (built on the stack, so a batch shared with its writer is not copied to be stamped), and its
-    /// entries.
-    func withLogRecordParts<R, E: Error>(
-        firstSequence: SequenceNumber, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(E) -> R
+    /// Calls `body` with the batch's entries: its encoding after the header, which a write logs behind a header
+    /// stamped with its sequence (``withLogRecordHeader(firstSequence:count:_:)``).
+    func withEntries<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try encoded.withBytes { (bytes: UnsafeRawBufferPointer) throws(E) -> R in
+            try body(UnsafeRawBufferPointer(rebasing: bytes[WriteBatch.headerSize...]))
+        }
+    }
+
+    /// Calls `body` with the header of the log record that commits `count` entries numbered from `firstSequence`,
+    /// built on the stack: the record is this header followed by the entries, so no batch is copied to be stamped.
+    static func withLogRecordHeader<R, E: Error>(
+        firstSequence: SequenceNumber, count: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> R
     ) throws(E) -> R {
         try withUnsafeTemporaryAllocation(byteCount: WriteBatch.headerSize, alignment: 8) {
             (header: UnsafeMutableRawBufferPointer) throws(E) -> R in
             header.storeBytes(of: firstSequence.littleEndian, toByteOffset: 0, as: UInt64.self)
             header.storeBytes(of: UInt32(truncatingIfNeeded: count).littleEndian, toByteOffset: 8, as: UInt32.self)
-            return try encoded.withBytes { (bytes: UnsafeRawBufferPointer) throws(E) -> R in
-                try body(UnsafeRawBufferPointer(header), UnsafeRawBufferPointer(rebasing: bytes[WriteBatch.headerSize...]))
-            }
+            return try body(UnsafeRawBufferPointer(header))
         }
     }
 }

@@ -42,6 +42,25 @@ extension Array where Element == UInt8 {
     }
 }
 
+extension UnsafeMutableRawBufferPointer {
+    /// Stores a varint length followed by `bytes` at `offset`; returns the offset after them. The caller has made
+    /// room (``varintLength(_:)`` plus the bytes).
+    @inline(__always)
+    func storeLengthPrefixed(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int {
+        var offset = offset
+        var v = UInt64(bytes.count)
+        while v >= 0x80 {
+            self[offset] = UInt8(truncatingIfNeeded: v) | 0x80
+            offset += 1
+            v >>= 7
+        }
+        self[offset] = UInt8(v)
+        offset += 1
+        UnsafeMutableRawBufferPointer(rebasing: self[offset..<(offset + bytes.count)]).copyMemory(from: bytes)
+        return offset + bytes.count
+    }
+}
+
 /// How many bytes `value` takes as a varint.
 @inline(__always)
 func varintLength(_ value: UInt64) -> Int {
