@@ -47,7 +47,9 @@ import Testing
         try #require(ends.count == history.writeCount - writesInTables, "one record per write since the flush")
 
         let firstCut = ends[ends.count - 4]
-        for cut in firstCut...log.count {
+        // Every cut within the last records, and the whole file with the zeros of the space it reserved.
+        let recordsEnd = ends[ends.count - 1]
+        for cut in Array(firstCut...recordsEnd) + (log.count > recordsEnd ? [log.count] : []) {
             let copy = TemporaryDirectory("walcut-copy")
             defer { copy.remove() }
             try copyDatabase(from: image.path, to: copy.path, cutting: logs[0], at: cut)
@@ -173,7 +175,7 @@ import Testing
         }
         var cuts = Set([header, log.count])
         for end in ends { cuts.formUnion([end - 1, end, end + 1, end - RecordFileFormat.version2.recordHeaderSize]) }
-        while cuts.count < 60 { cuts.insert(Int.random(in: header...log.count, using: &random)) }
+        while cuts.count < 60 { cuts.insert(Int.random(in: header...ends[ends.count - 1], using: &random)) }
         for cut in cuts.sorted() where cut >= header && cut <= log.count {
             let copy = TemporaryDirectory("batchcut-copy")
             defer { copy.remove() }
@@ -297,16 +299,18 @@ private func writeTableAndMemtable(_ db: Database, _ history: inout WriteHistory
 
 /// The end offset of each record of a log file (format version 2), or nil if its framing does not add up to the
 /// file exactly.
+/// Where each record of a whole log ends, or nil when the log is not whole; the zeros of the space an open log
+/// reserves past its records end it.
 private func recordEnds(_ log: [UInt8]) -> [Int]? {
     var ends: [Int] = []
     var offset = RecordFileHeader.encodedLength
     let headerSize = RecordFileFormat.version2.recordHeaderSize
-    while offset + headerSize <= log.count {
+    while offset + headerSize <= log.count, !log[offset...].allSatisfy({ $0 == 0 }) {
         let length = (0..<4).reduce(0) { $0 | Int(log[offset + 4 + $1]) << (8 * $1) }
         offset += headerSize + length
         ends.append(offset)
     }
-    return offset == log.count ? ends : nil
+    return offset == log.count || log[offset...].allSatisfy({ $0 == 0 }) ? ends : nil
 }
 
 /// Copies every file of a closed database into the empty directory `destination`, keeping only the first `cut`

@@ -204,9 +204,13 @@ import Testing
 
     // MARK: Finding 5: crashes on crafted input
 
-    /// Appends a record holding `batch` (with its sequence stamped) to the newest log of the crashed database.
+    /// Appends a record holding `batch` (with its sequence stamped) to the newest log of the crashed database,
+    /// right after its last record (over the zeros of the space it reserved).
     private static func appendRecord(_ batch: WriteBatch, sequence: UInt64, to path: String) throws -> String {
         let log = FileNames.path(path, try #require(try Database.info(at: path).logs.last).name)
+        let reader = try RecordReader(file: try fs.openReadable(log), tailRule: .lastRecordMayBeTorn)
+        while try reader.next() != nil {}
+        #expect(truncate(log, off_t(reader.validLength)) == 0)
         let writer = RecordWriter(file: try fs.openWritable(log, truncate: false))
         try writer.addRecord(batch.logRecord(sequence: sequence))
         try writer.close()

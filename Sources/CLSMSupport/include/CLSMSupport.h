@@ -18,6 +18,11 @@ int lsm_crc32c_is_hardware_accelerated(void);
 /// SYNC_FILE_RANGE_WRITE, which Swift's Glibc module does not export); a no-op elsewhere. Returns 0 or -1.
 int lsm_start_writeback(int fd, int64_t offset, int64_t count);
 
+/// Allocates `count` bytes of disk space at `offset` of the file `fd`, extending its size when they reach past
+/// its end; they read as zeros (Linux's fallocate with mode 0, which Swift's Glibc module does not export).
+/// Elsewhere fails with EOPNOTSUPP. Returns 0 or -1.
+int lsm_reserve_space(int fd, int64_t offset, int64_t count);
+
 /// Acquire load and release store of a pointer-sized slot in raw memory: the skiplist links nodes that live in
 /// an arena, where Swift's atomic types cannot be placed.
 static inline void *lsm_atomic_load_acquire_ptr(void *const *slot) {

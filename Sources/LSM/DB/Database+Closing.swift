@@ -38,10 +38,12 @@ extension Database {
         }
     }
 
-    /// Syncs what the log holds unsynced and closes it, returning what a manifest edit records of it: its number,
-    /// final size and where its last record starts. Lock held.
+    /// Trims the space reserved past the log's records, syncs that and what the log holds unsynced, and closes it,
+    /// returning what a manifest edit records of it: its number, final size and where its last record starts (the
+    /// size the file must then have, zeros and all, so they go first). Lock held.
     func closeLog(_ log: RecordWriter) throws(LSMError) -> VersionEdit.ClosedLog {
-        if state.logHasUnsyncedWrites { try log.sync() }
+        let trimmed = try log.trimReservedSpace()
+        if state.logHasUnsyncedWrites || trimmed { try log.sync() }
         let closed = VersionEdit.ClosedLog(number: state.logNumber, size: log.size,
                                            lastRecordOffset: log.lastRecordOffset)
         try log.close()

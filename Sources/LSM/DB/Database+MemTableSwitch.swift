@@ -52,7 +52,7 @@ extension Database {
         do {
             newLog = try RecordWriter.create(
                 newPath, header: RecordFileHeader(kind: .writeAheadLog, databaseID: databaseID, fileNumber: newNumber),
-                fileSystem: fileSystem)
+                fileSystem: fileSystem, reservationStep: Database.logReservationStep)
             try fileSystem.syncDirectory(path)
         } catch {
             // Nothing changed but a new log no edit names; writes may go on in the old one.

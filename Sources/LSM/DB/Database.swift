@@ -31,6 +31,10 @@ public final class Database: @unchecked Sendable {
     // the memtable contents, which have one writer at a time (the leader of the write queue) and lock-free readers
     // by design. Every other stored property is immutable.
 
+    /// Disk space a log keeps allocated ahead of its records, a step at a time, so a synced write rarely changes
+    /// the file's size (see ``RecordWriter/create(_:header:fileSystem:reservationStep:)``).
+    static let logReservationStep: UInt64 = 1 << 20
+
     /// The database directory.
     public let path: String
     /// The options the database was opened with.
@@ -94,7 +98,7 @@ public final class Database: @unchecked Sendable {
         let newLogNumber = versions.newFileNumber()
         let header = RecordFileHeader(kind: .writeAheadLog, databaseID: databaseID, fileNumber: newLogNumber)
         let writer = try RecordWriter.create(FileNames.path(path, FileNames.wal(newLogNumber)), header: header,
-                                          fileSystem: fileSystem)
+                                             fileSystem: fileSystem, reservationStep: Database.logReservationStep)
         try fileSystem.syncDirectory(path)
         edit.logNumber = newLogNumber
         edit.addedLogs = [newLogNumber]

@@ -19,7 +19,8 @@ struct Recovery {
     private(set) var lastSequence: SequenceNumber = 0
     /// The logs replayed, oldest first.
     private(set) var replayedLogs: [UInt64] = []
-    /// Bytes of the logs replayed, the intact records in them and the puts and deletes those hold.
+    /// Bytes of the logs replayed (through their last intact record, not the space reserved past it), the intact
+    /// records in them and the puts and deletes those hold.
     private(set) var replayedBytes: UInt64 = 0
     private(set) var replayedRecords = 0
     private(set) var replayedOperations = 0
@@ -199,7 +200,7 @@ struct Recovery {
                 tornTail = (logPath, TornTail(offset: reader.validLength, reason: "the last record is missing"))
             }
             replayedLogs.append(log.number)
-            replayedBytes &+= reader.fileSize
+            replayedBytes &+= reader.validLength
         }
         lastSequence = previousLast ?? 0
     }

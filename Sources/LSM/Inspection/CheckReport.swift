@@ -44,7 +44,7 @@ public struct CheckReport: Sendable, Hashable {
     public var logRecordCount = 0
     /// Puts and deletes in those records.
     public var logOperationCount = 0
-    /// Bytes of those logs.
+    /// Bytes of those logs through their last intact record (an open log's space reserved past it is not counted).
     public var logBytes: UInt64 = 0
 
     public init(path: String) {

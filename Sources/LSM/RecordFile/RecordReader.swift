@@ -77,12 +77,14 @@ final class RecordReader {
         let start = position
         let headerSize = format.recordHeaderSize
         let remaining = file.size - start
+        if remaining < UInt64(headerSize), try endsInZeros(from: start) { return nil }
         guard remaining >= UInt64(headerSize) else {
             return try tear(at: start, "partial record header (\(remaining) of \(headerSize) bytes) at the end of the file")
         }
         let header = try window.withBytes(at: start, count: headerSize) { RecordHeader.decode($0, format: format) }
         let dataStart = start + UInt64(headerSize)
         guard header.isIntact else {
+            if try endsInZeros(from: start) { return nil }
             // A header cut short by a crash is followed by nothing but zeros; anything else after it means records
             // were written behind the damage.
             if tailRule == .lastRecordMayBeTorn, try file.firstNonZeroByte(from: dataStart) == nil {
@@ -125,6 +127,15 @@ final class RecordReader {
         if header.type != RecordFileFormat.fullRecordType { return "unknown record type \(header.type)" }
         if !header.matches(payload, format: format) { return "checksum mismatch" }
         return nil
+    }
+
+    /// Whether the newest log (one whose last record may be torn) holds only zeros from `offset`, a record
+    /// boundary, on: space the writer reserved ahead of its records, or the size of a record a crash kept from the
+    /// disk. Either way no record starts there, so reading ends cleanly; a log that must be whole gets no such end.
+    private func endsInZeros(from offset: UInt64) throws(LSMError) -> Bool {
+        guard tailRule == .lastRecordMayBeTorn, try file.firstNonZeroByte(from: offset) == nil else { return false }
+        position = file.size
+        return true
     }
 
     /// Ends reading at a torn record starting at `offset`, or throws when this log must be whole.

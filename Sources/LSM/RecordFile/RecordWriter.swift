@@ -27,8 +27,16 @@ final class RecordWriter {
 
     /// Creates (or empties) the log at `path`, writes its file header and syncs it, so a manifest edit may name the
     /// log as soon as the caller has synced the directory. On failure the file is removed.
-    static func create(_ path: String, header: RecordFileHeader, fileSystem: any FileSystem) throws(LSMError) -> RecordWriter {
+    ///
+    /// With `reservationStep`, the file keeps that much disk space allocated ahead of its records
+    /// (``WritableFile/reserveSpaceAhead(step:)``), which makes a synced append cheaper; it then reads as its records
+    /// followed by zeros, which a reader takes for the end of an open log (docs/FORMAT.md, "Reading: torn tail or
+    /// corruption"), until ``trimReservedSpace()``.
+    static func create(
+        _ path: String, header: RecordFileHeader, fileSystem: any FileSystem, reservationStep: UInt64 = 0
+    ) throws(LSMError) -> RecordWriter {
         let file = try fileSystem.openWritable(path, truncate: true)
+        if reservationStep > 0 { file.reserveSpaceAhead(step: reservationStep) }
         do {
             try file.append(header.encoded)
             try file.sync()
@@ -83,6 +91,12 @@ final class RecordWriter {
     /// Makes every record added so far durable.
     func sync() throws(LSMError) {
         try file.sync()
+    }
+
+    /// Gives back the space reserved past the records (see ``create(_:header:fileSystem:reservationStep:)``), so
+    /// the file ends at its last record once synced; returns whether there was any.
+    func trimReservedSpace() throws(LSMError) -> Bool {
+        try file.trimReservedSpace()
     }
 
     func close() throws(LSMError) {

@@ -35,10 +35,22 @@ protocol WritableFile: AnyObject {
     func append(_ bytes: UnsafeRawBufferPointer) throws(LSMError)
     /// Makes everything appended so far durable (fdatasync).
     func sync() throws(LSMError)
+    /// From now on keeps disk space allocated past the data, `step` bytes at a time, so a synced append rarely
+    /// changes the file's size or block map. Until ``trimReservedSpace()`` (or ``close()``) the file reads as its
+    /// data followed by zeros. A hint: files that cannot reserve ignore it.
+    func reserveSpaceAhead(step: UInt64)
+    /// Gives back space reserved past the data, so the file's size is ``size`` again (durable after the next
+    /// ``sync()``); returns whether there was any.
+    func trimReservedSpace() throws(LSMError) -> Bool
+    /// Closes the file; reserved space is trimmed, though not durably.
     func close() throws(LSMError)
 }
 
 extension WritableFile {
+    func reserveSpaceAhead(step: UInt64) {}
+
+    func trimReservedSpace() throws(LSMError) -> Bool { false }
+
     func append(_ bytes: [UInt8]) throws(LSMError) {
         try bytes.withBytes { (p: UnsafeRawBufferPointer) throws(LSMError) in try append(p) }
     }

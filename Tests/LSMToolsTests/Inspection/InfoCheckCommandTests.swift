@@ -54,7 +54,7 @@ import Testing
             Level 4: empty
             Level 5: empty
             Level 6: empty
-            Logs: 1 file, \(log.size) bytes
+            Logs: 1 file, \(InspectionText.size(log.size))
               \(log.name)  \(log.size) bytes  live, open
             Total: 2 tables, \(InspectionText.size(bytes)), 15 entries
             (Read from the manifest without the database's lock: a process that has the database open may have \
@@ -72,6 +72,10 @@ import Testing
         let scratch = try Scratch()
         defer { scratch.remove() }
         let (path, db) = try Self.makeDatabase(in: scratch)
+        let open = try check([path])
+        try db.close()
+        // The log's bytes are its records' (the space an open log reserves past them is not counted), which the
+        // closed log's size is.
         let expected = """
             Checking database: \(path)
             Checked 2 tables (15 entries, \(try Database.info(at: path).tableBytes) bytes) and 1 log (2 records, \
@@ -79,9 +83,7 @@ import Testing
             OK: no problems, 0 warnings.
 
             """
-        let open = try check([path])
         #expect(open.status == 0 && open.err == "" && open.out == expected)
-        try db.close()
         let closed = try check([path])
         #expect(closed.status == 0 && closed.out == expected)
     }
