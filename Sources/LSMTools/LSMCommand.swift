@@ -14,7 +14,8 @@ public struct LSMCommand: ParsableCommand {
         abstract: "Tools for swift-lsm databases.",
         version: "swift-lsm 0.1.0 (storage format 2; reads 1)",
         subcommands: [CLICommand.self, DumpCommand.self, WALDumpCommand.self, InfoCommand.self, CheckCommand.self,
-                      RepairCommand.self, StressCommand.self, BenchCommand.self]
+                      RepairCommand.self, CheckpointCommand.self, StressCommand.self,
+                      BenchCommand.self]
     )
 
     public init() {}

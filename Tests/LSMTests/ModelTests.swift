@@ -158,10 +158,22 @@ private final class ModelRun {
         case 780..<830: try checkScan(reverse: false, snapshot: nil)
         case 830..<870: try checkScan(reverse: true, snapshot: nil)
         case 870..<920: try checkSnapshotRead()
-        case 920..<995: try changeSnapshots()
+        case 920..<994: try changeSnapshots()
+        case 994: try checkCheckpoint()
         case 995..<998: try db.flush()
         default: try compactRandomRange()
         }
+    }
+
+    /// A checkpoint opened on its own (with the real file system, as a backup is) holds exactly the model.
+    private func checkCheckpoint() throws {
+        let destination = TemporaryDirectory("model-checkpoint")
+        defer { destination.remove() }
+        let path = destination.appending("copy")
+        try db.checkpoint(to: path)
+        let copy = try Database.open(path)
+        defer { try? copy.close() }
+        #expect(try databaseContents(copy) == model, location)
     }
 
     /// A manual compaction of everything or of a random key range; contents must not change.

@@ -51,7 +51,6 @@ extension Database {
             edit.newFiles.append(.init(level: level, file: file))
             edit.logNumber = nextLog
             try versions.logAndApply(edit)
-            try? fileSystem.removeFile(FileNames.path(path, FileNames.wal(oldest.logNumber)))
             outcome = .success((file, level))
         } catch {
             outcome = .failure(error)
@@ -59,6 +58,9 @@ extension Database {
         lock.lock()
         switch outcome {
         case .success(let (file, level)):
+            // Removed with the lock held, with the memtable: whoever finds the memtable waiting (a checkpoint)
+            // finds its log.
+            try? fileSystem.removeFile(FileNames.path(path, FileNames.wal(oldest.logNumber)))
             state.immutables.removeFirst()
             state.version = versions.current
             state.counters.flushes += 1

@@ -104,6 +104,7 @@ extension Database {
         // Writable databases always have a log (checkWritable ran first).
         guard let log = state.log else { preconditionFailure("a writable database has a log") }
 
+        state.logAppendInFlight = true
         lock.unlock()
         var failure: LSMError?
         do {
@@ -120,6 +121,7 @@ extension Database {
             failure = error
         }
         lock.lock()
+        state.logAppendInFlight = false
 
         if let failure {
             // The log's state on disk is unknown (a failed fdatasync may have lost earlier pages): stop writing

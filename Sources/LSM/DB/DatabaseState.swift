@@ -15,6 +15,9 @@ struct DatabaseState {
     var log: RecordWriter?
     var logNumber: UInt64
     var logHasUnsyncedWrites = false
+    /// Set while a commit group's leader appends to the log without the lock, so whoever needs the log still (a
+    /// checkpoint copying it) waits for the group to finish.
+    var logAppendInFlight = false
     /// Set when an append, sync or switch of the log failed: its state on disk is then unknown, so closing does not
     /// record its size.
     var logFailed = false

@@ -9,8 +9,14 @@ protocol FileSystem: Sendable {
     func listDirectory(_ path: String) throws(LSMError) -> [String]
     func fileSize(_ path: String) throws(LSMError) -> UInt64
     func removeFile(_ path: String) throws(LSMError)
+    /// Removes an empty directory.
+    func removeDirectory(_ path: String) throws(LSMError)
     /// Atomically replaces `to` with `from` (rename(2)).
     func renameFile(_ from: String, to: String) throws(LSMError)
+    /// Makes `to`, which must not exist, a file with `from`'s contents: a hard link where the file system allows
+    /// one (the same immutable file under two names), otherwise a copy. Neither is durable before the directory
+    /// of `to` is synced (and, for a copy, the file).
+    func linkOrCopyFile(_ from: String, to: String) throws(LSMError)
     /// Makes the directory's entries (creations, renames, removals) durable.
     func syncDirectory(_ path: String) throws(LSMError)
     /// Opens a file for appending, creating it; `truncate` empties an existing file first.
@@ -116,6 +122,43 @@ extension FileSystem {
     /// Without mapping support, a plain readable file.
     func openReadableMapped(_ path: String) throws(LSMError) -> any ReadableFile {
         try openReadable(path)
+    }
+
+    /// Copies the first `count` bytes of `from` (all of it when nil) into a new file `to`, which must not exist,
+    /// and syncs it; a failed copy is removed.
+    func copyFile(_ from: String, to: String, count: UInt64? = nil) throws(LSMError) {
+        let source = try openReadable(from)
+        let total = min(count ?? source.size, source.size)
+        let destination = try openWritable(to, truncate: true)
+        do throws(LSMError) {
+            var buffer = [UInt8](repeating: 0, count: Int(min(total, 1 << 20)))
+            var offset: UInt64 = 0
+            while offset < total {
+                let chunk = Int(min(UInt64(buffer.count), total - offset))
+                let read = try buffer.withMutableBytes { (bytes: UnsafeMutableRawBufferPointer) throws(LSMError) in
+                    try source.read(at: offset, into: UnsafeMutableRawBufferPointer(rebasing: bytes[..<chunk]))
+                }
+                guard read == chunk else {
+                    throw LSMError(.ioError, "file ended at \(offset + UInt64(read)) bytes while being copied",
+                                   path: from)
+                }
+                try buffer.withBytes { (bytes: UnsafeRawBufferPointer) throws(LSMError) in
+                    try destination.append(UnsafeRawBufferPointer(rebasing: bytes[..<chunk]))
+                }
+                offset += UInt64(chunk)
+            }
+            try destination.sync()
+            try destination.close()
+        } catch {
+            try? destination.close()
+            try? removeFile(to)
+            throw error
+        }
+    }
+
+    /// The default for file systems without hard links: a copy.
+    func linkOrCopyFile(_ from: String, to: String) throws(LSMError) {
+        try copyFile(from, to: to)
     }
 
     /// Writes `contents` to `path` durably and atomically: a temporary file, fsync, rename, directory fsync.

@@ -59,6 +59,19 @@ package struct PosixFileSystem: FileSystem {
         if fsync(fd) != 0 { throw posixError("cannot sync directory", path) }
     }
 
+    func removeDirectory(_ path: String) throws(LSMError) {
+        if rmdir(path) != 0 { throw posixError("cannot remove directory", path) }
+    }
+
+    func linkOrCopyFile(_ from: String, to: String) throws(LSMError) {
+        if link(from, to) == 0 { return }
+        // Across file systems, or where links are not supported: a copy.
+        guard errno == EXDEV || errno == EPERM || errno == EMLINK || errno == ENOTSUP else {
+            throw posixError("cannot link \(from) as", to)
+        }
+        try copyFile(from, to: to)
+    }
+
     func openWritable(_ path: String, truncate: Bool) throws(LSMError) -> any WritableFile {
         // Not O_APPEND: the file writes at its own end, so it can reserve space past it.
         let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : 0)

@@ -183,6 +183,10 @@ final class CrashSimulatingFileSystem: FileSystem {
         base.fileExists(path)
     }
 
+    func removeDirectory(_ path: String) throws(LSMError) {
+        try base.removeDirectory(path)
+    }
+
     func isDirectory(_ path: String) -> Bool {
         base.isDirectory(path)
     }

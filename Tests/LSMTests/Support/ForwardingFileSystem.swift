@@ -13,6 +13,8 @@ extension ForwardingFileSystem {
     func listDirectory(_ path: String) throws(LSMError) -> [String] { try base.listDirectory(path) }
     func fileSize(_ path: String) throws(LSMError) -> UInt64 { try base.fileSize(path) }
     func removeFile(_ path: String) throws(LSMError) { try base.removeFile(path) }
+    func removeDirectory(_ path: String) throws(LSMError) { try base.removeDirectory(path) }
+    func linkOrCopyFile(_ from: String, to: String) throws(LSMError) { try base.linkOrCopyFile(from, to: to) }
     func renameFile(_ from: String, to: String) throws(LSMError) { try base.renameFile(from, to: to) }
     func syncDirectory(_ path: String) throws(LSMError) { try base.syncDirectory(path) }
     func openWritable(_ path: String, truncate: Bool) throws(LSMError) -> any WritableFile {
