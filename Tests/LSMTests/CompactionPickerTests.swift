@@ -39,6 +39,49 @@ import Testing
         #expect(compaction.isTrivialMove, "a level-0 table overlapping nothing moves to level 1 unrewritten")
     }
 
+    /// A table lookups probe in vain too often is compacted with what overlaps it below, but only while no level
+    /// is over its target, and only while it is still where it was.
+    @Test func aSeekCandidateIsCompactedWhenNoLevelNeedsIt() throws {
+        let calm = try version(level0: [table(1, "a", "z")], level1: [table(2, "c", "d"), table(3, "x", "y")],
+                               level2: [table(4, "b", "e")])
+        let pointers = [[UInt8]?](repeating: nil, count: 7)
+        #expect(picker.pick(calm, compactPointers: pointers) == nil, "every level is within its target")
+        let seek = try #require(picker.pick(calm, compactPointers: pointers, seekCandidate: (1, 2)))
+        #expect(seek.level == 1 && seek.inputs.map(\.number) == [2] && seek.overlapping.map(\.number) == [4])
+        let level0 = try #require(picker.pick(calm, compactPointers: pointers, seekCandidate: (0, 1)))
+        #expect(level0.level == 0 && level0.inputs.map(\.number) == [1] && level0.overlapping.map(\.number) == [2, 3])
+        #expect(picker.pick(calm, compactPointers: pointers, seekCandidate: (2, 2)) == nil, "table 2 is not in level 2")
+        #expect(picker.pick(calm, compactPointers: pointers, seekCandidate: (1, 9)) == nil, "no table 9")
+
+        let busy = try version(level0: [table(1, "a", "c"), table(5, "b", "d")], level1: [table(2, "c", "d")])
+        let sized = try #require(picker.pick(busy, compactPointers: pointers, seekCandidate: (1, 2)))
+        #expect(sized.level == 0, "a level over its target goes first")
+    }
+
+    /// Lookups that keep finding their keys only in the second table they probe get the first one compacted away.
+    @Test func lookupsProbingATableInVainGetItCompacted() throws {
+        let dir = TemporaryDirectory("seek-compaction")
+        defer { dir.remove() }
+        let db = try Database.open(dir.path)
+        for i in 0..<200 { try db.put("k\(1000 + i)", "old") }
+        try db.compact()
+        // A newer table spanning the same range that holds only its two ends: every other key is probed there first.
+        try db.put("k1000", "new")
+        try db.put("k1199", "new")
+        try db.flush()
+        let before = try db.statistics()
+        try #require(before.levelFileCounts.reduce(0, +) == 2)
+        for round in 0..<3 {
+            for i in 1..<199 { #expect(try db.get("k\(1000 + i)") == "old", "round \(round)") }
+        }
+        db.waitForBackgroundWork()
+        let after = try db.statistics()
+        #expect(after.compactionCount + after.trivialMoveCount > before.compactionCount + before.trivialMoveCount)
+        #expect(after.levelFileCounts.reduce(0, +) == 1, "the two tables merged")
+        #expect(try db.get("k1000") == "new" && db.get("k1100") == "old")
+        try db.close()
+    }
+
     @Test func aFlushedTableGoesAsDeepAsLevelTwoWhileNothingAboveOrInItsLevelOverlapsIt() throws {
         let version = try version(level0: [table(1, "a", "c")], level1: [table(2, "m", "p")],
                                   level2: [table(3, "h", "j")])

@@ -28,13 +28,23 @@ struct CompactionPicker {
         }
     }
 
-    /// The compaction the version needs most, or nil when every level is within its target.
+    /// The compaction the version needs most, or nil when every level is within its target and there is no
+    /// `seekCandidate` (a table of the version, by level and number, that lookups probed in vain too often).
     /// Level 0 starts from its oldest table (``level0Inputs(around:_:)``). A deeper level starts after
     /// `compactPointers[level]`, the largest key of its previous compaction, so successive compactions of a level
-    /// rotate through its key space.
-    func pick(_ version: Version, compactPointers: [[UInt8]?]) -> Compaction? {
+    /// rotate through its key space. A seek candidate is compacted with what overlaps it, as LevelDB does, only
+    /// when no level is over its target.
+    func pick(
+        _ version: Version, compactPointers: [[UInt8]?], seekCandidate: (level: Int, number: UInt64)? = nil
+    ) -> Compaction? {
         let scores = scores(version)
-        guard let best = scores.indices.max(by: { scores[$0] < scores[$1] }), scores[best] >= 1 else { return nil }
+        guard let best = scores.indices.max(by: { scores[$0] < scores[$1] }), scores[best] >= 1 else {
+            guard let seekCandidate, seekCandidate.level < Version.levelCount - 1,
+                  let file = version.levels[seekCandidate.level].first(where: { $0.number == seekCandidate.number })
+            else { return nil }
+            let inputs = seekCandidate.level == 0 ? level0Inputs(around: file, version) : [file]
+            return compaction(level: seekCandidate.level, inputs: inputs, version: version, allowsTrivialMove: true)
+        }
         let files = version.levels[best]
         if best == 0, let oldest = files.last {
             return compaction(level: 0, inputs: level0Inputs(around: oldest, version), version: version,

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Background work: flushing waiting memtables, leveled and manual compaction, retiring tables, and recording a
 /// background failure.
 extension Database {
@@ -6,21 +8,43 @@ extension Database {
         guard !state.backgroundScheduled, state.backgroundError == nil, !state.isClosed, !options.readOnly else {
             return
         }
-        guard !state.immutables.isEmpty || picker.pick(state.version, compactPointers: state.compactPointers) != nil
-        else { return }
+        guard !state.immutables.isEmpty || pickCompaction() != nil else { return }
         state.backgroundScheduled = true
         backgroundQueue.async { self.runBackgroundWork() }
     }
 
+    /// The compaction the tree needs most: a level over its target, else the table lookups keep probing in vain
+    /// (``requestSeekCompaction(of:level:)``), while it is still where it was. Lock held.
+    func pickCompaction() -> Compaction? {
+        if let candidate = state.seekCompaction,
+           !state.version.levels[candidate.level].contains(where: { $0.number == candidate.number }) {
+            state.seekCompaction = nil
+            seekCompactionPending.store(false, ordering: .relaxed)
+        }
+        return picker.pick(state.version, compactPointers: state.compactPointers, seekCandidate: state.seekCompaction)
+    }
+
+    /// Asks for `file` of `level` to be compacted, as lookups have probed it in vain too often, unless another
+    /// table is waiting for that already. Takes the lock only then, so reads rarely do.
+    func requestSeekCompaction(of file: FileMetaData, level: Int) {
+        guard !seekCompactionPending.load(ordering: .relaxed) else { return }
+        lock.withLock {
+            guard state.seekCompaction == nil, !state.isClosed else { return }
+            state.seekCompaction = (level, file.number)
+            seekCompactionPending.store(true, ordering: .relaxed)
+            scheduleBackgroundWork()
+        }
+    }
+
     /// Flushes waiting memtables first (writers may be waiting on them), then compacts while any level is over its
-    /// target.
+    /// target or a table is waiting for a seek compaction.
     func runBackgroundWork() {
         lock.lock()
         defer { lock.unlock() }
         while state.backgroundError == nil && !state.isClosed {
             if !state.immutables.isEmpty {
                 flushOldestImmutable()
-            } else if let compaction = picker.pick(state.version, compactPointers: state.compactPointers) {
+            } else if let compaction = pickCompaction() {
                 runCompaction(compaction)
             } else {
                 break

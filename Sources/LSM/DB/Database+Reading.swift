@@ -29,10 +29,18 @@ extension Database {
             }
         }
         var result = LookupResult.notFound
-        try view.state.version.forEachFileForLookup(userKey) { (_, file) throws(LSMError) -> Bool in
+        // The first table probed, unretained (the read state holds it), charged if the key is found only later.
+        var first: (file: Unmanaged<FileMetaData>, level: Int)?
+        var probes = 0
+        try view.state.version.forEachFileForLookup(userKey) { (level, file) throws(LSMError) -> Bool in
+            probes += 1
+            if probes == 1 { first = (.passUnretained(file), level) }
             result = try tableCache.table(number: file.number).get(userKey, sequence: view.sequence)
             if case .notFound = result { return true }
             return false
+        }
+        if probes > 1, let first, first.file._withUnsafeGuaranteedRef({ $0.chargeSeek() }) {
+            requestSeekCompaction(of: first.file.takeUnretainedValue(), level: first.level)
         }
         if case .found(let value) = result { return value }
         return nil

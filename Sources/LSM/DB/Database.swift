@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// An embedded, persistent, ordered key-value store: a log-structured merge tree in one directory.
 ///
@@ -53,6 +54,9 @@ public final class Database: @unchecked Sendable {
     let databaseID: DatabaseID
     /// The writers waiting to commit. Lock held.
     let commitQueue = CommitQueue()
+    /// Whether a table waits for a seek compaction (``DatabaseState/seekCompaction``), readable without the lock
+    /// so a lookup that probed in vain takes the lock only when the request would be taken.
+    let seekCompactionPending = Atomic(false)
     /// Everything that changes while the database is open. Lock held.
     // Unchecked: the lock already makes every access exclusive, and a runtime check per access (several on each
     // write and read) would cost more than most of the accesses themselves.

@@ -33,6 +33,8 @@ struct DatabaseState {
     var isClosed = false
     /// Per level, the largest key of its last compaction, so the next one starts after it.
     var compactPointers: [[UInt8]?] = Array(repeating: nil, count: Version.levelCount)
+    /// The table lookups have probed in vain too often (its level and number), waiting for a compaction.
+    var seekCompaction: (level: Int, number: UInt64)?
     /// The user keys of the compaction running, if one is: a flush meanwhile must not place its table among them.
     var compactionInFlight: UserKeyRange?
     var counters = ActivityCounters()

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What the version model knows about one SSTable: enough to decide whether a read or a compaction must open it
 /// without opening it.
 ///
@@ -16,6 +18,10 @@ final class FileMetaData: Sendable, Equatable, CustomStringConvertible {
     let entryCount: UInt64
     /// What to do when the last version holding this table goes away, once a compaction has made it obsolete.
     private let releaseAction = Locked<(@Sendable () -> Void)?>(nil)
+    /// Lookups that may still probe this table in vain, finding their key in a later one, before it is worth
+    /// compacting (LevelDB's `allowed_seeks`): a probe costs about what compacting 40 KiB does, so one per 16 KiB
+    /// of table, at least 100.
+    private let allowedSeeks: Atomic<Int>
 
     init(number: UInt64, size: UInt64, smallest: [UInt8], largest: [UInt8], entryCount: UInt64) {
         assert(smallest.count >= internalKeyTrailerSize && largest.count >= internalKeyTrailerSize)
@@ -25,6 +31,7 @@ final class FileMetaData: Sendable, Equatable, CustomStringConvertible {
         self.smallest = smallest
         self.largest = largest
         self.entryCount = entryCount
+        allowedSeeks = Atomic(max(100, Int(clamping: size / 16384)))
     }
 
     deinit {
@@ -35,6 +42,12 @@ final class FileMetaData: Sendable, Equatable, CustomStringConvertible {
     /// Called once the manifest edit that removed the table is durable; `action` must not capture this object.
     func deleteWhenUnused(_ action: @escaping @Sendable () -> Void) {
         releaseAction.withLock { $0 = action }
+    }
+
+    /// Counts a lookup that probed this table first and found its key only in a later one; returns whether the
+    /// table has used up its allowance and should be compacted (from then on, at every charge).
+    func chargeSeek() -> Bool {
+        allowedSeeks.subtract(1, ordering: .relaxed).newValue <= 0
     }
 
     static func == (a: FileMetaData, b: FileMetaData) -> Bool {
