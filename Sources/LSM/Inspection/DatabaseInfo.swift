@@ -65,6 +65,20 @@ public struct DatabaseInfo: Sendable, Hashable {
     public var tableCount: Int { levels.reduce(0) { $0 + $1.tables.count } }
     public var tableBytes: UInt64 { levels.reduce(0) { $0 &+ $1.bytes } }
     public var entryCount: UInt64 { levels.reduce(0) { $0 &+ $1.entryCount } }
+
+    /// About how many live keys the tables hold: their entries less twice their deletions, as
+    /// ``Database/estimatedKeyCount()`` counts (which adds the memtables; writes still in the logs are not counted
+    /// here). Reads each table's properties; throws when a table cannot be read.
+    public func estimatedKeyCount() throws(LSMError) -> UInt64 {
+        var entries: UInt64 = 0
+        var deletions: UInt64 = 0
+        for table in levels.flatMap(\.tables) {
+            let properties = try TableFile.open(FileNames.path(path, table.name)).properties
+            entries &+= properties.entryCount
+            deletions &+= properties.deletionCount
+        }
+        return estimatedLiveKeys(entries: entries, deletions: deletions)
+    }
     public var logBytes: UInt64 { logs.reduce(0) { $0 &+ $1.size } }
 }
 

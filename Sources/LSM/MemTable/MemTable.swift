@@ -15,6 +15,7 @@ final class MemTable: @unchecked Sendable {
     /// The entries. Its `insert` is called only from `add`, which the caller serializes.
     let list = SkipList()
     private let count = Atomic<Int>(0)
+    private let deletions = Atomic<Int>(0)
 
     init() {}
 
@@ -23,6 +24,7 @@ final class MemTable: @unchecked Sendable {
         list.insert(userKey: key, trailer: packTrailer(sequence, kind), value: value)
         // One writer at a time: a plain load and store, not a locked read-modify-write.
         count.store(count.load(ordering: .relaxed) + 1, ordering: .relaxed)
+        if kind == .deletion { deletions.store(deletions.load(ordering: .relaxed) + 1, ordering: .relaxed) }
     }
 
     /// The newest entry for `userKey` whose sequence is <= `sequence` (sequences above ``maxSequenceNumber`` read
@@ -44,6 +46,9 @@ final class MemTable: @unchecked Sendable {
 
     /// Entries added so far.
     var entryCount: Int { count.load(ordering: .relaxed) }
+
+    /// Deletions among them.
+    var deletionCount: Int { deletions.load(ordering: .relaxed) }
 
     /// An iterator over every entry in internal-key order; it keeps this memtable alive.
     func makeIterator() -> MemTableIterator {

@@ -116,6 +116,26 @@ final class Table: Sendable {
 
     private var indexOffset: UInt64 { footer.indexHandle.offset }
 
+    /// About where in the file the entries of `userKey` and the keys after it begin: the offset of the data block
+    /// where a lookup of it would start, or the file's size when every key of the table is below it. Reads the
+    /// index only.
+    func approximateOffset(of userKey: UnsafeRawBufferPointer) throws(LSMError) -> UInt64 {
+        try withInternalKey(userKey, maxSequenceNumber, .forSeek) {
+            (target: UnsafeRawBufferPointer) throws(LSMError) -> UInt64 in
+            var index = indexBlock.makeCursor()
+            do throws(LSMError) {
+                try index.seek(target)
+            } catch {
+                throw error.locatedInBlock(path: path, blockOffset: indexOffset)
+            }
+            guard index.isValid else { return properties.fileSize }
+            guard let handle = BlockHandle(decoding: index.value) else {
+                throw LSMError.corruption("malformed block handle in the index", path: path, offset: indexOffset)
+            }
+            return handle.offset
+        }
+    }
+
     /// A two-level iterator over every entry, in internal-key order.
     func makeIterator() -> TableIterator {
         TableIterator(table: self)

@@ -100,6 +100,8 @@ final class CLISession {
         case .stats:
             let statistics = try engine { () throws(LSMError) in try database.statistics() }
             printStatistics(statistics)
+            let keys = try engine { () throws(LSMError) in try database.estimatedKeyCount() }
+            out.line("estimated live keys: \(keys)")
         case .help:
             printHelp()
         case .quit:

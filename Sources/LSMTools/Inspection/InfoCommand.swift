@@ -54,10 +54,21 @@ struct InfoCommand: ToolCommand {
         }
         out.line("Total: \(InspectionText.count(info.tableCount, "table")), \(InspectionText.size(info.tableBytes)), "
                  + "\(Self.entries(info.entryCount))")
+        out.line("Estimated live keys: " + Self.estimatedKeys(info))
         out.line("(Read from the manifest without the database's lock: a process that has the database open may have "
                  + "moved on.)")
         return 0
     }
 
     private static func entries(_ n: UInt64) -> String { InspectionText.count(n, "entry", "entries") }
+
+    /// The estimated live keys of the tables, or why there is none when a table cannot be read.
+    private static func estimatedKeys(_ info: DatabaseInfo) -> String {
+        do {
+            return "\(try info.estimatedKeyCount()) (the tables' entries less twice their deletions; writes in the "
+                + "logs not counted)"
+        } catch {
+            return "unknown (\(error.conciseDescription))"
+        }
+    }
 }

@@ -275,6 +275,7 @@ import Testing
         #expect(stats.contains { $0.hasPrefix("write stalls: 0, ") })
         #expect(stats.contains { $0.hasPrefix("bytes written: ") && $0.contains("write amplification") })
         #expect(stats.contains("live snapshots: 0"))
+        #expect(stats.last == "estimated live keys: 3")
         #expect(run.status == 0)
     }
 

@@ -57,6 +57,7 @@ import Testing
             Logs: 1 file, \(InspectionText.size(log.size))
               \(log.name)  \(log.size) bytes  live, open
             Total: 2 tables, \(InspectionText.size(bytes)), 15 entries
+            Estimated live keys: 15 (the tables' entries less twice their deletions; writes in the logs not counted)
             (Read from the manifest without the database's lock: a process that has the database open may have \
             moved on.)
 
