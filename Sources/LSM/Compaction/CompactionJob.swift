@@ -15,6 +15,8 @@ struct CompactionJob {
     let databaseID: DatabaseID
     /// The sequence of the oldest live snapshot, or the last sequence when there is none.
     let smallestSnapshot: SequenceNumber
+    /// The sequence of the newest live snapshot, or nil when there is none: values past it are asked about.
+    let newestSnapshot: SequenceNumber?
     /// Hands out file numbers for the outputs.
     let newFileNumber: () -> UInt64
     /// Called now and then during a long merge, so waiting memtables can be flushed meanwhile.
@@ -25,6 +27,8 @@ struct CompactionJob {
         var outputs: [FileMetaData]
         var bytesWritten: UInt64
         var entriesDropped: Int
+        /// Values the compaction filter removed.
+        var entriesFiltered: Int
     }
 
     func run() throws(LSMError) -> Result {
@@ -44,6 +48,7 @@ struct CompactionJob {
             targetFileSize: options.targetFileSize, databaseID: databaseID,
             newFileNumber: newFileNumber)
         var dropped = 0
+        var filtered = 0
         do throws(LSMError) {
             try merged.seekToFirst()
             var currentUserKey: [UInt8] = []
@@ -62,12 +67,27 @@ struct CompactionJob {
                     hasCurrentUserKey = true
                     lastSequenceForKey = SequenceNumber.max
                 }
+                let isNewestOfKey = lastSequenceForKey == SequenceNumber.max
                 let hiddenByNewer = lastSequenceForKey <= smallestSnapshot
                 let obsoleteTombstone = parsed.kind == .deletion && parsed.sequence <= smallestSnapshot
                     && compaction.isBaseLevel(for: parsed.userKey)
                 lastSequenceForKey = parsed.sequence
                 if hiddenByNewer || obsoleteTombstone {
                     dropped += 1
+                } else if isNewestOfKey, parsed.kind == .value, let filter = options.compactionFilter,
+                          newestSnapshot.map({ parsed.sequence > $0 }) ?? true,
+                          filter.decide(.init(level: compaction.outputLevel, key: parsed.userKey,
+                                              value: merged.value)) == .remove {
+                    // A tombstone in its place, so older versions below stay hidden; none is needed where nothing
+                    // older can be below and no snapshot reads it.
+                    filtered += 1
+                    if parsed.sequence > smallestSnapshot || !compaction.isBaseLevel(for: parsed.userKey) {
+                        try withInternalKey(parsed.userKey, parsed.sequence, .deletion) {
+                            (tombstone: UnsafeRawBufferPointer) throws(LSMError) in
+                            try writer.add(key: tombstone, value: UnsafeRawBufferPointer(start: nil, count: 0),
+                                           userKey: parsed.userKey)
+                        }
+                    }
                 } else {
                     try writer.add(key: merged.key, value: merged.value, userKey: parsed.userKey)
                 }
@@ -79,6 +99,7 @@ struct CompactionJob {
             writer.abandon()
             throw error
         }
-        return Result(outputs: writer.outputs, bytesWritten: writer.bytesWritten, entriesDropped: dropped)
+        return Result(outputs: writer.outputs, bytesWritten: writer.bytesWritten, entriesDropped: dropped,
+                      entriesFiltered: filtered)
     }
 }

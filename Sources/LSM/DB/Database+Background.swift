@@ -120,7 +120,8 @@ extension Database {
         let job = CompactionJob(
             compaction: compaction, tableCache: tableCache, fileSystem: fileSystem, directory: path, options: options,
             databaseID: databaseID,
-            smallestSnapshot: snapshots.oldest ?? state.lastSequence, newFileNumber: { self.versions.newFileNumber() },
+            smallestSnapshot: snapshots.oldest ?? state.lastSequence, newestSnapshot: snapshots.newest,
+            newFileNumber: { self.versions.newFileNumber() },
             onProgress: { self.flushDuringCompaction() })
         let start = MonotonicClock.microseconds()
         // Its outputs may land anywhere in this range of the output level: a flush meanwhile stays out of it.
@@ -152,7 +153,8 @@ extension Database {
             state.counters.compactionMicros += micros
             infoLog.log(
                 "\(description): \(compaction.inputBytes) bytes in, \(result.outputs.count) table(s) and "
-                    + "\(result.bytesWritten) bytes out, \(result.entriesDropped) entries dropped, \(micros / 1000) ms")
+                    + "\(result.bytesWritten) bytes out, \(result.entriesDropped) entries dropped, "
+                    + "\(result.entriesFiltered) removed by the compaction filter, \(micros / 1000) ms")
         case .failure(let error):
             fail("\(description) failed", error)
         }

@@ -28,7 +28,8 @@ extension Database {
             try VersionSet(fileSystem: fileSystem, directory: destination)
                 .reset(to: captured.edit, databaseID: databaseID, manifestNumber: captured.manifestNumber)
         } catch {
-            for name in try fileSystem.listDirectory(destination) where made.contains(name) || isCheckpointMetadata(name) {
+            let left = (try? fileSystem.listDirectory(destination)) ?? made
+            for name in left where made.contains(name) || isCheckpointMetadata(name) {
                 try? fileSystem.removeFile(FileNames.path(destination, name))
             }
             if createdDirectory { try? fileSystem.removeDirectory(destination) }

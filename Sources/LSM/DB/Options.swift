@@ -81,6 +81,10 @@ public struct Options: Sendable, Hashable {
     /// 1 byte to 4 GiB. The default is 2 MiB.
     public var targetFileSize: Int = 2 << 20
 
+    /// Decides, during compaction, which values leave the disk though no one deleted them
+    /// (``CompactionFilter``). The default is none.
+    public var compactionFilter: CompactionFilter?
+
     /// The default options, as each setting's documentation gives them.
     public init() {}
 

@@ -38,5 +38,8 @@ final class SnapshotRegistry: Sendable {
     /// The sequence of the oldest live snapshot, or nil when there is none.
     var oldest: SequenceNumber? { counts.withLock { $0.keys.min() } }
 
+    /// The sequence of the newest live snapshot, or nil when there is none.
+    var newest: SequenceNumber? { counts.withLock { $0.keys.max() } }
+
     var count: Int { counts.withLock { $0.values.reduce(0, +) } }
 }
