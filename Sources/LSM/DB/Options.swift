@@ -82,8 +82,8 @@ public struct Options: Sendable, Hashable {
     public var targetFileSize: Int = 2 << 20
 
     /// Decides, during compaction, which values leave the disk though no one deleted them
-    /// (``CompactionFilter``). The default is none.
-    public var compactionFilter: CompactionFilter?
+    /// (``CompactionFilter``). The default is nil: every value stays until it is overwritten or deleted.
+    public var compactionFilter: CompactionFilter? = nil
 
     /// The default options, as each setting's documentation gives them.
     public init() {}
