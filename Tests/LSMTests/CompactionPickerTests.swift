@@ -39,6 +39,34 @@ import Testing
         #expect(compaction.isTrivialMove, "a level-0 table overlapping nothing moves to level 1 unrewritten")
     }
 
+    /// An output table ends once it overlaps more than the limit of the tables two levels down, so compacting it
+    /// later stays small; and a table that would overlap that much there is rewritten, not moved.
+    @Test func outputsEndWhereTheyOverlapTooMuchTwoLevelsDown() throws {
+        let grandparents = [table(10, "b", "c", size: 60), table(11, "d", "e", size: 60), table(12, "f", "g", size: 60),
+                            table(13, "h", "i", size: 60)]
+        var overlap = GrandparentOverlap(grandparents: grandparents, limit: 100)
+        var ends: [String] = []
+        for key in ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"] {
+            if key.withRawBytes({ overlap.shouldEndBefore($0) }) { ends.append(key) }
+        }
+        // From "a": past b-c (60) at "d", past d-e (120 > 100) at "f": end before "f"; then past f-g and h-i.
+        #expect(ends == ["f", "j"])
+
+        let below = (10..<22).map { table(UInt64(10 + $0), "m\($0)", "m\($0)z", size: 1 << 20) }
+        let wide = try version(level0: [table(1, "a", "z")], level2: below)
+        var options = Options()
+        options.level0CompactionTrigger = 1
+        options.targetFileSize = 1 << 20
+        let move = try #require(CompactionPicker(options: options).pick(wide, compactPointers: [[UInt8]?](
+            repeating: nil, count: 7)))
+        #expect(move.inputs.map(\.number) == [1] && move.overlapping.isEmpty)
+        #expect(move.grandparents.count == 12)
+        #expect(!move.isTrivialMove, "12 MiB below is more than ten 1 MiB tables: rewritten, to be cut")
+        let narrow = try version(level0: [table(1, "a", "b")], level2: below)
+        #expect(try #require(CompactionPicker(options: options).pick(narrow, compactPointers: [[UInt8]?](
+            repeating: nil, count: 7))).isTrivialMove)
+    }
+
     /// A table lookups probe in vain too often is compacted with what overlaps it below, but only while no level
     /// is over its target, and only while it is still where it was.
     @Test func aSeekCandidateIsCompactedWhenNoLevelNeedsIt() throws {

@@ -14,12 +14,26 @@ struct Compaction {
     let version: Version
     /// Whether a table with nothing to merge may move down a level without being rewritten.
     let allowsTrivialMove: Bool
+    /// The most bytes of ``grandparents`` one output table may overlap (``GrandparentOverlap``).
+    let grandparentLimit: UInt64
 
     /// Every table the compaction reads.
     var allInputs: [FileMetaData] { inputs + overlapping }
 
-    /// A single table with nothing to merge below it moves down without being rewritten.
-    var isTrivialMove: Bool { allowsTrivialMove && inputs.count == 1 && overlapping.isEmpty }
+    /// A single table with nothing to merge below it moves down without being rewritten, unless it would then
+    /// overlap more than ``grandparentLimit`` bytes of the level below (whose later compaction it would make large).
+    var isTrivialMove: Bool {
+        allowsTrivialMove && inputs.count == 1 && overlapping.isEmpty
+            && grandparents.reduce(0, { $0 + $1.size }) <= grandparentLimit
+    }
+
+    /// The tables of the level below the output level that overlap what the compaction reads.
+    var grandparents: [FileMetaData] {
+        guard outputLevel + 1 < Version.levelCount else { return [] }
+        let range = UserKeyRange(covering: allInputs)
+        return version.overlappingFiles(level: outputLevel + 1, smallestUserKey: range.smallest,
+                                        largestUserKey: range.largest)
+    }
 
     /// Bytes of the tables the compaction reads.
     var inputBytes: UInt64 { allInputs.reduce(0) { $0 + $1.size } }

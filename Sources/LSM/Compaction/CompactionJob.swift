@@ -46,6 +46,8 @@ struct CompactionJob {
         var writer = TableOutputWriter(
             fileSystem: fileSystem, directory: directory, tableOptions: options.tableOptions,
             targetFileSize: options.targetFileSize, databaseID: databaseID,
+            grandparentOverlap: GrandparentOverlap(grandparents: compaction.grandparents,
+                                                   limit: compaction.grandparentLimit),
             newFileNumber: newFileNumber)
         var dropped = 0
         var filtered = 0

@@ -110,7 +110,7 @@ struct CompactionPicker {
         if inPlace {
             return Compaction(
                 level: level, outputLevel: level, inputs: inputs, overlapping: [], version: version,
-                allowsTrivialMove: false)
+                allowsTrivialMove: false, grandparentLimit: grandparentLimit)
         }
         return compaction(level: level, inputs: inputs, version: version, allowsTrivialMove: false)
     }
@@ -122,6 +122,8 @@ struct CompactionPicker {
             level: level + 1, smallestUserKey: range.smallest, largestUserKey: range.largest)
         return Compaction(
             level: level, outputLevel: level + 1, inputs: inputs, overlapping: overlapping, version: version,
-            allowsTrivialMove: allowsTrivialMove)
+            allowsTrivialMove: allowsTrivialMove, grandparentLimit: grandparentLimit)
     }
+
+    private var grandparentLimit: UInt64 { GrandparentOverlap.limit(targetFileSize: options.targetFileSize) }
 }

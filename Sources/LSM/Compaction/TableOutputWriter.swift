@@ -11,6 +11,8 @@ struct TableOutputWriter {
     let databaseID: DatabaseID
     /// Hands out the tables' file numbers.
     let newFileNumber: () -> UInt64
+    /// Ends a table early where it would overlap too much two levels down (compactions only).
+    private var grandparentOverlap: GrandparentOverlap?
     /// The finished tables, in the order written.
     private(set) var outputs: [FileMetaData] = []
     private(set) var bytesWritten: UInt64 = 0
@@ -18,11 +20,14 @@ struct TableOutputWriter {
     private var file: (any WritableFile)?
     private var number: UInt64 = 0
     private var lastUserKey: [UInt8] = []
+    private var hasLastUserKey = false
     /// Every file started, finished or not, so a failure can remove them all.
     private var created: [UInt64] = []
 
     init(fileSystem: any FileSystem, directory: String, tableOptions: TableOptions, targetFileSize: Int?,
-         databaseID: DatabaseID, newFileNumber: @escaping () -> UInt64) {
+         databaseID: DatabaseID, grandparentOverlap: GrandparentOverlap? = nil,
+         newFileNumber: @escaping () -> UInt64) {
+        self.grandparentOverlap = grandparentOverlap
         self.fileSystem = fileSystem
         self.directory = directory
         self.tableOptions = tableOptions
@@ -35,9 +40,14 @@ struct TableOutputWriter {
     mutating func add(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, userKey: UnsafeRawBufferPointer)
         throws(LSMError)
     {
-        if let targetFileSize, let size = builder?.estimatedFileSize, size >= UInt64(targetFileSize),
-           lastUserKey.withUnsafeBytes({ compareBytes($0, userKey) }) != 0 {
-            try finish()
+        // A table ends only between user keys: at its target size, or where it overlaps enough below.
+        if targetFileSize != nil,
+           !hasLastUserKey || lastUserKey.withUnsafeBytes({ compareBytes($0, userKey) }) != 0 {
+            let overlapsEnough = grandparentOverlap?.shouldEndBefore(userKey) ?? false
+            if let targetFileSize, let size = builder?.estimatedFileSize,
+               overlapsEnough || size >= UInt64(targetFileSize) {
+                try finish()
+            }
         }
         if builder == nil {
             number = newFileNumber()
@@ -51,6 +61,7 @@ struct TableOutputWriter {
         guard targetFileSize != nil else { return }
         lastUserKey.removeAll(keepingCapacity: true)
         lastUserKey.append(contentsOf: userKey)
+        hasLastUserKey = true
     }
 
     /// Completes the table being written, if any, and syncs it.
