@@ -25,6 +25,7 @@ public struct WriteBatch: Sendable, Hashable {
     }
 
     /// The bytes an entry with a key of `key` bytes and a value of `value` bytes (nil: a deletion) takes.
+    @inline(__always)
     static func entrySize(key: Int, value: Int?) -> Int {
         1 + varintLength(UInt64(key)) + key + (value.map { varintLength(UInt64($0)) + $0 } ?? 0)
     }

@@ -78,16 +78,9 @@ final class Table: Sendable {
         guard mayContain(userKey) else { return .notFound }
         return try withInternalKey(userKey, min(sequence, maxSequenceNumber), .forSeek) {
             (target: UnsafeRawBufferPointer) throws(LSMError) -> LookupResult in
-            var index = indexBlock.makeCursor()
-            do throws(LSMError) {
-                try index.seek(target)
-            } catch {
-                throw error.locatedInBlock(path: path, blockOffset: indexOffset)
-            }
+            var index = try indexCursor(seekingTo: target)
             while index.isValid {
-                guard let handle = BlockHandle(decoding: index.value) else {
-                    throw LSMError.corruption("malformed block handle in the index", path: path, offset: indexOffset)
-                }
+                let handle = try dataBlockHandle(at: index)
                 let found = try withDataBlockContents(handle) {
                     (contents: UnsafeRawBufferPointer) throws(LSMError) -> LookupResult? in
                     var data = try BlockCursor(contents: contents, order: .internalKey)
@@ -122,18 +115,31 @@ final class Table: Sendable {
     func approximateOffset(of userKey: UnsafeRawBufferPointer) throws(LSMError) -> UInt64 {
         try withInternalKey(userKey, maxSequenceNumber, .forSeek) {
             (target: UnsafeRawBufferPointer) throws(LSMError) -> UInt64 in
-            var index = indexBlock.makeCursor()
-            do throws(LSMError) {
-                try index.seek(target)
-            } catch {
-                throw error.locatedInBlock(path: path, blockOffset: indexOffset)
-            }
+            let index = try indexCursor(seekingTo: target)
             guard index.isValid else { return properties.fileSize }
-            guard let handle = BlockHandle(decoding: index.value) else {
-                throw LSMError.corruption("malformed block handle in the index", path: path, offset: indexOffset)
-            }
-            return handle.offset
+            return try dataBlockHandle(at: index).offset
         }
+    }
+
+    /// A cursor on the index entry of the first data block that may hold `target` (an internal key).
+    @inline(__always)
+    private func indexCursor(seekingTo target: UnsafeRawBufferPointer) throws(LSMError) -> BlockCursor {
+        var index = indexBlock.makeCursor()
+        do throws(LSMError) {
+            try index.seek(target)
+        } catch {
+            throw error.locatedInBlock(path: path, blockOffset: indexOffset)
+        }
+        return index
+    }
+
+    /// The data block handle of the index entry `index` is on.
+    @inline(__always)
+    private func dataBlockHandle(at index: borrowing BlockCursor) throws(LSMError) -> BlockHandle {
+        guard let handle = BlockHandle(decoding: index.value) else {
+            throw LSMError.corruption("malformed block handle in the index", path: path, offset: indexOffset)
+        }
+        return handle
     }
 
     /// A two-level iterator over every entry, in internal-key order.
