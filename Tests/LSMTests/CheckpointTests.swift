@@ -126,6 +126,53 @@ import Testing
         try db.close()
     }
 
+    /// Each I/O operation a checkpoint makes fails in turn: the call throws, nothing is left at the destination,
+    /// the source reads and writes on, and a checkpoint after the fault is whole.
+    @Test func aFailureAnywhereInACheckpointLeavesNoCopyAndTheSourceUntouched() throws {
+        var options = Options()
+        options.memtableSize = 16 << 10
+        let fixture = CrashFixture("checkpoint-faults", options: options)
+        defer { fixture.remove() }
+        let fs = fixture.fileSystem
+        let db = try fixture.openDatabase()
+        var model: ModelState = [:]
+        for i in 0..<300 {
+            let value = "value-\(i)-" + String(repeating: "x", count: i % 50)
+            try db.put("key-\(i % 200)", value)
+            model[Array("key-\(i % 200)".utf8)] = Array(value.utf8)
+        }
+        db.waitForBackgroundWork()
+        let target = TemporaryDirectory("checkpoint-fault-target")
+        defer { target.remove() }
+        var failures = 0
+        for kind in CrashSimulatingFileSystem.Operation.allCases {
+            for after in 0..<200 {
+                let destination = target.appending("copy-\(kind)-\(after)")
+                fs.injectFault(.init(kind: kind, afterCount: after))
+                do {
+                    try db.checkpoint(to: destination)
+                    fs.clearFaults()
+                    // The fault did not fire: the copy is whole, and later counts would not fire either.
+                    let copy = try Database.open(destination)
+                    #expect(try databaseContents(copy) == model, "\(kind) after \(after)")
+                    try copy.close()
+                    break
+                } catch {
+                    fs.clearFaults()
+                    failures += 1
+                    #expect(!PosixFileSystem().fileExists(destination), "\(kind) after \(after): \(error)")
+                }
+            }
+        }
+        #expect(failures > 20, "the faults reached the checkpoint")
+        #expect(try databaseContents(db) == model)
+        try db.put("after", "the faults")
+        try db.close()
+        let reopened = try fixture.openDatabase()
+        #expect(try reopened.get("after") == "the faults")
+        try reopened.close()
+    }
+
     @Test func theDestinationMustBeNewOrEmptyAndAFailedCheckpointLeavesNothing() throws {
         let dir = TemporaryDirectory("checkpoint-destination")
         defer { dir.remove() }
