@@ -29,7 +29,7 @@ import Testing
                 from: memtable.makeIterator(), number: UInt64(table + 1), databaseID: identity.databaseID,
                 directory: dir.path, fileSystem: PosixFileSystem(), options: options))
         }
-        let cache = TableCache(fileSystem: PosixFileSystem(), directory: dir.path, maxOpenTables: 2, blockCache: nil,
+        let cache = TableCache(fileSystem: PosixFileSystem(), directory: dir.path, limit: .tables(2), blockCache: nil,
                                databaseID: identity.databaseID)
         let iterator = try LevelIterator(files: files, tableCache: cache)
 

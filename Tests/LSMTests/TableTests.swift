@@ -422,7 +422,7 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry], mapped: Bo
             try fs.writeWholeFile(bytes, to: FileNames.path(directory, FileNames.table(number)))
         }
         let blockCache = LRUCache<Block>(capacity: 1 << 22)
-        let cache = TableCache(fileSystem: fs, directory: directory, maxOpenTables: 2, blockCache: blockCache,
+        let cache = TableCache(fileSystem: fs, directory: directory, limit: .tables(2), blockCache: blockCache,
                                databaseID: nil)
         let one = try cache.table(number: 1)
         #expect(one.fileNumber == 1 && one.path.hasSuffix("/000001.sst"))

@@ -5,6 +5,7 @@ extension Database {
         try lock.withLock { () throws(LSMError) -> Statistics in
             try checkOpen()
             let counters = state.counters
+            let tables = tableCache.usage
             return Statistics(
                 levelFileCounts: state.version.levels.map(\.count),
                 levelBytes: (0..<Version.levelCount).map { state.version.bytes(level: $0) },
@@ -17,7 +18,10 @@ extension Database {
                 trivialMoveCount: counters.trivialMoves,
                 compactionSeconds: Double(counters.compactionMicros) / 1e6,
                 writeStallSeconds: Double(counters.stopMicros) / 1e6, writeSlowdownCount: counters.slowdowns,
-                writeSlowdownSeconds: Double(counters.slowdownMicros) / 1e6)
+                writeSlowdownSeconds: Double(counters.slowdownMicros) / 1e6,
+                memtablesBytes: state.readState.memtables.reduce(0) { $0 + $1.approximateMemoryUsage },
+                blockCacheBytes: blockCache?.totalCost ?? 0, openTables: tables.tables,
+                openTableMetadataBytes: tables.metadataBytes)
         }
     }
 }

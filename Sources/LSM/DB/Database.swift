@@ -44,6 +44,8 @@ public final class Database: @unchecked Sendable {
     let fileSystem: any FileSystem
     let versions: VersionSet
     let tableCache: TableCache
+    /// Decoded blocks of tables read without memory-mapping; nil when ``Options/blockCacheBytes`` is 0.
+    let blockCache: LRUCache<Block>?
     let snapshots = SnapshotRegistry()
     let lock = ConditionLock()
     let backgroundQueue = DispatchQueue(label: "swift-lsm.background")
@@ -72,10 +74,13 @@ public final class Database: @unchecked Sendable {
         // one, and the placeholder is never written.
         let databaseID = options.readOnly ? versions.databaseID ?? DatabaseID.random()
                                           : versions.adoptDatabaseID(DatabaseID.random())
+        let options = options.resolvingMemoryBudget
         let blockCache = options.blockCacheBytes > 0 ? LRUCache<Block>(capacity: options.blockCacheBytes) : nil
         let tableCache = TableCache(
-            fileSystem: fileSystem, directory: path, maxOpenTables: options.maxOpenTables, blockCache: blockCache,
-            databaseID: versions.databaseID)
+            fileSystem: fileSystem, directory: path, limit: options.openTableBytes.map { .bytes($0) }
+                ?? .tables(options.maxOpenTables),
+            blockCache: blockCache, databaseID: versions.databaseID)
+        self.blockCache = blockCache
 
         self.path = path
         self.options = options

@@ -81,6 +81,21 @@ public struct Options: Sendable, Hashable {
     /// 1 byte to 4 GiB. The default is 2 MiB.
     public var targetFileSize: Int = 2 << 20
 
+    /// One bound, in bytes, on the memory the database holds for its memtables, its block cache and its open
+    /// tables together; it then sizes all three, in place of ``memtableSize``, ``blockCacheBytes`` and
+    /// ``maxOpenTables``:
+    /// - a quarter for the memtables: ``memtableSize`` becomes that quarter divided among the memtable taking
+    ///   writes and the ``maxImmutableMemtables`` that may wait for their flush;
+    /// - half for the block cache;
+    /// - a quarter for the open tables' index, filter and properties blocks, counted in bytes (tables past it are
+    ///   closed, least recently used first). Tables are then read with system calls rather than memory-mapped, so
+    ///   their data is held only in the block cache.
+    ///
+    /// ``Database/options`` shows the sizes chosen, and ``Statistics`` what each part holds. A memtable may pass its
+    /// size by one write, and blocks and tables a read is using stay until it ends. 1 MiB to 1 TiB.
+    /// The default is nil: each part is sized by its own option.
+    public var memoryBudget: Int? = nil
+
     /// Decides, during compaction, which values leave the disk though no one deleted them
     /// (``CompactionFilter``). The default is nil: every value stays until it is overwritten or deleted.
     public var compactionFilter: CompactionFilter? = nil
@@ -117,5 +132,19 @@ public struct Options: Sendable, Hashable {
         try check("level1MaxBytes", level1MaxBytes, 1...(1 << 40))
         try check("levelSizeMultiplier", levelSizeMultiplier, 2...100)
         try check("targetFileSize", targetFileSize, 1...(1 << 32))
+        if let memoryBudget { try check("memoryBudget", memoryBudget, (1 << 20)...(1 << 40)) }
     }
+
+    /// These options with ``memoryBudget``, if set, divided among the memtables, the block cache and the open
+    /// tables (whose share ``openTableBytes`` gives).
+    var resolvingMemoryBudget: Options {
+        guard let memoryBudget else { return self }
+        var resolved = self
+        resolved.memtableSize = max(1, memoryBudget / 4 / (maxImmutableMemtables + 1))
+        resolved.blockCacheBytes = memoryBudget / 2
+        return resolved
+    }
+
+    /// The bytes the open tables' blocks may take under ``memoryBudget``; nil without one.
+    var openTableBytes: Int? { memoryBudget.map { $0 / 4 } }
 }

@@ -39,6 +39,18 @@ public struct Statistics: Sendable, Hashable {
     public var writeSlowdownCount: Int
     /// Time writes spent delayed.
     public var writeSlowdownSeconds: Double
+    /// Bytes held by every memtable: the active one and those waiting for their flush.
+    public var memtablesBytes: Int
+    /// Bytes of decoded blocks in the block cache.
+    public var blockCacheBytes: Int
+    /// Tables open in the table cache.
+    public var openTables: Int
+    /// Bytes of the open tables' index, filter and properties blocks (``Table`` metadata), counted under
+    /// ``Options/memoryBudget`` only; 0 otherwise.
+    public var openTableMetadataBytes: Int
+
+    /// What the database holds of ``Options/memoryBudget`` now: memtables, block cache and open tables' metadata.
+    public var memoryBytes: Int { memtablesBytes + blockCacheBytes + openTableMetadataBytes }
 
     /// Disk bytes written (logs, flushes, compactions) per byte the application wrote; 0 before any write.
     public var writeAmplification: Double {

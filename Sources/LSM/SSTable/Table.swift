@@ -64,6 +64,12 @@ final class Table: Sendable {
         verifiedBlocks = file.mappedContents == nil ? nil : VerifiedBlocks(index: indexBlock)
     }
 
+    /// About the memory the open table holds: its index and filter blocks, its decoded properties (counted as
+    /// their block's size) and a kilobyte for the rest.
+    var metadataBytes: Int {
+        indexBlock.byteCount + (filter?.byteCount ?? 0) + Int(clamping: footer.propertiesHandle.size) + 1024
+    }
+
     /// False when the filter rules `userKey` out; true otherwise (always, without a filter).
     func mayContain(_ userKey: UnsafeRawBufferPointer) -> Bool {
         filter?.mayContain(userKey) ?? true

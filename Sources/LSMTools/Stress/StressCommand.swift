@@ -54,6 +54,13 @@ struct StressCommand: ToolCommand {
             "Memtable size (default 65536; 4096 with --crash-cycles); level sizes scale with it.", valueName: "bytes"))
     var memtableSize: Int?
 
+    @Option(
+        name: .customLong("memory-budget"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "One bound on the engine's memtables, block cache and open tables (Options.memoryBudget, 1 MiB to 1 TiB); "
+                + "it replaces --memtable-size.", valueName: "bytes"))
+    var memoryBudget: Int?
+
     @Flag(help: "Make every write durable (fdatasync) before it returns.")
     var sync = false
 

@@ -85,6 +85,8 @@ struct StressConfiguration: Sendable {
     var keys = 100_000
     var valueSize = 100
     var memtableSize = 64 << 10
+    /// ``Options/memoryBudget``, when set.
+    var memoryBudget: Int?
     var sync = false
     var mix = StressMix.standard
     var seed: UInt64 = 0
@@ -104,6 +106,7 @@ struct StressConfiguration: Sendable {
         options.memtableSize = memtableSize
         options.level1MaxBytes = max(4 * memtableSize, 16 << 10)
         options.targetFileSize = max(memtableSize, 4 << 10)
+        options.memoryBudget = memoryBudget
         return options
     }
 }
@@ -195,6 +198,10 @@ extension StressConfiguration {
         if let size = command.memtableSize {
             try check("--memtable-size", size, in: OptionError.memtableSizes, unit: "bytes")
             memtableSize = size
+        }
+        if let budget = command.memoryBudget {
+            try check("--memory-budget", budget, in: (1 << 20)...(1 << 40), unit: "bytes")
+            memoryBudget = budget
         }
         sync = command.sync
         try applyMix(command)

@@ -168,7 +168,8 @@ struct StressRunner {
         return [
             ("threads", "\(config.threads)"), limit, ("keys", StressFormat.count(config.keys)),
             ("value size", StressFormat.bytes(config.valueSize)),
-            ("memtable size", StressFormat.bytes(config.memtableSize)), ("sync", config.sync ? "yes" : "no"),
+            config.memoryBudget.map { ("memory budget", StressFormat.bytes($0)) }
+                ?? ("memtable size", StressFormat.bytes(config.memtableSize)), ("sync", config.sync ? "yes" : "no"),
             ("mix", "\(config.mix) (reads:writes:deletes:scans %)"), ("seed", "\(config.seed)"),
             ("directory", directory),
         ]
@@ -306,6 +307,12 @@ struct StressRunner {
                     + "\(statistics.writeStallCount) write stalls, "
                     + "files/level \(StressFormat.levels(statistics.levelFileCounts)) "
                     + "(\(StressFormat.bytes(bytes)) in tables)")
+            lines.append(
+                "memory: \(StressFormat.bytes(statistics.memoryBytes)) held by the engine at the end (memtables "
+                    + "\(StressFormat.bytes(statistics.memtablesBytes)), block cache "
+                    + "\(StressFormat.bytes(statistics.blockCacheBytes)), \(statistics.openTables) open tables"
+                    + (config.memoryBudget == nil ? "" : " holding \(StressFormat.bytes(statistics.openTableMetadataBytes))")
+                    + ")" + (ProcessMemory.peakResidentBytes().map { "; peak RSS \(StressFormat.bytes($0))" } ?? ""))
         }
         lines.append(
             "reopen: closed, reopened and checked \(StressFormat.count(outcome.keysChecked)) keys "

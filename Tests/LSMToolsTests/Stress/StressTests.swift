@@ -30,6 +30,16 @@ import Darwin
         try expectTemporaryDatabaseRemoved(run.out)
     }
 
+    /// Under a memory budget the run says so, and reports what the engine held and the process's peak RSS.
+    @Test func aRunUnderAMemoryBudgetReportsTheEnginesMemory() throws {
+        let run = try stress(["--ops", "3000", "--threads", "2", "--keys", "500", "--memory-budget", "1048576"])
+        #expect(run.status == 0, "\(run.err)")
+        #expect(run.out.contains("memory budget 1.00 MiB"))
+        let memory = try #require(run.out.split(separator: "\n").first { $0.hasPrefix("memory: ") })
+        #expect(memory.contains("held by the engine at the end (memtables ") && memory.contains("; peak RSS "))
+        #expect(run.out.contains("result: ok"))
+    }
+
     /// Checks that the temporary database directory named on the first line of `out` is gone.
     private func expectTemporaryDatabaseRemoved(_ out: String) throws {
         let firstLine = try #require(out.split(separator: "\n").first)
@@ -74,6 +84,7 @@ import Darwin
         (["--crash-cycles", "-1"], "--crash-cycles must be 1...10000000, got -1"),
         (["--memtable-size", "-1"], "--memtable-size must be 1...1073741824 bytes, got -1"),
         (["--memtable-size", "0"], "--memtable-size must be"),
+        (["--memory-budget", "1000"], "--memory-budget must be 1048576...1099511627776 bytes, got 1000"),
         (["--keys", "0"], "--keys must be"),
         (["--keys", "3", "--threads", "4"], "--keys (3) must be at least --threads (4)"),
         (["--duration", "-1"], "--duration must be more than 0 and at most 10000000 seconds, got -1.0"),
