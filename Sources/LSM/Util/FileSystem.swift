@@ -129,8 +129,7 @@ extension FileSystem {
     func copyFile(_ from: String, to: String, count: UInt64? = nil) throws(LSMError) {
         let source = try openReadable(from)
         let total = min(count ?? source.size, source.size)
-        let destination = try openWritable(to, truncate: true)
-        do throws(LSMError) {
+        try writeSyncedFile(to) { (destination) throws(LSMError) in
             var buffer = [UInt8](repeating: 0, count: Int(min(total, 1 << 20)))
             var offset: UInt64 = 0
             while offset < total {
@@ -147,11 +146,19 @@ extension FileSystem {
                 }
                 offset += UInt64(chunk)
             }
-            try destination.sync()
-            try destination.close()
+        }
+    }
+
+    /// Creates (or empties) `path`, lets `write` fill it, then syncs and closes it; on failure the file is removed.
+    func writeSyncedFile(_ path: String, _ write: (any WritableFile) throws(LSMError) -> Void) throws(LSMError) {
+        let file = try openWritable(path, truncate: true)
+        do throws(LSMError) {
+            try write(file)
+            try file.sync()
+            try file.close()
         } catch {
-            try? destination.close()
-            try? removeFile(to)
+            try? file.close()
+            try? removeFile(path)
             throw error
         }
     }
@@ -164,16 +171,7 @@ extension FileSystem {
     /// Writes `contents` to `path` durably and atomically: a temporary file, fsync, rename, directory fsync.
     func writeFileAtomically(_ path: String, contents: [UInt8], directory: String) throws(LSMError) {
         let temporary = path + ".tmp"
-        let file = try openWritable(temporary, truncate: true)
-        do {
-            try file.append(contents)
-            try file.sync()
-            try file.close()
-        } catch {
-            try? file.close()
-            try? removeFile(temporary)
-            throw error
-        }
+        try writeSyncedFile(temporary) { (file) throws(LSMError) in try file.append(contents) }
         try renameFile(temporary, to: path)
         try syncDirectory(directory)
     }
