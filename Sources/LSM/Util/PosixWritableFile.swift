@@ -45,7 +45,8 @@ final class PosixWritableFile: WritableFile {
 
     func append(_ bytes: UnsafeRawBufferPointer) throws(LSMError) {
         guard fd >= 0 else { throw LSMError(.ioError, "write to a closed file", path: path) }
-        if reservationStep > 0 && size + UInt64(bytes.count) > reservedEnd { reserve(through: size + UInt64(bytes.count)) }
+        let end = size + UInt64(bytes.count)
+        if reservationStep > 0 && end > reservedEnd { reserve(through: end) }
         var done = 0
         while done < bytes.count {
             let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(size + UInt64(done)))

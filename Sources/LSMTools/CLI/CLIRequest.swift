@@ -40,7 +40,8 @@ enum CLIRequest: Equatable {
         Usage(names: ["batch"], arguments: "put K V | delete K ...", summary: "apply the operations atomically"),
         Usage(names: ["flush"], arguments: "", summary: "write the memtable to a table file"),
         Usage(names: ["compact"], arguments: "", summary: "compact the whole key range"),
-        Usage(names: ["stats"], arguments: "", summary: "print the shape of the tree, activity counters and estimated live keys"),
+        Usage(names: ["stats"], arguments: "",
+              summary: "print the shape of the tree, activity counters and estimated live keys"),
         Usage(names: ["help"], arguments: "", summary: "print this list"),
         Usage(names: ["quit", "exit"], arguments: "", summary: "close the database and leave"),
     ]
