@@ -9,7 +9,7 @@ struct CheckpointCommand: ToolCommand {
         discussion: """
             Opens the database in DIR (recovering it as any open does) and makes DEST, which must not exist or \
             be empty, a copy of it: tables hard-linked where DEST is on the same file system (copied otherwise), \
-            logs copied, a new manifest. The copy shares no file the database will change, and opens on its \
+            the log copied, a new manifest. The copy shares no file the database will change, and opens on its \
             own. A database another process has open cannot be opened here: a program that has it open calls \
             Database.checkpoint(to:) instead. Exits 0 when the checkpoint is written, 1 otherwise.
             """
