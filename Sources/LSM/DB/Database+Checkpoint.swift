@@ -10,7 +10,8 @@ extension Database {
     /// file and `CURRENT` are durable when this returns.
     ///
     /// `destination` must not exist, or be an empty directory; on failure whatever this made there is removed.
-    /// Throws ``LSMError/Code/readOnly`` on a read-only database, whose directory nothing changes: copy it instead.
+    /// Throws ``LSMError/Code/readOnly`` on a read-only database, whose directory nothing changes: copy it instead;
+    /// and the background error once writes have stopped after a failure, when the log's state is not known.
     public func checkpoint(to destination: String) throws(LSMError) {
         try checkWritable()
         try lock.withLock { () throws(LSMError) in try checkOpen() }
@@ -71,8 +72,8 @@ extension Database {
         try fileSystem.copyFile(FileNames.path(path, current), to: FileNames.path(destination, current),
                                 count: log.size)
         made.append(current)
-        // Recorded as open logs: each older one must then be whole, the newest may end in a record a writer was
-        // still appending, as after a crash.
+        // Recorded as open logs, as after a crash: each older one must then be whole, and the newest ends at the
+        // last record appended before the copy (no append was in flight).
         edit.logNumber = logNumbers[0]
         edit.addedLogs = logNumbers
         edit.lastSequence = state.lastSequence
