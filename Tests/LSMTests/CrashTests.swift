@@ -313,17 +313,6 @@ private func recordEnds(_ log: [UInt8]) -> [Int]? {
     return offset == log.count || log[offset...].allSatisfy({ $0 == 0 }) ? ends : nil
 }
 
-/// Copies every file of a closed database into the empty directory `destination`, keeping only the first `cut`
-/// bytes of the file named `cutting`, if any.
-private func copyDatabase(from source: String, to destination: String, cutting: String? = nil, at cut: Int = 0) throws {
-    let fs = PosixFileSystem()
-    for name in try fs.listDirectory(source) where name != FileNames.lock {
-        var bytes = try fs.readWholeFile(source + "/" + name)
-        if name == cutting { bytes.removeLast(bytes.count - cut) }
-        try fs.writeWholeFile(bytes, to: destination + "/" + name)
-    }
-}
-
 /// Waits until no memtable is waiting for its flush, so the next crash cannot land in one. A flush that failed
 /// would leave its memtable waiting for good, so the wait gives up (and fails the test) after about a minute.
 private func waitForFlushes(_ db: Database) throws {

@@ -45,9 +45,7 @@ import Testing
         // The files as kill -9 or a power loss after the last sync leaves them.
         let image = TemporaryDirectory("reserve-image")
         defer { image.remove() }
-        for name in try Self.fs.listDirectory(dir.path) where name != FileNames.lock {
-            try Self.fs.writeWholeFile(try Self.fs.readWholeFile(dir.appending(name)), to: image.appending(name))
-        }
+        try copyDatabase(from: dir.path, to: image.path)
         try db.close()
         let closedSize = try Self.fs.fileSize(logPath)
         #expect(closedSize < onDisk, "a clean close trims the log to its records")

@@ -38,7 +38,8 @@ final class PosixWritableFile: WritableFile {
 
     deinit {
         if fd >= 0 {
-            trimReservation()
+            // Not synced: whoever needs the size durable trims and syncs first.
+            _ = try? trimReservedSpace()
             closeDescriptor(fd)
         }
     }
@@ -83,7 +84,7 @@ final class PosixWritableFile: WritableFile {
 
     func close() throws(LSMError) {
         guard fd >= 0 else { return }
-        trimReservation()
+        _ = try? trimReservedSpace()
         let result = closeDescriptor(fd)
         fd = -1
         if result != 0 { throw posixError("close failed", path) }
@@ -99,11 +100,5 @@ final class PosixWritableFile: WritableFile {
         } else {
             reservationStep = 0
         }
-    }
-
-    /// Gives back unused reserved space before the descriptor closes, so a file left behind ends at its data; the
-    /// change is not synced (whoever needs the size durable trims and syncs first).
-    private func trimReservation() {
-        if reservedEnd > size { _ = ftruncate(fd, off_t(size)) }
     }
 }

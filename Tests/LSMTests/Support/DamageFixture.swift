@@ -20,6 +20,18 @@ func databaseFiles(in directory: String) -> DatabaseFiles {
     return files
 }
 
+/// Copies every file of a database but `LOCK` into the empty directory `destination`, keeping only the first
+/// `cut` bytes of the file named `cutting`, if any. Copied while the database is open, the files are what a crash
+/// would leave.
+func copyDatabase(from source: String, to destination: String, cutting: String? = nil, at cut: Int = 0) throws {
+    let fs = PosixFileSystem()
+    for name in try fs.listDirectory(source) where name != FileNames.lock {
+        var bytes = try fs.readWholeFile(source + "/" + name)
+        if name == cutting { bytes.removeLast(bytes.count - cut) }
+        try fs.writeWholeFile(bytes, to: destination + "/" + name)
+    }
+}
+
 /// Where the records of a log lie.
 struct LogLayout: Sendable {
     var name: String
