@@ -33,8 +33,13 @@ extension FuzzTarget {
                 let answer = try table.get(key, sequence: sequence)
                 // The newest entry of the key at or below the sequence; entries of a key come newest first.
                 let newest = versions[key]?.first { $0.key.sequence <= sequence }
-                let expected: TableFile.Lookup = newest.map { $0.key.kind == .value ? .value($0.value) : .deleted }
-                    ?? .absent
+                let expected: TableFile.Lookup = newest.map { entry in
+                    switch entry.key.kind {
+                    case .value: .value(entry.value)
+                    case .expiringValue: entry.expiresAt.map { .expiringValue(entry.value, expiresAt: $0) } ?? .deleted
+                    case .deletion: .deleted
+                    }
+                } ?? .absent
                 if sound && answer != expected {
                     fatalError("TableFile.get(\(key), sequence: \(sequence)) is \(answer), but the entries say "
                                + "\(expected)")

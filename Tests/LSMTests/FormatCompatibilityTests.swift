@@ -59,7 +59,7 @@ import Testing
         try db.put("after", "upgrade", sync: true)
         try db.close()
         let after = try Database.info(at: dir.path)
-        #expect(after.formatVersion == 2 && after.databaseID != nil)
+        #expect(after.formatVersion == 3 && after.databaseID != nil)
         #expect(try Database.check(at: dir.path).isClean)
 
         let reopened = try Database.open(dir.path)

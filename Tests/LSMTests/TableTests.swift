@@ -382,7 +382,7 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry], mapped: Bo
             try Footer.decode(b, path: "t", fileSize: UInt64(bytes.count))
         }
         var future = footer
-        future.formatVersion = 3
+        future.formatVersion = 4
         let newer = Array(bytes.prefix(footerStart)) + future.encoded
         let versionError = #expect(throws: LSMError.self) {
             try Table(file: MemoryReadableFile(newer), fileNumber: 7, blockCache: nil)

@@ -10,6 +10,25 @@ extension Database {
         }
     }
 
+    /// Sets `key` to `value` until `expiresAt` (by ``Options/clock``), each taken from any
+    /// ``ContiguousRawBytes``; as the `[UInt8]` form, reads find no value from that moment on.
+    public func put<Key: ContiguousRawBytes & ~Escapable, Value: ContiguousRawBytes & ~Escapable>(
+        _ key: Key, _ value: Value, expiresAt: Timestamp, sync: Bool = false
+    ) throws(LSMError) {
+        try key.withRawBytes { (key) throws(LSMError) in
+            try value.withRawBytes { (value) throws(LSMError) in
+                try writeEntry(.valueWithExpiry, key, value, expiresAt: expiresAt, sync: sync)
+            }
+        }
+    }
+
+    /// Sets `key` to `value` until `duration` from now (by ``Options/clock``), to the millisecond.
+    public func put<Key: ContiguousRawBytes & ~Escapable, Value: ContiguousRawBytes & ~Escapable>(
+        _ key: Key, _ value: Value, expiresAfter duration: Duration, sync: Bool = false
+    ) throws(LSMError) {
+        try put(key, value, expiresAt: options.clock.now().advanced(by: duration), sync: sync)
+    }
+
     /// Removes `key` (a no-op when it is absent). With `sync`, returns only once the deletion is on disk.
     public func delete<Key: ContiguousRawBytes & ~Escapable>(_ key: Key, sync: Bool = false) throws(LSMError) {
         try key.withRawBytes { (key) throws(LSMError) in try writeEntry(.deletion, key, nil, sync: sync) }

@@ -26,6 +26,9 @@ public struct CompactionFilter: Sendable, Hashable {
         public var level: Int
         public var key: UnsafeRawBufferPointer
         public var value: UnsafeRawBufferPointer
+        /// When the value expires (it has not yet: expired values are removed without asking); nil when it does
+        /// not.
+        public var expiresAt: Timestamp?
     }
 
     /// What becomes of an entry.

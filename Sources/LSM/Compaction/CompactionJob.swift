@@ -3,7 +3,9 @@
 /// For each user key it keeps the newest entry, and any older entry that a live snapshot still reads: an entry
 /// is dropped when a newer entry of the same key is visible to every snapshot (its sequence is at or below the
 /// oldest snapshot). A tombstone is dropped too when it is visible to every snapshot and no level below the output
-/// holds the key, since then nothing older remains for it to hide. Outputs are cut at
+/// holds the key, since then nothing older remains for it to hide. The newest value of a key that no snapshot
+/// reads is removed (replaced by a tombstone, as a deletion at its sequence) when it has expired by ``now`` or the
+/// ``Options/compactionFilter`` removes it. Outputs are cut at
 /// ``Options/targetFileSize``, only between user keys, so a deeper level never splits a key across tables.
 struct CompactionJob {
     let compaction: Compaction
@@ -17,6 +19,8 @@ struct CompactionJob {
     let smallestSnapshot: SequenceNumber
     /// The sequence of the newest live snapshot, or nil when there is none: values past it are asked about.
     let newestSnapshot: SequenceNumber?
+    /// The time by ``Options/clock`` when the compaction began: values expiring at or before it are removed.
+    let now: Timestamp
     /// Hands out file numbers for the outputs.
     let newFileNumber: () -> UInt64
     /// Called now and then during a long merge, so waiting memtables can be flushed meanwhile.
@@ -29,6 +33,8 @@ struct CompactionJob {
         var entriesDropped: Int
         /// Values the compaction filter removed.
         var entriesFiltered: Int
+        /// Values removed because they had expired.
+        var entriesExpired: Int
     }
 
     func run() throws(LSMError) -> Result {
@@ -51,6 +57,7 @@ struct CompactionJob {
             newFileNumber: newFileNumber)
         var dropped = 0
         var filtered = 0
+        var expired = 0
         do throws(LSMError) {
             try merged.seekToFirst()
             var currentUserKey: [UInt8] = []
@@ -76,13 +83,14 @@ struct CompactionJob {
                 lastSequenceForKey = parsed.sequence
                 if hiddenByNewer || obsoleteTombstone {
                     dropped += 1
-                } else if isNewestOfKey, parsed.kind == .value, let filter = options.compactionFilter,
-                          newestSnapshot.map({ parsed.sequence > $0 }) ?? true,
-                          filter.decide(.init(level: compaction.outputLevel, key: parsed.userKey,
-                                              value: merged.value)) == .remove {
+                } else if isNewestOfKey, parsed.kind.isValue, newestSnapshot.map({ parsed.sequence > $0 }) ?? true,
+                          let removal = try removal(of: parsed, value: merged.value) {
                     // A tombstone in its place, so older versions below stay hidden; none is needed where nothing
                     // older can be below and no snapshot reads it.
-                    filtered += 1
+                    switch removal {
+                    case .expired: expired += 1
+                    case .filtered: filtered += 1
+                    }
                     if parsed.sequence > smallestSnapshot || !compaction.isBaseLevel(for: parsed.userKey) {
                         try withInternalKey(parsed.userKey, parsed.sequence, .deletion) {
                             (tombstone: UnsafeRawBufferPointer) throws(LSMError) in
@@ -102,6 +110,31 @@ struct CompactionJob {
             throw error
         }
         return Result(outputs: writer.outputs, bytesWritten: writer.bytesWritten, entriesDropped: dropped,
-                      entriesFiltered: filtered)
+                      entriesFiltered: filtered, entriesExpired: expired)
+    }
+
+    /// Why a value leaves.
+    private enum Removal {
+        case expired
+        case filtered
+    }
+
+    /// Whether the value of `entry` (stored as `value`) leaves: because it has expired, or because the compaction
+    /// filter removes it; nil when it stays.
+    private func removal(of entry: ParsedInternalKey, value: UnsafeRawBufferPointer) throws(LSMError) -> Removal? {
+        var userValue = value
+        var expiry: Timestamp?
+        if entry.kind == .valueWithExpiry {
+            guard let split = ExpiringValue.split(value) else {
+                throw LSMError.corruption("expiring value of \(value.count) bytes in a compaction input is shorter "
+                                          + "than its expiry")
+            }
+            if split.expiry <= now { return .expired }
+            (expiry, userValue) = (split.expiry, split.value)
+        }
+        guard let filter = options.compactionFilter else { return nil }
+        let decision = filter.decide(.init(level: compaction.outputLevel, key: entry.userKey, value: userValue,
+                                           expiresAt: expiry))
+        return decision == .remove ? .filtered : nil
     }
 }

@@ -2,7 +2,8 @@
 ///
 /// A cursor sees the database as it was when it was made (or as of its snapshot): later writes do not show.
 /// It runs in one direction, chosen when it is made; ``seek(to:)`` repositions it. Keys come in bytewise order
-/// (descending for a reverse cursor), each once, with its newest value; deleted keys do not appear.
+/// (descending for a reverse cursor), each once, with its newest value; deleted keys, and values whose expiry is at
+/// or before the moment the cursor was made (or its snapshot was taken), do not appear.
 ///
 /// ```swift
 /// let cursor = try db.cursor(from: Array("a".utf8), to: Array("m".utf8))
@@ -13,6 +14,8 @@
 public final class Cursor {
     private let iterator: ReadPathMergingIterator
     private let sequence: SequenceNumber
+    /// Values that expire at or before this moment read as deleted.
+    private let time: Timestamp
     private let lower: [UInt8]?
     private let upper: [UInt8]?
     private let reverse: Bool
@@ -27,12 +30,16 @@ public final class Cursor {
     @exclusivity(unchecked) private var lastUserKey = KeyBuffer()
     private var hasLastUserKey = false
 
+    /// When the value ``next()`` returned last expires; nil when it does not (or before the first entry).
+    public private(set) var expiry: Timestamp?
+
     init(
-        iterator: ReadPathMergingIterator, sequence: SequenceNumber, lower: [UInt8]?, upper: [UInt8]?, reverse: Bool,
-        pinned: [AnyObject]
+        iterator: ReadPathMergingIterator, sequence: SequenceNumber, time: Timestamp, lower: [UInt8]?,
+        upper: [UInt8]?, reverse: Bool, pinned: [AnyObject]
     ) {
         self.iterator = iterator
         self.sequence = sequence
+        self.time = time
         self.lower = lower
         self.upper = upper
         self.reverse = reverse
@@ -112,15 +119,37 @@ public final class Cursor {
             }
             lastUserKey.assign(parsed.userKey)
             hasLastUserKey = true
-            if parsed.kind == .deletion {
+            switch parsed.kind {
+            case .deletion:
                 try iterator.next()
                 continue
+            case .value:
+                expiry = nil
+                body(lastUserKey.bytes, iterator.value)
+            case .valueWithExpiry:
+                let (entryExpiry, value) = try splitExpiringValue(iterator.value)
+                if entryExpiry <= time {
+                    try iterator.next()
+                    continue
+                }
+                expiry = entryExpiry
+                body(lastUserKey.bytes, value)
             }
-            body(lastUserKey.bytes, iterator.value)
             try iterator.next()
             return true
         }
         return false
+    }
+
+    /// The expiry and user value of an expiring entry's stored value; damage when it is too short.
+    @inline(__always)
+    private func splitExpiringValue(
+        _ stored: UnsafeRawBufferPointer
+    ) throws(LSMError) -> (Timestamp, UnsafeRawBufferPointer) {
+        guard let split = ExpiringValue.split(stored) else {
+            throw LSMError.corruption("expiring value of \(stored.count) bytes is shorter than its expiry")
+        }
+        return split
     }
 
     /// The key the merged iterator is at, parsed.
@@ -145,16 +174,26 @@ public final class Cursor {
             // the cursor's sequence.
             var visibleKind: ValueKind?
             var visibleValue: [UInt8] = []
+            var visibleExpiry: Timestamp?
             while iterator.isValid {
                 let parsed = try currentKey()
                 if userKey.withUnsafeBytes({ compareBytes($0, parsed.userKey) }) != 0 { break }
                 if parsed.sequence <= sequence {
                     visibleKind = parsed.kind
-                    visibleValue = parsed.kind == .value ? iterator.value.array : []
+                    visibleExpiry = nil
+                    switch parsed.kind {
+                    case .deletion: visibleValue = []
+                    case .value: visibleValue = iterator.value.array
+                    case .valueWithExpiry:
+                        let (entryExpiry, value) = try splitExpiringValue(iterator.value)
+                        visibleExpiry = entryExpiry
+                        visibleValue = value.array
+                    }
                 }
                 try iterator.prev()
             }
-            if visibleKind == .value {
+            if let visibleKind, visibleKind.isValue, visibleExpiry.map({ $0 > time }) ?? true {
+                expiry = visibleExpiry
                 userKey.withUnsafeBytes { key in visibleValue.withUnsafeBytes { value in body(key, value) } }
                 return true
             }

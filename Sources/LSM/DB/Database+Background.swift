@@ -121,7 +121,7 @@ extension Database {
             compaction: compaction, tableCache: tableCache, fileSystem: fileSystem, directory: path, options: options,
             databaseID: databaseID,
             smallestSnapshot: snapshots.oldest ?? state.lastSequence, newestSnapshot: snapshots.newest,
-            newFileNumber: { self.versions.newFileNumber() },
+            now: options.clock.now(), newFileNumber: { self.versions.newFileNumber() },
             onProgress: { self.flushDuringCompaction() })
         let start = MonotonicClock.microseconds()
         // Its outputs may land anywhere in this range of the output level: a flush meanwhile stays out of it.
@@ -154,7 +154,8 @@ extension Database {
             infoLog.log(
                 "\(description): \(compaction.inputBytes) bytes in, \(result.outputs.count) table(s) and "
                     + "\(result.bytesWritten) bytes out, \(result.entriesDropped) entries dropped, "
-                    + "\(result.entriesFiltered) removed by the compaction filter, \(micros / 1000) ms")
+                    + "\(result.entriesExpired) expired, \(result.entriesFiltered) removed by the compaction filter, "
+                    + "\(micros / 1000) ms")
         case .failure(let error):
             fail("\(description) failed", error)
         }

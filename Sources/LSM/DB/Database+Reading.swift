@@ -9,24 +9,54 @@ extension Database {
         }
     }
 
-    /// The value of `key`, or nil when it is absent; as of `snapshot` when one is given.
+    /// The value of `key`, or nil when it is absent (or has expired); as of `snapshot` when one is given.
     public func get(_ key: [UInt8], snapshot: Snapshot? = nil) throws(LSMError) -> [UInt8]? {
         try key.withBytes { (key: UnsafeRawBufferPointer) throws(LSMError) in try value(forKey: key, snapshot: snapshot) }
     }
 
-    /// The value of the user key `key` lends, or nil when it is absent: every point read goes through here, with the
-    /// key read in place.
+    /// The value of `key` and when it expires (nil: never), or nil when the key is absent or has expired; as of
+    /// `snapshot` when one is given.
+    public func getWithExpiry(
+        _ key: [UInt8], snapshot: Snapshot? = nil
+    ) throws(LSMError) -> (value: [UInt8], expiresAt: Timestamp?)? {
+        try key.withBytes { (key: UnsafeRawBufferPointer) throws(LSMError) in
+            switch try lookup(key, snapshot: snapshot) {
+            case .found(let value): return (value, nil)
+            case .foundExpiring(let value, let expiry): return (value, expiry)
+            case .deleted, .notFound: return nil
+            }
+        }
+    }
+
+    /// The value of the user key `key` lends, or nil when it is absent or has expired.
+    @inline(__always)
     func value(forKey userKey: UnsafeRawBufferPointer, snapshot: Snapshot?) throws(LSMError) -> [UInt8]? {
+        switch try lookup(userKey, snapshot: snapshot) {
+        case .found(let value), .foundExpiring(let value, _): return value
+        case .deleted, .notFound: return nil
+        }
+    }
+
+    /// What a read of the user key `key` lends finds: every point read goes through here, with the key read in
+    /// place. An expired value is reported as deleted; the clock is read only when a value that expires is found.
+    func lookup(_ userKey: UnsafeRawBufferPointer, snapshot: Snapshot?) throws(LSMError) -> LookupResult {
+        let result = try newestEntry(userKey, snapshot: snapshot)
+        if case .foundExpiring(_, let expiry) = result, expiry <= (snapshot?.time ?? options.clock.now()) {
+            return .deleted
+        }
+        return result
+    }
+
+    /// The newest entry of `userKey` visible to the read, expired or not.
+    private func newestEntry(_ userKey: UnsafeRawBufferPointer, snapshot: Snapshot?) throws(LSMError) -> LookupResult {
         guard userKey.count <= Limits.maxKeySize else {
             throw LSMError(.keyTooLarge, "key of \(userKey.count) bytes exceeds the limit of \(Limits.maxKeySize)")
         }
         let view = try readView(snapshot)
         for memtable in view.state.memtables {
-            switch memtable.get(userKey, sequence: view.sequence) {
-            case .found(let value): return value
-            case .deleted: return nil
-            case .notFound: continue
-            }
+            let result = memtable.get(userKey, sequence: view.sequence)
+            if case .notFound = result { continue }
+            return result
         }
         var result = LookupResult.notFound
         // The first table probed, unretained (the read state holds it), charged if the key is found only later.
@@ -42,8 +72,7 @@ extension Database {
         if probes > 1, let first, first.file._withUnsafeGuaranteedRef({ $0.chargeSeek() }) {
             requestSeekCompaction(of: first.file.takeUnretainedValue(), level: first.level)
         }
-        if case .found(let value) = result { return value }
-        return nil
+        return result
     }
 
     /// A cursor over the keys in `[lower, upper)` (either bound may be nil), forward or in reverse, as of
@@ -62,16 +91,18 @@ extension Database {
         var pinned: [AnyObject] = [view.state]
         if let snapshot { pinned.append(snapshot) }
         return Cursor(
-            iterator: ReadPathMergingIterator(children: children), sequence: view.sequence, lower: lower, upper: upper,
-            reverse: reverse, pinned: pinned)
+            iterator: ReadPathMergingIterator(children: children), sequence: view.sequence,
+            time: snapshot?.time ?? options.clock.now(), lower: lower, upper: upper, reverse: reverse, pinned: pinned)
     }
 
-    /// A snapshot of the database as it is now: reads through it ignore every later write.
+    /// A snapshot of the database as it is now: reads through it ignore every later write, and see values that
+    /// expire as they were now.
     public func snapshot() throws(LSMError) -> Snapshot {
-        try lock.withLock { () throws(LSMError) -> Snapshot in
+        let time = options.clock.now()
+        return try lock.withLock { () throws(LSMError) -> Snapshot in
             try checkOpen()
             snapshots.add(state.lastSequence)
-            return Snapshot(sequence: state.lastSequence, registry: snapshots)
+            return Snapshot(sequence: state.lastSequence, time: time, registry: snapshots)
         }
     }
 }

@@ -7,6 +7,26 @@ extension Database {
         }
     }
 
+    /// Sets `key` to `value` until `expiresAt`: from that moment (by ``Options/clock``) reads find no value, as if
+    /// the key had been deleted then, and compaction later removes the value from disk. A snapshot or cursor taken
+    /// before that moment keeps seeing the value. A moment already past writes a key that reads as absent. With
+    /// `sync`, returns only once the write is on disk.
+    public func put(_ key: [UInt8], _ value: [UInt8], expiresAt: Timestamp, sync: Bool = false) throws(LSMError) {
+        try key.withBytes { (key) throws(LSMError) in
+            try value.withBytes { (value) throws(LSMError) in
+                try writeEntry(.valueWithExpiry, key, value, expiresAt: expiresAt, sync: sync)
+            }
+        }
+    }
+
+    /// Sets `key` to `value` until `duration` from now (by ``Options/clock``), to the millisecond; see
+    /// ``put(_:_:expiresAt:sync:)``.
+    public func put(_ key: [UInt8], _ value: [UInt8], expiresAfter duration: Duration, sync: Bool = false)
+        throws(LSMError)
+    {
+        try put(key, value, expiresAt: options.clock.now().advanced(by: duration), sync: sync)
+    }
+
     /// Removes `key` (a no-op when it is absent). With `sync`, returns only once the deletion is on disk.
     public func delete(_ key: [UInt8], sync: Bool = false) throws(LSMError) {
         try key.withBytes { (key) throws(LSMError) in try writeEntry(.deletion, key, nil, sync: sync) }
@@ -25,18 +45,19 @@ extension Database {
         }
     }
 
-    /// Commits one put (`value` given) or deletion, encoded on the stack rather than in a ``WriteBatch``: what
-    /// `put` and `delete` do, without allocating.
+    /// Commits one put (`value` given, expiring at `expiry` when that is given) or deletion, encoded on the stack
+    /// rather than in a ``WriteBatch``: what `put` and `delete` do, without allocating.
     func writeEntry(
-        _ kind: ValueKind, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer?, sync: Bool
+        _ kind: ValueKind, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer?,
+        expiresAt expiry: Timestamp? = nil, sync: Bool
     ) throws(LSMError) {
-        let size = WriteBatch.entrySize(key: key.count, value: value?.count)
+        let size = WriteBatch.entrySize(key: key.count, value: value?.count, expiring: expiry != nil)
         try WriteBatch.validate(largestKey: key.count, largestValue: value?.count ?? 0,
                                 byteCount: WriteBatch.headerSize + size)
         try checkWritable()
         try withUnsafeTemporaryAllocation(byteCount: size, alignment: 1) {
             (entry: UnsafeMutableRawBufferPointer) throws(LSMError) in
-            _ = WriteBatch.encodeEntry(kind, key, value, into: entry)
+            _ = WriteBatch.encodeEntry(kind, key, value, expiresAt: expiry, into: entry)
             try commit(entries: UnsafeRawBufferPointer(entry), count: 1, sync: sync)
         }
     }

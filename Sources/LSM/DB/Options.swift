@@ -100,6 +100,10 @@ public struct Options: Sendable, Hashable {
     /// (``CompactionFilter``). The default is nil: every value stays until it is overwritten or deleted.
     public var compactionFilter: CompactionFilter? = nil
 
+    /// The wall clock that says when values written with an expiry (``Database/put(_:_:expiresAt:sync:)``)
+    /// have expired; tests inject their own. The default is ``WallClock/system``.
+    public var clock: WallClock = .system
+
     /// The default options, as each setting's documentation gives them.
     public init() {}
 

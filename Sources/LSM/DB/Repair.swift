@@ -246,7 +246,7 @@ struct Repairer {
                     } ?? true
                     if isNewest {
                         previousUserKey = parsed.userKey.array
-                        if parsed.kind == .value {
+                        if parsed.kind.isValue {
                             try writer.add(key: merged.key, value: merged.value, userKey: parsed.userKey)
                             report.keyCount += 1
                         }

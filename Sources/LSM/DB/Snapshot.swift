@@ -1,15 +1,19 @@
 import Synchronization
 
 /// A consistent point-in-time view of a database: reads through it see exactly the writes acknowledged before it
-/// was taken, however many writes follow. Release it (or let it go) so compaction can drop the old versions it
-/// keeps alive.
+/// was taken, however many writes follow, and values that expire as they were at ``time``. Release it (or let it
+/// go) so compaction can drop the old versions it keeps alive.
 public final class Snapshot: Sendable {
     let sequence: SequenceNumber
+    /// The moment the snapshot was taken (by ``Options/clock``): reads through it treat a value as expired only if
+    /// its expiry is at or before this moment.
+    public let time: Timestamp
     private let registry: SnapshotRegistry
     private let released = Atomic<Bool>(false)
 
-    init(sequence: SequenceNumber, registry: SnapshotRegistry) {
+    init(sequence: SequenceNumber, time: Timestamp, registry: SnapshotRegistry) {
         self.sequence = sequence
+        self.time = time
         self.registry = registry
     }
 

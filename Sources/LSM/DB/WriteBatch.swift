@@ -2,7 +2,7 @@
 ///
 /// Encoded as the WAL stores it: an 8-byte starting sequence number and a 4-byte entry count (both filled in
 /// when the batch is written), then each entry as a kind byte, the length-prefixed key and, for puts, the
-/// length-prefixed value.
+/// length-prefixed value (preceded, for a put that expires, by its expiry).
 public struct WriteBatch: Sendable, Hashable {
     static let headerSize = 12
 
@@ -24,10 +24,12 @@ public struct WriteBatch: Sendable, Hashable {
         encoded.append(contentsOf: repeatElement(0, count: WriteBatch.headerSize))
     }
 
-    /// The bytes an entry with a key of `key` bytes and a value of `value` bytes (nil: a deletion) takes.
+    /// The bytes an entry with a key of `key` bytes and a value of `value` bytes (nil: a deletion) takes, with an
+    /// expiry when `expiring`.
     @inline(__always)
-    static func entrySize(key: Int, value: Int?) -> Int {
-        1 + varintLength(UInt64(key)) + key + (value.map { varintLength(UInt64($0)) + $0 } ?? 0)
+    static func entrySize(key: Int, value: Int?, expiring: Bool = false) -> Int {
+        let stored = value.map { $0 + (expiring ? ExpiringValue.prefixSize : 0) }
+        return 1 + varintLength(UInt64(key)) + key + (stored.map { varintLength(UInt64($0)) + $0 } ?? 0)
     }
 
     /// Sets `key` to `value` when the batch is written. The bytes are copied into the batch's encoding directly.
@@ -35,6 +37,19 @@ public struct WriteBatch: Sendable, Hashable {
         _ key: Key, _ value: Value
     ) {
         key.withRawBytes { key in value.withRawBytes { value in appendEntry(.value, key, value) } }
+    }
+
+    /// Sets `key` to `value` when the batch is written, until `expiresAt`: from then on reads find no value, as if
+    /// the key had been deleted at that moment (``Database/put(_:_:expiresAt:sync:)``).
+    public mutating func put<Key: ContiguousRawBytes & ~Escapable, Value: ContiguousRawBytes & ~Escapable>(
+        _ key: Key, _ value: Value, expiresAt: Timestamp
+    ) {
+        key.withRawBytes { key in value.withRawBytes { value in appendEntry(.valueWithExpiry, key, value, expiresAt) } }
+    }
+
+    /// Sets `key` to `value` until `expiresAt` when the batch is written (this form also takes array literals).
+    public mutating func put(_ key: [UInt8], _ value: [UInt8], expiresAt: Timestamp) {
+        key.withUnsafeBytes { key in value.withUnsafeBytes { value in appendEntry(.valueWithExpiry, key, value, expiresAt) } }
     }
 
     /// Removes `key` when the batch is written.
@@ -52,18 +67,21 @@ public struct WriteBatch: Sendable, Hashable {
         key.withUnsafeBytes { key in appendEntry(.deletion, key, nil) }
     }
 
-    /// Appends one entry: a put when `value` is given, a deletion otherwise.
+    /// Appends one entry: a put when `value` is given (expiring at `expiry` when that is given), a deletion
+    /// otherwise.
     private mutating func appendEntry(
-        _ kind: ValueKind, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer?
+        _ kind: ValueKind, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer?,
+        _ expiry: Timestamp? = nil
     ) {
         // One growth for the whole entry (doubling, so a long batch still appends in amortized constant time)
         // rather than one per part.
-        let size = Self.entrySize(key: key.count, value: value?.count)
+        let size = Self.entrySize(key: key.count, value: value?.count, expiring: expiry != nil)
         let needed = encoded.count + size
         if needed > encoded.capacity { encoded.reserveCapacity(max(needed, 2 * encoded.capacity)) }
         encoded.append(addingCapacity: size) { (output: inout OutputSpan<UInt8>) in
             output.withUnsafeMutableBufferPointer { buffer, initialized in
-                initialized = Self.encodeEntry(kind, key, value, into: UnsafeMutableRawBufferPointer(buffer))
+                initialized = Self.encodeEntry(kind, key, value, expiresAt: expiry,
+                                               into: UnsafeMutableRawBufferPointer(buffer))
             }
         }
         if let value { largestValue = max(largestValue, value.count) }
@@ -72,17 +90,30 @@ public struct WriteBatch: Sendable, Hashable {
     }
 
     /// Encodes one entry (a put when `value` is given, a deletion otherwise) at the start of `buffer`, which holds
-    /// at least ``entrySize(key:value:)`` bytes; returns that size. The bytes: docs/FORMAT.md, "Write batch".
+    /// at least ``entrySize(key:value:expiring:)`` bytes; returns that size. `kind` is
+    /// ``ValueKind/valueWithExpiry`` exactly when `expiry` is given. The bytes: docs/FORMAT.md, "Write batch".
     static func encodeEntry(
         _ kind: ValueKind, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer?,
-        into buffer: UnsafeMutableRawBufferPointer
+        expiresAt expiry: Timestamp? = nil, into buffer: UnsafeMutableRawBufferPointer
     ) -> Int {
-        precondition(buffer.count >= entrySize(key: key.count, value: value?.count), "entry buffer too small")
+        precondition(buffer.count >= entrySize(key: key.count, value: value?.count, expiring: expiry != nil),
+                     "entry buffer too small")
+        precondition((kind == .valueWithExpiry) == (expiry != nil), "an expiry goes with an expiring value only")
         var offset = 0
         buffer[offset] = kind.rawValue
         offset += 1
         offset = buffer.storeLengthPrefixed(key, at: offset)
-        if let value { offset = buffer.storeLengthPrefixed(value, at: offset) }
+        if let value {
+            if let expiry {
+                offset = buffer.storeVarint(UInt64(ExpiringValue.prefixSize + value.count), at: offset)
+                ExpiringValue.storeExpiry(expiry, into: UnsafeMutableRawBufferPointer(rebasing: buffer[offset...]))
+                offset += ExpiringValue.prefixSize
+                UnsafeMutableRawBufferPointer(rebasing: buffer[offset...]).copyMemory(from: value)
+                offset += value.count
+            } else {
+                offset = buffer.storeLengthPrefixed(value, at: offset)
+            }
+        }
         return offset
     }
 

@@ -1,6 +1,7 @@
 /// Walks the entries of an encoded batch (a WAL record payload) without copying.
 struct WriteBatchReader {
-    /// Calls `body` with each entry's sequence, kind, key and value (empty for deletions); returns the sequence
+    /// Calls `body` with each entry's sequence, kind, key and value (empty for deletions; for an expiring
+    /// value, its stored form: the expiry, then the value, as ``ExpiringValue`` reads it); returns the sequence
     /// after the last entry. Malformed bytes throw `.corruption` (the caller names the file and offset).
     static func forEach(
         _ encoded: UnsafeRawBufferPointer,
@@ -38,9 +39,13 @@ struct WriteBatchReader {
                 throw LSMError.corruption("write batch entry \(seen) has a truncated key")
             }
             var value = UnsafeRawBufferPointer(start: nil, count: 0)
-            if kind == .value {
+            if kind.isValue {
                 guard let v = reader.readLengthPrefixed() else {
                     throw LSMError.corruption("write batch entry \(seen) has a truncated value")
+                }
+                guard kind == .value || v.count >= ExpiringValue.prefixSize else {
+                    throw LSMError.corruption("write batch entry \(seen) has an expiring value of \(v.count) bytes, "
+                                              + "shorter than its \(ExpiringValue.prefixSize)-byte expiry")
                 }
                 value = v
             }

@@ -9,11 +9,14 @@ public struct InspectedKey: Sendable, Hashable, CustomStringConvertible {
         case value
         /// The key was deleted (a tombstone).
         case deletion
+        /// The key was set to a value that expires (a put with an expiry).
+        case expiringValue
 
         init(_ kind: ValueKind) {
             switch kind {
             case .value: self = .value
             case .deletion: self = .deletion
+            case .valueWithExpiry: self = .expiringValue
             }
         }
 
@@ -21,6 +24,7 @@ public struct InspectedKey: Sendable, Hashable, CustomStringConvertible {
             switch self {
             case .value: "PUT"
             case .deletion: "DELETE"
+            case .expiringValue: "PUTEX"
             }
         }
     }

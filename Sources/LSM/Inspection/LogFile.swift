@@ -21,6 +21,8 @@ public final class LogFile {
         public var key: [UInt8]
         /// The value; empty for a delete.
         public var value: [UInt8]
+        /// When the value expires; nil unless the kind is ``InspectedKey/Kind/expiringValue``.
+        public var expiresAt: Timestamp?
     }
 
     /// One record: one committed write batch (which may hold the batches of several writers, committed together).
@@ -102,8 +104,10 @@ public final class LogFile {
         let first = try record.payload.withBytes { (payload: UnsafeRawBufferPointer) throws(LSMError) in
             do throws(LSMError) {
                 return try WriteBatchReader.forEach(payload) { sequence, kind, key, value in
+                    // The reader has checked that an expiring value holds its expiry.
+                    let expiring = kind == .valueWithExpiry ? ExpiringValue.split(value) : nil
                     operations.append(Operation(sequence: sequence, kind: InspectedKey.Kind(kind), key: key.array,
-                                                value: value.array))
+                                                value: (expiring?.value ?? value).array, expiresAt: expiring?.expiry))
                 }.first
             } catch {
                 throw error.located(path: path, offset: record.offset)

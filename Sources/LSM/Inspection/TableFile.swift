@@ -74,6 +74,8 @@ public final class TableFile: Sendable {
         public var key: InspectedKey
         /// The value; empty for a tombstone.
         public var value: [UInt8]
+        /// When the value expires; nil unless the kind is ``InspectedKey/Kind/expiringValue``.
+        public var expiresAt: Timestamp?
         /// The offset of the data block holding the entry.
         public var blockOffset: UInt64
     }
@@ -82,6 +84,8 @@ public final class TableFile: Sendable {
     public enum Lookup: Sendable, Hashable {
         /// The newest visible entry sets the key to this value.
         case value([UInt8])
+        /// The newest visible entry sets the key to this value until `expiresAt`.
+        case expiringValue([UInt8], expiresAt: Timestamp)
         /// The newest visible entry is a tombstone: the key is deleted.
         case deleted
         /// The table holds no visible entry for the key.
@@ -159,6 +163,7 @@ public final class TableFile: Sendable {
         }
         switch result {
         case .found(let value): return .value(value)
+        case .foundExpiring(let value, let expiry): return .expiringValue(value, expiresAt: expiry)
         case .deleted: return .deleted
         case .notFound: return .absent
         }
@@ -211,7 +216,14 @@ public final class TableFile: Sendable {
                     throw LSMError.corruption("table entry of \(iterator.key.count) bytes is not an internal key",
                                               path: table.path, offset: iterator.currentBlockOffset)
                 }
-                return Entry(key: key, value: iterator.value.array, blockOffset: iterator.currentBlockOffset)
+                guard key.kind == .expiringValue else {
+                    return Entry(key: key, value: iterator.value.array, blockOffset: iterator.currentBlockOffset)
+                }
+                guard let (expiry, value) = ExpiringValue.split(iterator.value) else {
+                    throw LSMError.corruption("expiring value of \(iterator.value.count) bytes is shorter than its "
+                                              + "expiry", path: table.path, offset: iterator.currentBlockOffset)
+                }
+                return Entry(key: key, value: value.array, expiresAt: expiry, blockOffset: iterator.currentBlockOffset)
             } catch {
                 finished = true
                 throw error

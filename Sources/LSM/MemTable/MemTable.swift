@@ -37,8 +37,14 @@ final class MemTable: @unchecked Sendable {
         guard let node = list.first(atOrAfter: userKey, trailer: trailer),
               compareBytes(node.userKey, userKey) == 0
         else { return .notFound }
-        if UInt8(truncatingIfNeeded: node.trailer) == ValueKind.deletion.rawValue { return .deleted }
-        return .found(node.value.array)
+        switch UInt8(truncatingIfNeeded: node.trailer) {
+        case ValueKind.deletion.rawValue: return .deleted
+        case ValueKind.valueWithExpiry.rawValue:
+            // Writes and log replay refuse an expiring value too short for its expiry.
+            guard let (expiry, value) = ExpiringValue.split(node.value) else { return .deleted }
+            return .foundExpiring(value.array, expiresAt: expiry)
+        default: return .found(node.value.array)
+        }
     }
 
     /// Bytes the entries take (see ``Arena/memoryUsage``); what decides when the memtable is full.

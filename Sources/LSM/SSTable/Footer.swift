@@ -15,10 +15,11 @@ struct Footer: Sendable, Equatable {
 
     /// Size of the encoded footer.
     static let encodedLength = 64
-    /// The format version this build writes: version 2 tables record their identity and sequence range.
-    static let currentFormatVersion: UInt32 = 2
+    /// The format version this build writes: version 2 tables record their identity and sequence range; version 3
+    /// tables may also hold values that expire.
+    static let currentFormatVersion: UInt32 = 3
     /// The format versions this build reads.
-    static let readableFormatVersions: ClosedRange<UInt32> = 1...2
+    static let readableFormatVersions: ClosedRange<UInt32> = 1...3
     /// The last eight bytes of every table spell "LSMTABLE" in ASCII; read as a little-endian UInt64 they are this.
     static let magic: UInt64 = 0x454C_4241_544D_534C
 

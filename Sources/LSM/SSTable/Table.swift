@@ -100,6 +100,12 @@ final class Table: Sendable {
                     switch parsed.kind {
                     case .value: return .found(data.value.array)
                     case .deletion: return .deleted
+                    case .valueWithExpiry:
+                        guard let (expiry, value) = ExpiringValue.split(data.value) else {
+                            throw LSMError.corruption("expiring value of \(data.value.count) bytes is shorter than "
+                                                      + "its \(ExpiringValue.prefixSize)-byte expiry")
+                        }
+                        return .foundExpiring(value.array, expiresAt: expiry)
                     }
                 }
                 if let found { return found }
@@ -258,7 +264,7 @@ final class Table: Sendable {
             }
             let block = try readDataBlock(handle)
             let iterator = block.makeIterator()
-            do {
+            do throws(LSMError) {
                 try iterator.seekToFirst()
                 while iterator.isValid {
                     let key = iterator.key
@@ -266,6 +272,10 @@ final class Table: Sendable {
                     if previousKey == nil { counted.smallestKey = key.array }
                     if let parsed = ParsedInternalKey(key) {
                         if parsed.kind == .deletion { counted.deletionCount += 1 }
+                        if parsed.kind == .valueWithExpiry, iterator.value.count < ExpiringValue.prefixSize {
+                            throw LSMError.corruption("expiring value of \(iterator.value.count) bytes is shorter "
+                                                      + "than its \(ExpiringValue.prefixSize)-byte expiry")
+                        }
                         smallestSequence = min(smallestSequence, parsed.sequence)
                         largestSequence = max(largestSequence, parsed.sequence)
                     }

@@ -186,6 +186,6 @@ struct TableBuilder {
             shortened = candidate
         }
         guard let shortened else { return last.array }
-        return makeInternalKey(shortened, maxSequenceNumber, .forSeek)
+        return makeInternalKey(shortened, maxSequenceNumber, .value)
     }
 }

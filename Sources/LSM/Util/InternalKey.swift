@@ -8,9 +8,15 @@
 enum ValueKind: UInt8, Sendable {
     case deletion = 0
     case value = 1
+    /// A value that expires: its stored value is the expiry time followed by the user's value
+    /// (``ExpiringValue``).
+    case valueWithExpiry = 2
 
     /// The kind used when seeking: with the highest kind, a seek lands on the entry of that sequence whatever its kind.
-    static let forSeek: ValueKind = .value
+    static let forSeek: ValueKind = .valueWithExpiry
+
+    /// Whether the entry holds a value (expiring or not) rather than a tombstone.
+    var isValue: Bool { self != .deletion }
 }
 
 /// Sequence numbers take the top 56 bits of the trailer.

@@ -23,11 +23,12 @@ struct VersionEdit: Equatable {
         var lastRecordOffset: UInt64
     }
 
-    /// The manifest format version this build writes.
-    static let currentFormatVersion: UInt32 = 2
-    /// The manifest format versions this build reads: version 1 (no identity, logs not tracked) is upgraded to the
-    /// current version by the first open that writes.
-    static let readableFormatVersions: ClosedRange<UInt32> = 1...2
+    /// The manifest format version this build writes: version 3 databases may hold values that expire, which
+    /// builds that read only versions 1 and 2 would take for damage.
+    static let currentFormatVersion: UInt32 = 3
+    /// The manifest format versions this build reads: versions 1 (no identity, logs not tracked) and 2 are upgraded
+    /// to the current version by the first open that writes.
+    static let readableFormatVersions: ClosedRange<UInt32> = 1...3
 
     /// The manifest format version; present in the first edit of every manifest.
     var formatVersion: UInt32?

@@ -256,10 +256,11 @@ final class VersionSet: Sendable {
                 guard let version = edit.formatVersion else {
                     throw corrupt("the first manifest edit has no format version")
                 }
-                // The framing and the first edit must agree: version 2 manifests start with a file header.
-                guard (version == 2) == (header != nil) else {
+                // The framing and the first edit must agree: manifests of version 2 and later start with a file
+                // header.
+                guard (version >= 2) == (header != nil) else {
                     throw corrupt("manifest format version \(version) in a file "
-                                  + (header == nil ? "without" : "with") + " a version 2 log header")
+                                  + (header == nil ? "without" : "with") + " a file header")
                 }
                 if let header {
                     guard let id = edit.databaseID else {

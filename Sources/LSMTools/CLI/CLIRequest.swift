@@ -10,9 +10,12 @@ struct CLIError: Error, Equatable {
 /// Parsing is kept apart from running so that a malformed line (say a `batch` with a bad operation at its end)
 /// is refused whole before anything reaches the database.
 enum CLIRequest: Equatable {
-    case put(key: [UInt8], value: [UInt8])
+    /// `expiresAfter`: milliseconds from now until the value expires, or nil for a value that does not.
+    case put(key: [UInt8], value: [UInt8], expiresAfter: Int64?)
     case get(key: [UInt8])
     case delete(key: [UInt8])
+    case ttl(key: [UInt8])
+    case persist(key: [UInt8])
     case scan(CLIScanRange)
     case batch(WriteBatch)
     case flush
@@ -31,9 +34,13 @@ enum CLIRequest: Equatable {
     }
 
     static let usages: [Usage] = [
-        Usage(names: ["put"], arguments: "KEY VALUE", summary: "set KEY to VALUE"),
+        Usage(names: ["put"], arguments: "KEY VALUE [ex SECONDS | px MILLISECONDS]",
+              summary: "set KEY to VALUE, expiring after the time given"),
         Usage(names: ["get"], arguments: "KEY", summary: "print the value of KEY, or (nil)"),
         Usage(names: ["delete", "del"], arguments: "KEY", summary: "remove KEY"),
+        Usage(names: ["ttl"], arguments: "KEY",
+              summary: "print the seconds until KEY expires: -1 if it does not, -2 if it is absent"),
+        Usage(names: ["persist"], arguments: "KEY", summary: "make KEY not expire; print 1, or 0 if it had no expiry"),
         Usage(names: ["scan"], arguments: "[START [END]] [limit N]",
               summary: "print KEY VALUE for keys from START (inclusive) to END (exclusive)"),
         Usage(names: ["rscan"], arguments: "[START [END]] [limit N]", summary: "the same, last key first"),
@@ -59,11 +66,18 @@ enum CLIRequest: Equatable {
         }
         switch usage.names[0] {
         case "put":
-            try expect(2)
-            return .put(key: arguments[0], value: arguments[1])
+            guard arguments.count == 2 || arguments.count == 4 else { throw wrongArguments(usage) }
+            let expiry = arguments.count == 4 ? try parseExpiry(unit: arguments[2], amount: arguments[3]) : nil
+            return .put(key: arguments[0], value: arguments[1], expiresAfter: expiry)
         case "get":
             try expect(1)
             return .get(key: arguments[0])
+        case "ttl":
+            try expect(1)
+            return .ttl(key: arguments[0])
+        case "persist":
+            try expect(1)
+            return .persist(key: arguments[0])
         case "delete":
             try expect(1)
             return .delete(key: arguments[0])
@@ -88,6 +102,26 @@ enum CLIRequest: Equatable {
             try expect(0)
             return .quit
         }
+    }
+
+    /// `ex SECONDS` or `px MILLISECONDS` (the unit in any case) as milliseconds; like Redis's `SET`, the amount
+    /// must be a positive integer.
+    private static func parseExpiry(unit: [UInt8], amount: [UInt8]) throws(CLIError) -> Int64 {
+        let scale: Int64
+        switch String(decoding: unit, as: UTF8.self).lowercased() {
+        case "ex": scale = 1000
+        case "px": scale = 1
+        default: throw CLIError(message: "put: expected ex SECONDS or px MILLISECONDS, got \(Quoting.excerpt(unit))")
+        }
+        guard let value = Int64(String(decoding: amount, as: UTF8.self)) else {
+            throw CLIError(message: "put: the expire time \(Quoting.excerpt(amount)) is not an integer or out of range")
+        }
+        let (milliseconds, overflow) = value.multipliedReportingOverflow(by: scale)
+        guard value > 0, !overflow else {
+            throw CLIError(message: "put: invalid expire time \(value) (it must be positive and fit 64 bits in "
+                                    + "milliseconds)")
+        }
+        return milliseconds
     }
 
     static func wrongArguments(_ usage: Usage) -> CLIError {

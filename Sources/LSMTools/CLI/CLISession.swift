@@ -77,8 +77,13 @@ final class CLISession {
 
     private func perform(_ request: CLIRequest) throws(CLIError) {
         switch request {
-        case .put(let key, let value):
+        case .put(let key, let value, nil):
             try engine { () throws(LSMError) in try database.put(key, value) }
+            out.line("OK")
+        case .put(let key, let value, let milliseconds?):
+            try engine { () throws(LSMError) in
+                try database.put(key, value, expiresAfter: .milliseconds(milliseconds))
+            }
             out.line("OK")
         case .get(let key):
             let value = try engine { () throws(LSMError) in try database.get(key) }
@@ -86,6 +91,18 @@ final class CLISession {
         case .delete(let key):
             try engine { () throws(LSMError) in try database.delete(key) }
             out.line("OK")
+        case .ttl(let key):
+            let entry = try engine { () throws(LSMError) in try database.getWithExpiry(key) }
+            guard let entry else { return out.line("-2") }
+            guard let expiry = entry.expiresAt else { return out.line("-1") }
+            // Rounded to the nearest second, as Redis's TTL rounds.
+            let left = max(0, database.options.clock.now().milliseconds(until: expiry))
+            out.line(String(left / 1000 + (left % 1000 >= 500 ? 1 : 0)))
+        case .persist(let key):
+            let entry = try engine { () throws(LSMError) in try database.getWithExpiry(key) }
+            guard let entry, entry.expiresAt != nil else { return out.line("0") }
+            try engine { () throws(LSMError) in try database.put(key, entry.value) }
+            out.line("1")
         case .scan(let range):
             try scan(range)
         case .batch(let batch):

@@ -75,7 +75,8 @@ struct DumpCommand: ToolCommand {
                 return
             }
             let key = text.cut(text.bytes(entry.key.userKey))
-            let value = entry.key.kind == .deletion ? "" : text.cut(text.bytes(entry.value))
+            let expiry = entry.expiresAt.map { " (expires at \($0))" } ?? ""
+            let value = entry.key.kind == .deletion ? "" : text.cut(text.bytes(entry.value)) + expiry
             out.line(row(showsInternalKeys ? [key, String(entry.key.sequence), "\(entry.key.kind)", value]
                                            : [key, value], text))
             rows += 1

@@ -81,8 +81,9 @@ struct WALDumpCommand: ToolCommand {
         func operation(_ op: LogFile.Operation) -> String {
             let key = text.cut(text.bytes(op.key))
             let kind = TerminalText.padRight("\(op.kind)", "DELETE".count)
+            let expiry = op.expiresAt.map { " (expires at \($0))" } ?? ""
             return op.kind == .deletion ? "seq \(op.sequence) \(kind) \(key)"
-                : "seq \(op.sequence) \(kind) \(key) | \(text.cut(text.bytes(op.value)))"
+                : "seq \(op.sequence) \(kind) \(key) | \(text.cut(text.bytes(op.value)))\(expiry)"
         }
         let offset = "@\(record.offset)"
         switch record.operations.count {

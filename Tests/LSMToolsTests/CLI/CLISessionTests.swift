@@ -28,6 +28,33 @@ import Testing
         #expect(run.status == 0)
     }
 
+    @Test func expiringPutsTtlAndPersistAnswerAsRedisDoes() throws {
+        let run = try runCLI(
+            """
+            put k v ex 1000000
+            ttl k
+            put p v PX 2000000000
+            ttl p
+            ttl missing
+            put plain v
+            ttl plain
+            persist plain
+            persist missing
+            persist k
+            ttl k
+            get k
+            put gone v px 1
+            """)
+        let lines = run.out.split(separator: "\n").map(String.init)
+        #expect(lines.count == 13)
+        // The seconds left, rounded to the nearest: a moment may pass between the put and the ttl.
+        #expect(["1000000", "999999"].contains(lines[1]), "\(lines)")
+        #expect(["2000000", "1999999"].contains(lines[3]), "\(lines)")
+        #expect(Array(lines[4...]) == ["-2", "OK", "-1", "0", "0", "1", "-1", "v", "OK"])
+        #expect(lines[0] == "OK" && lines[2] == "OK")
+        #expect(run.status == 0)
+    }
+
     @Test func commandsAreCaseInsensitiveAndBlankLinesAndCommentsAreSkipped() throws {
         let run = try runCLI("PUT a 1\n\n   \t\n# get a\n  # indented comment\nGeT a\nBATCH PUT b 2 DEL a\r\nScAn\n")
         #expect(run.out == "OK\n1\nOK\nb 2\n")
@@ -175,8 +202,16 @@ import Testing
             ("\"put\" a 1", "OK"),
             ("frobnicate a", "(error) unknown command frobnicate (type help for the list)"),
             ("\"\" a", "(error) unknown command \"\" (type help for the list)"),
-            ("put a", "(error) wrong number of arguments for 'put' (usage: put KEY VALUE)"),
-            ("put a b c", "(error) wrong number of arguments for 'put' (usage: put KEY VALUE)"),
+            ("put a", "(error) wrong number of arguments for 'put' (usage: put KEY VALUE [ex SECONDS | px MILLISECONDS])"),
+            ("put a b c", "(error) wrong number of arguments for 'put' (usage: put KEY VALUE [ex SECONDS | px MILLISECONDS])"),
+            ("put a b ex", "(error) wrong number of arguments for 'put' (usage: put KEY VALUE [ex SECONDS | px MILLISECONDS])"),
+            ("put a b in 5", "(error) put: expected ex SECONDS or px MILLISECONDS, got in"),
+            ("put a b ex five", "(error) put: the expire time five is not an integer or out of range"),
+            ("put a b px 0", "(error) put: invalid expire time 0 (it must be positive and fit 64 bits in milliseconds)"),
+            ("put a b ex 9223372036854775807",
+             "(error) put: invalid expire time 9223372036854775807 (it must be positive and fit 64 bits in milliseconds)"),
+            ("ttl", "(error) wrong number of arguments for 'ttl' (usage: ttl KEY)"),
+            ("persist a b", "(error) wrong number of arguments for 'persist' (usage: persist KEY)"),
             ("get", "(error) wrong number of arguments for 'get' (usage: get KEY)"),
             ("del a b", "(error) wrong number of arguments for 'delete' (usage: delete KEY)"),
             ("scan a b c", "(error) wrong number of arguments for 'scan' (usage: scan [START [END]] [limit N])"),
@@ -283,12 +318,12 @@ import Testing
         let run = try runCLI("help\n")
         let lines = run.out.split(separator: "\n").map(String.init)
         #expect(lines.count == CLIRequest.usages.count + 1)
-        for name in ["put", "get", "delete", "del", "scan", "rscan", "batch", "flush", "compact", "stats", "help",
-                     "quit", "exit"] {
+        for name in ["put", "get", "delete", "del", "ttl", "persist", "scan", "rscan", "batch", "flush", "compact",
+                     "stats", "help", "quit", "exit"] {
             #expect(lines.contains { $0.hasPrefix(name + " ") || $0.contains("(or \(name))") }, "\(name)")
         }
-        #expect(lines.first?.hasPrefix("put KEY VALUE  ") == true)
-        #expect(lines.first?.hasSuffix("  set KEY to VALUE") == true)
+        #expect(lines.first?.hasPrefix("put KEY VALUE [ex SECONDS | px MILLISECONDS]  ") == true)
+        #expect(lines.first?.hasSuffix("  set KEY to VALUE, expiring after the time given") == true)
     }
 
     @Test func interactiveSessionShowsPromptsAndExitsZero() throws {
@@ -303,7 +338,7 @@ import Testing
 
     @Test func parsesRequests() throws {
         func parse(_ line: String) throws -> CLIRequest { try CLIRequest.parse(Quoting.split(line)) }
-        #expect(try parse("put k v") == .put(key: Array("k".utf8), value: Array("v".utf8)))
+        #expect(try parse("put k v") == .put(key: Array("k".utf8), value: Array("v".utf8), expiresAfter: nil))
         #expect(try parse("DEL k") == .delete(key: Array("k".utf8)))
         #expect(
             try parse("scan limit") == .scan(
