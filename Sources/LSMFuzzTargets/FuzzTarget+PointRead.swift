@@ -33,13 +33,19 @@ extension FuzzTarget {
                 let answer = try table.get(key, sequence: sequence)
                 // The newest entry of the key at or below the sequence; entries of a key come newest first.
                 let newest = versions[key]?.first { $0.key.sequence <= sequence }
-                let expected: TableFile.Lookup = newest.map { entry in
+                // The table's newest range deletion covering the key at the sequence hides older entries.
+                let covering = table.rangeDeletions.filter { deletion in
+                    deletion.sequence <= sequence && !key.lexicographicallyPrecedes(deletion.start)
+                        && key.lexicographicallyPrecedes(deletion.end)
+                }.map(\.sequence).max()
+                var expected: TableFile.Lookup = newest.map { entry in
                     switch entry.key.kind {
                     case .value: .value(entry.value)
                     case .expiringValue: entry.expiresAt.map { .expiringValue(entry.value, expiresAt: $0) } ?? .deleted
-                    case .deletion: .deleted
+                    case .deletion, .rangeDeletion: .deleted
                     }
                 } ?? .absent
+                if let covering, newest.map({ $0.key.sequence < covering }) ?? true { expected = .deleted }
                 if sound && answer != expected {
                     fatalError("TableFile.get(\(key), sequence: \(sequence)) is \(answer), but the entries say "
                                + "\(expected)")

@@ -26,7 +26,7 @@ import Testing
                 model.append(makeInternalKey(key, sequence, .value))
             }
             files.append(try writeTable(
-                from: memtable.makeIterator(), number: UInt64(table + 1), databaseID: identity.databaseID,
+                from: memtable, number: UInt64(table + 1), databaseID: identity.databaseID,
                 directory: dir.path, fileSystem: PosixFileSystem(), options: options))
         }
         let cache = TableCache(fileSystem: PosixFileSystem(), directory: dir.path, limit: .tables(2), blockCache: nil,

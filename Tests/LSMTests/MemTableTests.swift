@@ -109,7 +109,7 @@ private func lowerBound(_ sorted: [[UInt8]], _ target: [UInt8], _ compare: ([UIn
                     let expected: LookupResult = switch visible?.kind {
                     case nil: .notFound
                     case .deletion: .deleted
-                    case .value, .valueWithExpiry: .found(visible?.value ?? [])
+                    case .value, .valueWithExpiry, .rangeDeletion: .found(visible?.value ?? [])
                     }
                     #expect(memTable.get(userKey, sequence) == expected, "key \(userKey) at \(sequence)")
                 }

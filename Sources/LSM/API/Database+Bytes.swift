@@ -34,6 +34,16 @@ extension Database {
         try key.withRawBytes { (key) throws(LSMError) in try writeEntry(.deletion, key, nil, sync: sync) }
     }
 
+    /// Removes every key from `start` (inclusive) to `end` (exclusive), each bound taken from any
+    /// ``ContiguousRawBytes``; as the `[UInt8]` form, in constant time however many keys the range holds.
+    public func deleteRange<Start: ContiguousRawBytes & ~Escapable, End: ContiguousRawBytes & ~Escapable>(
+        from start: Start, to end: End, sync: Bool = false
+    ) throws(LSMError) {
+        var batch = WriteBatch()
+        batch.deleteRange(from: start, to: end)
+        try write(batch, sync: sync)
+    }
+
     /// The value of `key`, or nil when it is absent; as of `snapshot` when one is given.
     public func get<Key: ContiguousRawBytes & ~Escapable>(
         _ key: Key, snapshot: Snapshot? = nil

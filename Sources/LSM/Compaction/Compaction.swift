@@ -44,6 +44,14 @@ struct Compaction {
         ((outputLevel + 1)..<Version.levelCount).allSatisfy { version.file(in: $0, holding: userKey) == nil }
     }
 
+    /// Whether no level below the output level holds a key in `start ..< end`, so a range deletion of that range
+    /// hides nothing below the compaction's outputs.
+    func isBaseLevel(from start: [UInt8], to end: [UInt8]) -> Bool {
+        ((outputLevel + 1)..<Version.levelCount).allSatisfy { level in
+            version.overlappingFiles(level: level, smallestUserKey: start, largestUserKey: end).isEmpty
+        }
+    }
+
     /// The manifest edit that replaces the inputs with `outputs`.
     func edit(outputs: [FileMetaData]) -> VersionEdit {
         var edit = VersionEdit()

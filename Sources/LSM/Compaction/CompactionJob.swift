@@ -3,7 +3,10 @@
 /// For each user key it keeps the newest entry, and any older entry that a live snapshot still reads: an entry
 /// is dropped when a newer entry of the same key is visible to every snapshot (its sequence is at or below the
 /// oldest snapshot). A tombstone is dropped too when it is visible to every snapshot and no level below the output
-/// holds the key, since then nothing older remains for it to hide. The newest value of a key that no snapshot
+/// holds the key, since then nothing older remains for it to hide. Range deletions act the same way: an entry one
+/// of them covers and that is older than it is dropped when the range deletion is visible to every snapshot, and
+/// the range deletion itself is dropped when, besides, no level below the output holds a key in its range; the
+/// others are written whole into the outputs. The newest value of a key that no snapshot
 /// reads is removed (replaced by a tombstone, as a deletion at its sequence) when it has expired by ``now`` or the
 /// ``Options/compactionFilter`` removes it. Outputs are cut at
 /// ``Options/targetFileSize``, only between user keys, so a deeper level never splits a key across tables.
@@ -48,6 +51,11 @@ struct CompactionJob {
             children.append(try LevelIterator(files: compaction.overlapping, tableCache: tableCache))
         }
         let merged = CompactionMergingIterator(children: children)
+        var rangeDeletions: [RangeTombstone] = []
+        for file in compaction.allInputs where file.rangeDeletionCount > 0 {
+            rangeDeletions += try tableCache.table(number: file.number).rangeTombstones.tombstones
+        }
+        let coverage = RangeTombstoneSet(rangeDeletions)
 
         var writer = TableOutputWriter(
             fileSystem: fileSystem, directory: directory, tableOptions: options.tableOptions,
@@ -55,6 +63,9 @@ struct CompactionJob {
             grandparentOverlap: GrandparentOverlap(grandparents: compaction.grandparents,
                                                    limit: compaction.grandparentLimit),
             newFileNumber: newFileNumber)
+        writer.addRangeDeletions(rangeDeletions.filter { tombstone in
+            tombstone.sequence > smallestSnapshot || !compaction.isBaseLevel(from: tombstone.start, to: tombstone.end)
+        })
         var dropped = 0
         var filtered = 0
         var expired = 0
@@ -77,7 +88,10 @@ struct CompactionJob {
                     lastSequenceForKey = SequenceNumber.max
                 }
                 let isNewestOfKey = lastSequenceForKey == SequenceNumber.max
-                let hiddenByNewer = lastSequenceForKey <= smallestSnapshot
+                // A range deletion every snapshot sees hides the entry as a newer tombstone would.
+                let coveredByRange = !coverage.isEmpty
+                    && (coverage.coveringSequence(parsed.userKey, atOrBelow: smallestSnapshot) ?? 0) > parsed.sequence
+                let hiddenByNewer = lastSequenceForKey <= smallestSnapshot || coveredByRange
                 let obsoleteTombstone = parsed.kind == .deletion && parsed.sequence <= smallestSnapshot
                     && compaction.isBaseLevel(for: parsed.userKey)
                 lastSequenceForKey = parsed.sequence

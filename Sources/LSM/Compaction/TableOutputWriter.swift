@@ -1,6 +1,11 @@
 /// Writes a sorted stream of entries into one or more new, synced tables, one after another: a table is finished
 /// once it reaches the target size, but only between user keys, so a sorted level never splits a key across
 /// tables. Used by flushes (one table, no target), compaction and repair.
+///
+/// Range deletions go whole into the table being written when the entries reach their start (or at the end), and
+/// a table does not end inside one: its bounds cover each of its range deletions up to and including the end key,
+/// so the next table starts above every key the range deletion names and the tables of a sorted level still do
+/// not overlap.
 struct TableOutputWriter {
     let fileSystem: any FileSystem
     let directory: String
@@ -21,6 +26,11 @@ struct TableOutputWriter {
     private var number: UInt64 = 0
     private var lastUserKey: [UInt8] = []
     private var hasLastUserKey = false
+    /// Range deletions not yet written, by start.
+    private var pendingRangeDeletions: [RangeTombstone] = []
+    private var nextRangeDeletion = 0
+    /// The highest end of the range deletions in the table being written.
+    private var rangeDeletionEnd: [UInt8]?
     /// Every file started, finished or not, so a failure can remove them all.
     private var created: [UInt64] = []
 
@@ -36,27 +46,29 @@ struct TableOutputWriter {
         self.newFileNumber = newFileNumber
     }
 
+    /// Sets the range deletions to write among the entries; called before the first entry.
+    mutating func addRangeDeletions(_ tombstones: [RangeTombstone]) {
+        pendingRangeDeletions = tombstones.sorted(by: RangeTombstone.storageOrder)
+        nextRangeDeletion = 0
+    }
+
     /// Adds an entry; `key` (an internal key whose user key is `userKey`) follows the previous one.
     mutating func add(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, userKey: UnsafeRawBufferPointer)
         throws(LSMError)
     {
-        // A table ends only between user keys: at its target size, or where it overlaps enough below.
+        // A table ends only between user keys, outside its range deletions: at its target size, or where it
+        // overlaps enough below.
         if targetFileSize != nil,
            !hasLastUserKey || lastUserKey.withUnsafeBytes({ compareBytes($0, userKey) }) != 0 {
             let overlapsEnough = grandparentOverlap?.shouldEndBefore(userKey) ?? false
-            if let targetFileSize, let size = builder?.estimatedFileSize,
+            let insideRangeDeletion = rangeDeletionEnd.map { end in end.withUnsafeBytes { compareBytes(userKey, $0) <= 0 } }
+            if let targetFileSize, let size = builder?.estimatedFileSize, !(insideRangeDeletion ?? false),
                overlapsEnough || size >= UInt64(targetFileSize) {
-                try finish()
+                try finishTable()
             }
         }
-        if builder == nil {
-            number = newFileNumber()
-            created.append(number)
-            let opened = try fileSystem.openWritable(path(number), truncate: true)
-            file = opened
-            builder = TableBuilder(file: opened, options: tableOptions,
-                                   identity: TableIdentity(databaseID: databaseID, fileNumber: number))
-        }
+        try startTableIfNeeded()
+        try addRangeDeletions(startingAtOrBefore: userKey)
         try builder?.add(key: key, value: value)
         guard targetFileSize != nil else { return }
         lastUserKey.removeAll(keepingCapacity: true)
@@ -64,15 +76,56 @@ struct TableOutputWriter {
         hasLastUserKey = true
     }
 
-    /// Completes the table being written, if any, and syncs it.
+    /// Writes the range deletions left into the table being written (starting one if there is none), then
+    /// completes it and syncs it.
     mutating func finish() throws(LSMError) {
+        if nextRangeDeletion < pendingRangeDeletions.count {
+            try startTableIfNeeded()
+            while nextRangeDeletion < pendingRangeDeletions.count { addNextRangeDeletion() }
+        }
+        try finishTable()
+    }
+
+    private mutating func startTableIfNeeded() throws(LSMError) {
+        guard builder == nil else { return }
+        number = newFileNumber()
+        created.append(number)
+        let opened = try fileSystem.openWritable(path(number), truncate: true)
+        file = opened
+        builder = TableBuilder(file: opened, options: tableOptions,
+                               identity: TableIdentity(databaseID: databaseID, fileNumber: number))
+    }
+
+    /// Adds to the table being written the pending range deletions that start at or before `userKey`, or at or
+    /// before the end of one it already holds (which it must then hold too, since the next table starts above it).
+    private mutating func addRangeDeletions(startingAtOrBefore userKey: UnsafeRawBufferPointer) throws(LSMError) {
+        while nextRangeDeletion < pendingRangeDeletions.count {
+            let start = pendingRangeDeletions[nextRangeDeletion].start
+            let reached = start.withUnsafeBytes { compareBytes($0, userKey) <= 0 }
+                || rangeDeletionEnd.map { compareBytes(start, $0) <= 0 } ?? false
+            guard reached else { return }
+            addNextRangeDeletion()
+        }
+    }
+
+    private mutating func addNextRangeDeletion() {
+        let tombstone = pendingRangeDeletions[nextRangeDeletion]
+        nextRangeDeletion += 1
+        builder?.addRangeDeletion(tombstone)
+        if rangeDeletionEnd.map({ compareBytes(tombstone.end, $0) > 0 }) ?? true { rangeDeletionEnd = tombstone.end }
+    }
+
+    /// Completes the table being written, if any, and syncs it.
+    private mutating func finishTable() throws(LSMError) {
+        rangeDeletionEnd = nil
         guard var builder = builder.take(), let file else { return }
         let properties = try builder.finish()
         try file.sync()
         try file.close()
         outputs.append(FileMetaData(
             number: number, size: properties.fileSize, smallest: properties.smallestKey,
-            largest: properties.largestKey, entryCount: properties.entryCount))
+            largest: properties.largestKey, entryCount: properties.entryCount,
+            rangeDeletionCount: properties.rangeDeletionCount))
         bytesWritten += properties.fileSize
         self.file = nil
     }

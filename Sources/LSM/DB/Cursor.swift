@@ -16,6 +16,9 @@ public final class Cursor {
     private let sequence: SequenceNumber
     /// Values that expire at or before this moment read as deleted.
     private let time: Timestamp
+    /// The range deletions of every memtable and table the cursor reads: an entry one of them covers at the
+    /// cursor's sequence, and that is older than it, reads as deleted.
+    private let rangeTombstones: RangeTombstoneSet
     private let lower: [UInt8]?
     private let upper: [UInt8]?
     private let reverse: Bool
@@ -34,12 +37,13 @@ public final class Cursor {
     public private(set) var expiry: Timestamp?
 
     init(
-        iterator: ReadPathMergingIterator, sequence: SequenceNumber, time: Timestamp, lower: [UInt8]?,
-        upper: [UInt8]?, reverse: Bool, pinned: [AnyObject]
+        iterator: ReadPathMergingIterator, sequence: SequenceNumber, time: Timestamp,
+        rangeTombstones: RangeTombstoneSet, lower: [UInt8]?, upper: [UInt8]?, reverse: Bool, pinned: [AnyObject]
     ) {
         self.iterator = iterator
         self.sequence = sequence
         self.time = time
+        self.rangeTombstones = rangeTombstones
         self.lower = lower
         self.upper = upper
         self.reverse = reverse
@@ -119,10 +123,16 @@ public final class Cursor {
             }
             lastUserKey.assign(parsed.userKey)
             hasLastUserKey = true
+            if isDeletedByRange(parsed) {
+                try iterator.next()
+                continue
+            }
             switch parsed.kind {
             case .deletion:
                 try iterator.next()
                 continue
+            case .rangeDeletion:
+                throw LSMError.corruption("a data entry has the kind of a range deletion")
             case .value:
                 expiry = nil
                 body(lastUserKey.bytes, iterator.value)
@@ -139,6 +149,14 @@ public final class Cursor {
             return true
         }
         return false
+    }
+
+    /// Whether a range deletion the cursor sees covers `entry` and is newer than it.
+    @inline(__always)
+    private func isDeletedByRange(_ entry: ParsedInternalKey) -> Bool {
+        guard !rangeTombstones.isEmpty,
+              let covering = rangeTombstones.coveringSequence(entry.userKey, atOrBelow: sequence) else { return false }
+        return entry.sequence < covering
     }
 
     /// The expiry and user value of an expiring entry's stored value; damage when it is too short.
@@ -179,10 +197,12 @@ public final class Cursor {
                 let parsed = try currentKey()
                 if userKey.withUnsafeBytes({ compareBytes($0, parsed.userKey) }) != 0 { break }
                 if parsed.sequence <= sequence {
-                    visibleKind = parsed.kind
+                    visibleKind = isDeletedByRange(parsed) ? .deletion : parsed.kind
                     visibleExpiry = nil
-                    switch parsed.kind {
+                    switch visibleKind ?? .deletion {
                     case .deletion: visibleValue = []
+                    case .rangeDeletion:
+                        throw LSMError.corruption("a data entry has the kind of a range deletion")
                     case .value: visibleValue = iterator.value.array
                     case .valueWithExpiry:
                         let (entryExpiry, value) = try splitExpiringValue(iterator.value)

@@ -68,7 +68,7 @@ extension Database {
         var outcome: Swift.Result<(file: FileMetaData, level: Int), LSMError>
         do throws(LSMError) {
             let file = try writeTable(
-                from: oldest.table.makeIterator(), number: versions.newFileNumber(), databaseID: databaseID,
+                from: oldest.table, number: versions.newFileNumber(), databaseID: databaseID,
                 directory: path, fileSystem: fileSystem, options: options.tableOptions)
             let level = picker.levelForFlushedTable(file, in: versions.current, avoiding: busyRange)
             var edit = VersionEdit()

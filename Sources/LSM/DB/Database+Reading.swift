@@ -88,11 +88,17 @@ extension Database {
         for level in view.state.version.levels.dropFirst() where !level.isEmpty {
             children.append(try LevelIterator(files: level, tableCache: tableCache))
         }
+        var tombstones = view.state.memtables.flatMap(\.rangeTombstones)
+        for file in view.state.version.rangeDeletionFiles {
+            tombstones += try tableCache.table(number: file.number).rangeTombstones.tombstones
+        }
         var pinned: [AnyObject] = [view.state]
         if let snapshot { pinned.append(snapshot) }
         return Cursor(
             iterator: ReadPathMergingIterator(children: children), sequence: view.sequence,
-            time: snapshot?.time ?? options.clock.now(), lower: lower, upper: upper, reverse: reverse, pinned: pinned)
+            time: snapshot?.time ?? options.clock.now(),
+            rangeTombstones: tombstones.isEmpty ? .empty : RangeTombstoneSet(tombstones), lower: lower, upper: upper,
+            reverse: reverse, pinned: pinned)
     }
 
     /// A snapshot of the database as it is now: reads through it ignore every later write, and see values that

@@ -32,6 +32,17 @@ extension Database {
         try key.withBytes { (key) throws(LSMError) in try writeEntry(.deletion, key, nil, sync: sync) }
     }
 
+    /// Removes every key from `start` (inclusive) to `end` (exclusive), atomically, in constant time: one range
+    /// deletion is written, however many keys it covers; reads, cursors in both directions and snapshots taken
+    /// afterwards see none of them, and compaction later removes them from disk. An empty range (`start == end`)
+    /// does nothing; a start above the end is ``LSMError/Code/invalidArgument``. With `sync`, returns only once the
+    /// deletion is on disk.
+    public func deleteRange(from start: [UInt8], to end: [UInt8], sync: Bool = false) throws(LSMError) {
+        var batch = WriteBatch()
+        batch.deleteRange(from: start, to: end)
+        try write(batch, sync: sync)
+    }
+
     /// Applies every entry of `batch` atomically: readers and recovery see all of it or none.
     public func write(_ batch: WriteBatch, sync: Bool = false) throws(LSMError) {
         try batch.validate()

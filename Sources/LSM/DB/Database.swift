@@ -100,7 +100,7 @@ public final class Database: @unchecked Sendable {
         var edit = VersionEdit()
         if recovery.memtable.entryCount > 0 {
             let file = try writeTable(
-                from: recovery.memtable.makeIterator(), number: versions.newFileNumber(), databaseID: databaseID,
+                from: recovery.memtable, number: versions.newFileNumber(), databaseID: databaseID,
                 directory: path, fileSystem: fileSystem, options: options.tableOptions)
             edit.newFiles.append(.init(level: 0, file: file))
         }

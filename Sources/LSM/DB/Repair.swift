@@ -54,6 +54,8 @@ struct Repairer {
     private let manifestIsWhole: Bool
     private var nextNumber: UInt64
     private(set) var report: RepairReport
+    /// The range deletions of every table and log read: the rebuilt tables leave out what they delete.
+    private var rangeTombstones: [RangeTombstone] = []
 
     init(directory: String, options: Options, fileSystem: any FileSystem) throws(LSMError) {
         self.directory = directory
@@ -150,6 +152,7 @@ struct Repairer {
             report.notes.append("\(name): retired by the manifest (its writes are in other tables), set aside")
             return nil
         }
+        rangeTombstones += table.rangeTombstones.tombstones
         do {
             try table.verify()
             report.tablesRead += 1
@@ -211,6 +214,7 @@ struct Repairer {
             if applied != nil { records += 1 }
         }
         report.lastSequence = newest
+        rangeTombstones += memtable.rangeTombstones
         report.logsRead += 1
         report.logRecordsRead += records
         report.logBytesSkipped += salvager.skippedBytes
@@ -224,8 +228,10 @@ struct Repairer {
         if let range { report.lastSequence = max(report.lastSequence, range.upperBound) }
     }
 
-    /// Writes the newest entry of each key of `sources`, unless it is a deletion, into new tables.
+    /// Writes the newest entry of each key of `sources`, unless it is a deletion or a newer range deletion covers
+    /// it, into new tables.
     private mutating func writeMerged(_ sources: [any InternalIterator]) throws(LSMError) -> [FileMetaData] {
+        let coverage = RangeTombstoneSet(rangeTombstones)
         var number = nextNumber
         var writer = TableOutputWriter(
             fileSystem: fileSystem, directory: directory, tableOptions: options.tableOptions,
@@ -246,7 +252,10 @@ struct Repairer {
                     } ?? true
                     if isNewest {
                         previousUserKey = parsed.userKey.array
-                        if parsed.kind.isValue {
+                        let deletedByRange = !coverage.isEmpty
+                            && (coverage.coveringSequence(parsed.userKey, atOrBelow: maxSequenceNumber) ?? 0)
+                                > parsed.sequence
+                        if parsed.kind.isValue && !deletedByRange {
                             try writer.add(key: merged.key, value: merged.value, userKey: parsed.userKey)
                             report.keyCount += 1
                         }

@@ -11,6 +11,8 @@ public struct WriteBatch: Sendable, Hashable {
     public private(set) var count: Int = 0
     private(set) var largestKey = 0
     private(set) var largestValue = 0
+    /// Whether a range deletion was given a start above its end, which ``validate()`` refuses.
+    private var hasInvertedRange = false
 
     public init() {
         encoded = [UInt8](repeating: 0, count: WriteBatch.headerSize)
@@ -67,6 +69,27 @@ public struct WriteBatch: Sendable, Hashable {
         key.withUnsafeBytes { key in appendEntry(.deletion, key, nil) }
     }
 
+    /// Removes every key from `start` (inclusive) to `end` (exclusive) when the batch is written, as
+    /// ``Database/deleteRange(from:to:sync:)`` does. An empty range (`start == end`) adds nothing; a start above the
+    /// end makes the write fail with ``LSMError/Code/invalidArgument``.
+    public mutating func deleteRange<Start: ContiguousRawBytes & ~Escapable, End: ContiguousRawBytes & ~Escapable>(
+        from start: Start, to end: End
+    ) {
+        start.withRawBytes { start in end.withRawBytes { end in appendRangeDeletion(start, end) } }
+    }
+
+    /// Removes every key from `start` (inclusive) to `end` (exclusive) when the batch is written (this form also
+    /// takes array literals).
+    public mutating func deleteRange(from start: [UInt8], to end: [UInt8]) {
+        start.withUnsafeBytes { start in end.withUnsafeBytes { end in appendRangeDeletion(start, end) } }
+    }
+
+    private mutating func appendRangeDeletion(_ start: UnsafeRawBufferPointer, _ end: UnsafeRawBufferPointer) {
+        let order = compareBytes(start, end)
+        if order > 0 { hasInvertedRange = true }
+        if order < 0 { appendEntry(.rangeDeletion, start, end) }
+    }
+
     /// Appends one entry: a put when `value` is given (expiring at `expiry` when that is given), a deletion
     /// otherwise.
     private mutating func appendEntry(
@@ -84,7 +107,14 @@ public struct WriteBatch: Sendable, Hashable {
                                                into: UnsafeMutableRawBufferPointer(buffer))
             }
         }
-        if let value { largestValue = max(largestValue, value.count) }
+        if let value {
+            // A range deletion's "value" is the end of its range: a key.
+            if kind == .rangeDeletion {
+                largestKey = max(largestKey, value.count)
+            } else {
+                largestValue = max(largestValue, value.count)
+            }
+        }
         count += 1
         largestKey = max(largestKey, key.count)
     }
@@ -127,6 +157,9 @@ public struct WriteBatch: Sendable, Hashable {
 
     /// Throws when a key, a value or the whole batch is beyond ``Limits``.
     func validate() throws(LSMError) {
+        if hasInvertedRange {
+            throw LSMError(.invalidArgument, "a range deletion's start is above its end")
+        }
         try Self.validate(largestKey: largestKey, largestValue: largestValue, byteCount: encoded.count)
     }
 
@@ -148,6 +181,7 @@ public struct WriteBatch: Sendable, Hashable {
     mutating func append(contentsOf other: WriteBatch) {
         encoded.append(contentsOf: other.encoded[WriteBatch.headerSize...])
         count += other.count
+        hasInvertedRange = hasInvertedRange || other.hasInvertedRange
         largestKey = max(largestKey, other.largestKey)
         largestValue = max(largestValue, other.largestValue)
     }

@@ -1,7 +1,8 @@
 /// Walks the entries of an encoded batch (a WAL record payload) without copying.
 struct WriteBatchReader {
     /// Calls `body` with each entry's sequence, kind, key and value (empty for deletions; for an expiring
-    /// value, its stored form: the expiry, then the value, as ``ExpiringValue`` reads it); returns the sequence
+    /// value, its stored form: the expiry, then the value, as ``ExpiringValue`` reads it; for a range
+    /// deletion, the key is its start and the value its end); returns the sequence
     /// after the last entry. Malformed bytes throw `.corruption` (the caller names the file and offset).
     static func forEach(
         _ encoded: UnsafeRawBufferPointer,
@@ -39,13 +40,17 @@ struct WriteBatchReader {
                 throw LSMError.corruption("write batch entry \(seen) has a truncated key")
             }
             var value = UnsafeRawBufferPointer(start: nil, count: 0)
-            if kind.isValue {
+            if kind != .deletion {
                 guard let v = reader.readLengthPrefixed() else {
                     throw LSMError.corruption("write batch entry \(seen) has a truncated value")
                 }
-                guard kind == .value || v.count >= ExpiringValue.prefixSize else {
+                guard kind != .valueWithExpiry || v.count >= ExpiringValue.prefixSize else {
                     throw LSMError.corruption("write batch entry \(seen) has an expiring value of \(v.count) bytes, "
                                               + "shorter than its \(ExpiringValue.prefixSize)-byte expiry")
+                }
+                guard kind != .rangeDeletion || compareBytes(key, v) < 0 else {
+                    throw LSMError.corruption("write batch entry \(seen) is a range deletion whose end is not above "
+                                              + "its start")
                 }
                 value = v
             }

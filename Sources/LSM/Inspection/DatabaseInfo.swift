@@ -8,9 +8,11 @@ public struct DatabaseInfo: Sendable, Hashable {
         public var name: String
         public var size: UInt64
         public var entryCount: UInt64
-        /// The table's first key.
+        /// Range deletions the table holds (besides its entries).
+        public var rangeDeletionCount: UInt64
+        /// The table's first key (or the start of a range deletion before it).
         public var smallest: InspectedKey
-        /// The table's last key.
+        /// The table's last key (or the end of a range deletion after it).
         public var largest: InspectedKey
     }
 
@@ -103,7 +105,8 @@ extension Database {
             DatabaseInfo.Level(level: level, tables: files.map { file in
                 DatabaseInfo.TableInfo(
                     number: file.number, name: FileNames.table(file.number), size: file.size,
-                    entryCount: file.entryCount, smallest: InspectedKey(validated: file.smallest),
+                    entryCount: file.entryCount, rangeDeletionCount: file.rangeDeletionCount,
+                    smallest: InspectedKey(validated: file.smallest),
                     largest: InspectedKey(validated: file.largest))
             })
         }

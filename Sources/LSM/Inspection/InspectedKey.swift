@@ -11,12 +11,15 @@ public struct InspectedKey: Sendable, Hashable, CustomStringConvertible {
         case deletion
         /// The key was set to a value that expires (a put with an expiry).
         case expiringValue
+        /// A range deletion starts at the key (its value is the end of the range).
+        case rangeDeletion
 
         init(_ kind: ValueKind) {
             switch kind {
             case .value: self = .value
             case .deletion: self = .deletion
             case .valueWithExpiry: self = .expiringValue
+            case .rangeDeletion: self = .rangeDeletion
             }
         }
 
@@ -25,6 +28,7 @@ public struct InspectedKey: Sendable, Hashable, CustomStringConvertible {
             case .value: "PUT"
             case .deletion: "DELETE"
             case .expiringValue: "PUTEX"
+            case .rangeDeletion: "DELRANGE"
             }
         }
     }

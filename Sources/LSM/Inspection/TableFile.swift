@@ -69,6 +69,13 @@ public final class TableFile: Sendable {
         public var byteCount: Int
     }
 
+    /// A range deletion of the table: every entry of a key in `start ..< end` older than `sequence` is deleted.
+    public struct RangeDeletion: Sendable, Hashable {
+        public var start: [UInt8]
+        public var end: [UInt8]
+        public var sequence: UInt64
+    }
+
     /// One entry of the table, copied out of its block.
     public struct Entry: Sendable, Hashable {
         public var key: InspectedKey
@@ -167,6 +174,11 @@ public final class TableFile: Sendable {
         case .deleted: return .deleted
         case .notFound: return .absent
         }
+    }
+
+    /// The table's range deletions (checked when the table was opened), by start, newest first.
+    public var rangeDeletions: [RangeDeletion] {
+        table.rangeTombstones.tombstones.map { RangeDeletion(start: $0.start, end: $0.end, sequence: $0.sequence) }
     }
 
     /// A cursor over every entry in internal-key order (by user key, then newest first), reading each data block

@@ -10,17 +10,35 @@ import Synchronization
 /// ``add(sequence:kind:key:value:)`` has one caller at a time: the database serializes its writers. Everything else
 /// may run on any thread concurrently with that writer. Readers take no lock because the skiplist publishes each
 /// node with release stores only after writing it entirely, readers follow links with acquire loads, and nodes are
-/// never changed, moved or freed while the memtable lives (see ``SkipList``). The counters are atomics.
+/// never changed, moved or freed while the memtable lives (see ``SkipList``). The counters are atomics. Range
+/// deletions, which are rare, are kept apart in a list under a lock, and a read looks at them only when there are
+/// some.
 final class MemTable: @unchecked Sendable {
     /// The entries. Its `insert` is called only from `add`, which the caller serializes.
     let list = SkipList()
     private let count = Atomic<Int>(0)
     private let deletions = Atomic<Int>(0)
+    /// The range deletions, in the order written.
+    private let rangeDeletions = Locked<[RangeTombstone]>([])
+    /// How many there are: read without the lock, so reads of a memtable without any pay one load.
+    private let rangeDeletionCount = Atomic<Int>(0)
+    /// Bytes they take, roughly, counted toward the memtable's size.
+    private let rangeDeletionBytes = Atomic<Int>(0)
 
     init() {}
 
-    /// Adds an entry. Callers serialize calls to `add`; reads may run concurrently. `key` and `value` are copied.
+    /// Adds an entry: for ``ValueKind/rangeDeletion``, `key` is the range's start and `value` its end. Callers
+    /// serialize calls to `add`; reads may run concurrently. `key` and `value` are copied.
     func add(sequence: SequenceNumber, kind: ValueKind, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        if kind == .rangeDeletion {
+            let tombstone = RangeTombstone(start: key.array, end: value.array, sequence: sequence)
+            rangeDeletions.withLock { $0.append(tombstone) }
+            rangeDeletionBytes.store(rangeDeletionBytes.load(ordering: .relaxed) + key.count + value.count + 64,
+                                     ordering: .relaxed)
+            rangeDeletionCount.store(rangeDeletionCount.load(ordering: .relaxed) + 1, ordering: .releasing)
+            count.store(count.load(ordering: .relaxed) + 1, ordering: .relaxed)
+            return
+        }
         list.insert(userKey: key, trailer: packTrailer(sequence, kind), value: value)
         // One writer at a time: a plain load and store, not a locked read-modify-write.
         count.store(count.load(ordering: .relaxed) + 1, ordering: .relaxed)
@@ -33,10 +51,13 @@ final class MemTable: @unchecked Sendable {
     /// Seeks to `(userKey, sequence, .forSeek)`, which lands on the newest visible entry of `userKey` if there is
     /// one and otherwise on a later user key.
     func get(_ userKey: UnsafeRawBufferPointer, sequence: SequenceNumber) -> LookupResult {
+        let covering = rangeDeletionCount.load(ordering: .acquiring) == 0 ? nil
+            : coveringRangeDeletion(userKey, atOrBelow: sequence)
         let trailer = packTrailer(min(sequence, maxSequenceNumber), .forSeek)
         guard let node = list.first(atOrAfter: userKey, trailer: trailer),
               compareBytes(node.userKey, userKey) == 0
-        else { return .notFound }
+        else { return covering == nil ? .notFound : .deleted }
+        if let covering, node.trailer >> 8 < covering { return .deleted }
         switch UInt8(truncatingIfNeeded: node.trailer) {
         case ValueKind.deletion.rawValue: return .deleted
         case ValueKind.valueWithExpiry.rawValue:
@@ -47,8 +68,26 @@ final class MemTable: @unchecked Sendable {
         }
     }
 
+    /// The highest sequence at or below `sequence` of a range deletion covering `userKey`, or nil.
+    private func coveringRangeDeletion(
+        _ userKey: UnsafeRawBufferPointer, atOrBelow sequence: SequenceNumber
+    ) -> SequenceNumber? {
+        rangeDeletions.withLock { tombstones in
+            var highest: SequenceNumber?
+            for tombstone in tombstones where tombstone.sequence <= sequence && tombstone.covers(userKey) {
+                highest = max(highest ?? 0, tombstone.sequence)
+            }
+            return highest
+        }
+    }
+
+    /// The range deletions written so far.
+    var rangeTombstones: [RangeTombstone] {
+        rangeDeletionCount.load(ordering: .acquiring) == 0 ? [] : rangeDeletions.withLock { $0 }
+    }
+
     /// Bytes the entries take (see ``Arena/memoryUsage``); what decides when the memtable is full.
-    var approximateMemoryUsage: Int { list.memoryUsage }
+    var approximateMemoryUsage: Int { list.memoryUsage + rangeDeletionBytes.load(ordering: .relaxed) }
 
     /// Entries added so far.
     var entryCount: Int { count.load(ordering: .relaxed) }

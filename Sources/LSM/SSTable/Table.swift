@@ -14,6 +14,8 @@ final class Table: Sendable {
     /// The index block: one entry per data block, a separator key mapping to the block's handle.
     let indexBlock: Block
     private let blockCache: LRUCache<Block>?
+    /// The table's range deletions, read when it opens.
+    let rangeTombstones: RangeTombstoneSet
     /// For a memory-mapped table, the data blocks verified so far; nil when the file is read with system calls.
     private let verifiedBlocks: VerifiedBlocks?
 
@@ -61,13 +63,62 @@ final class Table: Sendable {
         self.indexBlock = indexBlock
         self.filter = filter
         self.properties = properties
+        rangeTombstones = try Self.readRangeTombstones(from: file, properties: properties, footer: footer)
         verifiedBlocks = file.mappedContents == nil ? nil : VerifiedBlocks(index: indexBlock)
     }
 
     /// About the memory the open table holds: its index and filter blocks, its decoded properties (counted as
-    /// their block's size) and a kilobyte for the rest.
+    /// their block's size), its range deletions and a kilobyte for the rest.
     var metadataBytes: Int {
-        indexBlock.byteCount + (filter?.byteCount ?? 0) + Int(clamping: footer.propertiesHandle.size) + 1024
+        indexBlock.byteCount + (filter?.byteCount ?? 0) + Int(clamping: footer.propertiesHandle.size)
+            + rangeTombstones.memoryBytes + 1024
+    }
+
+    /// Reads and checks the range deletion block `properties` point to (docs/FORMAT.md, "Range deletions"): each
+    /// entry's key is the internal key of a range deletion, its value an end above its start, in internal-key
+    /// order, as many as the properties say, within the table's bounds.
+    private static func readRangeTombstones(
+        from file: any ReadableFile, properties: TableProperties, footer: Footer
+    ) throws(LSMError) -> RangeTombstoneSet {
+        guard let handle = properties.rangeDeletionHandle else { return .empty }
+        guard handle.fits(within: properties.fileSize - UInt64(Footer.encodedLength)) else {
+            throw LSMError.corruption("range deletion block handle (offset \(handle.offset), size \(handle.size)) "
+                                      + "points outside the table's blocks", path: file.path,
+                                      offset: footer.propertiesHandle.offset)
+        }
+        var tombstones: [RangeTombstone] = []
+        do throws(LSMError) {
+            let iterator = try Block.read(from: file, handle: handle).makeIterator()
+            var previous: [UInt8]?
+            try iterator.seekToFirst()
+            while iterator.isValid {
+                guard let parsed = ParsedInternalKey(iterator.key), parsed.kind == .rangeDeletion else {
+                    throw LSMError.corruption("range deletion block entry is not a range deletion")
+                }
+                guard compareBytes(parsed.userKey, iterator.value) < 0 else {
+                    throw LSMError.corruption("range deletion does not end above its start")
+                }
+                guard previous.map({ $0.withUnsafeBytes { compareInternalKeys($0, iterator.key) < 0 } }) ?? true else {
+                    throw LSMError.corruption("range deletions out of order")
+                }
+                let tombstone = RangeTombstone(start: parsed.userKey.array, end: iterator.value.array,
+                                               sequence: parsed.sequence)
+                guard compareInternalKeys(tombstone.smallestBound, properties.smallestKey) >= 0,
+                      compareInternalKeys(tombstone.largestBound, properties.largestKey) <= 0 else {
+                    throw LSMError.corruption("range deletion lies outside the table's bounds")
+                }
+                tombstones.append(tombstone)
+                previous = iterator.key.array
+                try iterator.next()
+            }
+            guard tombstones.count == properties.rangeDeletionCount else {
+                throw LSMError.corruption("range deletion block holds \(tombstones.count) range deletions; the "
+                                          + "properties say \(properties.rangeDeletionCount)")
+            }
+        } catch {
+            throw error.locatedInBlock(path: file.path, blockOffset: handle.offset)
+        }
+        return RangeTombstoneSet(tombstones)
     }
 
     /// False when the filter rules `userKey` out; true otherwise (always, without a filter).
@@ -81,7 +132,10 @@ final class Table: Sendable {
     /// answer if it has the same user key (it may be the first entry of the next block). Cursors on the stack walk
     /// the index and the data block in place, so a lookup allocates nothing but the value it returns.
     func get(_ userKey: UnsafeRawBufferPointer, sequence: SequenceNumber) throws(LSMError) -> LookupResult {
-        guard mayContain(userKey) else { return .notFound }
+        // A range deletion of this table covering the key hides its older entries here, as a tombstone would.
+        let covering = rangeTombstones.isEmpty ? nil
+            : rangeTombstones.coveringSequence(userKey, atOrBelow: sequence)
+        guard mayContain(userKey) else { return covering == nil ? .notFound : .deleted }
         return try withInternalKey(userKey, min(sequence, maxSequenceNumber), .forSeek) {
             (target: UnsafeRawBufferPointer) throws(LSMError) -> LookupResult in
             var index = try indexCursor(seekingTo: target)
@@ -96,7 +150,8 @@ final class Table: Sendable {
                     guard let parsed = ParsedInternalKey(data.key) else {
                         throw LSMError.corruption("table entry has an unknown value kind")
                     }
-                    guard compareBytes(parsed.userKey, userKey) == 0 else { return .notFound }
+                    guard compareBytes(parsed.userKey, userKey) == 0 else { return covering == nil ? .notFound : .deleted }
+                    if let covering, parsed.sequence < covering { return .deleted }
                     switch parsed.kind {
                     case .value: return .found(data.value.array)
                     case .deletion: return .deleted
@@ -106,6 +161,8 @@ final class Table: Sendable {
                                                       + "its \(ExpiringValue.prefixSize)-byte expiry")
                         }
                         return .foundExpiring(value.array, expiresAt: expiry)
+                    case .rangeDeletion:
+                        throw LSMError.corruption("data block entry has the kind of a range deletion")
                     }
                 }
                 if let found { return found }
@@ -115,7 +172,7 @@ final class Table: Sendable {
                     throw error.locatedInBlock(path: path, blockOffset: indexOffset)
                 }
             }
-            return .notFound
+            return covering == nil ? .notFound : .deleted
         }
     }
 
@@ -293,8 +350,20 @@ final class Table: Sendable {
             expectedOffset = handle.offset + handle.size + UInt64(Block.trailerSize)
         }
         counted.largestKey = previousKey ?? []
+        for tombstone in rangeTombstones.tombstones {
+            let (start, end) = (tombstone.smallestBound, tombstone.largestBound)
+            if counted.smallestKey.isEmpty || compareInternalKeys(start, counted.smallestKey) < 0 {
+                counted.smallestKey = start
+            }
+            if counted.largestKey.isEmpty || compareInternalKeys(end, counted.largestKey) > 0 { counted.largestKey = end }
+            smallestSequence = min(smallestSequence, tombstone.sequence)
+            largestSequence = max(largestSequence, tombstone.sequence)
+        }
+        // The block itself was checked when the table opened.
+        counted.rangeDeletionCount = properties.rangeDeletionCount
+        counted.rangeDeletionHandle = properties.rangeDeletionHandle
         // Tables of format version 1 record no sequence range.
-        if properties.sequenceRange != nil && counted.entryCount > 0 {
+        if properties.sequenceRange != nil && (counted.entryCount > 0 || !rangeTombstones.isEmpty) {
             counted.sequenceRange = smallestSequence...largestSequence
         }
         guard counted == properties else {

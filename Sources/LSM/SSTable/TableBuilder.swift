@@ -1,10 +1,10 @@
 
 /// Writes one table file from internal keys given in increasing order.
 ///
-/// Data blocks are written as they fill; the index, filter and properties are kept in memory and written by
-/// ``finish()``, followed by the footer. A table must hold at least one entry: `finish()` refuses an empty one
-/// with `.invalidArgument`, since an empty table has no key range (callers skip the file instead). After any
-/// error the builder is unusable and keeps throwing that error.
+/// Data blocks are written as they fill; the index, filter, range deletions and properties are kept in memory and
+/// written by ``finish()``, followed by the footer. A table must hold at least one entry or range deletion:
+/// `finish()` refuses an empty one with `.invalidArgument`, since an empty table has no key range (callers skip the
+/// file instead). After any error the builder is unusable and keeps throwing that error.
 ///
 /// A value type, so the per-entry updates of its state need no runtime exclusivity checks (which cost more than
 /// the updates themselves in a class); its owner keeps it in one place and mutates it there.
@@ -30,6 +30,8 @@ struct TableBuilder {
     private var finished = false
     private var smallestSequence = SequenceNumber.max
     private var largestSequence: SequenceNumber = 0
+    /// The range deletions, written in their own block by ``finish()``.
+    private var rangeDeletions: [RangeTombstone] = []
 
     /// How many bytes of finished blocks are gathered before they are written to the file.
     static let writeBufferSize = 64 << 10
@@ -47,14 +49,20 @@ struct TableBuilder {
     /// Entries added so far.
     var entryCount: Int { Int(properties.entryCount) }
 
+    /// Adds a range deletion, in any order relative to the entries and other range deletions.
+    mutating func addRangeDeletion(_ tombstone: RangeTombstone) {
+        rangeDeletions.append(tombstone)
+    }
+
     /// Bytes written so far plus the block being filled: what the file would roughly be if finished now.
     var estimatedFileSize: UInt64 { offset + UInt64(dataBlock.estimatedSize) }
 
     /// Adds an entry. `key` is an internal key, strictly greater (in internal order) than the previous one.
     mutating func add(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws(LSMError) {
         try checkUsable()
-        guard let parsed = ParsedInternalKey(key) else {
-            throw LSMError(.invalidArgument, "table key of \(key.count) bytes is not an internal key", path: file.path)
+        guard let parsed = ParsedInternalKey(key), parsed.kind != .rangeDeletion else {
+            throw LSMError(.invalidArgument, "table key of \(key.count) bytes is not the internal key of an entry",
+                           path: file.path)
         }
         let isFirst = properties.entryCount == 0
         assert(isFirst || lastKey.withUnsafeBytes { compareInternalKeys($0, key) < 0 },
@@ -85,8 +93,8 @@ struct TableBuilder {
     /// properties. Does not sync or close the file.
     mutating func finish() throws(LSMError) -> TableProperties {
         try checkUsable()
-        guard properties.entryCount > 0 else {
-            throw LSMError(.invalidArgument, "a table must hold at least one entry", path: file.path)
+        guard properties.entryCount > 0 || !rangeDeletions.isEmpty else {
+            throw LSMError(.invalidArgument, "a table must hold at least one entry or range deletion", path: file.path)
         }
         finished = true
         do {
@@ -102,6 +110,10 @@ struct TableBuilder {
                 filterHandle = try writeBlock(&contents)
             }
             properties.largestKey = lastKey
+            if !rangeDeletions.isEmpty {
+                var contents = finishRangeDeletions()
+                properties.rangeDeletionHandle = try writeBlock(&contents)
+            }
             properties.sequenceRange = smallestSequence...largestSequence
             var propertiesContents = properties.encodedBlock()
             let propertiesHandle = try writeBlock(&propertiesContents)
@@ -117,6 +129,28 @@ struct TableBuilder {
             failure = error
             throw error
         }
+    }
+
+    /// The range deletion block's contents (docs/FORMAT.md, "Range deletions"); widens the table's bounds and
+    /// sequence range to the range deletions'.
+    private mutating func finishRangeDeletions() -> [UInt8] {
+        rangeDeletions.sort(by: RangeTombstone.storageOrder)
+        var block = BlockBuilder(restartInterval: 1)
+        for tombstone in rangeDeletions {
+            let start = tombstone.smallestBound
+            start.withUnsafeBytes { k in tombstone.end.withUnsafeBytes { v in block.add(key: k, value: v) } }
+            if properties.smallestKey.isEmpty || compareInternalKeys(start, properties.smallestKey) < 0 {
+                properties.smallestKey = start
+            }
+            let end = tombstone.largestBound
+            if properties.largestKey.isEmpty || compareInternalKeys(end, properties.largestKey) > 0 {
+                properties.largestKey = end
+            }
+            smallestSequence = min(smallestSequence, tombstone.sequence)
+            largestSequence = max(largestSequence, tombstone.sequence)
+        }
+        properties.rangeDeletionCount = UInt64(rangeDeletions.count)
+        return block.finish()
     }
 
     private func checkUsable() throws(LSMError) {

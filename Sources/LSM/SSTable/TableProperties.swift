@@ -10,10 +10,16 @@ struct TableProperties: Sendable, Equatable {
     var dataBlockCount: UInt64 = 0
     var rawKeyBytes: UInt64 = 0
     var rawValueBytes: UInt64 = 0
-    /// The smallest internal key in the table.
+    /// The table's smallest bound: its smallest internal key, or the start of a range deletion below it
+    /// (``RangeTombstone/smallestBound``).
     var smallestKey: [UInt8] = []
-    /// The largest internal key in the table.
+    /// The table's largest bound: its largest internal key, or the end of a range deletion above it
+    /// (``RangeTombstone/largestBound``).
     var largestKey: [UInt8] = []
+    /// Range deletions in the table's range deletion block.
+    var rangeDeletionCount: UInt64 = 0
+    /// Where the range deletion block is; nil when the table holds none.
+    var rangeDeletionHandle: BlockHandle?
     /// Size of the whole file; not stored in the block but taken from the file.
     var fileSize: UInt64 = 0
     /// The database that wrote the table, and the file number it gave it (required from table format version 2).
@@ -30,6 +36,8 @@ struct TableProperties: Sendable, Equatable {
         static let fileNumber = "lsm.file.number"
         static let largestKey = "lsm.largest.key"
         static let largestSequence = "lsm.largest.seq"
+        static let rangeDeletions = "lsm.range.deletions"
+        static let rangeDeletionBlock = "lsm.range.deletions.block"
         static let rawKeySize = "lsm.raw.key.size"
         static let rawValueSize = "lsm.raw.value.size"
         static let smallestKey = "lsm.smallest.key"
@@ -64,6 +72,10 @@ struct TableProperties: Sendable, Equatable {
         if let sequenceRange {
             entries.append((Name.smallestSequence, varint(sequenceRange.lowerBound)))
             entries.append((Name.largestSequence, varint(sequenceRange.upperBound)))
+        }
+        if let rangeDeletionHandle {
+            entries.append((Name.rangeDeletions, varint(rangeDeletionCount)))
+            entries.append((Name.rangeDeletionBlock, varint(rangeDeletionHandle.offset) + varint(rangeDeletionHandle.size)))
         }
         // A block's keys must be in order: names sort bytewise.
         entries.sort { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
@@ -119,6 +131,12 @@ extension TableProperties {
                 }
                 databaseID = id
             case Name.fileNumber: fileNumber = try count()
+            case Name.rangeDeletions: rangeDeletionCount = try count()
+            case Name.rangeDeletionBlock:
+                guard let handle = BlockHandle(decoding: value) else {
+                    throw LSMError.corruption("table property \(name) is not a block handle")
+                }
+                rangeDeletionHandle = handle
             case Name.smallestSequence: smallestSequence = try count()
             case Name.largestSequence: largestSequence = try count()
             default: break
@@ -129,6 +147,11 @@ extension TableProperties {
         let required = formatVersion >= 2 ? Name.required + Name.requiredFromVersion2 : Name.required
         for name in required where !seen.contains(name) {
             throw LSMError.corruption("table properties lack \(name)")
+        }
+        guard seen.contains(Name.rangeDeletions) == seen.contains(Name.rangeDeletionBlock),
+              (rangeDeletionHandle == nil) == (rangeDeletionCount == 0) else {
+            throw LSMError.corruption("table properties \(Name.rangeDeletions) and \(Name.rangeDeletionBlock) "
+                                      + "disagree")
         }
         if let databaseID, let fileNumber { identity = TableIdentity(databaseID: databaseID, fileNumber: fileNumber) }
         if let smallestSequence, let largestSequence {

@@ -11,12 +11,16 @@ enum ValueKind: UInt8, Sendable {
     /// A value that expires: its stored value is the expiry time followed by the user's value
     /// (``ExpiringValue``).
     case valueWithExpiry = 2
+    /// A range deletion (``RangeTombstone``): a write batch entry, a key of a table's range deletion block and a
+    /// table's smallest bound; never a point entry of a memtable or a data block.
+    case rangeDeletion = 3
 
-    /// The kind used when seeking: with the highest kind, a seek lands on the entry of that sequence whatever its kind.
+    /// The kind used when seeking: the highest kind of a point entry, so a seek lands on the entry of that sequence
+    /// whatever its kind.
     static let forSeek: ValueKind = .valueWithExpiry
 
-    /// Whether the entry holds a value (expiring or not) rather than a tombstone.
-    var isValue: Bool { self != .deletion }
+    /// Whether the entry holds a value (expiring or not).
+    var isValue: Bool { self == .value || self == .valueWithExpiry }
 }
 
 /// Sequence numbers take the top 56 bits of the trailer.

@@ -16,6 +16,9 @@ final class FileMetaData: Sendable, Equatable, CustomStringConvertible {
     let largest: [UInt8]
     /// How many entries (values and tombstones) the table holds.
     let entryCount: UInt64
+    /// How many range deletions the table holds: reads that cover many keys (cursors) gather those of every table
+    /// that has some, without opening the others.
+    let rangeDeletionCount: UInt64
     /// What to do when the last version holding this table goes away, once a compaction has made it obsolete.
     private let releaseAction = Locked<(@Sendable () -> Void)?>(nil)
     /// Lookups that may still probe this table in vain, finding their key in a later one, before it is worth
@@ -23,7 +26,8 @@ final class FileMetaData: Sendable, Equatable, CustomStringConvertible {
     /// of table, at least 100.
     private let allowedSeeks: Atomic<Int>
 
-    init(number: UInt64, size: UInt64, smallest: [UInt8], largest: [UInt8], entryCount: UInt64) {
+    init(number: UInt64, size: UInt64, smallest: [UInt8], largest: [UInt8], entryCount: UInt64,
+         rangeDeletionCount: UInt64 = 0) {
         assert(smallest.count >= internalKeyTrailerSize && largest.count >= internalKeyTrailerSize)
         assert(compareInternalKeys(smallest, largest) <= 0)
         self.number = number
@@ -31,6 +35,7 @@ final class FileMetaData: Sendable, Equatable, CustomStringConvertible {
         self.smallest = smallest
         self.largest = largest
         self.entryCount = entryCount
+        self.rangeDeletionCount = rangeDeletionCount
         allowedSeeks = Atomic(max(100, Int(clamping: size / 16384)))
     }
 
@@ -52,7 +57,7 @@ final class FileMetaData: Sendable, Equatable, CustomStringConvertible {
 
     static func == (a: FileMetaData, b: FileMetaData) -> Bool {
         a.number == b.number && a.size == b.size && a.entryCount == b.entryCount
-            && a.smallest == b.smallest && a.largest == b.largest
+            && a.smallest == b.smallest && a.largest == b.largest && a.rangeDeletionCount == b.rangeDeletionCount
     }
 
     var description: String { "#\(number) (\(size) bytes, \(entryCount) entries)" }

@@ -8,6 +8,8 @@ final class Version: Sendable {
     static let levelCount = 7
 
     let levels: [[FileMetaData]]
+    /// The files that hold range deletions, which a cursor gathers.
+    let rangeDeletionFiles: [FileMetaData]
     /// Every file's user-key bounds, packed: what point reads and range queries search.
     private let bounds: FileBoundsIndex
 
@@ -19,6 +21,7 @@ final class Version: Sendable {
     fileprivate init(levels: [[FileMetaData]]) {
         assert(levels.count == Version.levelCount)
         self.levels = levels
+        rangeDeletionFiles = levels.joined().filter { $0.rangeDeletionCount > 0 }
         bounds = FileBoundsIndex(levels)
     }
 

@@ -58,6 +58,8 @@ struct VersionEdit: Equatable {
         case databaseID = 7
         case addedLog = 8
         case closedLog = 9
+        /// A new table that holds range deletions: the fields of ``newFile`` and their count (format 3).
+        case newFileWithRangeDeletions = 10
     }
 
     /// Whether the edit uses fields that only format version 2 defines.
@@ -95,13 +97,15 @@ struct VersionEdit: Equatable {
             out.appendVarint64(deleted.number)
         }
         for added in newFiles {
-            out.appendVarint32(Tag.newFile.rawValue)
+            let withRangeDeletions = added.file.rangeDeletionCount > 0
+            out.appendVarint32((withRangeDeletions ? Tag.newFileWithRangeDeletions : Tag.newFile).rawValue)
             out.appendVarint32(UInt32(added.level))
             out.appendVarint64(added.file.number)
             out.appendVarint64(added.file.size)
             out.appendVarint64(added.file.entryCount)
             out.appendLengthPrefixed(added.file.smallest)
             out.appendLengthPrefixed(added.file.largest)
+            if withRangeDeletions { out.appendVarint64(added.file.rangeDeletionCount) }
         }
         for number in addedLogs {
             out.appendVarint32(Tag.addedLog.rawValue)
@@ -151,7 +155,9 @@ struct VersionEdit: Equatable {
                 let number = try readNumber(&reader, "deleted file number", at: fieldStart)
                 edit.deletedFiles.append(DeletedFile(level: level, number: number))
             case .newFile:
-                edit.newFiles.append(try readNewFile(&reader, at: fieldStart))
+                edit.newFiles.append(try readNewFile(&reader, at: fieldStart, withRangeDeletions: false))
+            case .newFileWithRangeDeletions:
+                edit.newFiles.append(try readNewFile(&reader, at: fieldStart, withRangeDeletions: true))
             case .databaseID:
                 guard edit.databaseID == nil else { throw malformed("repeated database identity", at: fieldStart) }
                 guard let bytes = reader.readLengthPrefixed(), let id = DatabaseID(bytes: bytes) else {
@@ -174,7 +180,9 @@ struct VersionEdit: Equatable {
         return edit
     }
 
-    private static func readNewFile(_ reader: inout ByteReader, at fieldStart: Int) throws(LSMError) -> NewFile {
+    private static func readNewFile(_ reader: inout ByteReader, at fieldStart: Int, withRangeDeletions: Bool)
+        throws(LSMError) -> NewFile
+    {
         let level = try readLevel(&reader, at: fieldStart)
         let number = try readNumber(&reader, "new file number", at: fieldStart)
         let size = try readNumber(&reader, "new file size", at: fieldStart)
@@ -184,8 +192,13 @@ struct VersionEdit: Equatable {
         guard compareInternalKeys(smallest, largest) <= 0 else {
             throw malformed("file \(number) has its smallest key above its largest", at: fieldStart)
         }
+        let rangeDeletions = withRangeDeletions ? try readNumber(&reader, "range deletion count", at: fieldStart) : 0
+        guard !withRangeDeletions || rangeDeletions > 0 else {
+            throw malformed("file \(number) is recorded with range deletions but none", at: fieldStart)
+        }
         return NewFile(level: level, file: FileMetaData(number: number, size: size, smallest: smallest,
-                                                        largest: largest, entryCount: entryCount))
+                                                        largest: largest, entryCount: entryCount,
+                                                        rangeDeletionCount: rangeDeletions))
     }
 
     private static func readNumber(_ reader: inout ByteReader, _ what: String, at fieldStart: Int)

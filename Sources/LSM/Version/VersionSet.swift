@@ -252,6 +252,9 @@ final class VersionSet: Sendable {
             if version == 1 && edit.usesVersion2Fields {
                 throw corrupt("a format version 1 manifest holds fields of version 2")
             }
+            if let version, version < 3, edit.newFiles.contains(where: { $0.file.rangeDeletionCount > 0 }) {
+                throw corrupt("a format version \(version) manifest records a table with range deletions")
+            }
             guard editCount > 0 else {
                 guard let version = edit.formatVersion else {
                     throw corrupt("the first manifest edit has no format version")

@@ -14,6 +14,7 @@ enum CLIRequest: Equatable {
     case put(key: [UInt8], value: [UInt8], expiresAfter: Int64?)
     case get(key: [UInt8])
     case delete(key: [UInt8])
+    case deleteRange(start: [UInt8], end: [UInt8])
     case ttl(key: [UInt8])
     case persist(key: [UInt8])
     case scan(CLIScanRange)
@@ -38,6 +39,8 @@ enum CLIRequest: Equatable {
               summary: "set KEY to VALUE, expiring after the time given"),
         Usage(names: ["get"], arguments: "KEY", summary: "print the value of KEY, or (nil)"),
         Usage(names: ["delete", "del"], arguments: "KEY", summary: "remove KEY"),
+        Usage(names: ["delrange"], arguments: "START END",
+              summary: "remove every key from START (inclusive) to END (exclusive)"),
         Usage(names: ["ttl"], arguments: "KEY",
               summary: "print the seconds until KEY expires: -1 if it does not, -2 if it is absent"),
         Usage(names: ["persist"], arguments: "KEY", summary: "make KEY not expire; print 1, or 0 if it had no expiry"),
@@ -72,6 +75,9 @@ enum CLIRequest: Equatable {
         case "get":
             try expect(1)
             return .get(key: arguments[0])
+        case "delrange":
+            try expect(2)
+            return .deleteRange(start: arguments[0], end: arguments[1])
         case "ttl":
             try expect(1)
             return .ttl(key: arguments[0])

@@ -91,6 +91,9 @@ final class CLISession {
         case .delete(let key):
             try engine { () throws(LSMError) in try database.delete(key) }
             out.line("OK")
+        case .deleteRange(let start, let end):
+            try engine { () throws(LSMError) in try database.deleteRange(from: start, to: end) }
+            out.line("OK")
         case .ttl(let key):
             let entry = try engine { () throws(LSMError) in try database.getWithExpiry(key) }
             guard let entry else { return out.line("-2") }

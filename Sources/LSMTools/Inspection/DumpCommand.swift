@@ -60,15 +60,22 @@ struct DumpCommand: ToolCommand {
         let titles = showsInternalKeys ? ["KEY", "SEQUENCE", "KIND", "VALUE"] : ["KEY", "VALUE"]
         out.line(row(titles, text))
         let cursor = table.entries()
+        let rangeDeletions = table.rangeDeletions
         var rows = 0
         var previousKey: [UInt8]?
         // A failed write to `out` ends the dump: nothing more can be seen.
         while !out.hasFailed, let entry = try cursor.next() {
             if !showsInternalKeys {
-                // Entries of a key come newest first: only the first one counts, and only if it is a value.
+                // Entries of a key come newest first: only the first one counts, and only if it is a value that
+                // none of the table's range deletions deletes.
                 let isNewest = entry.key.userKey != previousKey
                 previousKey = entry.key.userKey
                 if !isNewest || entry.key.kind == .deletion { continue }
+                let key = entry.key.userKey
+                if rangeDeletions.contains(where: { deletion in
+                    deletion.sequence > entry.key.sequence && !key.lexicographicallyPrecedes(deletion.start)
+                        && key.lexicographicallyPrecedes(deletion.end)
+                }) { continue }
             }
             if let limit, rows >= limit {
                 out.line("--- \(rows) \(rows == 1 ? "row" : "rows") (limit reached) ---")
@@ -82,6 +89,12 @@ struct DumpCommand: ToolCommand {
             rows += 1
         }
         out.line("--- \(rows) \(rows == 1 ? "row" : "rows") ---")
+        guard !rangeDeletions.isEmpty else { return }
+        for deletion in rangeDeletions {
+            out.line("DELRANGE \(text.cut(text.bytes(deletion.start))) .. \(text.cut(text.bytes(deletion.end))) "
+                     + "@\(deletion.sequence)")
+        }
+        out.line("--- \(rangeDeletions.count) range \(rangeDeletions.count == 1 ? "deletion" : "deletions") ---")
     }
 
     /// Columns joined by ` | `, each but the last padded to its width, without trailing spaces.

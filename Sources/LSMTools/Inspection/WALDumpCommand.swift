@@ -82,8 +82,12 @@ struct WALDumpCommand: ToolCommand {
             let key = text.cut(text.bytes(op.key))
             let kind = TerminalText.padRight("\(op.kind)", "DELETE".count)
             let expiry = op.expiresAt.map { " (expires at \($0))" } ?? ""
-            return op.kind == .deletion ? "seq \(op.sequence) \(kind) \(key)"
-                : "seq \(op.sequence) \(kind) \(key) | \(text.cut(text.bytes(op.value)))\(expiry)"
+            switch op.kind {
+            case .deletion: return "seq \(op.sequence) \(kind) \(key)"
+            case .rangeDeletion: return "seq \(op.sequence) \(kind) \(key) .. \(text.cut(text.bytes(op.value)))"
+            case .value, .expiringValue:
+                return "seq \(op.sequence) \(kind) \(key) | \(text.cut(text.bytes(op.value)))\(expiry)"
+            }
         }
         let offset = "@\(record.offset)"
         switch record.operations.count {

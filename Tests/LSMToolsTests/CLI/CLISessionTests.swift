@@ -55,6 +55,25 @@ import Testing
         #expect(run.status == 0)
     }
 
+    @Test func delrangeRemovesTheKeysOfARange() throws {
+        let run = try runCLI(
+            """
+            batch put a 1 put b 2 put c 3 put d 4
+            delrange b d
+            scan
+            rscan
+            get b
+            delrange x x
+            delrange z y
+            delrange a
+            get d
+            """)
+        #expect(run.out == "OK\nOK\na 1\nd 4\nd 4\na 1\n(nil)\nOK\n"
+                    + "(error) invalid argument: a range deletion's start is above its end\n"
+                    + "(error) wrong number of arguments for 'delrange' (usage: delrange START END)\n4\n")
+        #expect(run.status == 1)
+    }
+
     @Test func commandsAreCaseInsensitiveAndBlankLinesAndCommentsAreSkipped() throws {
         let run = try runCLI("PUT a 1\n\n   \t\n# get a\n  # indented comment\nGeT a\nBATCH PUT b 2 DEL a\r\nScAn\n")
         #expect(run.out == "OK\n1\nOK\nb 2\n")
@@ -318,7 +337,7 @@ import Testing
         let run = try runCLI("help\n")
         let lines = run.out.split(separator: "\n").map(String.init)
         #expect(lines.count == CLIRequest.usages.count + 1)
-        for name in ["put", "get", "delete", "del", "ttl", "persist", "scan", "rscan", "batch", "flush", "compact",
+        for name in ["put", "get", "delete", "del", "delrange", "ttl", "persist", "scan", "rscan", "batch", "flush", "compact",
                      "stats", "help", "quit", "exit"] {
             #expect(lines.contains { $0.hasPrefix(name + " ") || $0.contains("(or \(name))") }, "\(name)")
         }
