@@ -44,7 +44,8 @@ extension Database {
     /// estimates. The figure is exact when every key has one version and no tombstone is stored (after
     /// ``compact(from:to:)-8nyz1`` of everything with no snapshot open, for instance); otherwise each older version
     /// a compaction has not yet dropped adds one, and each deletion of a key that did not exist takes away one too
-    /// many. It is never negative.
+    /// many. Keys a range deletion covers, and values that have expired, count until a compaction drops them. It
+    /// is never negative.
     public func estimatedKeyCount() throws(LSMError) -> UInt64 {
         let view = try readView(nil)
         var entries = view.state.memtables.reduce(0) { $0 &+ UInt64($1.entryCount) }

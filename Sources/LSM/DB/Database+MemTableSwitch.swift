@@ -25,7 +25,7 @@ extension Database {
                 allowDelay = false
                 continue
             }
-            if force && state.memtable.entryCount == 0 { return }
+            if force && state.memtable.isEmpty { return }
             if !force && state.memtable.approximateMemoryUsage < options.memtableSize { return }
             if state.immutables.count >= options.maxImmutableMemtables
                 || state.version.levels[0].count >= options.level0StopTrigger

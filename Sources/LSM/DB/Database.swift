@@ -98,7 +98,7 @@ public final class Database: @unchecked Sendable {
         }
         // The replayed writes become a table and every replayed log is retired, in one edit with the new log.
         var edit = VersionEdit()
-        if recovery.memtable.entryCount > 0 {
+        if !recovery.memtable.isEmpty {
             let file = try writeTable(
                 from: recovery.memtable, number: versions.newFileNumber(), databaseID: databaseID,
                 directory: path, fileSystem: fileSystem, options: options.tableOptions)

@@ -36,7 +36,6 @@ final class MemTable: @unchecked Sendable {
             rangeDeletionBytes.store(rangeDeletionBytes.load(ordering: .relaxed) + key.count + value.count + 64,
                                      ordering: .relaxed)
             rangeDeletionCount.store(rangeDeletionCount.load(ordering: .relaxed) + 1, ordering: .releasing)
-            count.store(count.load(ordering: .relaxed) + 1, ordering: .relaxed)
             return
         }
         list.insert(userKey: key, trailer: packTrailer(sequence, kind), value: value)
@@ -89,8 +88,11 @@ final class MemTable: @unchecked Sendable {
     /// Bytes the entries take (see ``Arena/memoryUsage``); what decides when the memtable is full.
     var approximateMemoryUsage: Int { list.memoryUsage + rangeDeletionBytes.load(ordering: .relaxed) }
 
-    /// Entries added so far.
+    /// Entries added so far (range deletions aside).
     var entryCount: Int { count.load(ordering: .relaxed) }
+
+    /// Whether nothing, not even a range deletion, has been added.
+    var isEmpty: Bool { entryCount == 0 && rangeDeletionCount.load(ordering: .relaxed) == 0 }
 
     /// Deletions among them.
     var deletionCount: Int { deletions.load(ordering: .relaxed) }
