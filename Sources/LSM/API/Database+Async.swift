@@ -51,6 +51,32 @@ extension Database {
         try await write(WriteBatch(putting: key, value), sync: sync)
     }
 
+    /// Sets `key` to `value` until `expiresAt`, as the synchronous form does; the bytes are copied before the task
+    /// suspends.
+    public func put<Key: ContiguousRawBytes & ~Escapable, Value: ContiguousRawBytes & ~Escapable>(
+        _ key: Key, _ value: Value, expiresAt: Timestamp, sync: Bool = false
+    ) async throws(LSMError) {
+        var batch = WriteBatch()
+        batch.put(key, value, expiresAt: expiresAt)
+        try await write(batch, sync: sync)
+    }
+
+    /// Sets `key` to `value` until `duration` from now (by ``Options/clock``, read before the task suspends).
+    public func put<Key: ContiguousRawBytes & ~Escapable, Value: ContiguousRawBytes & ~Escapable>(
+        _ key: Key, _ value: Value, expiresAfter duration: Duration, sync: Bool = false
+    ) async throws(LSMError) {
+        try await put(key, value, expiresAt: options.clock.now().advanced(by: duration), sync: sync)
+    }
+
+    /// Removes every key from `start` (inclusive) to `end` (exclusive), as the synchronous form does.
+    public func deleteRange<Start: ContiguousRawBytes & ~Escapable, End: ContiguousRawBytes & ~Escapable>(
+        from start: Start, to end: End, sync: Bool = false
+    ) async throws(LSMError) {
+        var batch = WriteBatch()
+        batch.deleteRange(from: start, to: end)
+        try await write(batch, sync: sync)
+    }
+
     /// Removes `key` (a no-op when it is absent). With `sync`, returns only once the deletion is on disk.
     public func delete<Key: ContiguousRawBytes & ~Escapable>(_ key: Key, sync: Bool = false) async throws(LSMError) {
         try await write(WriteBatch(deleting: key), sync: sync)

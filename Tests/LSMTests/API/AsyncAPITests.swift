@@ -33,6 +33,26 @@ import Testing
         try await db.close()
     }
 
+    @Test func expiringPutsAndRangeDeletionsHaveAsyncForms() async throws {
+        let dir = TemporaryDirectory("async-expiry")
+        defer { dir.remove() }
+        let clock = TestClock()
+        var options = Options()
+        options.clock = clock.wallClock
+        let db = try await Database.open(dir.path, options: options)
+        try await db.put("a", "1", expiresAt: clock.later(10))
+        try await db.put("b", "2", expiresAfter: .milliseconds(20))
+        try await db.put("c", "3")
+        #expect(try db.getWithExpiry(Array("b".utf8))?.expiresAt == clock.later(20))
+        clock.advance(10)
+        let (a, b) = (try await db.get("a"), try await db.get("b"))
+        #expect(a == nil && b == "2")
+        try await db.deleteRange(from: "b", to: "c")
+        let (deleted, kept) = (try await db.get("b"), try await db.get("c"))
+        #expect(deleted == nil && kept == "3")
+        try await db.close()
+    }
+
     private func pad(_ i: Int) -> String {
         String(repeating: "0", count: 3 - String(i).count) + String(i)
     }
