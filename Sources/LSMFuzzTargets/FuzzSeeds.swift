@@ -1,7 +1,8 @@
 import LSM
 
 /// Seed inputs for each target, made from real files the engine writes (a small database with several tables,
-/// deletes and a log, packed whole as well: just created, closed, and reopened) and from typical command lines.
+/// deletes, values that expire, range deletions and a log, packed whole as well: just created, closed, and
+/// reopened) and from typical command lines.
 public enum FuzzSeeds {
     /// The seeds of every target, by target, each a name and its bytes. Names start with `valid-`: each is a
     /// well-formed input its target must accept.
@@ -13,9 +14,19 @@ public enum FuzzSeeds {
         options.targetFileSize = 2 << 10
         let db = try Database.open(scratch.path, options: options)
         let created = try FuzzDirectory(packing: scratch.path).encoded
+        // Fixed moments, one long past and one far ahead, so the seeds read the same whenever they are made.
+        let past = Timestamp(millisecondsSinceEpoch: 1_000)
+        let future = Timestamp(millisecondsSinceEpoch: 4_000_000_000_000)
         for i in 0..<120 {
-            try db.put(Array("key\(i % 70)".utf8), Array("value \(i) \(String(repeating: "x", count: i % 13))".utf8))
+            let key = Array("key\(i % 70)".utf8)
+            let value = Array("value \(i) \(String(repeating: "x", count: i % 13))".utf8)
+            if i % 7 == 3 {
+                try db.put(key, value, expiresAt: i % 2 == 0 ? past : future)
+            } else {
+                try db.put(key, value)
+            }
             if i % 9 == 0 { try db.delete(Array("key\(i / 2)".utf8)) }
+            if i % 40 == 20 { try db.deleteRange(from: Array("key\(i / 4)".utf8), to: Array("key\(i / 4)5".utf8)) }
         }
         try db.flush()
         let flushed = try tableSeeds(in: scratch.path, prefix: "valid-flushed-table")
@@ -25,6 +36,8 @@ public enum FuzzSeeds {
         var batch = WriteBatch()
         batch.put(Array("batched".utf8), Array("in one record".utf8))
         batch.delete(Array("key3".utf8))
+        batch.put(Array("batched expiring".utf8), Array("until then".utf8), expiresAt: future)
+        batch.deleteRange(from: Array("late2".utf8), to: Array("late4".utf8))
         try db.write(batch, sync: true)
         try db.put(Array("binary\u{0}\u{ff}".utf8), [0, 1, 2, 255], sync: true)
         try db.close()
@@ -58,6 +71,8 @@ public enum FuzzSeeds {
         try reopened.flush()
         for i in 0..<5 { try reopened.put(Array("unflushed\(i)".utf8), Array("in the log \(i)".utf8)) }
         try reopened.delete(Array("key5".utf8))
+        try reopened.deleteRange(from: Array("flushed1".utf8), to: Array("flushed2".utf8))
+        try reopened.put(Array("unflushed expiring".utf8), Array("soon".utf8), expiresAt: past)
         try reopened.close()
         seeds[.directory]!.append(("valid-directory-reopened", try FuzzDirectory(packing: scratch.path).encoded))
         let lines = [
