@@ -165,6 +165,10 @@ struct DatabaseChecker {
             problem(path, propertiesOffset, "holds \(properties.entryCount) entries but the manifest records "
                     + "\(file.entryCount)")
         }
+        if properties.rangeDeletionCount != file.rangeDeletionCount {
+            problem(path, propertiesOffset, "holds \(properties.rangeDeletionCount) range deletions but the manifest "
+                    + "records \(file.rangeDeletionCount)")
+        }
     }
 
     /// Opens and verifies the table at `path`; nil (and a problem recorded) when either fails. A table that opens

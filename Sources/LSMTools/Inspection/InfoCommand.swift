@@ -42,7 +42,9 @@ struct InfoCommand: ToolCommand {
             out.line("Level \(level.level): \(InspectionText.count(level.tables.count, "table")), "
                      + "\(InspectionText.size(level.bytes)), \(Self.entries(level.entryCount))")
             for table in level.tables {
-                out.line("  \(table.name)  \(table.size) bytes  \(Self.entries(table.entryCount))  "
+                let rangeDeletions = table.rangeDeletionCount == 0 ? ""
+                    : "  " + InspectionText.count(table.rangeDeletionCount, "range deletion")
+                out.line("  \(table.name)  \(table.size) bytes  \(Self.entries(table.entryCount))\(rangeDeletions)  "
                          + "\(text.key(table.smallest)) .. \(text.key(table.largest))")
             }
         }
