@@ -169,6 +169,37 @@ import Testing
         try db.close()
     }
 
+    /// A compaction that starts while a snapshot is being taken, just after the snapshot read the clock, keeps what
+    /// the snapshot reads: here it runs inside that reading of the clock, with the clock past the value's expiry.
+    @Test func aCompactionAsASnapshotReadsTheClockKeepsWhatTheSnapshotSees() throws {
+        let dir = TemporaryDirectory("expiry-snapshot-compaction")
+        defer { dir.remove() }
+        let clock = TestClock()
+        let interruption = Locked<(@Sendable () -> Void)?>(nil)
+        var options = Options()
+        options.clock = WallClock(name: "interrupted") {
+            let now = clock.now
+            interruption.withLock { pending in
+                defer { pending = nil }
+                return pending
+            }?()
+            return now
+        }
+        let db = try Database.open(dir.path, options: options)
+        try db.put("k", "v", expiresAt: clock.later(10))
+        interruption.withLock { pending in
+            pending = {
+                clock.advance(10)
+                #expect(throws: Never.self) { try db.compact() }
+            }
+        }
+        let snapshot = try db.snapshot()
+        #expect(snapshot.time == clock.later(-10))
+        #expect(try db.get("k") == nil)
+        #expect(try db.get("k", snapshot: snapshot) == "v", "the snapshot was taken before the value expired")
+        try db.close()
+    }
+
     @Test func aLogEntryTooShortForItsExpiryIsDamage() throws {
         var encoded = [UInt8](repeating: 0, count: WriteBatch.headerSize)
         encoded.storeFixed64Placeholder(sequence: 1, count: 1)

@@ -11,31 +11,65 @@ func bytewiseLess(_ a: [UInt8], _ b: [UInt8]) -> Bool {
 /// What a database should hold: every live key with its value.
 typealias ModelState = [[UInt8]: [UInt8]]
 
-/// One key-value pair as a cursor yields it, comparable so whole scans can be checked at once.
+/// What a database with values that expire should hold at one moment: every live key with its value, and the
+/// expiry of each value that has one.
+struct ExpiringModelState: Equatable {
+    var values: ModelState = [:]
+    var expiries: [[UInt8]: Timestamp] = [:]
+
+    /// Records a put of `value` (nil: a deletion) that expires at `expiry` (nil: never), made at `now`: a value
+    /// whose expiry is not after `now` reads as absent from the start.
+    mutating func write(_ key: [UInt8], _ value: [UInt8]?, expiresAt expiry: Timestamp? = nil, now: Timestamp) {
+        let live = expiry.map { $0 > now } ?? true
+        values[key] = live ? value : nil
+        expiries[key] = live ? expiry : nil
+    }
+
+    /// The state as read at `now`: values whose expiry is at or before it are gone.
+    func expired(at now: Timestamp) -> ExpiringModelState {
+        var state = self
+        for (key, expiry) in expiries where expiry <= now {
+            state.values[key] = nil
+            state.expiries[key] = nil
+        }
+        return state
+    }
+}
+
+/// One key-value pair as a cursor yields it, with the value's expiry, comparable so whole scans can be checked at
+/// once.
 struct DatabaseModelEntry: Equatable, CustomStringConvertible {
     var key: [UInt8]
     var value: [UInt8]
+    var expiry: Timestamp? = nil
 
-    var description: String { "\(key) (\(value.count) value bytes)" }
+    var description: String { "\(key) (\(value.count) value bytes\(expiry.map { ", expires \($0)" } ?? ""))" }
 }
 
-/// Everything the database holds (as of `snapshot`), read with a forward cursor, which must yield keys in strictly
-/// increasing bytewise order.
-func databaseContents(_ db: Database, snapshot: Snapshot? = nil) throws -> ModelState {
-    var contents: ModelState = [:]
+/// Everything the database holds (as of `snapshot`) with the expiry of each value that has one, read with a
+/// forward cursor, which must yield keys in strictly increasing bytewise order.
+func databaseContentsWithExpiries(_ db: Database, snapshot: Snapshot? = nil) throws -> ExpiringModelState {
+    var contents = ExpiringModelState()
     var previous: [UInt8]?
     let cursor = try db.cursor(snapshot: snapshot)
     while let (key, value) = try cursor.next() {
         if let previous { try #require(bytewiseLess(previous, key), "cursor keys out of order") }
         previous = key
-        contents[key] = value
+        contents.values[key] = value
+        contents.expiries[key] = cursor.expiry
     }
     return contents
 }
 
+/// Everything the database holds (as of `snapshot`), as ``databaseContentsWithExpiries(_:snapshot:)`` reads it.
+func databaseContents(_ db: Database, snapshot: Snapshot? = nil) throws -> ModelState {
+    try databaseContentsWithExpiries(db, snapshot: snapshot).values
+}
+
 /// The randomized model test: a database driven by seeded random operations and checked, read by read, against an
 /// in-memory dictionary. Tiny memtables and blocks push every write through flushes and multi-block tables; rounds
-/// end with a clean reopen or a simulated power loss, so recovery is checked against the model too.
+/// end with a clean reopen or a simulated power loss, so recovery is checked against the model too. Some values
+/// expire, by a clock the test moves by hand.
 @Suite struct ModelTests {
     @Test(arguments: [1, 2, 3, 4] as [UInt64])
     func databaseMatchesModel(seed: UInt64) throws {
@@ -60,6 +94,7 @@ private enum RoundEnding: CaseIterable {
 private struct ModelSnapshot {
     var snapshot: Snapshot
     var state: ModelState
+    var expiries: [[UInt8]: Timestamp]
     var sortedKeys: [[UInt8]]
 }
 
@@ -72,6 +107,11 @@ private final class ModelRun {
     let fixture: CrashFixture
     var db: Database
     var model: ModelState = [:]
+    /// The expiry of each value of the model that has one. Values leave the model (and this) when the clock reaches
+    /// their expiry, so the model is always what reads at the clock's time must find.
+    var expiries: [[UInt8]: Timestamp] = [:]
+    /// The database's clock, moved only by the test.
+    let clock = TestClock()
     /// The model's keys in bytewise order, rebuilt lazily after writes.
     var sortedKeysCache: [[UInt8]]?
     var snapshots: [ModelSnapshot] = []
@@ -96,6 +136,7 @@ private final class ModelRun {
         options.level1MaxBytes = 4096 << (seed % 3)
         options.levelSizeMultiplier = Int(seed % 2) + 3
         options.targetFileSize = 1024 << (seed % 2)
+        options.clock = clock.wallClock
         fixture = CrashFixture("model", options: options)
 
         var keys: [[UInt8]] = [[], [0x00], [0x00, 0x00], [0x00, 0xFF], [0xFF], [0xFF, 0x00], [0xFF, 0xFF], [0x7F], [0x80]]
@@ -116,7 +157,17 @@ private final class ModelRun {
     }
 
     /// Where a failed check happened, so the seed, round and operation can be replayed.
-    var location: Comment { "seed \(seed), round \(round), operation \(operation)" }
+    var location: Comment { "seed \(seed), round \(round), operation \(operation), clock \(clock.now)" }
+
+    /// The model with its expiries.
+    var expiringModel: ExpiringModelState {
+        get { ExpiringModelState(values: model, expiries: expiries) }
+        set {
+            model = newValue.values
+            expiries = newValue.expiries
+            sortedKeysCache = nil
+        }
+    }
 
     func run() throws {
         let endings = RoundEnding.allCases.shuffled(using: &random)
@@ -133,17 +184,18 @@ private final class ModelRun {
             case .reopen:
                 try reopen()
             case .crash:
-                try crashAndReopen(candidates: [model])
+                try crashAndReopen(candidates: [expiringModel])
             case .crashAfterUnsyncedTail:
                 syncWrites = false
-                var candidates = [model]
+                var candidates = [expiringModel]
                 for _ in 0..<Int.random(in: 1...40, using: &random) {
                     try randomWrite()
-                    candidates.append(model)
+                    if Int.random(in: 0..<8, using: &random) == 0 { advanceClock() }
+                    candidates.append(expiringModel)
                 }
                 try crashAndReopen(candidates: candidates)
             }
-            try #require(try databaseContents(db) == model, location)
+            try #require(try databaseContentsWithExpiries(db) == expiringModel, location)
         }
         try db.close()
     }
@@ -154,7 +206,8 @@ private final class ModelRun {
         let dice = Int.random(in: 0..<1000, using: &random)
         switch dice {
         case 0..<500: try randomWrite()
-        case 500..<780: try checkGet(snapshot: nil)
+        case 500..<740: try checkGet(snapshot: nil)
+        case 740..<780: advanceClock()
         case 780..<830: try checkScan(reverse: false, snapshot: nil)
         case 830..<870: try checkScan(reverse: true, snapshot: nil)
         case 870..<920: try checkSnapshotRead()
@@ -171,9 +224,11 @@ private final class ModelRun {
         defer { destination.remove() }
         let path = destination.appending("copy")
         try db.checkpoint(to: path)
-        let copy = try Database.open(path)
+        var options = Options()
+        options.clock = clock.wallClock
+        let copy = try Database.open(path, options: options)
         defer { try? copy.close() }
-        #expect(try databaseContents(copy) == model, location)
+        #expect(try databaseContentsWithExpiries(copy) == expiringModel, location)
     }
 
     /// A manual compaction of everything or of a random key range; contents must not change.
@@ -187,45 +242,85 @@ private final class ModelRun {
         }
     }
 
-    /// A put, a delete or a batch of both, applied to the database and then to the model.
+    /// A put (a third of them expiring, at a moment or after a duration), a delete or a batch of them, applied to
+    /// the database and then to the model.
     private func randomWrite() throws {
         let dice = Int.random(in: 0..<100, using: &random)
+        var next = expiringModel
+        let now = clock.now
         if dice < 60 {
             let key = randomKey()
             let value = randomValue()
-            try db.put(key, value, sync: syncWrites)
-            model[key] = value
+            switch Int.random(in: 0..<6, using: &random) {
+            case 0:
+                let expiry = clock.later(randomExpiryDelay())
+                try db.put(key, value, expiresAt: expiry, sync: syncWrites)
+                next.write(key, value, expiresAt: expiry, now: now)
+            case 1:
+                let delay = randomExpiryDelay()
+                try db.put(key, value, expiresAfter: .milliseconds(delay), sync: syncWrites)
+                next.write(key, value, expiresAt: clock.later(delay), now: now)
+            default:
+                try db.put(key, value, sync: syncWrites)
+                next.write(key, value, now: now)
+            }
         } else if dice < 85 {
             let key = randomKey()
             try db.delete(key, sync: syncWrites)
-            model[key] = nil
+            next.write(key, nil, now: now)
         } else {
             var batch = WriteBatch()
-            var staged = model
             for _ in 0..<Int.random(in: 1...10, using: &random) {
                 let key = randomKey()
-                if Int.random(in: 0..<10, using: &random) < 7 {
+                switch Int.random(in: 0..<10, using: &random) {
+                case 0..<5:
                     let value = randomValue()
                     batch.put(key, value)
-                    staged[key] = value
-                } else {
+                    next.write(key, value, now: now)
+                case 5, 6:
+                    let value = randomValue()
+                    let expiry = clock.later(randomExpiryDelay())
+                    batch.put(key, value, expiresAt: expiry)
+                    next.write(key, value, expiresAt: expiry, now: now)
+                default:
                     batch.delete(key)
-                    staged[key] = nil
+                    next.write(key, nil, now: now)
                 }
             }
             try db.write(batch, sync: syncWrites)
-            model = staged
         }
-        sortedKeysCache = nil
+        expiringModel = next
     }
 
+    /// Moves the clock on: by nothing, by 1 ms, to exactly the next expiry or 1 ms before it, a little, or past
+    /// many expiries. Values that expire by the new time leave the model.
+    private func advanceClock() {
+        let now = clock.now
+        let nextExpiry = expiries.values.min().map { now.milliseconds(until: $0) }
+        let delta: Int64 =
+            switch Int.random(in: 0..<10, using: &random) {
+            case 0: 0
+            case 1: 1
+            case 2, 3: nextExpiry ?? 1
+            case 4: nextExpiry.map { $0 - 1 } ?? 0
+            case 5...7: Int64.random(in: 2...100, using: &random)
+            default: Int64.random(in: 100...5000, using: &random)
+            }
+        clock.advance(delta)
+        expiringModel = expiringModel.expired(at: clock.now)
+    }
+
+    /// A get, or a get with the expiry, compared with the model (or with the snapshot's).
     private func checkGet(snapshot index: Int?) throws {
         let key = randomKey()
-        if let index {
-            let taken = snapshots[index]
-            try #require(try db.get(key, snapshot: taken.snapshot) == taken.state[key], location)
+        let snapshot = index.map { snapshots[$0] }
+        let expected = snapshot.map { $0.state[key] } ?? model[key]
+        let expectedExpiry = snapshot.map { $0.expiries[key] } ?? expiries[key]
+        if Bool.random(using: &random) {
+            try #require(try db.get(key, snapshot: snapshot?.snapshot) == expected, location)
         } else {
-            try #require(try db.get(key) == model[key], location)
+            let got = try db.getWithExpiry(key, snapshot: snapshot?.snapshot)
+            try #require(got?.value == expected && got?.expiresAt == expectedExpiry, location)
         }
     }
 
@@ -243,24 +338,28 @@ private final class ModelRun {
     private func changeSnapshots() throws {
         if snapshots.count < 4 && Bool.random(using: &random) {
             let snapshot = try db.snapshot()
-            snapshots.append(ModelSnapshot(snapshot: snapshot, state: model, sortedKeys: sortedModelKeys()))
+            try #require(snapshot.time == clock.now, location)
+            snapshots.append(
+                ModelSnapshot(snapshot: snapshot, state: model, expiries: expiries, sortedKeys: sortedModelKeys()))
         } else if !snapshots.isEmpty {
             snapshots.remove(at: Int.random(in: 0..<snapshots.count, using: &random)).snapshot.release()
         }
     }
 
-    /// Reads part of a cursor with random bounds, a random seek before or during the scan, and sometimes a write in
-    /// the middle (which the cursor must not see), comparing every entry with the model.
+    /// Reads part of a cursor with random bounds, a random seek before or during the scan, and sometimes a write or a
+    /// move of the clock in the middle (which the cursor must not see), comparing every entry and its expiry with
+    /// the model.
     private func checkScan(reverse: Bool, snapshot index: Int?) throws {
         let lower = Bool.random(using: &random) ? randomKey() : nil
         let upper = Bool.random(using: &random) ? randomKey() : nil
         let state = index.map { snapshots[$0].state } ?? model
+        let stateExpiries = index.map { snapshots[$0].expiries } ?? expiries
         let sortedKeys = index.map { snapshots[$0].sortedKeys } ?? sortedModelKeys()
         var inRange = sortedKeys.filter { key in
             (lower.map { !bytewiseLess(key, $0) } ?? true) && (upper.map { bytewiseLess(key, $0) } ?? true)
         }
         if reverse { inRange.reverse() }
-        let all = inRange.map { DatabaseModelEntry(key: $0, value: state[$0]!) }
+        let all = inRange.map { DatabaseModelEntry(key: $0, value: state[$0]!, expiry: stateExpiries[$0]) }
 
         let cursor = try db.cursor(from: lower, to: upper, reverse: reverse, snapshot: index.map { snapshots[$0].snapshot })
         var expected = ArraySlice(all)
@@ -271,6 +370,7 @@ private final class ModelRun {
         var read = 0
         var seekAt = Int.random(in: 0..<8, using: &random) == 0 ? Int.random(in: 0...10, using: &random) : -1
         var writeAt = Int.random(in: 0..<10, using: &random) == 0 ? Int.random(in: 0...10, using: &random) : -1
+        var clockAt = Int.random(in: 0..<10, using: &random) == 0 ? Int.random(in: 0...10, using: &random) : -1
         while read < limit {
             if read == seekAt {
                 expected = seek(cursor, in: all, reverse: reverse)
@@ -280,7 +380,11 @@ private final class ModelRun {
                 try randomWrite()
                 writeAt = -1
             }
-            let got = try cursor.next().map { DatabaseModelEntry(key: $0.key, value: $0.value) }
+            if read == clockAt {
+                advanceClock()
+                clockAt = -1
+            }
+            let got = try cursor.next().map { DatabaseModelEntry(key: $0.key, value: $0.value, expiry: cursor.expiry) }
             try #require(got == expected.first, location)
             if got == nil { break }
             expected = expected.dropFirst()
@@ -305,16 +409,17 @@ private final class ModelRun {
         db = try fixture.reopen(db)
     }
 
-    /// Loses power and reopens (see ``CrashFixture/crashAndReopen(_:)``), and requires the contents to equal one of
-    /// `candidates`, which becomes the model.
-    private func crashAndReopen(candidates: [ModelState]) throws {
+    /// Loses power and reopens (see ``CrashFixture/crashAndReopen(_:)``), and requires the contents and expiries to
+    /// equal one of `candidates` as read now (values that expired since a candidate was recorded are gone from it),
+    /// which becomes the model.
+    private func crashAndReopen(candidates: [ExpiringModelState]) throws {
         snapshots = []
         db = try fixture.crashAndReopen(db)
-        let recovered = try databaseContents(db)
-        let match = candidates.lastIndex(of: recovered)
-        try #require(match != nil, "\(location): recovered \(recovered.count) keys, matching no prefix of the writes")
-        model = recovered
-        sortedKeysCache = nil
+        let recovered = try databaseContentsWithExpiries(db)
+        let match = candidates.lastIndex { $0.expired(at: clock.now) == recovered }
+        try #require(
+            match != nil, "\(location): recovered \(recovered.values.count) keys, matching no prefix of the writes")
+        expiringModel = recovered
     }
 
     // MARK: Random data
@@ -331,6 +436,17 @@ private final class ModelRun {
         if Int.random(in: 0..<10, using: &random) > 0 { return keys.randomElement(using: &random)! }
         let alphabet: [UInt8] = [0x00, 0x01, 0x6B, 0x30, 0x37, 0x7F, 0x80, 0xFE, 0xFF]
         return (0..<Int.random(in: 0...4, using: &random)).map { _ in alphabet.randomElement(using: &random)! }
+    }
+
+    /// Milliseconds from now to a new value's expiry: sometimes already reached, mostly within the next few moves of
+    /// the clock, sometimes far beyond them.
+    private func randomExpiryDelay() -> Int64 {
+        switch Int.random(in: 0..<10, using: &random) {
+        case 0: Int64.random(in: -3...0, using: &random)
+        case 1..<5: Int64.random(in: 1...100, using: &random)
+        case 5..<9: Int64.random(in: 1...3000, using: &random)
+        default: Int64.random(in: 3000...600_000, using: &random)
+        }
     }
 
     /// Mostly short values, up to 300 bytes, occasionally 5 KiB (larger than a block and most memtables).

@@ -104,11 +104,13 @@ extension Database {
     /// A snapshot of the database as it is now: reads through it ignore every later write, and see values that
     /// expire as they were now.
     public func snapshot() throws(LSMError) -> Snapshot {
-        let time = options.clock.now()
-        return try lock.withLock { () throws(LSMError) -> Snapshot in
+        let sequence = try lock.withLock { () throws(LSMError) -> SequenceNumber in
             try checkOpen()
             snapshots.add(state.lastSequence)
-            return Snapshot(sequence: state.lastSequence, time: time, registry: snapshots)
+            return state.lastSequence
         }
+        // The clock is read once the snapshot is registered: a compaction that does not know of it read the clock
+        // earlier (compactions read it with the lock held), so it removes only values expired for this snapshot too.
+        return Snapshot(sequence: sequence, time: options.clock.now(), registry: snapshots)
     }
 }

@@ -7,7 +7,15 @@ import LSM
 /// Every line is one `write(2)` to the pipe (a line is far shorter than a pipe writes at once), so the parent sees
 /// exactly the acknowledgements made before the kill. If the parent goes away the next write fails and the writer
 /// stops.
+///
+/// With ``StressConfiguration/expiryPercent``, that share of the puts expire, 1 ms to
+/// ``longestExpiryMilliseconds`` after they are made by the system clock. Such a put is announced before it is
+/// made, as `expiring KEY VERSION EXPIRY` (the expiry in milliseconds since the Unix epoch), so the parent knows the
+/// expiry of every write that may have landed, the one the kill cut short included.
 struct StressChildWriter {
+    /// The longest an expiring value lives, in milliseconds.
+    static let longestExpiryMilliseconds: UInt64 = 3000
+
     let config: StressConfiguration
     let directory: String
     let firstVersion: UInt64
@@ -28,10 +36,17 @@ struct StressChildWriter {
         var version = firstVersion
         while true {
             let key = Int(random.next() % UInt64(config.keys))
+            let keyBytes = StressData.key(key)
+            let value = StressData.value(key: key, version: version, size: config.valueSize)
             do {
-                try database.put(
-                    StressData.key(key), StressData.value(key: key, version: version, size: config.valueSize),
-                    sync: true)
+                if config.expiryPercent > 0, Int(random.next() % 100) < config.expiryPercent {
+                    let delay = Duration.milliseconds(1 + random.next() % Self.longestExpiryMilliseconds)
+                    let expiry = WallClock.system.now().advanced(by: delay)
+                    guard say("expiring \(key) \(version) \(expiry.millisecondsSinceEpoch)") else { return 1 }
+                    try database.put(keyBytes, value, expiresAt: expiry, sync: true)
+                } else {
+                    try database.put(keyBytes, value, sync: true)
+                }
             } catch {
                 err.line("lsm stress: child writer: put \(StressData.keyText(key)) failed: \(error.conciseDescription)")
                 return 1

@@ -13,7 +13,9 @@ struct StressCommand: ToolCommand {
 
             With --crash-cycles N, a child process makes synced writes and reports each acknowledged one; it is \
             killed with SIGKILL at a random moment, the database is reopened and every acknowledged write must be \
-            there. That repeats N times on the same database.
+            there. That repeats N times on the same database. With --expiry-percent P, P% of those writes expire \
+            soon after they are made: after a kill such a key must read as its acknowledged value (or a newer one) \
+            until that expires, and as absent after, never as an older value.
             """)
 
     @Option(
@@ -98,6 +100,13 @@ struct StressCommand: ToolCommand {
             "Kill a synced writer child this many times, checking after each kill that nothing acknowledged was lost.",
             valueName: "n"))
     var crashCycles: Int?
+
+    @Option(
+        name: .customLong("expiry-percent"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "With --crash-cycles: the percentage of writes that expire, 1 ms to 3 s after they are made (default 0).",
+            valueName: "percent"))
+    var expiryPercent: Int?
 
     @Flag(name: .customLong("child-writer"), help: .private)
     var childWriter = false

@@ -97,6 +97,8 @@ struct StressConfiguration: Sendable {
     var childExecutable = "/proc/self/exe"
     /// The longest a crash-cycle child writes after opening before it is killed, in milliseconds.
     var crashWindowMilliseconds = 250
+    /// The percentage of a crash-cycle child's writes that expire (see ``StressChildWriter``).
+    var expiryPercent = 0
 
     /// The database options the run opens with. The tree's shape scales with the memtable (level 1 holds four
     /// memtables, compaction writes memtable-sized files), so a small memtable makes flushes and compactions
@@ -160,6 +162,11 @@ extension StressConfiguration {
             }
             keys = 1000
             memtableSize = 4 << 10
+        }
+        if let percent = command.expiryPercent {
+            try require(mode != .load, "--expiry-percent applies only to --crash-cycles")
+            try check("--expiry-percent", percent, in: 0...100)
+            expiryPercent = percent
         }
         if command.firstVersion != nil && !command.childWriter {
             throw StressFailure("--first-version is only for --child-writer")

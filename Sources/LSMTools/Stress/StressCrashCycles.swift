@@ -10,6 +10,10 @@ import Darwin
 /// with SIGKILL at a random moment, reopens the database itself and checks that every acknowledged write is
 /// there with at least its acknowledged version; then again, on the same database, `cycles` times.
 ///
+/// With ``StressConfiguration/expiryPercent``, some writes expire: the reread judges them by the wall clock as it
+/// begins, and a key whose newest known write has expired by then (or whose write the kill cut short expired) may
+/// read as absent, though never as an older value.
+///
 /// Most kills fall while the child writes (so, with the small memtable, often during a flush or compaction);
 /// one cycle in eight kills the child while it is still opening the database, to crash recovery itself.
 struct StressCrashCycles {
@@ -19,11 +23,20 @@ struct StressCrashCycles {
     let out: OutputSink
     let err: OutputSink
 
-    /// What the parent knows about each key: the version it must at least have (0: none required).
+    /// What the parent knows about each key: the version it must at least have (0: none required), and when the
+    /// write of that version expires (nil: never).
     private struct Floors {
         var versions: [UInt64]
-        /// The version the next child starts writing from: above every version acknowledged or seen.
+        var expiries: [Timestamp?]
+        /// The version the next child starts writing from: above every version acknowledged, announced or seen.
         var nextVersion: UInt64 = 1
+    }
+
+    /// A write of the child's: its key, its version and when it expires (nil: never).
+    private struct Write {
+        var key: Int
+        var version: UInt64
+        var expiry: Timestamp?
     }
 
     /// How one cycle's kill is timed.
@@ -37,8 +50,13 @@ struct StressCrashCycles {
     /// What one child did before it died.
     private struct CycleLog {
         var acknowledged = 0
-        /// The highest acknowledged version per key.
-        var acks: [Int: UInt64] = [:]
+        /// How many of the acknowledged writes expire.
+        var acknowledgedExpiring = 0
+        /// The acknowledged write of the highest version per key.
+        var acks: [Int: Write] = [:]
+        /// The expiring write announced last, until its acknowledgement: after the kill, the one that may have
+        /// landed unacknowledged.
+        var announced: Write?
         var killedAfterReady = true
         var millisecondsBeforeKill = 0
     }
@@ -49,10 +67,13 @@ struct StressCrashCycles {
             "lsm stress: \(cycles) crash cycle\(cycles == 1 ? "" : "s"), \(StressFormat.count(config.keys)) keys, "
                 + "\(StressFormat.bytes(config.valueSize)) values, "
                 + "\(StressFormat.bytes(config.memtableSize)) memtable, "
+                + (config.expiryPercent > 0 ? "\(config.expiryPercent)% of writes expiring, " : "")
                 + "seed \(config.seed), in \(directory)")
-        var floors = Floors(versions: Array(repeating: 0, count: config.keys))
+        var floors = Floors(
+            versions: Array(repeating: 0, count: config.keys), expiries: Array(repeating: nil, count: config.keys))
         var random = SplitMix64(seed: config.seed, stream: 1 << 32)
         var totalAcknowledged = 0
+        var totalExpiring = 0
         var killsDuringOpen = 0
         var openMilliseconds = 20
         var warnings = 0
@@ -72,9 +93,14 @@ struct StressCrashCycles {
                 err.line("lsm stress: cycle \(cycle): \(failure)")
                 return .failed
             }
-            for (key, version) in log.acks where version > floors.versions[key] { floors.versions[key] = version }
-            floors.nextVersion = max(floors.nextVersion, (log.acks.values.max() ?? 0) + 1)
+            for (key, ack) in log.acks where ack.version > floors.versions[key] {
+                floors.versions[key] = ack.version
+                floors.expiries[key] = ack.expiry
+            }
+            let newest = max(log.acks.values.map(\.version).max() ?? 0, log.announced?.version ?? 0)
+            floors.nextVersion = max(floors.nextVersion, newest + 1)
             totalAcknowledged += log.acknowledged
+            totalExpiring += log.acknowledgedExpiring
             if !log.killedAfterReady { killsDuringOpen += 1 }
 
             switch checkFiles(after: "the kill") {
@@ -85,9 +111,10 @@ struct StressCrashCycles {
                 return .mismatch
             }
             let present: Int
+            let expired: Int
             let shape: String
-            switch verify(&floors) {
-            case .success(let result): (present, shape) = result
+            switch verify(&floors, unacknowledged: log.announced) {
+            case .success(let result): (present, expired, shape) = result
             case .failure(let failure):
                 err.line("lsm stress: cycle \(cycle): \(failure)")
                 err.line("lsm stress: FAILED in cycle \(cycle) of \(cycles)")
@@ -98,7 +125,9 @@ struct StressCrashCycles {
                 "cycle \(cycle)/\(cycles): killed \(when), "
                     + "\(StressFormat.count(log.acknowledged)) writes acknowledged; "
                     + "files check clean; reopened: \(StressFormat.count(config.keys)) keys checked, "
-                    + "\(StressFormat.count(present)) present, files/level \(shape): ok")
+                    + "\(StressFormat.count(present)) present, "
+                    + (config.expiryPercent > 0 ? "\(StressFormat.count(expired)) expired, " : "")
+                    + "files/level \(shape): ok")
             // Nobody would see the rest.
             if out.hasFailed { return .failed }
         }
@@ -108,7 +137,8 @@ struct StressCrashCycles {
         }
         out.line(
             "crash cycles: \(cycles) passed (\(killsDuringOpen) killed while opening), "
-                + "\(StressFormat.count(totalAcknowledged)) acknowledged writes checked, none lost")
+                + "\(StressFormat.count(totalAcknowledged)) acknowledged writes checked"
+                + (config.expiryPercent > 0 ? " (\(StressFormat.count(totalExpiring)) expiring)" : "") + ", none lost")
         out.line(
             "database check: clean after every kill and at the end (\(warnings) warning\(warnings == 1 ? "" : "s"): "
                 + "torn log tails and files an interrupted flush or compaction left)")
@@ -143,6 +173,7 @@ struct StressCrashCycles {
             "stress", "--child-writer", "--dir", directory, "--seed", "\(config.seed &+ UInt64(cycle))",
             "--keys", "\(config.keys)", "--value-size", "\(config.valueSize)",
             "--memtable-size", "\(config.memtableSize)", "--first-version", "\(firstVersion)",
+            "--expiry-percent", "\(config.expiryPercent)",
         ]
         let child: ChildProcess
         do {
@@ -163,8 +194,19 @@ struct StressCrashCycles {
             if words.count == 3, words[0] == "ack", let key = Int(words[1]), let version = UInt64(words[2]),
                 key >= 0, key < config.keys, version >= firstVersion
             {
+                var ack = Write(key: key, version: version)
+                if let announced = log.announced, announced.key == key, announced.version == version {
+                    ack.expiry = announced.expiry
+                    log.announced = nil
+                    log.acknowledgedExpiring += 1
+                }
                 log.acknowledged += 1
-                log.acks[key] = max(log.acks[key] ?? 0, version)
+                if version > log.acks[key]?.version ?? 0 { log.acks[key] = ack }
+            } else if words.count == 4, words[0] == "expiring", let key = Int(words[1]),
+                let version = UInt64(words[2]), let expiry = Int64(words[3]), key >= 0, key < config.keys,
+                version >= firstVersion
+            {
+                log.announced = Write(key: key, version: version, expiry: Timestamp(millisecondsSinceEpoch: expiry))
             } else if line == "opening" {
                 openingAt = MonotonicClock.nanoseconds()
                 if case .duringOpen(let milliseconds) = kill, !killed {
@@ -211,20 +253,42 @@ struct StressCrashCycles {
 
     // MARK: Checking
 
-    /// Reopens the database and checks every key: an acknowledged key holds an intact value of at least its
-    /// floor version; any other key is absent or holds an intact value of itself. The versions seen become the
-    /// new floors (what a clean reopen showed must never go back). Returns the number of keys present and the
-    /// table files per level.
-    private func verify(_ floors: inout Floors) -> Result<(present: Int, levels: String), StressFailure> {
+    /// Reopens the database, its clock stopped at the wall clock's time as the reread begins, and checks every key:
+    /// an acknowledged key holds an intact value of at least its floor version, with the expiry that write had,
+    /// unless that write has expired, when it may be absent. `unacknowledged`, the expiring write the kill may have
+    /// cut short, may have landed, and have made its key absent if it has expired. Any other key is absent or holds
+    /// an intact value of itself that does not expire, and no value read has expired. What the reread showed
+    /// becomes the new floors (what a clean reopen showed must never go back). Returns the number of keys present,
+    /// of keys absent because their newest write expired, and the table files per level.
+    private func verify(
+        _ floors: inout Floors, unacknowledged: Write?
+    ) -> Result<(present: Int, expired: Int, levels: String), StressFailure> {
         let size = config.valueSize
-        var seen = Array(repeating: UInt64(0), count: config.keys)
+        let time = WallClock.system.now()
+        var next = floors
+        // What the point read of each key found.
+        var seen = [Write?](repeating: nil, count: config.keys)
         var present = 0
+        var expired = 0
         var listed = 0
-        let reread = StressReread.run(config, directory: directory) { key, got in
+        let reread = StressReread.run(config, directory: directory, time: time) { key, got, expiry in
             let floor = floors.versions[key]
+            let floorExpiry = floors.expiries[key]
+            let cut = unacknowledged?.key == key ? unacknowledged : nil
             let name = StressData.keyText(key)
             guard let got else {
-                return floor > 0 ? StressFailure("lost acknowledged write: key \(name) version \(floor): got nil") : nil
+                let cutExpired = cut?.expiry.map { $0 <= time } ?? false
+                if let cut, cutExpired {
+                    // The cut-short write landed and expired: nothing older may show again.
+                    next.versions[key] = cut.version
+                    next.expiries[key] = cut.expiry
+                } else if floor > 0, floorExpiry.map({ $0 > time }) ?? true {
+                    return StressFailure(
+                        "lost acknowledged write: key \(name) version \(floor)\(Self.expiring(floorExpiry)): got nil"
+                            + (floorExpiry == nil ? "" : " at \(time)"))
+                }
+                if cutExpired || floor > 0 { expired += 1 }
+                return nil
             }
             guard let version = StressData.version(of: got, key: key, size: size) else {
                 return StressFailure("corrupt value: key \(name): got \(StressData.describe(got, size: size))")
@@ -232,16 +296,31 @@ struct StressCrashCycles {
             if version < floor {
                 return StressFailure("lost acknowledged write: key \(name) version \(floor): got version \(version)")
             }
-            seen[key] = version
+            let written = version == floor ? floorExpiry : version == cut?.version ? cut?.expiry : nil
+            guard expiry == written else {
+                let wrote = Self.expiring(written, or: "without one")
+                let read = Self.expiring(expiry, or: "without one")
+                return StressFailure("wrong expiry: key \(name) version \(version) was written\(wrote), read\(read)")
+            }
+            if let expiry, expiry <= time {
+                return StressFailure(
+                    "expired value read: key \(name) version \(version)\(Self.expiring(expiry)): read at \(time)")
+            }
+            seen[key] = Write(key: key, version: version, expiry: expiry)
+            next.versions[key] = version
+            next.expiries[key] = expiry
             present += 1
             return nil
-        } scanned: { key, value in
+        } scanned: { key, value, expiry in
             // A full scan must agree with the point reads.
             listed += 1
-            guard seen[key] > 0, StressData.version(of: value, key: key, size: size) == seen[key] else {
+            guard let read = seen[key], StressData.version(of: value, key: key, size: size) == read.version,
+                expiry == read.expiry
+            else {
+                let get = seen[key].map { "version \($0.version)\(Self.expiring($0.expiry))" } ?? "nil"
                 return StressFailure(
                     "scan after reopen disagrees with get for key \(StressData.keyText(key)): scan has "
-                        + "\(StressData.describe(value, size: size)), get had version \(seen[key])")
+                        + "\(StressData.describe(value, size: size))\(Self.expiring(expiry)), get had \(get)")
             }
             return nil
         }
@@ -253,8 +332,14 @@ struct StressCrashCycles {
         guard listed == present else {
             return .failure(StressFailure("scan after reopen listed \(listed) keys, point reads found \(present)"))
         }
-        floors.versions = seen
-        floors.nextVersion = max(floors.nextVersion, (seen.max() ?? 0) + 1)
-        return .success((present, StressFormat.levels(statistics?.levelFileCounts ?? [])))
+        floors = next
+        floors.nextVersion = max(floors.nextVersion, (floors.versions.max() ?? 0) + 1)
+        return .success((present, expired, StressFormat.levels(statistics?.levelFileCounts ?? [])))
+    }
+
+    /// ` expiring at T` for a value that expires; for one that does not, ` ` and `none`, or nothing when `none` is
+    /// nil: for messages.
+    private static func expiring(_ expiry: Timestamp?, or none: String? = nil) -> String {
+        expiry.map { " expiring at \($0)" } ?? none.map { " " + $0 } ?? ""
     }
 }

@@ -247,12 +247,12 @@ struct StressRunner {
         var present = 0
         // The scan must list exactly the present keys: walk the key space alongside it.
         var nextKey = 0
-        let reread = StressReread.run(config, directory: directory) { key, value in
+        let reread = StressReread.run(config, directory: directory, time: WallClock.system.now()) { key, value, _ in
             if value != nil { present += 1 }
             return StressData.mismatch(key: key, expected: expectation(key), got: value, size: size).map {
                 StressFailure("mismatch in read after reopen: \($0)")
             }
-        } scanned: { key, value in
+        } scanned: { key, value, _ in
             if let failure = (nextKey..<key).lazy.compactMap(missing).first { return failure }
             nextKey = key + 1
             return StressData.mismatch(key: key, expected: expectation(key), got: value, size: size).map {

@@ -101,6 +101,8 @@ import Darwin
         (["--crash-cycles", "0"], "--crash-cycles must be"),
         (["--crash-cycles", "2", "--threads", "2"], "--threads does not apply to --crash-cycles"),
         (["--crash-cycles", "2", "--report", "x.html"], "--report does not apply to --crash-cycles"),
+        (["--expiry-percent", "10"], "--expiry-percent applies only to --crash-cycles"),
+        (["--crash-cycles", "2", "--expiry-percent", "101"], "--expiry-percent must be 0...100, got 101"),
         (["--report", ""], "--report needs a file name"),
         (["--report", "/nonexistent-lsm-dir/r.html"],
          "--report /nonexistent-lsm-dir/r.html: /nonexistent-lsm-dir: No such file or directory"),
@@ -220,15 +222,20 @@ import Darwin
         #expect(StressFormat.bytes(4096) == "4.00 KiB")
     }
 
-    /// `lsm stress --crash-cycles 3` as a real process: it runs, kills and checks its writer child three times.
-    @Test func crashCyclesRunAsAProcess() throws {
+    /// `lsm stress --crash-cycles 3` as a real process: it runs, kills and checks its writer child three times;
+    /// with `--expiry-percent`, some of the writes expire within a few seconds, while the cycles run.
+    @Test(arguments: [0, 50])
+    func crashCyclesRunAsAProcess(expiryPercent: Int) throws {
         let lsm = try lsmBinary()
         let scratch = try Scratch()
         defer { scratch.remove() }
         let directory = scratch.path
         let child = try ChildProcess.spawn(
             lsm,
-            arguments: ["stress", "--crash-cycles", "3", "--keys", "200", "--seed", "11", "--dir", directory + "/db"])
+            arguments: [
+                "stress", "--crash-cycles", "3", "--keys", "200", "--seed", "11", "--dir", directory + "/db",
+                "--expiry-percent", "\(expiryPercent)",
+            ])
         var lines: [String] = []
         let deadline = MonotonicClock.nanoseconds() + 120_000_000_000
         while !child.outputClosed && MonotonicClock.nanoseconds() < deadline {
@@ -241,23 +248,29 @@ import Darwin
         #expect(lines.filter { $0.hasPrefix("cycle ") }.count == 3)
         #expect(lines.contains { $0.hasPrefix("cycle 3/3: ") && $0.hasSuffix(": ok") })
         #expect(lines.contains { $0.hasPrefix("crash cycles: 3 passed") && $0.contains("acknowledged writes checked") })
+        let expiring = lines.contains { $0.hasPrefix("crash cycles: ") && $0.contains(" expiring), none lost") }
+        #expect(expiring == (expiryPercent > 0), "\(lines)")
     }
 
-    /// Runs one crash cycle whose "writer" is a shell script printing `script`, on an empty database.
-    private func crashCycle(withWriter script: String) throws -> (status: Int32, out: String, err: String) {
+    /// Runs one crash cycle whose "writer" is a shell script printing `script`, on a database holding what `fill`
+    /// writes (nothing by default), with expiry on (the script announces expiring writes itself).
+    private func crashCycle(
+        withWriter script: String, holding fill: (Database) throws -> Void = { _ in }
+    ) throws -> (status: Int32, out: String, err: String) {
         let scratch = try Scratch()
         defer { scratch.remove() }
         let directory = scratch.path
         let writer = directory + "/writer.sh"
         try FileTree.write("#!/bin/sh\n" + script, to: writer)
         chmod(writer, 0o755)
-        _ = try scratch.database { _ in }
+        _ = try scratch.database("db", fill)
         var config = StressConfiguration()
         config.keys = 10
         config.valueSize = 20
         config.memtableSize = 4096
         config.childExecutable = writer
         config.crashWindowMilliseconds = 20
+        config.expiryPercent = 50
         let out = OutputSink.capturing()
         let err = OutputSink.capturing()
         let cycles = StressCrashCycles(config: config, cycles: 1, directory: directory + "/db", out: out, err: err)
@@ -272,6 +285,55 @@ import Darwin
         #expect(run.err.contains("cycle 1: lost acknowledged write: key k0000000005 version 7: got nil"), "\(run.err)")
         #expect(run.err.contains("FAILED in cycle 1 of 1"))
     }
+
+    /// An acknowledged write whose expiry has passed may read as absent, and so may the key of the expiring write
+    /// the kill cut short, if that write landed and expired; an older value may never show.
+    @Test func crashCycleAcceptsExpiredWritesButNeverAnOlderValue() throws {
+        let value = { (key: Int, version: UInt64) in StressData.value(key: key, version: version, size: 20) }
+        let past = Self.past.millisecondsSinceEpoch
+        let expired = try crashCycle(
+            withWriter: "echo opening\necho ready\necho 'expiring 5 7 \(past)'\necho 'ack 5 7'\necho 'ack 6 8'\n"
+                + "echo 'expiring 6 9 \(past)'\nexec sleep 30\n"
+        ) { db in
+            try db.put(StressData.key(5), value(5, 7), expiresAt: Self.past)
+            try db.put(StressData.key(6), value(6, 8))
+            try db.put(StressData.key(6), value(6, 9), expiresAt: Self.past)
+        }
+        #expect(expired.status == 0, "\(expired.err)")
+        #expect(expired.out.contains("0 present, 2 expired"), "\(expired.out)")
+
+        let older = try crashCycle(
+            withWriter: "echo opening\necho ready\necho 'expiring 5 7 \(past)'\necho 'ack 5 7'\nexec sleep 30\n"
+        ) { db in
+            try db.put(StressData.key(5), value(5, 3))
+        }
+        #expect(older.status == 1)
+        #expect(older.err.contains("cycle 1: lost acknowledged write: key k0000000005 version 7: got version 3"),
+                "\(older.err)")
+    }
+
+    /// An acknowledged expiring write must be there until its expiry, with that expiry.
+    @Test func crashCycleReportsALostOrAlteredExpiringWrite() throws {
+        let script = "echo opening\necho ready\necho 'expiring 5 7 \(Self.future.millisecondsSinceEpoch)'\n"
+            + "echo 'ack 5 7'\nexec sleep 30\n"
+        let lost = try crashCycle(withWriter: script)
+        #expect(lost.status == 1)
+        #expect(
+            lost.err.contains("cycle 1: lost acknowledged write: key k0000000005 version 7 expiring at "
+                              + "\(Self.future): got nil at "), "\(lost.err)")
+
+        let altered = try crashCycle(withWriter: script) { db in
+            try db.put(StressData.key(5), StressData.value(key: 5, version: 7, size: 20))
+        }
+        #expect(altered.status == 1)
+        #expect(
+            altered.err.contains("cycle 1: wrong expiry: key k0000000005 version 7 was written expiring at "
+                                 + "\(Self.future), read without one"), "\(altered.err)")
+    }
+
+    /// Expiries for the fake writers: long past, and far ahead (2100-01-01).
+    private static let past = Timestamp(millisecondsSinceEpoch: 1000)
+    private static let future = Timestamp(millisecondsSinceEpoch: 4_102_444_800_000)
 
     @Test func crashCycleReportsAWriterThatDiesByItself() throws {
         let run = try crashCycle(withWriter: "echo opening\necho 'cannot open' >&2\nexit 3\n")
