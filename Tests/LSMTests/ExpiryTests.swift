@@ -93,6 +93,12 @@ import Testing
             #expect(nowReverse.expiry == (visibleReverse.last == "c" ? clock.later(400) : nil))
         }
         #expect(visibleReverse == ["e", "c"])
+        #expect(nowReverse.expiry == nil, "once the range is exhausted")
+        let seeking = try db.cursor()
+        _ = try seeking.next()
+        #expect(seeking.expiry == clock.later(400), "c expires")
+        seeking.seek(to: Array("e".utf8))
+        #expect(seeking.expiry == nil, "after a seek")
         try db.close()
     }
 

@@ -33,7 +33,8 @@ public final class Cursor {
     @exclusivity(unchecked) private var lastUserKey = KeyBuffer()
     private var hasLastUserKey = false
 
-    /// When the value ``next()`` returned last expires; nil when it does not (or before the first entry).
+    /// When the value ``next()`` returned last expires; nil when it does not, before the first entry, after the
+    /// range is exhausted and after ``seek(to:)``.
     public private(set) var expiry: Timestamp?
 
     init(
@@ -58,6 +59,7 @@ public final class Cursor {
     public func seek(to key: [UInt8]) {
         seekKey = key
         positioned = false
+        expiry = nil
     }
 
     /// The next entry, or nil when the range is exhausted.
@@ -76,7 +78,9 @@ public final class Cursor {
             try position()
             positioned = true
         }
-        return reverse ? try nextReverse(body) : try nextForward(body)
+        let found = reverse ? try nextReverse(body) : try nextForward(body)
+        if !found { expiry = nil }
+        return found
     }
 
     private func position() throws(LSMError) {
