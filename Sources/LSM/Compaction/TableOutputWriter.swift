@@ -67,8 +67,8 @@ struct TableOutputWriter {
                 try finishTable()
             }
         }
-        try startTableIfNeeded()
-        try addRangeDeletions(startingAtOrBefore: userKey)
+        if builder == nil { try startTable() }
+        if nextRangeDeletion < pendingRangeDeletions.count { addRangeDeletions(startingAtOrBefore: userKey) }
         try builder?.add(key: key, value: value)
         guard targetFileSize != nil else { return }
         lastUserKey.removeAll(keepingCapacity: true)
@@ -80,14 +80,13 @@ struct TableOutputWriter {
     /// completes it and syncs it.
     mutating func finish() throws(LSMError) {
         if nextRangeDeletion < pendingRangeDeletions.count {
-            try startTableIfNeeded()
+            if builder == nil { try startTable() }
             while nextRangeDeletion < pendingRangeDeletions.count { addNextRangeDeletion() }
         }
         try finishTable()
     }
 
-    private mutating func startTableIfNeeded() throws(LSMError) {
-        guard builder == nil else { return }
+    private mutating func startTable() throws(LSMError) {
         number = newFileNumber()
         created.append(number)
         let opened = try fileSystem.openWritable(path(number), truncate: true)
@@ -98,7 +97,7 @@ struct TableOutputWriter {
 
     /// Adds to the table being written the pending range deletions that start at or before `userKey`, or at or
     /// before the end of one it already holds (which it must then hold too, since the next table starts above it).
-    private mutating func addRangeDeletions(startingAtOrBefore userKey: UnsafeRawBufferPointer) throws(LSMError) {
+    private mutating func addRangeDeletions(startingAtOrBefore userKey: UnsafeRawBufferPointer) {
         while nextRangeDeletion < pendingRangeDeletions.count {
             let start = pendingRangeDeletions[nextRangeDeletion].start
             let reached = start.withUnsafeBytes { compareBytes($0, userKey) <= 0 }

@@ -19,6 +19,8 @@ public final class Cursor {
     /// The range deletions of every memtable and table the cursor reads: an entry one of them covers at the
     /// cursor's sequence, and that is older than it, reads as deleted.
     private let rangeTombstones: RangeTombstoneSet
+    /// Whether there are any: each step tests this flag rather than the set, which it would copy.
+    private let hasRangeTombstones: Bool
     private let lower: [UInt8]?
     private let upper: [UInt8]?
     private let reverse: Bool
@@ -35,7 +37,8 @@ public final class Cursor {
 
     /// When the value ``next()`` returned last expires; nil when it does not, before the first entry, after the
     /// range is exhausted and after ``seek(to:)``.
-    public private(set) var expiry: Timestamp?
+    // Unchecked for the reason `lastUserKey` is: stepping sets it, and a checked access costs more than the step.
+    @exclusivity(unchecked) public private(set) var expiry: Timestamp?
 
     init(
         iterator: ReadPathMergingIterator, sequence: SequenceNumber, time: Timestamp,
@@ -45,6 +48,7 @@ public final class Cursor {
         self.sequence = sequence
         self.time = time
         self.rangeTombstones = rangeTombstones
+        hasRangeTombstones = !rangeTombstones.isEmpty
         self.lower = lower
         self.upper = upper
         self.reverse = reverse
@@ -158,7 +162,7 @@ public final class Cursor {
     /// Whether a range deletion the cursor sees covers `entry` and is newer than it.
     @inline(__always)
     private func isDeletedByRange(_ entry: ParsedInternalKey) -> Bool {
-        guard !rangeTombstones.isEmpty,
+        guard hasRangeTombstones,
               let covering = rangeTombstones.coveringSequence(entry.userKey, atOrBelow: sequence) else { return false }
         return entry.sequence < covering
     }

@@ -20,31 +20,23 @@ extension Database {
         _ key: [UInt8], snapshot: Snapshot? = nil
     ) throws(LSMError) -> (value: [UInt8], expiresAt: Timestamp?)? {
         try key.withBytes { (key: UnsafeRawBufferPointer) throws(LSMError) in
-            switch try lookup(key, snapshot: snapshot) {
+            switch try newestEntry(key, snapshot: snapshot) {
             case .found(let value): return (value, nil)
-            case .foundExpiring(let value, let expiry): return (value, expiry)
+            case .foundExpiring(let value, let expiry):
+                return expiry > (snapshot?.time ?? options.clock.now()) ? (value, expiry) : nil
             case .deleted, .notFound: return nil
             }
         }
     }
 
-    /// The value of the user key `key` lends, or nil when it is absent or has expired.
-    @inline(__always)
+    /// The value of the user key `key` lends, or nil when it is absent or has expired: every point read goes
+    /// through here, with the key read in place. The clock is read only when a value that expires is found.
     func value(forKey userKey: UnsafeRawBufferPointer, snapshot: Snapshot?) throws(LSMError) -> [UInt8]? {
-        switch try lookup(userKey, snapshot: snapshot) {
-        case .found(let value), .foundExpiring(let value, _): return value
+        switch try newestEntry(userKey, snapshot: snapshot) {
+        case .found(let value): return value
+        case .foundExpiring(let value, let expiry): return expiry > (snapshot?.time ?? options.clock.now()) ? value : nil
         case .deleted, .notFound: return nil
         }
-    }
-
-    /// What a read of the user key `key` lends finds: every point read goes through here, with the key read in
-    /// place. An expired value is reported as deleted; the clock is read only when a value that expires is found.
-    func lookup(_ userKey: UnsafeRawBufferPointer, snapshot: Snapshot?) throws(LSMError) -> LookupResult {
-        let result = try newestEntry(userKey, snapshot: snapshot)
-        if case .foundExpiring(_, let expiry) = result, expiry <= (snapshot?.time ?? options.clock.now()) {
-            return .deleted
-        }
-        return result
     }
 
     /// The newest entry of `userKey` visible to the read, expired or not.
@@ -88,7 +80,8 @@ extension Database {
         for level in view.state.version.levels.dropFirst() where !level.isEmpty {
             children.append(try LevelIterator(files: level, tableCache: tableCache))
         }
-        var tombstones = view.state.memtables.flatMap(\.rangeTombstones)
+        var tombstones: [RangeTombstone] = []
+        for memtable in view.state.memtables where memtable.hasRangeDeletions { tombstones += memtable.rangeTombstones }
         for file in view.state.version.rangeDeletionFiles {
             tombstones += try tableCache.table(number: file.number).rangeTombstones.tombstones
         }

@@ -13,10 +13,10 @@ func writeTable(
     writer.addRangeDeletions(memtable.rangeTombstones)
     let iterator = memtable.makeIterator()
     do throws(LSMError) {
-        try iterator.seekToFirst()
+        iterator.seekToFirst()
         while iterator.isValid {
             try writer.add(key: iterator.key, value: iterator.value, userKey: userKey(of: iterator.key))
-            try iterator.next()
+            iterator.next()
         }
         try writer.finish()
         guard let file = writer.outputs.first else {

@@ -30,8 +30,12 @@ public struct WriteBatch: Sendable, Hashable {
     /// expiry when `expiring`.
     @inline(__always)
     static func entrySize(key: Int, value: Int?, expiring: Bool = false) -> Int {
-        let stored = value.map { $0 + (expiring ? ExpiringValue.prefixSize : 0) }
-        return 1 + varintLength(UInt64(key)) + key + (stored.map { varintLength(UInt64($0)) + $0 } ?? 0)
+        var size = 1 + varintLength(UInt64(key)) + key
+        if let value {
+            let stored = expiring ? value + ExpiringValue.prefixSize : value
+            size += varintLength(UInt64(stored)) + stored
+        }
+        return size
     }
 
     /// Sets `key` to `value` when the batch is written. The bytes are copied into the batch's encoding directly.
@@ -119,32 +123,34 @@ public struct WriteBatch: Sendable, Hashable {
         largestKey = max(largestKey, key.count)
     }
 
-    /// Encodes one entry (a put when `value` is given, a deletion otherwise) at the start of `buffer`, which holds
-    /// at least ``entrySize(key:value:expiring:)`` bytes; returns that size. `kind` is
+    /// Encodes one entry (a put when `value` is given, expiring at `expiry` when that is given, a deletion
+    /// otherwise; for a range deletion, `key` is its start and `value` its end) at the start of `buffer`, which
+    /// holds at least ``entrySize(key:value:expiring:)`` bytes; returns that size. `kind` is
     /// ``ValueKind/valueWithExpiry`` exactly when `expiry` is given. The bytes: docs/FORMAT.md, "Write batch".
+    @inline(__always)
     static func encodeEntry(
         _ kind: ValueKind, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer?,
         expiresAt expiry: Timestamp? = nil, into buffer: UnsafeMutableRawBufferPointer
     ) -> Int {
         precondition(buffer.count >= entrySize(key: key.count, value: value?.count, expiring: expiry != nil),
                      "entry buffer too small")
-        precondition((kind == .valueWithExpiry) == (expiry != nil), "an expiry goes with an expiring value only")
-        var offset = 0
-        buffer[offset] = kind.rawValue
-        offset += 1
-        offset = buffer.storeLengthPrefixed(key, at: offset)
-        if let value {
-            if let expiry {
-                offset = buffer.storeVarint(UInt64(ExpiringValue.prefixSize + value.count), at: offset)
-                ExpiringValue.storeExpiry(expiry, into: UnsafeMutableRawBufferPointer(rebasing: buffer[offset...]))
-                offset += ExpiringValue.prefixSize
-                UnsafeMutableRawBufferPointer(rebasing: buffer[offset...]).copyMemory(from: value)
-                offset += value.count
-            } else {
-                offset = buffer.storeLengthPrefixed(value, at: offset)
-            }
-        }
-        return offset
+        assert((kind == .valueWithExpiry) == (expiry != nil), "an expiry goes with an expiring value only")
+        buffer[0] = kind.rawValue
+        let offset = buffer.storeLengthPrefixed(key, at: 1)
+        guard let value else { return offset }
+        guard let expiry else { return buffer.storeLengthPrefixed(value, at: offset) }
+        return encodeExpiringValue(value, expiry, into: buffer, at: offset)
+    }
+
+    /// Stores an expiring put's value (its length, the expiry, the value) at `offset`; returns the offset after it.
+    private static func encodeExpiringValue(
+        _ value: UnsafeRawBufferPointer, _ expiry: Timestamp, into buffer: UnsafeMutableRawBufferPointer, at offset: Int
+    ) -> Int {
+        var offset = buffer.storeVarint(UInt64(ExpiringValue.prefixSize + value.count), at: offset)
+        ExpiringValue.storeExpiry(expiry, into: UnsafeMutableRawBufferPointer(rebasing: buffer[offset...]))
+        offset += ExpiringValue.prefixSize
+        UnsafeMutableRawBufferPointer(rebasing: buffer[offset...]).copyMemory(from: value)
+        return offset + value.count
     }
 
     /// Removes every entry.

@@ -29,15 +29,9 @@ final class MemTable: @unchecked Sendable {
 
     /// Adds an entry: for ``ValueKind/rangeDeletion``, `key` is the range's start and `value` its end. Callers
     /// serialize calls to `add`; reads may run concurrently. `key` and `value` are copied.
+    @inline(__always)
     func add(sequence: SequenceNumber, kind: ValueKind, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
-        if kind == .rangeDeletion {
-            let tombstone = RangeTombstone(start: key.array, end: value.array, sequence: sequence)
-            rangeDeletions.withLock { $0.append(tombstone) }
-            rangeDeletionBytes.store(rangeDeletionBytes.load(ordering: .relaxed) + key.count + value.count + 64,
-                                     ordering: .relaxed)
-            rangeDeletionCount.store(rangeDeletionCount.load(ordering: .relaxed) + 1, ordering: .releasing)
-            return
-        }
+        if kind == .rangeDeletion { return addRangeDeletion(sequence: sequence, start: key, end: value) }
         list.insert(userKey: key, trailer: packTrailer(sequence, kind), value: value)
         // One writer at a time: a plain load and store, not a locked read-modify-write.
         count.store(count.load(ordering: .relaxed) + 1, ordering: .relaxed)
@@ -50,8 +44,7 @@ final class MemTable: @unchecked Sendable {
     /// Seeks to `(userKey, sequence, .forSeek)`, which lands on the newest visible entry of `userKey` if there is
     /// one and otherwise on a later user key.
     func get(_ userKey: UnsafeRawBufferPointer, sequence: SequenceNumber) -> LookupResult {
-        let covering = rangeDeletionCount.load(ordering: .acquiring) == 0 ? nil
-            : coveringRangeDeletion(userKey, atOrBelow: sequence)
+        let covering = hasRangeDeletions ? coveringRangeDeletion(userKey, atOrBelow: sequence) : nil
         let trailer = packTrailer(min(sequence, maxSequenceNumber), .forSeek)
         guard let node = list.first(atOrAfter: userKey, trailer: trailer),
               compareBytes(node.userKey, userKey) == 0
@@ -66,6 +59,18 @@ final class MemTable: @unchecked Sendable {
         default: return .found(node.value.array)
         }
     }
+
+    @inline(never)
+    private func addRangeDeletion(sequence: SequenceNumber, start: UnsafeRawBufferPointer, end: UnsafeRawBufferPointer) {
+        let tombstone = RangeTombstone(start: start.array, end: end.array, sequence: sequence)
+        rangeDeletions.withLock { $0.append(tombstone) }
+        rangeDeletionBytes.store(rangeDeletionBytes.load(ordering: .relaxed) + start.count + end.count + 64,
+                                 ordering: .relaxed)
+        rangeDeletionCount.store(rangeDeletionCount.load(ordering: .relaxed) + 1, ordering: .releasing)
+    }
+
+    /// Whether any range deletion has been added.
+    var hasRangeDeletions: Bool { rangeDeletionCount.load(ordering: .acquiring) > 0 }
 
     /// The highest sequence at or below `sequence` of a range deletion covering `userKey`, or nil.
     private func coveringRangeDeletion(
@@ -82,7 +87,7 @@ final class MemTable: @unchecked Sendable {
 
     /// The range deletions written so far.
     var rangeTombstones: [RangeTombstone] {
-        rangeDeletionCount.load(ordering: .acquiring) == 0 ? [] : rangeDeletions.withLock { $0 }
+        hasRangeDeletions ? rangeDeletions.withLock { $0 } : []
     }
 
     /// Bytes the entries take (see ``Arena/memoryUsage``); what decides when the memtable is full.

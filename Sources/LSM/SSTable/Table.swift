@@ -16,6 +16,8 @@ final class Table: Sendable {
     private let blockCache: LRUCache<Block>?
     /// The table's range deletions, read when it opens.
     let rangeTombstones: RangeTombstoneSet
+    /// Whether there are any: a lookup tests this flag rather than the set, which it would copy.
+    private let hasRangeTombstones: Bool
     /// For a memory-mapped table, the data blocks verified so far; nil when the file is read with system calls.
     private let verifiedBlocks: VerifiedBlocks?
 
@@ -64,6 +66,7 @@ final class Table: Sendable {
         self.filter = filter
         self.properties = properties
         rangeTombstones = try Self.readRangeTombstones(from: file, properties: properties, footer: footer)
+        hasRangeTombstones = !rangeTombstones.isEmpty
         verifiedBlocks = file.mappedContents == nil ? nil : VerifiedBlocks(index: indexBlock)
     }
 
@@ -133,8 +136,7 @@ final class Table: Sendable {
     /// the index and the data block in place, so a lookup allocates nothing but the value it returns.
     func get(_ userKey: UnsafeRawBufferPointer, sequence: SequenceNumber) throws(LSMError) -> LookupResult {
         // A range deletion of this table covering the key hides its older entries here, as a tombstone would.
-        let covering = rangeTombstones.isEmpty ? nil
-            : rangeTombstones.coveringSequence(userKey, atOrBelow: sequence)
+        let covering = hasRangeTombstones ? rangeTombstones.coveringSequence(userKey, atOrBelow: sequence) : nil
         guard mayContain(userKey) else { return covering == nil ? .notFound : .deleted }
         return try withInternalKey(userKey, min(sequence, maxSequenceNumber), .forSeek) {
             (target: UnsafeRawBufferPointer) throws(LSMError) -> LookupResult in
