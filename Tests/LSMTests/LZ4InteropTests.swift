@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test(.enabled(if: ReferenceLZ4.isCI || (try? ReferenceLZ4.shared.get()) != nil,
-                   "liblz4.so.1 cannot be loaded here, so the codec is not checked against it (with CI=true this fails)"))
+                   "liblz4.so.1 cannot be loaded here, so the codec is not checked against it (fails when CI=true)"))
     func libLZ4ReadsWhatTheEngineWritesAndTheReverse() throws {
         let reference = try ReferenceLZ4.shared.get()
         var inputs = try Self.fixtureFiles().map { ($0.name, $0.input) } + lz4SampleInputs()

@@ -47,17 +47,24 @@ extension UnsafeMutableRawBufferPointer {
     /// room (``varintLength(_:)`` plus the bytes).
     @inline(__always)
     func storeLengthPrefixed(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int {
+        let offset = storeVarint64(UInt64(bytes.count), at: offset)
+        UnsafeMutableRawBufferPointer(rebasing: self[offset..<(offset + bytes.count)]).copyMemory(from: bytes)
+        return offset + bytes.count
+    }
+
+    /// Stores `value` as a varint at `offset`; returns the offset after it. The caller has made room
+    /// (``varintLength(_:)``).
+    @inline(__always)
+    func storeVarint64(_ value: UInt64, at offset: Int) -> Int {
         var offset = offset
-        var v = UInt64(bytes.count)
+        var v = value
         while v >= 0x80 {
             self[offset] = UInt8(truncatingIfNeeded: v) | 0x80
             offset += 1
             v >>= 7
         }
         self[offset] = UInt8(v)
-        offset += 1
-        UnsafeMutableRawBufferPointer(rebasing: self[offset..<(offset + bytes.count)]).copyMemory(from: bytes)
-        return offset + bytes.count
+        return offset + 1
     }
 }
 

@@ -39,7 +39,8 @@ struct ReferenceLZ4: @unchecked Sendable {
         }
         guard let compress = dlsym(handle, "LZ4_compress_default"),
               let decompress = dlsym(handle, "LZ4_decompress_safe") else {
-            return .failure(LoadFailure(description: "\(libraryName) lacks LZ4_compress_default or LZ4_decompress_safe"))
+            let missing = "\(libraryName) lacks LZ4_compress_default or LZ4_decompress_safe"
+            return .failure(LoadFailure(description: missing))
         }
         return .success(ReferenceLZ4(compress: unsafeBitCast(compress, to: Compress.self),
                                      decompress: unsafeBitCast(decompress, to: Decompress.self)))
