@@ -5,8 +5,8 @@
 /// store those themselves (a table stores the uncompressed size before the block). Blocks written here are readable
 /// by any LZ4 implementation and blocks written by any of them are read here.
 ///
-/// `package`, so the fuzz targets can drive the codec directly. The bytes: docs/FORMAT.md, "LZ4 block format".
-package enum LZ4 {
+/// The bytes: docs/FORMAT.md, "LZ4 block format".
+enum LZ4 {
     /// The shortest match a sequence can describe.
     static let minimumMatch = 4
     /// The last bytes of a block are always literals; a match ends at least this many bytes before the end.
@@ -17,13 +17,13 @@ package enum LZ4 {
     static let maxOffset = 65_535
     /// The most bytes one compressed byte can produce (a match-length byte of 255), so a block decompresses to at
     /// most this many times its compressed size.
-    package static let maxExpansion = 255
+    static let maxExpansion = 255
     /// The largest input ``LZ4Compressor/compress(_:into:)`` accepts, so positions fit the hash table's 32 bits.
-    package static let maxInputSize = 1 << 30
+    static let maxInputSize = 1 << 30
 
     /// The most bytes compressing `count` bytes can produce: all literals, plus a length byte per 255 of them and a
     /// token.
-    package static func compressedBound(_ count: Int) -> Int {
+    static func compressedBound(_ count: Int) -> Int {
         count + count / 255 + 16
     }
 
@@ -32,7 +32,7 @@ package enum LZ4 {
     /// Every read and write is checked against the two buffers, so any input is safe: a block that is truncated,
     /// reaches back before the start of the output, would write past its end or fills less than all of it throws
     /// ``LZ4Error``. The end-of-block rules the compressor obeys (docs/FORMAT.md) are not required.
-    package static func decompress(
+    static func decompress(
         _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
     ) throws(LZ4Error) {
         var decoder = LZ4Decoder(input: input, output: output)
@@ -40,7 +40,7 @@ package enum LZ4 {
     }
 
     /// `input` compressed into a new array (for tests and tools; a table builder reuses an ``LZ4Compressor``).
-    package static func compress(_ input: [UInt8]) -> [UInt8] {
+    static func compress(_ input: [UInt8]) -> [UInt8] {
         var compressor = LZ4Compressor()
         var output = [UInt8](repeating: 0, count: compressedBound(input.count))
         let count = input.withUnsafeBytes { source in
@@ -51,7 +51,7 @@ package enum LZ4 {
     }
 
     /// `input` decompressed into a new array of exactly `size` bytes.
-    package static func decompress(_ input: [UInt8], size: Int) throws(LZ4Error) -> [UInt8] {
+    static func decompress(_ input: [UInt8], size: Int) throws(LZ4Error) -> [UInt8] {
         guard size >= 0 else { throw LZ4Error.outputOverrun(inputOffset: 0) }
         var output = [UInt8](repeating: 0, count: size)
         try input.withBytes { (source: UnsafeRawBufferPointer) throws(LZ4Error) in
@@ -64,7 +64,7 @@ package enum LZ4 {
 }
 
 /// Why an LZ4 block does not decompress. Offsets are positions in the compressed input.
-package enum LZ4Error: Error, Hashable, Sendable, CustomStringConvertible {
+enum LZ4Error: Error, Hashable, Sendable, CustomStringConvertible {
     /// The input ends inside a sequence: in a length, the literals or the match offset (or is empty).
     case truncated(inputOffset: Int)
     /// A match offset of 0, which the format forbids.
@@ -76,7 +76,7 @@ package enum LZ4Error: Error, Hashable, Sendable, CustomStringConvertible {
     /// The input ended after producing fewer bytes than the output holds.
     case outputShort(produced: Int, expected: Int)
 
-    package var description: String {
+    var description: String {
         switch self {
         case .truncated(let at): "LZ4 input ends inside a sequence (at compressed byte \(at))"
         case .zeroOffset(let at): "LZ4 match offset 0 (at compressed byte \(at))"
@@ -95,7 +95,7 @@ package enum LZ4Error: Error, Hashable, Sendable, CustomStringConvertible {
 ///
 /// The table is kept between inputs and never cleared: positions are stored relative to a base that moves past each
 /// input, so entries older than the current input are recognised and ignored. Compressing allocates nothing.
-package struct LZ4Compressor {
+struct LZ4Compressor {
     /// Bits of the hash: 4,096 entries (16 KiB), plenty for blocks of a few KiB.
     private static let hashBits = 12
     private static let hashShift = UInt32(32 - hashBits)
@@ -106,14 +106,14 @@ package struct LZ4Compressor {
     /// Added to positions of the current input; entries below it belong to earlier inputs.
     private var base: UInt32 = 1
 
-    package init() {
+    init() {
         table = [UInt32](repeating: 0, count: 1 << Self.hashBits)
     }
 
     /// Compresses `input` (at most ``LZ4/maxInputSize`` bytes) into the start of `output`, which must hold at least
     /// ``LZ4/compressedBound(_:)`` bytes, and returns the compressed size. The encoding: docs/FORMAT.md, "LZ4 block
     /// format".
-    package mutating func compress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> Int {
+    mutating func compress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> Int {
         precondition(input.count <= LZ4.maxInputSize, "LZ4 input of \(input.count) bytes is too large")
         precondition(output.count >= LZ4.compressedBound(input.count), "LZ4 output buffer is too small")
         if UInt32.max - base <= UInt32(input.count) {

@@ -125,20 +125,13 @@ final class Block: Sendable {
     /// allocation. An unknown type is *unsupported format*; a compressed block that does not decompress, or
     /// decompresses to a malformed block, is *corruption*. Errors carry no offset: the caller names the block's.
     static func decompressed(_ stored: UnsafeRawBufferPointer, type: UInt8) throws(LSMError) -> Block {
-        let contents = try decompressedContents(stored, type: type)
+        guard type == lz4Type else { throw unknownType(type) }
+        let contents = try CompressedBlock.decompress(stored)
         do {
             return try Block(owning: contents.storage, count: contents.count, isDecompressed: true)
         } catch {
             throw error.inDecompressedContents()
         }
-    }
-
-    /// The contents stored as `stored` in a block of type `type` other than uncompressed, decompressed into a new
-    /// allocation the caller owns; errors as ``decompressed(_:type:)``.
-    private static func decompressedContents(_ stored: UnsafeRawBufferPointer, type: UInt8)
-        throws(LSMError) -> (storage: UnsafeMutableRawPointer, count: Int) {
-        guard type == lz4Type else { throw unknownType(type) }
-        return try CompressedBlock.decompress(stored)
     }
 
     /// The contents of the block at `handle` where they lie in `mapped`, the mapping of the file at `path`, and its
@@ -166,14 +159,12 @@ final class Block: Sendable {
         let size = Int(handle.size)
         let type = storage.load(fromByteOffset: size, as: UInt8.self)
         if type == uncompressedType { return [UInt8](UnsafeRawBufferPointer(start: storage, count: size)) }
-        let contents: (storage: UnsafeMutableRawPointer, count: Int)
-        do {
-            contents = try decompressedContents(UnsafeRawBufferPointer(start: storage, count: size), type: type)
+        do throws(LSMError) {
+            guard type == lz4Type else { throw unknownType(type) }
+            return try CompressedBlock.contents(ofStored: UnsafeRawBufferPointer(start: storage, count: size))
         } catch {
             throw error.locatedInBlock(path: file.path, blockOffset: handle.offset)
         }
-        defer { contents.storage.deallocate() }
-        return [UInt8](UnsafeRawBufferPointer(start: contents.storage, count: contents.count))
     }
 
     /// Reads contents and trailer into a new allocation the caller owns, after checking that the block lies inside
