@@ -48,7 +48,7 @@ struct StressCrashCycles {
         out.line(
             "lsm stress: \(cycles) crash cycle\(cycles == 1 ? "" : "s"), \(StressFormat.count(config.keys)) keys, "
                 + "\(StressFormat.bytes(config.valueSize)) values, "
-                + "\(StressFormat.bytes(config.memtableSize)) memtable, "
+                + "\(StressFormat.bytes(config.memtableSize)) memtable, compression \(config.compression.rawValue), "
                 + "seed \(config.seed), in \(directory)")
         var floors = Floors(versions: Array(repeating: 0, count: config.keys))
         var random = SplitMix64(seed: config.seed, stream: 1 << 32)
@@ -142,7 +142,8 @@ struct StressCrashCycles {
         let arguments = [
             "stress", "--child-writer", "--dir", directory, "--seed", "\(config.seed &+ UInt64(cycle))",
             "--keys", "\(config.keys)", "--value-size", "\(config.valueSize)",
-            "--memtable-size", "\(config.memtableSize)", "--first-version", "\(firstVersion)",
+            "--memtable-size", "\(config.memtableSize)", "--compression", config.compression.rawValue,
+            "--first-version", "\(firstVersion)",
         ]
         let child: ChildProcess
         do {
