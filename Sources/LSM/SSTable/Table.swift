@@ -275,6 +275,15 @@ final class Table: Sendable {
         return entries
     }
 
+    /// The type byte stored after the block at `handle`, read without verifying the block (for inspection).
+    func storedType(of handle: BlockHandle) throws(LSMError) -> UInt8 {
+        guard handle.fits(within: properties.fileSize) else {
+            throw LSMError.corruption("block (offset \(handle.offset), size \(handle.size)) extends past the end of "
+                                      + "the file", path: path, offset: handle.offset)
+        }
+        return try file.readExactly(at: handle.offset + handle.size, count: 1)[0]
+    }
+
     /// Reads every data block from disk, verifying each checksum, that keys are well-formed internal keys in
     /// strictly increasing order, that each block sits within its index separators, that blocks are contiguous, that
     /// the filter holds every user key, and that the properties match the contents. Throws the first problem.
