@@ -146,6 +146,8 @@ private struct LZ4Encoder {
         self.output = output
     }
 
+    /// Positions are below ``LZ4/maxInputSize`` (2^30), so they convert to `UInt32` and add to `base` without
+    /// checks (the compressor moves `base` back to 1 before it could pass `UInt32.max`).
     mutating func run(table: UnsafeMutableBufferPointer<UInt32>, base: UInt32) {
         let count = input.count
         // A match must start LZ4.lastMatchDistance bytes before the end, after at least one literal.
@@ -163,13 +165,13 @@ private struct LZ4Encoder {
                 let sequence = load32(position)
                 let slot = LZ4Compressor.slot(sequence)
                 let stored = table[slot]
-                table[slot] = base &+ UInt32(position)
+                table[slot] = base &+ UInt32(truncatingIfNeeded: position)
                 if stored >= base {
                     candidate = Int(stored - base)
                     if position - candidate <= LZ4.maxOffset && load32(candidate) == sequence { break }
                 }
-                position += attempts >> LZ4Compressor.skipTrigger
-                attempts += 1
+                position &+= attempts &>> LZ4Compressor.skipTrigger
+                attempts &+= 1
             }
             // Extend the match backwards over literals not yet emitted, then forwards.
             while position > anchor && candidate > 0 && input[position - 1] == input[candidate - 1] {
@@ -182,7 +184,7 @@ private struct LZ4Encoder {
             position = end
             anchor = end
             // The position just before the match's end starts a sequence the next matches may reuse.
-            table[LZ4Compressor.slot(load32(end - 2))] = base &+ UInt32(end - 2)
+            table[LZ4Compressor.slot(load32(end - 2))] = base &+ UInt32(truncatingIfNeeded: end - 2)
         }
     }
 
