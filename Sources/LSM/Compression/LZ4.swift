@@ -38,29 +38,6 @@ enum LZ4 {
         var decoder = LZ4Decoder(input: input, output: output)
         try decoder.run()
     }
-
-    /// `input` compressed into a new array (for tests and tools; a table builder reuses an ``LZ4Compressor``).
-    static func compress(_ input: [UInt8]) -> [UInt8] {
-        var compressor = LZ4Compressor()
-        var output = [UInt8](repeating: 0, count: compressedBound(input.count))
-        let count = input.withUnsafeBytes { source in
-            output.withUnsafeMutableBytes { compressor.compress(source, into: $0) }
-        }
-        output.removeSubrange(count...)
-        return output
-    }
-
-    /// `input` decompressed into a new array of exactly `size` bytes.
-    static func decompress(_ input: [UInt8], size: Int) throws(LZ4Error) -> [UInt8] {
-        guard size >= 0 else { throw LZ4Error.outputOverrun(inputOffset: 0) }
-        var output = [UInt8](repeating: 0, count: size)
-        try input.withBytes { (source: UnsafeRawBufferPointer) throws(LZ4Error) in
-            try output.withMutableBytes { (target: UnsafeMutableRawBufferPointer) throws(LZ4Error) in
-                try decompress(source, into: target)
-            }
-        }
-        return output
-    }
 }
 
 /// Why an LZ4 block does not decompress. Offsets are positions in the compressed input.

@@ -9,7 +9,7 @@
 /// A value type, so the per-entry updates of its state need no runtime exclusivity checks (which cost more than
 /// the updates themselves in a class); its owner keeps it in one place and mutates it there.
 ///
-/// The bytes: docs/FORMAT.md, "File layout" and "Index block".
+/// The bytes: docs/FORMAT.md, "File layout", "Block on disk" and "Index block".
 struct TableBuilder {
     private let file: any WritableFile
     private let options: TableOptions
