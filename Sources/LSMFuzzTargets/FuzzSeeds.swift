@@ -2,7 +2,7 @@ import LSM
 
 /// Seed inputs for each target, made from real files the engine writes (a small database with several tables,
 /// deletes, values that expire, range deletions and a log, packed whole as well: just created, closed, and
-/// reopened) and from typical command lines.
+/// reopened with compression, which writes tables of LZ4 blocks) and from typical command lines.
 public enum FuzzSeeds {
     /// The seeds of every target, by target, each a name and its bytes. Names start with `valid-`: each is a
     /// well-formed input its target must accept.
@@ -54,14 +54,19 @@ public enum FuzzSeeds {
         seeds[.table] = flushed + (try tableSeeds(in: scratch.path, prefix: "valid-compacted-table"))
         let lookups = ["key1", "key35", "key69", "late7", "batched", "key", "key700", "", "\u{ff}"]
             .flatMap { [UInt8($0.utf8.count)] + Array($0.utf8) }
-        seeds[.pointread] = seeds[.table]!.map { ($0.name, $0.bytes + FuzzTarget.pointReadSeparator + lookups) }
+        let pointReads = { (tables: [(name: String, bytes: [UInt8])]) in
+            tables.map { ($0.name, $0.bytes + FuzzTarget.pointReadSeparator + lookups) }
+        }
+        seeds[.pointread] = pointReads(seeds[.table]!)
         seeds[.directory] = [
             ("valid-directory-created", created),
             ("valid-directory", try FuzzDirectory(packing: scratch.path).encoded),
         ]
-        // Reopened: the log becomes a level-0 table; more writes and a compaction leave several level-1 tables,
-        // then a flush a level-0 table and the new log a few writes.
-        let reopened = try Database.open(scratch.path, options: options)
+        // Reopened with compression: the log becomes a level-0 table; more writes and a compaction leave several
+        // level-1 tables, then a flush a level-0 table and the new log a few writes.
+        var compressing = options
+        compressing.compression = .lz4
+        let reopened = try Database.open(scratch.path, options: compressing)
         for i in 0..<150 {
             try reopened.put(Array("reopened\(i % 90)".utf8), Array("after recovery \(i)".utf8))
             if i % 11 == 0 { try reopened.delete(Array("late\(i / 11)".utf8)) }
@@ -75,6 +80,16 @@ public enum FuzzSeeds {
         try reopened.put(Array("unflushed expiring".utf8), Array("soon".utf8), expiresAt: past)
         try reopened.close()
         seeds[.directory]!.append(("valid-directory-reopened", try FuzzDirectory(packing: scratch.path).encoded))
+        let compressedTables = try tableSeeds(in: scratch.path, prefix: "valid-compressed-table")
+        seeds[.table]! += compressedTables
+        seeds[.pointread]! += pointReads(compressedTables)
+        // Stored LZ4 blocks, as a table holds them: of nothing, a run, text, and a whole table file.
+        let text = Array(String(repeating: "set key value; get key; scan a z 10; ", count: 30).utf8)
+        let plain: [(String, [UInt8])] = [
+            ("empty", []), ("run", [UInt8](repeating: 0x61, count: 1000)), ("text", text),
+            ("table", flushed.first?.bytes ?? []),
+        ]
+        seeds[.lz4] = plain.map { ("valid-lz4-\($0.0)", CompressedBlock.stored($0.1)) }
         let lines = [
             "set key value", "get \"quoted key\"", "set 'single quoted' \"esc\\x00\\n\\t\\\"\"",
             "scan a z 10", "del k1 k2 k3", "\"\"", "put \"\\xff\\xfe\" v",

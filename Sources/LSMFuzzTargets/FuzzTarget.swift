@@ -31,6 +31,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// against a scan of the entries when the table verifies. Accepted: the table verified and every lookup
     /// succeeded.
     case pointread
+    /// The LZ4 decompressor, on the input as a stored compressed block (`CompressedBlock`), and a round trip of the
+    /// input through the compressor.
+    case lz4
 
     /// Runs one input; returns whether the parser accepted it whole (false: it was rejected with an error).
     /// Traps when the parser breaks a property it promises.
@@ -43,6 +46,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .quoting: return runQuoting(input)
         case .directory: return runDirectory(input, scratch)
         case .pointread: return runPointRead(input, scratch)
+        case .lz4: return runLZ4(input)
         }
     }
 

@@ -104,7 +104,7 @@ private final class ModelRun {
 
     let seed: UInt64
     var random: SplitMix64
-    let fixture: CrashFixture
+    var fixture: CrashFixture
     var db: Database
     var model: ModelState = [:]
     /// The expiry of each value of the model that has one. Values leave the model (and this) when the clock reaches
@@ -137,6 +137,8 @@ private final class ModelRun {
         options.levelSizeMultiplier = Int(seed % 2) + 3
         options.targetFileSize = 1024 << (seed % 2)
         options.clock = clock.wallClock
+        // Toggled at every restart, so tables with compressed blocks and raw ones mix (see ``restartOptions()``).
+        options.compression = seed % 2 == 0 ? .lz4 : .none
         fixture = CrashFixture("model", options: options)
 
         var keys: [[UInt8]] = [[], [0x00], [0x00, 0x00], [0x00, 0xFF], [0xFF], [0xFF, 0x00], [0xFF, 0xFF], [0x7F], [0x80]]
@@ -406,7 +408,14 @@ private final class ModelRun {
 
     private func reopen() throws {
         snapshots = []
+        restartOptions()
         db = try fixture.reopen(db)
+    }
+
+    /// Switches compression on or off for the next open: tables written before stay as they are, and compactions
+    /// merge them with tables of the other kind.
+    private func restartOptions() {
+        fixture.options.compression = fixture.options.compression == .lz4 ? .none : .lz4
     }
 
     /// Loses power and reopens (see ``CrashFixture/crashAndReopen(_:)``), and requires the contents and expiries to
@@ -414,6 +423,7 @@ private final class ModelRun {
     /// which becomes the model.
     private func crashAndReopen(candidates: [ExpiringModelState]) throws {
         snapshots = []
+        restartOptions()
         db = try fixture.crashAndReopen(db)
         let recovered = try databaseContentsWithExpiries(db)
         let match = candidates.lastIndex { $0.expired(at: clock.now) == recovered }
@@ -449,10 +459,16 @@ private final class ModelRun {
         }
     }
 
-    /// Mostly short values, up to 300 bytes, occasionally 5 KiB (larger than a block and most memtables).
+    /// Mostly short values, up to 300 bytes, occasionally 5 KiB (larger than a block and most memtables). A third
+    /// repeat a few random bytes, so that compression finds blocks worth compressing.
     private func randomValue() -> [UInt8] {
         let dice = Int.random(in: 0..<100, using: &random)
         let count = dice == 0 ? 5 << 10 : dice < 60 ? Int.random(in: 0...24, using: &random) : Int.random(in: 0...300, using: &random)
+        if Int.random(in: 0..<3, using: &random) == 0 {
+            let length = Int.random(in: 1...6, using: &random)
+            let pattern = (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }
+            return (0..<count).map { pattern[$0 % pattern.count] }
+        }
         return (0..<count).map { _ in UInt8.random(in: 0...255, using: &random) }
     }
 }

@@ -390,10 +390,10 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry], mapped: Bo
         }
         #expect(versionError?.code == .unsupportedFormat)
 
-        // An index block whose type byte says "compressed", with a checksum that matches.
+        // An index block whose type byte is one no version writes yet, with a checksum that matches.
         var typed = bytes
         let typeOffset = Int(footer.indexHandle.offset + footer.indexHandle.size)
-        typed[typeOffset] = 1
+        typed[typeOffset] = 2
         var crc: [UInt8] = []
         crc.appendFixed32(CRC32C.mask(CRC32C.checksum(Array(typed[Int(footer.indexHandle.offset)...typeOffset]))))
         typed.replaceSubrange((typeOffset + 1)...(typeOffset + 4), with: crc)
@@ -441,5 +441,145 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry], mapped: Bo
         #expect(try cache.table(number: 1) !== reopened)
         let missing = #expect(throws: LSMError.self) { try cache.table(number: 99) }
         #expect(missing?.code == .ioError)
+    }
+}
+
+/// Entries whose values come in stretches of 60 keys: text that LZ4 shrinks well, then random bytes it cannot
+/// shrink by an eighth, so a table written with compression holds both kinds of block.
+private func mixedCompressibilityModel(userKeys: Int, seed: UInt64) -> [ModelEntry] {
+    var rng = SplitMix64(seed: seed)
+    return (0..<userKeys).map { i in
+        let value: [UInt8] = (i / 60) % 2 == 0
+            ? Array("value \(i % 7) of the key, repeated: value \(i % 7) of the key".utf8)
+            : (0..<60).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        return ModelEntry(userKey: Array("user-\(100_000 + i)".utf8), sequence: UInt64(i + 1),
+                          kind: i % 11 == 0 ? .deletion : .value, value: i % 11 == 0 ? [] : value)
+    }
+}
+
+/// The type byte of each data block of the table in `bytes` (0 raw, 1 LZ4).
+private func dataBlockTypes(_ bytes: [UInt8]) throws -> [UInt8] {
+    let table = try Table(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
+    return try table.indexEntries().map { bytes[Int($0.handle.offset + $0.handle.size)] }
+}
+
+/// `bytes` with the checksum of the block at `handle` recomputed over its (changed) contents and type byte.
+private func fixingChecksum(_ bytes: [UInt8], of handle: BlockHandle) -> [UInt8] {
+    var fixed = bytes
+    let start = Int(handle.offset)
+    let typeOffset = start + Int(handle.size)
+    var crc: [UInt8] = []
+    crc.appendFixed32(CRC32C.mask(CRC32C.checksum(Array(fixed[start...typeOffset]))))
+    fixed.replaceSubrange((typeOffset + 1)...(typeOffset + 4), with: crc)
+    return fixed
+}
+
+@Suite struct CompressedTableTests {
+    private static let lz4 = TableOptions(blockSize: 512, compression: .lz4)
+
+    @Test(arguments: [false, true])
+    func aTableOfCompressedAndRawBlocksReadsLikeARawOne(mapped: Bool) throws {
+        let entries = mixedCompressibilityModel(userKeys: 600, seed: 21)
+        let (compressed, properties) = try buildTable(entries, options: Self.lz4)
+        let (raw, _) = try buildTable(entries, options: TableOptions(blockSize: 512))
+        let types = try dataBlockTypes(compressed)
+        #expect(types.count == Int(properties.dataBlockCount))
+        #expect(types.filter { $0 == Block.lz4Type }.count > types.count / 4, "text blocks are compressed")
+        #expect(types.filter { $0 == Block.uncompressedType }.count > types.count / 4, "random blocks stay raw")
+        #expect(try dataBlockTypes(raw).allSatisfy { $0 == Block.uncompressedType })
+        #expect(compressed.count < raw.count * 3 / 4)
+        let table = try Table(file: MemoryReadableFile(compressed, mapped: mapped), fileNumber: 7,
+                              blockCache: LRUCache(capacity: 1 << 20))
+        #expect(table.properties == properties)
+        try checkTable(table, entries, getStride: 3)
+        try table.verify()
+    }
+
+    @Test(arguments: [false, true])
+    func decompressedBlocksAreCachedAndReadOnce(mapped: Bool) throws {
+        let entries = mixedCompressibilityModel(userKeys: 600, seed: 22)
+        let (bytes, properties) = try buildTable(entries, options: Self.lz4)
+        let compressedBlocks = try dataBlockTypes(bytes).filter { $0 == Block.lz4Type }.count
+        let file = MemoryReadableFile(bytes, mapped: mapped)
+        let cache = LRUCache<Block>(capacity: 1 << 22)
+        let table = try Table(file: file, fileNumber: 7, blockCache: cache)
+        #expect(matches(try table.makeIterator().entriesForward(), entries))
+        // A mapped table caches only what it had to decompress; another table caches every block it read.
+        #expect(cache.count == (mapped ? compressedBlocks : Int(properties.dataBlockCount)))
+        let cached = cache.count
+        let reads = file.reads.load(ordering: .relaxed)
+        for entry in entries {
+            #expect(try get(table, entry.userKey, entry.sequence) == modelGet([entry], entry.sequence))
+        }
+        #expect(matches(try table.makeIterator().entriesBackward(), entries.reversed()))
+        #expect(cache.count == cached && file.reads.load(ordering: .relaxed) == reads, "served from the cache")
+    }
+
+    @Test(arguments: [false, true])
+    func aDamagedCompressedBlockIsCorruptionNamingIt(mapped: Bool) throws {
+        let entries = mixedCompressibilityModel(userKeys: 600, seed: 23)
+        let (bytes, _) = try buildTable(entries, options: Self.lz4)
+        let table = try Table(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
+        let handle = try #require(try table.indexEntries().map(\.handle).first { bytes[Int($0.offset + $0.size)] == 1 })
+        let start = Int(handle.offset)
+        var sizeLength = 1
+        while bytes[start + sizeLength - 1] & 0x80 != 0 { sizeLength += 1 }
+        func damaged(_ change: (inout [UInt8]) -> Void, fixingChecksum fix: Bool) -> [UInt8] {
+            var copy = bytes
+            change(&copy)
+            return fix ? fixingChecksum(copy, of: handle) : copy
+        }
+        let end = Int(handle.offset + handle.size)
+        // Each damage but the first comes with a checksum that matches it. Sizes are written over the block's first
+        // bytes, so the block keeps its length.
+        let cases: [(String, [UInt8], String)] = [
+            ("a flipped byte", damaged({ $0[start + sizeLength + 3] ^= 0x10 }, fixingChecksum: false), "checksum"),
+            ("a size of 4 GiB",
+             damaged({ $0.replaceSubrange(start..<(start + 5), with: [0xFF, 0xFF, 0xFF, 0xFF, 0x0F]) },
+                     fixingChecksum: true), "declares"),
+            ("a size of 64 MiB", damaged({ $0.replaceSubrange(start..<(start + 4), with: [0x80, 0x80, 0x80, 0x20]) },
+                                         fixingChecksum: true), "declares"),
+            ("a size one larger", damaged({ $0[start] &+= 1 }, fixingChecksum: true), "LZ4"),
+            ("a size that does not end", damaged({ for i in start..<end { $0[i] = 0x80 } }, fixingChecksum: true),
+             "uncompressed size"),
+            // A first sequence without literals: its match has nothing to copy from.
+            ("a match before the start", damaged({ $0[start + sizeLength] = 0x0F }, fixingChecksum: true), "LZ4 match"),
+        ]
+        for (name, damagedBytes, message) in cases {
+            let damagedTable = try Table(file: MemoryReadableFile(damagedBytes, mapped: mapped), fileNumber: 7,
+                                         blockCache: nil)
+            for attempt in ["scan", "verify"] {
+                let error = #expect(throws: LSMError.self, "\(name), \(attempt)") {
+                    if attempt == "scan" { _ = try damagedTable.makeIterator().entriesForward() } else {
+                        try damagedTable.verify()
+                    }
+                }
+                let described = "\(name): \(String(describing: error))"
+                #expect(error?.code == .corruption && error?.offset == handle.offset, "\(described)")
+                #expect(error?.path == "/memory/000007.sst" && error?.message.contains(message) == true, "\(described)")
+            }
+        }
+    }
+
+    @Test func everyByteOfACompressedBlockDamagedBehindAGoodChecksumFailsCleanlyOrReads() throws {
+        let entries = mixedCompressibilityModel(userKeys: 120, seed: 24)
+        let (bytes, _) = try buildTable(entries, options: TableOptions(blockSize: 256, compression: .lz4))
+        let table = try Table(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
+        let handle = try #require(try table.indexEntries().map(\.handle).first { bytes[Int($0.offset + $0.size)] == 1 })
+        var failures = 0
+        for position in Int(handle.offset)..<Int(handle.offset + handle.size) {
+            var flipped = bytes
+            flipped[position] ^= 0x41
+            let damaged = fixingChecksum(flipped, of: handle)
+            do {
+                let damagedTable = try Table(file: MemoryReadableFile(damaged, mapped: true), fileNumber: 7,
+                                             blockCache: nil)
+                _ = try damagedTable.makeIterator().entriesForward()
+            } catch {
+                failures += 1
+                #expect(error.code == .corruption && error.offset == handle.offset && error.path != nil, "\(error)")
+            }
+        }
+        #expect(failures > 0)
     }
 }

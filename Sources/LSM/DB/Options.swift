@@ -24,12 +24,18 @@ public struct Options: Sendable, Hashable {
     ///
     /// 64 bytes to 64 MiB. The default is 4 KiB.
     public var blockSize: Int = 4096
+    /// How the data blocks of tables written from now on (by flushes and compactions) are compressed. Tables
+    /// already written are read whatever they hold, so this may change between opens; compaction rewrites old
+    /// tables with the current setting. A compressed block is decompressed into the block cache when read.
+    /// The default is ``Compression/none``.
+    public var compression: Compression = .none
     /// Bloom filter bits per key in each table (0 turns filters off); 10 gives about a 1% false-positive rate.
     ///
     /// 0 to 64. The default is 10.
     public var bloomBitsPerKey: Int = 10
-    /// Bytes of decoded table blocks kept in memory (0 turns the block cache off). Only tables the file system
-    /// cannot memory-map use it: mapped tables are read in place, from the operating system's page cache.
+    /// Bytes of decoded table blocks kept in memory (0 turns the block cache off). It holds the blocks of tables
+    /// the file system cannot memory-map, and the decompressed blocks of any table (see ``compression``): mapped
+    /// tables' raw blocks are read in place, from the operating system's page cache.
     ///
     /// 0 to 1 TiB. The default is 8 MiB.
     public var blockCacheBytes: Int = 8 << 20
@@ -111,6 +117,7 @@ public struct Options: Sendable, Hashable {
         var table = TableOptions()
         table.blockSize = blockSize
         table.bloomBitsPerKey = bloomBitsPerKey
+        table.compression = compression
         return table
     }
 

@@ -146,7 +146,7 @@ public struct WriteBatch: Sendable, Hashable {
     private static func encodeExpiringValue(
         _ value: UnsafeRawBufferPointer, _ expiry: Timestamp, into buffer: UnsafeMutableRawBufferPointer, at offset: Int
     ) -> Int {
-        var offset = buffer.storeVarint(UInt64(ExpiringValue.prefixSize + value.count), at: offset)
+        var offset = buffer.storeVarint64(UInt64(ExpiringValue.prefixSize + value.count), at: offset)
         ExpiringValue.storeExpiry(expiry, into: UnsafeMutableRawBufferPointer(rebasing: buffer[offset...]))
         offset += ExpiringValue.prefixSize
         UnsafeMutableRawBufferPointer(rebasing: buffer[offset...]).copyMemory(from: value)

@@ -57,6 +57,9 @@ public final class TableFile: Sendable {
     public struct IndexEntry: Sendable, Hashable {
         public var separator: InspectedKey
         public var block: BlockLocation
+        /// How the block is stored, as its type byte says (read without the checksum, which ``verify()`` checks):
+        /// nil for a type this build does not read.
+        public var compression: Compression?
     }
 
     /// The Bloom filter over the table's user keys.
@@ -144,7 +147,7 @@ public final class TableFile: Sendable {
         return TableFile(path: path, table: try Table(file: file, fileNumber: number, blockCache: nil))
     }
 
-    /// The index entries in order, one per data block.
+    /// The index entries in order, one per data block, each with the block's type byte.
     public func indexEntries() throws(LSMError) -> [IndexEntry] {
         var result: [IndexEntry] = []
         for (separator, handle) in try table.indexEntries() {
@@ -152,7 +155,13 @@ public final class TableFile: Sendable {
                 throw LSMError.corruption("index separator of \(separator.count) bytes is not an internal key",
                                           path: path, offset: table.footer.indexHandle.offset)
             }
-            result.append(IndexEntry(separator: key, block: BlockLocation(handle)))
+            let compression: Compression? =
+                switch try table.storedType(of: handle) {
+                case Block.uncompressedType: Compression.none
+                case Block.lz4Type: .lz4
+                default: nil
+                }
+            result.append(IndexEntry(separator: key, block: BlockLocation(handle), compression: compression))
         }
         return result
     }

@@ -8,8 +8,10 @@
 final class Block: Sendable {
     /// Bytes that follow every block on disk: the block type and a masked CRC32C of contents plus type.
     static let trailerSize = 5
-    /// The only block type: contents stored as they are.
+    /// Block type: contents stored as they are.
     static let uncompressedType: UInt8 = 0
+    /// Block type: contents stored LZ4-compressed, as ``CompressedBlock`` lays them out.
+    static let lz4Type: UInt8 = 1
 
     /// The contents; immutable after `init`, freed in `deinit` unless they are borrowed from a mapped file.
     nonisolated(unsafe) private let storage: UnsafeMutableRawPointer
@@ -17,6 +19,8 @@ final class Block: Sendable {
     private let mappedFile: (any ReadableFile)?
     /// Size of the contents in bytes (also the block's cost in the block cache).
     let byteCount: Int
+    /// Whether the contents were decompressed from what the file stores, so offsets in them are not the file's.
+    let isDecompressed: Bool
     /// Where the entries end and the restart array begins; 0 for a block without entries.
     let entriesEnd: Int
     /// Number of restart points; 0 for a block without entries.
@@ -25,15 +29,19 @@ final class Block: Sendable {
     /// Takes ownership of `storage` (allocated with `UnsafeMutableRawPointer.allocate`), whose first `count` bytes
     /// are the contents. Frees it and throws `.corruption` (without a path; offsets are within the block) when the
     /// restart array is malformed.
-    convenience init(owning storage: UnsafeMutableRawPointer, count: Int) throws(LSMError) {
-        try self.init(storage: storage, count: count, mappedFile: nil)
+    /// `isDecompressed` says whether they were decompressed from a stored block.
+    convenience init(owning storage: UnsafeMutableRawPointer, count: Int, isDecompressed: Bool = false)
+        throws(LSMError) {
+        try self.init(storage: storage, count: count, mappedFile: nil, isDecompressed: isDecompressed)
     }
 
     /// Borrows `count` bytes at `storage` inside `mappedFile`'s mapping, which the block keeps alive.
-    private init(storage: UnsafeMutableRawPointer, count: Int, mappedFile: (any ReadableFile)?) throws(LSMError) {
+    private init(storage: UnsafeMutableRawPointer, count: Int, mappedFile: (any ReadableFile)?,
+                 isDecompressed: Bool = false) throws(LSMError) {
         self.storage = storage
         self.byteCount = count
         self.mappedFile = mappedFile
+        self.isDecompressed = isDecompressed
         let bytes = UnsafeRawBufferPointer(start: storage, count: count)
         guard let layout = BlockCursor.restartLayout(bytes) else {
             if mappedFile == nil { storage.deallocate() }
@@ -63,6 +71,13 @@ final class Block: Sendable {
     /// The first byte of the contents, valid while the block is alive.
     var baseAddress: UnsafeRawPointer { UnsafeRawPointer(storage) }
 
+    /// `error`, thrown while reading this block's contents, placed in the block at `blockOffset` of `path` (see
+    /// ``LSMError/locatedInBlock(path:blockOffset:)``, and ``LSMError/inDecompressedContents()`` when the contents
+    /// were decompressed).
+    func locate(_ error: LSMError, path: String, blockOffset: UInt64) -> LSMError {
+        (isDecompressed ? error.inDecompressedContents() : error).locatedInBlock(path: path, blockOffset: blockOffset)
+    }
+
     /// An iterator over the entries, comparing keys in `order`.
     func makeIterator(order: BlockKeyOrder = .internalKey) -> BlockIterator {
         BlockIterator(block: self, order: order)
@@ -73,51 +88,87 @@ final class Block: Sendable {
         BlockCursor(data: baseAddress, entriesEnd: entriesEnd, restartCount: restartCount, order: order)
     }
 
-    /// Reads the block at `handle` from `file`, checking its trailer (see ``readChecked(from:handle:)``), and parses
-    /// its restart array. Errors name the file and the block's offset. A block of a mapped file that was verified
-    /// before may skip the trailer check (`verifyingChecksum` false); one read with system calls is always checked.
-    static func read(from file: any ReadableFile, handle: BlockHandle, verifyingChecksum: Bool = true)
-        throws(LSMError) -> Block {
+    /// Reads the block at `handle` from `file`, checking its trailer (see ``readChecked(from:handle:)``), decompresses
+    /// it when it is stored compressed, and parses its restart array. Errors name the file and the block's offset.
+    /// (``Table`` reads a mapped table's data blocks itself, verifying each once.)
+    static func read(from file: any ReadableFile, handle: BlockHandle) throws(LSMError) -> Block {
         do throws(LSMError) {
             if let mapped = file.mappedContents {
-                // Zero-copy: check the block where it lies in the mapping and borrow it.
-                let contents = try contentsInMapping(mapped, handle: handle, path: file.path,
-                                                     verifyingChecksum: verifyingChecksum)
-                return try Block(storage: UnsafeMutableRawPointer(mutating: contents.baseAddress!),
-                                 count: contents.count, mappedFile: file)
+                // Zero-copy for a raw block: check it where it lies in the mapping and borrow it.
+                let stored = try storedInMapping(mapped, handle: handle, path: file.path, verifyingChecksum: true)
+                guard stored.type == uncompressedType else {
+                    return try decompressed(stored.contents, type: stored.type)
+                }
+                return try borrowing(stored.contents, in: file)
             }
             let storage = try readChecked(from: file, handle: handle)
-            return try Block(owning: storage, count: Int(handle.size))
+            let size = Int(handle.size)
+            let type = storage.load(fromByteOffset: size, as: UInt8.self)
+            guard type == uncompressedType else {
+                defer { storage.deallocate() }
+                return try decompressed(UnsafeRawBufferPointer(start: storage, count: size), type: type)
+            }
+            return try Block(owning: storage, count: size)
         } catch {
             throw error.locatedInBlock(path: file.path, blockOffset: handle.offset)
         }
     }
 
-    /// The contents of the block at `handle` where they lie in `mapped`, the mapping of the file at `path`: after
-    /// checking that the block lies inside it and, when `verifyingChecksum`, its trailer. Offsets in errors are the
-    /// block's; the caller locates them in the file.
-    static func contentsInMapping(_ mapped: UnsafeRawBufferPointer, handle: BlockHandle, path: String,
-                                  verifyingChecksum: Bool) throws(LSMError) -> UnsafeRawBufferPointer {
+    /// A block borrowing `contents`, which lie in the mapping of `file`.
+    static func borrowing(_ contents: UnsafeRawBufferPointer, in file: any ReadableFile) throws(LSMError) -> Block {
+        // A mapping is never empty, and the contents lie inside it.
+        guard let base = contents.baseAddress else { throw LSMError.corruption("block outside the mapped file") }
+        return try Block(storage: UnsafeMutableRawPointer(mutating: base), count: contents.count, mappedFile: file)
+    }
+
+    /// The block whose contents are stored as `stored` in a block of type `type` other than uncompressed, in a new
+    /// allocation. An unknown type is *unsupported format*; a compressed block that does not decompress, or
+    /// decompresses to a malformed block, is *corruption*. Errors carry no offset: the caller names the block's.
+    static func decompressed(_ stored: UnsafeRawBufferPointer, type: UInt8) throws(LSMError) -> Block {
+        guard type == lz4Type else { throw unknownType(type) }
+        let contents = try CompressedBlock.decompress(stored)
+        do {
+            return try Block(owning: contents.storage, count: contents.count, isDecompressed: true)
+        } catch {
+            throw error.inDecompressedContents()
+        }
+    }
+
+    /// The contents of the block at `handle` where they lie in `mapped`, the mapping of the file at `path`, and its
+    /// type byte: after checking that the block lies inside it and, when `verifyingChecksum`, its trailer. Offsets
+    /// in errors are the block's; the caller locates them in the file.
+    static func storedInMapping(_ mapped: UnsafeRawBufferPointer, handle: BlockHandle, path: String,
+                                verifyingChecksum: Bool) throws(LSMError)
+        -> (contents: UnsafeRawBufferPointer, type: UInt8) {
         guard handle.fits(within: UInt64(mapped.count)) else {
             throw LSMError.corruption("block (offset \(handle.offset), size \(handle.size)) extends past the "
                                       + "end of the file", path: path, offset: handle.offset)
         }
         let start = Int(handle.offset)
-        let raw = UnsafeRawBufferPointer(rebasing: mapped[start..<(start + Int(handle.size) + trailerSize)])
+        let size = Int(handle.size)
+        let raw = UnsafeRawBufferPointer(rebasing: mapped[start..<(start + size + trailerSize)])
         if verifyingChecksum, let problem = checkTrailer(raw, path: path, offset: handle.offset) { throw problem }
-        return UnsafeRawBufferPointer(rebasing: raw[0..<Int(handle.size)])
+        return (UnsafeRawBufferPointer(rebasing: raw[0..<size]), raw[size])
     }
 
-    /// The contents of the block at `handle`, checked like ``read(from:handle:)`` but not parsed (the filter block
-    /// has a format of its own).
+    /// The contents of the block at `handle`, checked (and decompressed) like ``read(from:handle:)`` but not parsed
+    /// (the filter block has a format of its own).
     static func readContents(from file: any ReadableFile, handle: BlockHandle) throws(LSMError) -> [UInt8] {
         let storage = try readChecked(from: file, handle: handle)
         defer { storage.deallocate() }
-        return [UInt8](UnsafeRawBufferPointer(start: storage, count: Int(handle.size)))
+        let size = Int(handle.size)
+        let type = storage.load(fromByteOffset: size, as: UInt8.self)
+        if type == uncompressedType { return [UInt8](UnsafeRawBufferPointer(start: storage, count: size)) }
+        do throws(LSMError) {
+            guard type == lz4Type else { throw unknownType(type) }
+            return try CompressedBlock.contents(ofStored: UnsafeRawBufferPointer(start: storage, count: size))
+        } catch {
+            throw error.locatedInBlock(path: file.path, blockOffset: handle.offset)
+        }
     }
 
     /// Reads contents and trailer into a new allocation the caller owns, after checking that the block lies inside
-    /// the file, that the checksum matches and that the type is uncompressed.
+    /// the file, that the checksum matches and that the type is one this build reads.
     private static func readChecked(from file: any ReadableFile, handle: BlockHandle)
         throws(LSMError) -> UnsafeMutableRawPointer {
         let path = file.path
@@ -153,9 +204,14 @@ final class Block: Sendable {
         guard stored == actual else {
             return LSMError.corruption("block checksum mismatch", path: path, offset: offset)
         }
-        guard raw[size] == uncompressedType else {
-            return LSMError(.unsupportedFormat, "unknown block type \(raw[size])", path: path, offset: offset)
+        guard raw[size] == uncompressedType || raw[size] == lz4Type else {
+            return unknownType(raw[size]).located(path: path, offset: offset)
         }
         return nil
+    }
+
+    /// The error for a block of a type this build does not read (a later version's compression, say).
+    private static func unknownType(_ type: UInt8) -> LSMError {
+        LSMError(.unsupportedFormat, "unknown block type \(type)")
     }
 }

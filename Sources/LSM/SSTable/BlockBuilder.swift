@@ -55,7 +55,7 @@ struct BlockBuilder {
     /// block.
     mutating func finish() -> [UInt8] {
         var contents = buffer
-        contents.reserveCapacity(estimatedSize + Block.trailerSize)
+        contents.reserveCapacity(estimatedSize)
         for restart in restarts { contents.appendFixed32(restart) }
         contents.appendFixed32(UInt32(restarts.count))
         buffer.removeAll(keepingCapacity: true)

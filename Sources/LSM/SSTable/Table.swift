@@ -55,7 +55,7 @@ final class Table: Sendable {
         do {
             properties = try TableProperties(block: propertiesBlock, fileSize: size, formatVersion: footer.formatVersion)
         } catch {
-            throw error.locatedInBlock(path: file.path, blockOffset: footer.propertiesHandle.offset)
+            throw propertiesBlock.locate(error, path: file.path, blockOffset: footer.propertiesHandle.offset)
         }
         if let databaseID,
            let mismatch = properties.identity?.mismatch(databaseID: databaseID, fileNumber: fileNumber) {
@@ -171,7 +171,7 @@ final class Table: Sendable {
                 do throws(LSMError) {
                     try index.next()
                 } catch {
-                    throw error.locatedInBlock(path: path, blockOffset: indexOffset)
+                    throw indexBlock.locate(error, path: path, blockOffset: indexOffset)
                 }
             }
             return covering == nil ? .notFound : .deleted
@@ -199,7 +199,7 @@ final class Table: Sendable {
         do throws(LSMError) {
             try index.seek(target)
         } catch {
-            throw error.locatedInBlock(path: path, blockOffset: indexOffset)
+            throw indexBlock.locate(error, path: path, blockOffset: indexOffset)
         }
         return index
     }
@@ -218,44 +218,81 @@ final class Table: Sendable {
         TableIterator(table: self)
     }
 
-    /// The data block at `handle`. A mapped table's block is read in place, its checksum verified on its first
-    /// read only; another table's comes from the block cache, or else is read (and verified) from disk and cached.
+    /// The data block at `handle`. A mapped table's raw block is read in place, its checksum verified on its first
+    /// read only; a compressed one is decompressed into a block of its own, which goes through the block cache. Another
+    /// table's blocks come from the block cache, or else are read (and verified) from disk and cached.
     func dataBlock(_ handle: BlockHandle) throws(LSMError) -> Block {
-        if let verifiedBlocks {
-            return try verifyingOnce(handle, in: verifiedBlocks) { (verifying: Bool) throws(LSMError) in
-                try readDataBlock(handle, verifyingChecksum: verifying)
-            }
-        }
-        let key = CacheKey(fileNumber: fileNumber, offset: handle.offset)
-        if let cached = blockCache?.value(for: key) { return cached }
-        let block = try readDataBlock(handle)
-        blockCache?.insert(block, for: key, cost: block.byteCount)
-        return block
-    }
-
-    /// Calls `body` with the contents of the data block at `handle`, valid during the call, and places its errors in
-    /// the file. A mapped table's block is read in place, with no ``Block`` made, and verified on its first read
-    /// as in ``dataBlock(_:)``; another table's comes from ``dataBlock(_:)``.
-    private func withDataBlockContents<R>(
-        _ handle: BlockHandle, _ body: (UnsafeRawBufferPointer) throws(LSMError) -> R
-    ) throws(LSMError) -> R {
         guard let verifiedBlocks, let mapped = file.mappedContents else {
-            let block = try dataBlock(handle)
-            do {
-                return try withExtendedLifetime(block) { () throws(LSMError) -> R in try body(block.bytes) }
-            } catch {
-                throw error.locatedInBlock(path: path, blockOffset: handle.offset)
-            }
+            return try cachedDataBlock(handle) { () throws(LSMError) in try readDataBlock(handle) }
         }
-        try checkDataBlockHandle(handle)
+        let stored = try storedDataBlock(handle, in: mapped, verifiedBlocks)
         do {
-            let contents = try verifyingOnce(handle, in: verifiedBlocks) { (verifying: Bool) throws(LSMError) in
-                try Block.contentsInMapping(mapped, handle: handle, path: path, verifyingChecksum: verifying)
-            }
-            return try body(contents)
+            guard stored.type == Block.uncompressedType else { return try decompressedDataBlock(handle, stored) }
+            return try Block.borrowing(stored.contents, in: file)
         } catch {
             throw error.locatedInBlock(path: path, blockOffset: handle.offset)
         }
+    }
+
+    /// Calls `body` with the contents of the data block at `handle`, valid during the call, and places its errors in
+    /// the file. A mapped table's raw block is read in place, with no ``Block`` made, and verified on its first read
+    /// as in ``dataBlock(_:)``; other blocks come as ``dataBlock(_:)`` gives them.
+    private func withDataBlockContents<R>(
+        _ handle: BlockHandle, _ body: (UnsafeRawBufferPointer) throws(LSMError) -> R
+    ) throws(LSMError) -> R {
+        let block: Block
+        if let verifiedBlocks, let mapped = file.mappedContents {
+            let stored = try storedDataBlock(handle, in: mapped, verifiedBlocks)
+            do {
+                if stored.type == Block.uncompressedType { return try body(stored.contents) }
+                block = try decompressedDataBlock(handle, stored)
+            } catch {
+                throw error.locatedInBlock(path: path, blockOffset: handle.offset)
+            }
+        } else {
+            block = try dataBlock(handle)
+        }
+        do {
+            return try withExtendedLifetime(block) { () throws(LSMError) -> R in try body(block.bytes) }
+        } catch {
+            throw block.locate(error, path: path, blockOffset: handle.offset)
+        }
+    }
+
+    /// A mapped table's data block at `handle` as it lies in the mapping, and its type: the handle checked, and the
+    /// trailer verified on the block's first read only.
+    @inline(__always)
+    private func storedDataBlock(_ handle: BlockHandle, in mapped: UnsafeRawBufferPointer,
+                                 _ verifiedBlocks: VerifiedBlocks)
+        throws(LSMError) -> (contents: UnsafeRawBufferPointer, type: UInt8) {
+        try checkDataBlockHandle(handle)
+        do {
+            return try verifyingOnce(handle, in: verifiedBlocks) { (verifying: Bool) throws(LSMError) in
+                try Block.storedInMapping(mapped, handle: handle, path: path, verifyingChecksum: verifying)
+            }
+        } catch {
+            throw error.locatedInBlock(path: path, blockOffset: handle.offset)
+        }
+    }
+
+    /// A mapped table's compressed data block at `handle`, stored as `stored`: from the block cache, or else
+    /// decompressed and cached. Offsets in errors are the block's.
+    private func decompressedDataBlock(
+        _ handle: BlockHandle, _ stored: (contents: UnsafeRawBufferPointer, type: UInt8)
+    ) throws(LSMError) -> Block {
+        try cachedDataBlock(handle) { () throws(LSMError) in
+            try Block.decompressed(stored.contents, type: stored.type)
+        }
+    }
+
+    /// The data block at `handle` from the block cache, or else made by `make` and cached.
+    private func cachedDataBlock(_ handle: BlockHandle, _ make: () throws(LSMError) -> Block)
+        throws(LSMError) -> Block {
+        let key = CacheKey(fileNumber: fileNumber, offset: handle.offset)
+        if let cached = blockCache?.value(for: key) { return cached }
+        let block = try make()
+        blockCache?.insert(block, for: key, cost: block.byteCount)
+        return block
     }
 
     /// Reads a mapped table's block at `handle` with `read`, asking it to verify the checksum only if the block has
@@ -277,10 +314,11 @@ final class Table: Sendable {
         }
     }
 
-    /// The data block at `handle` read from the file, bypassing the cache; it must lie before the footer.
-    private func readDataBlock(_ handle: BlockHandle, verifyingChecksum: Bool = true) throws(LSMError) -> Block {
+    /// The data block at `handle` read (and verified) from the file, bypassing the cache; it must lie before the
+    /// footer.
+    private func readDataBlock(_ handle: BlockHandle) throws(LSMError) -> Block {
         try checkDataBlockHandle(handle)
-        return try Block.read(from: file, handle: handle, verifyingChecksum: verifyingChecksum)
+        return try Block.read(from: file, handle: handle)
     }
 
     /// The index entries in order: each data block's separator key and handle (for `lsm dump --meta`).
@@ -297,9 +335,18 @@ final class Table: Sendable {
                 try iterator.next()
             }
         } catch {
-            throw error.locatedInBlock(path: path, blockOffset: footer.indexHandle.offset)
+            throw indexBlock.locate(error, path: path, blockOffset: footer.indexHandle.offset)
         }
         return entries
+    }
+
+    /// The type byte stored after the block at `handle`, read without verifying the block (for inspection).
+    func storedType(of handle: BlockHandle) throws(LSMError) -> UInt8 {
+        guard handle.fits(within: properties.fileSize) else {
+            throw LSMError.corruption("block (offset \(handle.offset), size \(handle.size)) extends past the end of "
+                                      + "the file", path: path, offset: handle.offset)
+        }
+        return try file.readExactly(at: handle.offset + handle.size, count: 1)[0]
     }
 
     /// Reads every data block from disk, verifying each checksum, that keys are well-formed internal keys in
@@ -345,7 +392,7 @@ final class Table: Sendable {
                     try iterator.next()
                 }
             } catch {
-                throw error.locatedInBlock(path: path, blockOffset: handle.offset)
+                throw block.locate(error, path: path, blockOffset: handle.offset)
             }
             counted.dataBlockCount += 1
             previousSeparator = separator

@@ -9,13 +9,14 @@
 /// A value type, so the per-entry updates of its state need no runtime exclusivity checks (which cost more than
 /// the updates themselves in a class); its owner keeps it in one place and mutates it there.
 ///
-/// The bytes: docs/FORMAT.md, "File layout" and "Index block".
+/// The bytes: docs/FORMAT.md, "File layout", "Block on disk" and "Index block".
 struct TableBuilder {
     private let file: any WritableFile
     private let options: TableOptions
     private var dataBlock: BlockBuilder
     private var indexBlock = BlockBuilder(restartInterval: 1)
     private var filter: BloomFilterBuilder?
+    private var compressor: BlockCompressor
     private var properties = TableProperties()
     /// Where the next block will start.
     private var offset: UInt64
@@ -43,6 +44,7 @@ struct TableBuilder {
         self.properties.identity = identity
         self.dataBlock = BlockBuilder(restartInterval: options.restartInterval)
         self.filter = options.bloomBitsPerKey > 0 ? BloomFilterBuilder(bitsPerKey: options.bloomBitsPerKey) : nil
+        self.compressor = BlockCompressor(options.compression)
         self.offset = file.size
     }
 
@@ -106,19 +108,15 @@ struct TableBuilder {
             }
             var filterHandle = BlockHandle(offset: offset, size: 0)
             if let filter {
-                var contents = filter.finish()
-                filterHandle = try writeBlock(&contents)
+                filterHandle = try writeBlock(filter.finish(), type: Block.uncompressedType)
             }
             properties.largestKey = lastKey
             if !rangeDeletions.isEmpty {
-                var contents = finishRangeDeletions()
-                properties.rangeDeletionHandle = try writeBlock(&contents)
+                properties.rangeDeletionHandle = try writeBlock(finishRangeDeletions(), type: Block.uncompressedType)
             }
             properties.sequenceRange = smallestSequence...largestSequence
-            var propertiesContents = properties.encodedBlock()
-            let propertiesHandle = try writeBlock(&propertiesContents)
-            var indexContents = indexBlock.finish()
-            let indexHandle = try writeBlock(&indexContents)
+            let propertiesHandle = try writeBlock(properties.encodedBlock(), type: Block.uncompressedType)
+            let indexHandle = try writeBlock(indexBlock.finish(), type: Block.uncompressedType)
             let footer = Footer(filterHandle: filterHandle, propertiesHandle: propertiesHandle, indexHandle: indexHandle)
             unwritten.append(contentsOf: footer.encoded)
             try writeUnwritten()
@@ -163,13 +161,18 @@ struct TableBuilder {
         separator.withUnsafeBytes { k in value.withUnsafeBytes { v in indexBlock.add(key: k, value: v) } }
     }
 
-    /// Writes the data block being filled, if it has entries, and leaves its handle pending for the index.
+    /// Writes the data block being filled, if it has entries, compressed when that pays (``BlockCompressor``), and
+    /// leaves its handle pending for the index.
     private mutating func flushDataBlock() throws(LSMError) {
         guard !dataBlock.isEmpty else { return }
         assert(pendingHandle == nil)
-        var contents = dataBlock.finish()
+        let contents = dataBlock.finish()
         do {
-            pendingHandle = try writeBlock(&contents)
+            if let compressed = contents.withUnsafeBytes({ compressor.compress($0) }) {
+                pendingHandle = try writeBlock(compressed, type: Block.lz4Type)
+            } else {
+                pendingHandle = try writeBlock(contents, type: Block.uncompressedType)
+            }
         } catch {
             failure = error
             throw error
@@ -177,16 +180,19 @@ struct TableBuilder {
         properties.dataBlockCount += 1
     }
 
-    /// Appends the trailer (type byte and masked checksum) to `contents`, queues both for the file (writing the
-    /// queue once it holds ``writeBufferSize`` bytes), and returns the block's handle.
-    private mutating func writeBlock(_ contents: inout [UInt8]) throws(LSMError) -> BlockHandle {
+    /// Queues `contents` (as stored: compressed when `type` says so) and their trailer (the type byte and masked
+    /// checksum) for the file, writing the queue once it holds ``writeBufferSize`` bytes, and returns the block's
+    /// handle.
+    private mutating func writeBlock(_ contents: some Collection<UInt8>, type: UInt8) throws(LSMError) -> BlockHandle {
         let handle = BlockHandle(offset: offset, size: UInt64(contents.count))
-        contents.append(Block.uncompressedType)
-        contents.appendFixed32(CRC32C.mask(CRC32C.checksum(contents)))
-        if unwritten.isEmpty { unwritten.reserveCapacity(Self.writeBufferSize + contents.count) }
+        if unwritten.isEmpty { unwritten.reserveCapacity(Self.writeBufferSize + contents.count + Block.trailerSize) }
+        let start = unwritten.count
         unwritten.append(contentsOf: contents)
+        unwritten.append(type)
+        let checksum = unwritten.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start...])) }
+        unwritten.appendFixed32(CRC32C.mask(checksum))
+        offset += UInt64(unwritten.count - start)
         if unwritten.count >= Self.writeBufferSize { try writeUnwritten() }
-        offset += UInt64(contents.count)
         return handle
     }
 

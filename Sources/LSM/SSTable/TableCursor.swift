@@ -101,7 +101,8 @@ struct TableCursor: ~Copyable {
         do {
             try move(&data)
         } catch {
-            throw error.locatedInBlock(path: table.path, blockOffset: currentBlockOffset)
+            guard let dataBlock else { throw error.locatedInBlock(path: table.path, blockOffset: currentBlockOffset) }
+            throw dataBlock.locate(error, path: table.path, blockOffset: currentBlockOffset)
         }
     }
 

@@ -6,4 +6,6 @@ struct TableOptions: Sendable {
     var restartInterval = 16
     /// Bloom filter bits per user key; 0 (or less) writes no filter.
     var bloomBitsPerKey = 10
+    /// How data blocks are stored (index, filter and properties blocks are always raw).
+    var compression = Compression.none
 }

@@ -47,14 +47,15 @@ extension UnsafeMutableRawBufferPointer {
     /// room (``varintLength(_:)`` plus the bytes).
     @inline(__always)
     func storeLengthPrefixed(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int {
-        let offset = storeVarint(UInt64(bytes.count), at: offset)
+        let offset = storeVarint64(UInt64(bytes.count), at: offset)
         UnsafeMutableRawBufferPointer(rebasing: self[offset..<(offset + bytes.count)]).copyMemory(from: bytes)
         return offset + bytes.count
     }
 
-    /// Stores `value` as a varint at `offset`, which must leave room for it; returns the offset after it.
+    /// Stores `value` as a varint at `offset`; returns the offset after it. The caller has made room
+    /// (``varintLength(_:)``).
     @inline(__always)
-    func storeVarint(_ value: UInt64, at offset: Int) -> Int {
+    func storeVarint64(_ value: UInt64, at offset: Int) -> Int {
         var offset = offset
         var v = value
         while v >= 0x80 {

@@ -168,6 +168,17 @@ public struct LSMError: Error, Hashable, Sendable, CustomStringConvertible {
         return copy
     }
 
+    /// The same error, for damage found in a block's decompressed contents: an offset it carries is one in those
+    /// contents, which has no place in the file, so it moves into the message, and
+    /// ``locatedInBlock(path:blockOffset:)`` names the block's own offset.
+    func inDecompressedContents() -> LSMError {
+        guard path == nil, let offset else { return self }
+        var copy = self
+        copy.message += " (at byte \(offset) of the block's decompressed contents)"
+        copy.offset = nil
+        return copy
+    }
+
     /// The same error placed in the block at `blockOffset` of `path`, if it did not name a file yet: an offset it
     /// carries is relative to the block (as the block parser reports them) and becomes one in the file.
     func locatedInBlock(path: String, blockOffset: UInt64) -> LSMError {

@@ -31,6 +31,11 @@ struct BenchCommand: ToolCommand {
     @Option(help: "Comma-separated workloads to run (run in the sequence's order whatever the order given).")
     var benchmarks: String?
 
+    @Option(help: ArgumentHelp(
+        "How the engine stores tables' data blocks: none (as peerbench.c runs the peers) or lz4.",
+        valueName: "none|lz4"))
+    var compression = "none"
+
     @Flag(help: "Print one JSON line per workload, as peerbench prints them.")
     var json = false
 
@@ -43,7 +48,9 @@ struct BenchCommand: ToolCommand {
     /// when every workload ran and its checks passed, 1 when the engine failed or a check did not pass, 2 for a
     /// bad option.
     func execute(out: OutputSink, err: OutputSink) -> Int32 {
+        var compression = Compression.none
         let refusal = OptionError.refusal(tool: "bench", err: err) { () throws(OptionError) in
+            compression = try OptionError.compression(self.compression)
             try OptionError.check("--num", num, in: 10...Self.maxNum)
             try OptionError.check("--threads", threads, in: 1...Self.maxThreads)
             if dir?.isEmpty == true { throw OptionError("--dir must not be empty") }
@@ -85,10 +92,10 @@ struct BenchCommand: ToolCommand {
 
         let nameWidth = selected.map { $0.name(threads: threads).count }.max() ?? 0
         let reporter = BenchReporter(out: out, json: json, nameWidth: nameWidth)
-        reporter.header(num: num, threads: threads, directory: root)
+        reporter.header(num: num, threads: threads, compression: compression, directory: root)
         if out.hasFailed { return 1 }
         let runner = BenchRunner(
-            root: root, num: num, threads: threads, selected: selected, reporter: reporter,
+            root: root, num: num, threads: threads, compression: compression, selected: selected, reporter: reporter,
             progress: BenchProgress(err: err))
         do {
             if let failure = try runner.run() {

@@ -36,10 +36,11 @@ final class BenchReporter {
     }
 
     /// The db_bench-like preamble of the human-readable form (JSON output has none).
-    func header(num: Int, threads: Int, directory: String) {
+    func header(num: Int, threads: Int, compression: Compression, directory: String) {
         guard !json else { return }
         out.line("Keys:       \(BenchKey.length) bytes each")
         out.line("Values:     \(BenchValue.length) bytes each")
+        out.line("Compression: \(compression.rawValue)")
         out.line("Entries:    \(num) per phase; \(threads) threads for fillsync_\(threads)threads")
         out.line("Directory:  \(directory)")
         out.line(String(repeating: "-", count: 48))

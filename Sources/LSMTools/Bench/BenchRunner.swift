@@ -13,15 +13,19 @@ struct BenchRunner {
     let num: Int
     /// Writer threads of fillsync_Nthreads.
     let threads: Int
+    /// How the engine stores data blocks (peerbench.c runs the peers without compression).
+    let compression: Compression
     let selected: Set<BenchWorkload>
     let reporter: BenchReporter
     let progress: BenchProgress
 
     /// The engine's options, set explicitly to the choices `peerbench.c` makes for LevelDB (its defaults plus a
     /// 10-bit bloom filter): a 4 MiB write buffer, 2 MiB tables, an 8 MiB block cache, 4 KiB blocks. RocksDB's
-    /// larger write buffer is its default, not a choice of the benchmark. Level shapes stay the engine's defaults.
-    static var engineOptions: Options {
+    /// larger write buffer is its default, not a choice of the benchmark. Level shapes stay the engine's defaults;
+    /// compression is the run's choice.
+    var engineOptions: Options {
         var options = Options()
+        options.compression = compression
         options.memtableSize = 4 << 20
         options.targetFileSize = 2 << 20
         options.blockCacheBytes = 8 << 20
@@ -40,7 +44,7 @@ struct BenchRunner {
             let directory = root + "/" + phase.directoryName
             try FileTree.remove(directory)
             try FileTree.makeDirectories(directory)
-            var database = PhaseDatabase(try Database.open(directory, options: Self.engineOptions), phase: phase)
+            var database = PhaseDatabase(try Database.open(directory, options: engineOptions), phase: phase)
             for workload in workloads[...last] {
                 let isSelected = selected.contains(workload)
                 guard isSelected || workload.preparesLaterWorkloads else { continue }
@@ -58,7 +62,7 @@ struct BenchRunner {
                 if workload == .fillSequential {
                     // Reopen, so the reads see the store as a restart leaves it.
                     try close(&database)
-                    database = PhaseDatabase(try Database.open(directory, options: Self.engineOptions), phase: phase)
+                    database = PhaseDatabase(try Database.open(directory, options: engineOptions), phase: phase)
                 }
             }
             try close(&database)

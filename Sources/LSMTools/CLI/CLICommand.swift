@@ -27,6 +27,9 @@ struct CLICommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Memtable size in bytes before it is flushed to a table.")
     var memtableSize: Int?
 
+    @Option(help: ArgumentHelp(OptionError.compressionHelp, valueName: "none|lz4"))
+    var compression: String?
+
     @Flag(help: "Make every write durable (fdatasync) before replying OK.")
     var sync = false
 
@@ -52,13 +55,14 @@ struct CLICommand: ParsableCommand {
 
     /// Checks the options and runs a session on `input`; returns the exit status (2 for a bad option).
     func execute(input: any CLIInput, interactive: Bool, out: OutputSink, err: OutputSink) -> Int32 {
+        var options = Options()
         let refusal = OptionError.refusal(tool: "cli", err: err) { () throws(OptionError) in
             if let memtableSize {
                 try OptionError.check("--memtable-size", memtableSize, in: OptionError.memtableSizes, unit: "bytes")
             }
+            if let compression { options.compression = try OptionError.compression(compression) }
         }
         if let refusal { return refusal }
-        var options = Options()
         if let memtableSize { options.memtableSize = memtableSize }
         if sync { options.syncPolicy = .always }
         options.readOnly = readOnly

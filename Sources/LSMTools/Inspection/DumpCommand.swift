@@ -142,14 +142,20 @@ struct DumpCommand: ToolCommand {
         let sizes = index.map(\.block.size)
         if let smallest = sizes.min(), let largest = sizes.max() {
             let average = sizes.reduce(0, &+) / UInt64(sizes.count)
+            let compressed = index.filter { $0.compression == .lz4 }.count
             field("Data blocks", "\(p.dataBlockCount) (sizes: min \(smallest), average \(average), max \(largest) "
-                  + "bytes)")
+                  + "bytes" + (compressed > 0 ? "; \(compressed) compressed with LZ4" : "") + ")")
         } else {
             field("Data blocks", "\(p.dataBlockCount)")
         }
         field("Index entries", "\(index.count)")
         for (number, entry) in index.enumerated() where !out.hasFailed {
-            out.line("  #\(number) \(text.key(entry.separator)) -> \(entry.block)")
+            let stored = switch entry.compression {
+            case .none?: ""
+            case .lz4?: ", lz4"
+            case nil: ", unknown block type"
+            }
+            out.line("  #\(number) \(text.key(entry.separator)) -> \(entry.block)\(stored)")
         }
     }
 }

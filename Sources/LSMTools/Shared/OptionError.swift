@@ -1,3 +1,5 @@
+import LSM
+
 /// A command-line option whose value the tool cannot use: a usage error, printed as `lsm TOOL: MESSAGE` with exit
 /// status 2 before the tool does anything.
 ///
@@ -23,6 +25,19 @@ struct OptionError: Error, Equatable, CustomStringConvertible {
         if let special { allowed = "\(special) or \(allowed)" }
         if let unit { allowed += " " + unit }
         throw OptionError("\(option) must be \(allowed), got \(value)")
+    }
+
+    /// The help of `--compression`, which `lsm cli`, `lsm bench` and `lsm stress` share.
+    static let compressionHelp =
+        "How new tables' data blocks are stored: none or lz4 (Options.compression; default none)."
+
+    /// The value of `--compression`: a ``Compression`` by name.
+    static func compression(_ name: String) throws(OptionError) -> Compression {
+        guard let compression = Compression(rawValue: name) else {
+            let names = Compression.allCases.map(\.rawValue).joined(separator: " or ")
+            throw OptionError("--compression must be \(names), got \(name)")
+        }
+        return compression
     }
 
     /// Runs `check`; when it throws, prints `lsm TOOL: MESSAGE` on `err` and returns the exit status 2, else nil.

@@ -63,6 +63,9 @@ struct StressCommand: ToolCommand {
                 + "it replaces --memtable-size.", valueName: "bytes"))
     var memoryBudget: Int?
 
+    @Option(help: ArgumentHelp(OptionError.compressionHelp, valueName: "none|lz4"))
+    var compression: String?
+
     @Flag(help: "Make every write durable (fdatasync) before it returns.")
     var sync = false
 

@@ -87,6 +87,8 @@ struct StressConfiguration: Sendable {
     var memtableSize = 64 << 10
     /// ``Options/memoryBudget``, when set.
     var memoryBudget: Int?
+    /// ``Options/compression``; a crash-cycle parent passes it to its writers.
+    var compression = Compression.none
     var sync = false
     var mix = StressMix.standard
     var seed: UInt64 = 0
@@ -109,6 +111,7 @@ struct StressConfiguration: Sendable {
         options.level1MaxBytes = max(4 * memtableSize, 16 << 10)
         options.targetFileSize = max(memtableSize, 4 << 10)
         options.memoryBudget = memoryBudget
+        options.compression = compression
         return options
     }
 }
@@ -209,6 +212,13 @@ extension StressConfiguration {
         if let budget = command.memoryBudget {
             try check("--memory-budget", budget, in: (1 << 20)...(1 << 40), unit: "bytes")
             memoryBudget = budget
+        }
+        if let name = command.compression {
+            do {
+                compression = try OptionError.compression(name)
+            } catch {
+                throw StressFailure(error.description)
+            }
         }
         sync = command.sync
         try applyMix(command)

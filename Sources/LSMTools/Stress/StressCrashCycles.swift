@@ -66,7 +66,7 @@ struct StressCrashCycles {
         out.line(
             "lsm stress: \(cycles) crash cycle\(cycles == 1 ? "" : "s"), \(StressFormat.count(config.keys)) keys, "
                 + "\(StressFormat.bytes(config.valueSize)) values, "
-                + "\(StressFormat.bytes(config.memtableSize)) memtable, "
+                + "\(StressFormat.bytes(config.memtableSize)) memtable, compression \(config.compression.rawValue), "
                 + (config.expiryPercent > 0 ? "\(config.expiryPercent)% of writes expiring, " : "")
                 + "seed \(config.seed), in \(directory)")
         var floors = Floors(
@@ -172,8 +172,8 @@ struct StressCrashCycles {
         let arguments = [
             "stress", "--child-writer", "--dir", directory, "--seed", "\(config.seed &+ UInt64(cycle))",
             "--keys", "\(config.keys)", "--value-size", "\(config.valueSize)",
-            "--memtable-size", "\(config.memtableSize)", "--first-version", "\(firstVersion)",
-            "--expiry-percent", "\(config.expiryPercent)",
+            "--memtable-size", "\(config.memtableSize)", "--compression", config.compression.rawValue,
+            "--first-version", "\(firstVersion)", "--expiry-percent", "\(config.expiryPercent)",
         ]
         let child: ChildProcess
         do {

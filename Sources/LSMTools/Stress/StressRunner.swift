@@ -169,7 +169,8 @@ struct StressRunner {
             ("threads", "\(config.threads)"), limit, ("keys", StressFormat.count(config.keys)),
             ("value size", StressFormat.bytes(config.valueSize)),
             config.memoryBudget.map { ("memory budget", StressFormat.bytes($0)) }
-                ?? ("memtable size", StressFormat.bytes(config.memtableSize)), ("sync", config.sync ? "yes" : "no"),
+                ?? ("memtable size", StressFormat.bytes(config.memtableSize)),
+            ("compression", config.compression.rawValue), ("sync", config.sync ? "yes" : "no"),
             ("mix", "\(config.mix) (reads:writes:deletes:scans %)"), ("seed", "\(config.seed)"),
             ("directory", directory),
         ]

@@ -45,7 +45,7 @@ import Testing
     @Test func everyDefaultIsDocumentedAndTrue() throws {
         let documented = try documentedDefaults()
         let actual = Mirror(reflecting: Options()).children.map { (String($0.label!), String(describing: $0.value)) }
-        #expect(actual.count == 18)
+        #expect(actual.count == 19)
         #expect(Set(documented.keys) == Set(actual.map(\.0)))
         for (name, value) in actual {
             #expect(documented[name].map(self.value(of:)) == value, "\(name): documented \(documented[name] ?? "-")")

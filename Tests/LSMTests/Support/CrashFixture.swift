@@ -3,11 +3,12 @@ import Testing
 
 /// A fresh temporary directory on its own ``CrashSimulatingFileSystem``, and the options its database is opened
 /// with: the setup every crash and fault test starts from, so that each test says only what it does to the
-/// database, and every open, power loss and restart of one test uses the same file system and options.
+/// database, and every open, power loss and restart of one test uses the same file system and options (unless the
+/// test changes them between opens).
 struct CrashFixture {
     let directory: TemporaryDirectory
     let fileSystem: CrashSimulatingFileSystem
-    let options: Options
+    var options: Options
 
     init(_ name: String, options: Options = Options()) {
         directory = TemporaryDirectory(name)

@@ -98,11 +98,14 @@ import Testing
         #expect(try self.rows(named.out).first?["benchmark"] as? String == "fillsync_3threads")
     }
 
-    @Test func humanReadableLines() throws {
-        let run = try bench(["--num", "300", "--benchmarks", "fillseq,readmissing,size_after_fillseq"])
+    @Test(arguments: [nil, "lz4"] as [String?])
+    func humanReadableLines(compression: String?) throws {
+        let run = try bench(["--num", "300", "--benchmarks", "fillseq,readmissing,size_after_fillseq"]
+                                + (compression.map { ["--compression", $0] } ?? []))
         #expect(run.status == 0, "\(run.err)")
         let lines = run.out.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("Entries:    300 per phase") })
+        #expect(lines.contains("Compression: \(compression ?? "none")"), "none unless asked")
         let fill = try #require(lines.first { $0.hasPrefix("fillseq ") })
         #expect(fill.contains(" : ") && fill.contains(" micros/op;") && fill.contains(" MB/s"))
         #expect(fill.contains(" MB written"))
@@ -149,6 +152,7 @@ import Testing
             (["--threads", "-1"], "--threads must be 1...64, got -1"),
             (["--num", "-5"], "--num must be 10...1000000000000000, got -5"),
             (["--dir", ""], "--dir must not be empty"),
+            (["--compression", "zstd"], "--compression must be none or lz4, got zstd"),
         ]
         for (arguments, message) in cases {
             expectUsageError(try bench(arguments), of: "bench", containing: message, "\(arguments)")

@@ -79,6 +79,30 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.file("db")))
     }
 
+    @Test func compressionIsAnOptionOfTheDatabase() throws {
+        let dir = try Scratch()
+        defer { dir.remove() }
+        let refused = try CLICommand.parse(["--compression", "gzip", dir.file("db")])
+        let none = CLILineReader(bytes: Array("put a 1\n".utf8))
+        let refusal = ToolRun { out, err in refused.execute(input: none, interactive: false, out: out, err: err) }
+        #expect(refusal.status == 2 && refusal.err == "lsm cli: --compression must be none or lz4, got gzip\n")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("db")))
+
+        let value = String(repeating: "compressible-", count: 40)
+        let script = (0..<50).map { "put key\($0) \(value)\($0)\n" }.joined() + "flush\nget key7\n"
+        let command = try CLICommand.parse(["--compression", "lz4", dir.file("db")])
+        let input = CLILineReader(bytes: Array(script.utf8))
+        let run = ToolRun { out, err in command.execute(input: input, interactive: false, out: out, err: err) }
+        #expect(run.status == 0, "\(run.err)")
+        #expect(run.out.hasSuffix("\(value)7\n"))
+        // The flushed table is far smaller than the values it holds: its blocks were compressed.
+        let tables = try FileManager.default.contentsOfDirectory(atPath: dir.file("db")).filter { $0.hasSuffix(".sst") }
+        let size = try tables.reduce(0) { total, name in
+            total + ((try FileManager.default.attributesOfItem(atPath: dir.file("db") + "/" + name)[.size] as? Int) ?? 0)
+        }
+        #expect(tables.count == 1 && size < 50 * value.utf8.count / 4, "\(tables) of \(size) bytes")
+    }
+
     /// A closed standard output or input fails like one: the database's files never take its descriptor, so
     /// no reply is written into them.
     @Test func closedStandardDescriptorsFailWithoutTouchingTheDatabase() throws {

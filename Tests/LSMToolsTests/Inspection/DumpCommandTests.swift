@@ -148,6 +148,31 @@ import Testing
             """)
     }
 
+    @Test func aCompressedTableDumpsAndItsMetaCountsItsLZ4Blocks() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        var options = Options()
+        options.compression = .lz4
+        options.blockSize = 256
+        let path = try scratch.database(options: options) { db in
+            for i in 0..<60 { try db.put("key\(100 + i)", "a value that repeats, a value that repeats \(i % 3)") }
+            for i in 60..<120 {
+                try db.put("key\(100 + i)", (0..<5).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 36) }
+                    .joined())
+            }
+            try db.flush()
+        }
+        let table = path + "/" + (try #require(try Database.info(at: path).levels.flatMap(\.tables).first)).name
+        let index = try TableFile.open(table).indexEntries()
+        let compressed = index.filter { $0.compression == .lz4 }.count
+        #expect(compressed > 0 && compressed < index.count, "\(index.map(\.compression))")
+        let rows = try dump([table, "--limit", "200"])
+        #expect(rows.status == 0 && rows.err == "" && rows.out.hasSuffix("--- 120 rows ---\n"))
+        let meta = try dump([table, "--meta", "--limit", "0"])
+        #expect(meta.out.contains("; \(compressed) compressed with LZ4)\n"))
+        #expect(meta.out.split(separator: "\n").filter { $0.hasSuffix(", lz4") }.count == compressed)
+    }
+
     @Test func badFilesGiveOneLineAndExitOne() throws {
         let scratch = try Scratch()
         defer { scratch.remove() }

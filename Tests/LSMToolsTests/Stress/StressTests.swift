@@ -30,6 +30,14 @@ import Darwin
         try expectTemporaryDatabaseRemoved(run.out)
     }
 
+    @Test func aCompressedRunVerifiesAndSaysSo() throws {
+        let run = try stress(["--ops", "1500", "--threads", "2", "--keys", "200", "--memtable-size", "1024",
+                              "--compression", "lz4"])
+        #expect(run.status == 0, "\(run.err)")
+        #expect(run.out.contains("compression lz4"))
+        #expect(run.out.contains("result: ok"))
+    }
+
     /// Under a memory budget the run says so, and reports what the engine held and the process's peak RSS.
     @Test func aRunUnderAMemoryBudgetReportsTheEnginesMemory() throws {
         let run = try stress(["--ops", "3000", "--threads", "2", "--keys", "500", "--memory-budget", "1048576"])
@@ -85,6 +93,7 @@ import Darwin
         (["--memtable-size", "-1"], "--memtable-size must be 1...1073741824 bytes, got -1"),
         (["--memtable-size", "0"], "--memtable-size must be"),
         (["--memory-budget", "1000"], "--memory-budget must be 1048576...1099511627776 bytes, got 1000"),
+        (["--compression", "LZ4"], "--compression must be none or lz4, got LZ4"),
         (["--keys", "0"], "--keys must be"),
         (["--keys", "3", "--threads", "4"], "--keys (3) must be at least --threads (4)"),
         (["--duration", "-1"], "--duration must be more than 0 and at most 10000000 seconds, got -1.0"),
@@ -233,8 +242,8 @@ import Darwin
         let child = try ChildProcess.spawn(
             lsm,
             arguments: [
-                "stress", "--crash-cycles", "3", "--keys", "200", "--seed", "11", "--dir", directory + "/db",
-                "--expiry-percent", "\(expiryPercent)",
+                "stress", "--crash-cycles", "3", "--keys", "200", "--seed", "11", "--compression", "lz4",
+                "--dir", directory + "/db", "--expiry-percent", "\(expiryPercent)",
             ])
         var lines: [String] = []
         let deadline = MonotonicClock.nanoseconds() + 120_000_000_000
@@ -245,6 +254,7 @@ import Darwin
         let ending = child.finish()
         lines += child.readLines(waitingUpTo: 0)
         #expect(ending == .exited(0), "\(lines) \(child.errorText)")
+        #expect(lines.first?.contains(" memtable, compression lz4, ") == true, "\(lines.first ?? "")")
         #expect(lines.filter { $0.hasPrefix("cycle ") }.count == 3)
         #expect(lines.contains { $0.hasPrefix("cycle 3/3: ") && $0.hasSuffix(": ok") })
         #expect(lines.contains { $0.hasPrefix("crash cycles: 3 passed") && $0.contains("acknowledged writes checked") })
