@@ -32,6 +32,7 @@ public enum RESPProtocolError: Error, Sendable, Hashable, CustomStringConvertibl
         }
     }
 
+    /// The ``message``.
     public var description: String { message }
 
     /// A printable ASCII byte as itself, any other as `\xHH`, so that the message stays one line of text.

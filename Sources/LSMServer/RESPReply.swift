@@ -8,6 +8,7 @@ public enum RESPReply: Sendable {
     /// An error line, its code first: `ERR unknown command 'x'`, `WRONGTYPE Operation against...`. CR and LF in it
     /// are sent as spaces.
     case error(String)
+    /// A signed 64-bit integer, `:42`.
     case integer(Int64)
     /// A binary-safe string.
     case bulkString([UInt8])
@@ -15,6 +16,7 @@ public enum RESPReply: Sendable {
     case null
     /// No array (a timed-out blocking pop): RESP2's null array `*-1`, RESP3's null.
     case nullArray
+    /// Replies in order, any of them aggregates themselves.
     case array([RESPReply])
     /// Pairs in order (HELLO's server information, CONFIG GET).
     case map([(key: RESPReply, value: RESPReply)])
@@ -22,6 +24,7 @@ public enum RESPReply: Sendable {
     case set([RESPReply])
     /// A floating-point number, in its shortest form that reads back the same (`inf`, `-inf`, `nan` too).
     case double(Double)
+    /// True or false (RESP2 has no boolean: 1 or 0).
     case boolean(Bool)
     /// Text meant to be shown as it is (INFO, CLIENT INFO), sent with the format `txt` in RESP3.
     case verbatimString([UInt8])
