@@ -8,12 +8,14 @@ let package = Package(
     products: [
         .library(name: "LSM", targets: ["LSM"]),
         .library(name: "LSMFoundation", targets: ["LSMFoundation"]),
+        .library(name: "LSMServer", targets: ["LSMServer"]),
         .executable(name: "lsm", targets: ["lsm"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // CRC32C (SSE4.2 instruction with a table fallback) and the acquire/release atomics the skiplist needs
@@ -28,6 +30,11 @@ let package = Package(
         ),
         // Foundation's `Data` as keys and values: kept out of `LSM`, which does not depend on Foundation.
         .target(name: "LSMFoundation", dependencies: ["LSM"]),
+        // The Redis-protocol server's library (the RESP codec so far): SwiftNIO stays out of `LSM`.
+        .target(
+            name: "LSMServer",
+            dependencies: ["LSM", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         // The tools behind the `lsm` command, as a library so tests can run them in-process.
         .target(
             name: "LSMTools",
@@ -40,13 +47,25 @@ let package = Package(
         .executableTarget(name: "lsm", dependencies: ["LSMTools"]),
         // Fuzzing: the entry points (replayed over Fuzz/corpus by the tests), and `lsm-fuzz`, which
         // scripts/fuzz.sh builds against libFuzzer; CLSMFuzzer declares libFuzzer's driver.
-        .target(name: "LSMFuzzTargets", dependencies: ["LSM", "LSMTools"]),
+        .target(
+            name: "LSMFuzzTargets",
+            dependencies: ["LSM", "LSMTools", "LSMServer", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .target(name: "CLSMFuzzer"),
         .executableTarget(name: "lsm-fuzz", dependencies: ["LSM", "LSMFuzzTargets", "CLSMFuzzer"]),
         // Fixtures/ holds databases of earlier format versions, read through #filePath.
         .testTarget(name: "LSMTests", dependencies: ["LSM", "LSMTools"], exclude: ["Fixtures"]),
         .testTarget(name: "LSMFoundationTests", dependencies: ["LSMFoundation", "LSM"]),
         .testTarget(name: "LSMToolsTests", dependencies: ["LSMTools", "LSM", "LSMFuzzTargets"]),
+        .testTarget(
+            name: "LSMServerTests",
+            dependencies: [
+                "LSMServer",
+                "LSMFuzzTargets",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

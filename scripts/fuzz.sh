@@ -2,7 +2,7 @@
 # Fuzzes one parser (or a whole database directory) with libFuzzer under the address sanitizer.
 #
 # usage (from anywhere): scripts/fuzz.sh TARGET SECONDS [libFuzzer flags...]
-#   TARGET   wal | table | manifest | quoting | directory | pointread | lz4   (see Sources/LSMFuzzTargets/FuzzTarget.swift)
+#   TARGET   wal | table | manifest | quoting | directory | pointread | lz4 | resp   (see Sources/LSMFuzzTargets/FuzzTarget.swift)
 #   SECONDS  how long to fuzz
 # env: MERGE=1 afterwards merges the inputs that found new coverage into the committed seed corpus
 #      (Fuzz/corpus/TARGET), which `swift test` replays.
@@ -13,11 +13,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -lt 2 ]; then
-  echo "usage: scripts/fuzz.sh wal|table|manifest|quoting|directory|pointread|lz4 SECONDS [libFuzzer flags...]" >&2
+  echo "usage: scripts/fuzz.sh wal|table|manifest|quoting|directory|pointread|lz4|resp SECONDS [libFuzzer flags...]" >&2
   exit 2
 fi
 target=$1; seconds=$2; shift 2
-case "$target" in wal|table|manifest|quoting|directory|pointread|lz4) ;; *) echo "unknown target: $target" >&2; exit 2 ;; esac
+case "$target" in wal|table|manifest|quoting|directory|pointread|lz4|resp) ;; *) echo "unknown target: $target" >&2; exit 2 ;; esac
 
 # -DLSM_FUZZER makes lsm-fuzz hand its target to libFuzzer's driver. Only the Swift code is built with the fuzzer's
 # coverage; the C target (CRC32C) gets the address sanitizer. lld links libFuzzer next to the entry point SwiftPM

@@ -2,7 +2,8 @@ import LSM
 
 /// Seed inputs for each target, made from real files the engine writes (a small database with several tables,
 /// deletes, values that expire, range deletions and a log, packed whole as well: just created, closed, and
-/// reopened with compression, which writes tables of LZ4 blocks) and from typical command lines.
+/// reopened with compression, which writes tables of LZ4 blocks), from typical command lines and from clients'
+/// RESP requests.
 public enum FuzzSeeds {
     /// The seeds of every target, by target, each a name and its bytes. Names start with `valid-`: each is a
     /// well-formed input its target must accept.
@@ -95,6 +96,21 @@ public enum FuzzSeeds {
             "scan a z 10", "del k1 k2 k3", "\"\"", "put \"\\xff\\xfe\" v",
         ]
         seeds[.quoting] = lines.enumerated().map { ("valid-line-\($0.offset)", Array($0.element.utf8)) }
+        // Client byte streams: multibulk requests as client libraries send them (pipelined, binary, empty
+        // arguments, skipped empty arrays) and inline commands as telnet users type them.
+        let binary: [UInt8] = Array("*3\r\n$3\r\nSET\r\n$4\r\nbin".utf8) + [0] + Array("\r\n$6\r\n\r\n".utf8)
+            + [0xFF, 0x00] + Array("ab\r\n".utf8)
+        let streams = [
+            "*1\r\n$4\r\nPING\r\n",
+            "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n",
+            "*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n*5\r\n$4\r\nMSET\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n",
+            "*0\r\n*-1\r\n*2\r\n$4\r\nECHO\r\n$0\r\n\r\n",
+            "PING\r\nPING\n\r\n",
+            "set \"quoted key\" 'it\\'s' \"\\x00\\xff\\n\\\"\"\r\nget\t a\"b c\" \"\"\n",
+        ]
+        seeds[.resp] = (streams.map { Array($0.utf8) } + [binary]).enumerated().map {
+            ("valid-request-\($0.offset)", $0.element)
+        }
         return seeds
     }
 

@@ -34,6 +34,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// The LZ4 decompressor, on the input as a stored compressed block (`CompressedBlock`), and a round trip of the
     /// input through the compressor.
     case lz4
+    /// The server's RESP request parser (`RESPRequestParser`) on the input as a client's byte stream, fed whole,
+    /// byte by byte and in two pieces, which must give the same requests and the same error; each request written
+    /// again must parse back to itself.
+    case resp
 
     /// Runs one input; returns whether the parser accepted it whole (false: it was rejected with an error).
     /// Traps when the parser breaks a property it promises.
@@ -47,6 +51,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .directory: return runDirectory(input, scratch)
         case .pointread: return runPointRead(input, scratch)
         case .lz4: return runLZ4(input)
+        case .resp: return runRESP(input)
         }
     }
 

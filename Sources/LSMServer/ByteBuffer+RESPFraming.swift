@@ -1,0 +1,48 @@
+import NIOCore
+
+extension ByteBuffer {
+    /// Writes a type byte, a decimal number and CRLF: `*3\r\n`, `$5\r\n`, `:42\r\n`.
+    mutating func writeRESPHeader(_ type: UInt8, _ value: Int) {
+        writeRESPHeader(type, Int64(value))
+    }
+
+    /// Writes a type byte, a decimal number and CRLF: `*3\r\n`, `$5\r\n`, `:42\r\n`.
+    mutating func writeRESPHeader(_ type: UInt8, _ value: Int64) {
+        writeInteger(type)
+        writeRESPDecimal(value)
+        writeRESPLineEnd()
+    }
+
+    /// Writes CRLF.
+    mutating func writeRESPLineEnd() {
+        writeInteger(UInt16(0x0D0A), endianness: .big)
+    }
+
+    /// Writes `value` in decimal digits (a minus sign first when negative), without making a string.
+    mutating func writeRESPDecimal(_ value: Int64) {
+        let length = Self.decimalLength(value)
+        writeWithUnsafeMutableBytes(minimumWritableBytes: length) { bytes in
+            // At most 20 bytes ("-9223372036854775808"), written back to front.
+            var index = length
+            var rest = value.magnitude
+            repeat {
+                index -= 1
+                bytes[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            if value < 0 { bytes[0] = UInt8(ascii: "-") }
+            return length
+        }
+    }
+
+    /// How many bytes `writeRESPDecimal(value)` writes.
+    static func decimalLength(_ value: Int64) -> Int {
+        var length = value < 0 ? 2 : 1
+        var rest = value.magnitude / 10
+        while rest > 0 {
+            length += 1
+            rest /= 10
+        }
+        return length
+    }
+}
