@@ -403,10 +403,13 @@ private final class ModelRun {
         expiringModel = expiringModel.expired(at: clock.now)
     }
 
-    /// A get, or a get with the expiry, compared with the model (or with the snapshot's).
+    /// A get, or a get with the expiry, compared with the model (or with the snapshot's, often for a key the
+    /// snapshot holds that is gone since).
     private func checkGet(snapshot index: Int?) throws {
-        let key = randomKey()
         let snapshot = index.map { snapshots[$0] }
+        // Deleted since, by key or by range, or expired.
+        let gone = snapshot.map { $0.sortedKeys.filter { model[$0] == nil } } ?? []
+        let key = !gone.isEmpty && Bool.random(using: &random) ? gone.randomElement(using: &random)! : randomKey()
         let expected = snapshot.map { $0.state[key] } ?? model[key]
         let expectedExpiry = snapshot.map { $0.expiries[key] } ?? expiries[key]
         if Bool.random(using: &random) {
