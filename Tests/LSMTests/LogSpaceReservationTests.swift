@@ -91,4 +91,29 @@ import Testing
         #expect(try reopened.get("k\(i - 1)") == value)
         try reopened.close()
     }
+
+    /// A new log's first append reserves its space (the file becomes a step of zeros) before it writes the log's
+    /// header, so kill -9 between the two, in a memtable switch or an open, leaves a log the manifest does not record
+    /// that holds nothing but zeros. Nothing was written to it: the open deletes it, as it does an unrecorded log cut
+    /// short within its header. Such a database used to be refused ("not a log file of format version 2") and
+    /// reported as damaged by `check`.
+    @Test func anUnrecordedLogOfReservedZerosAloneIsDeletedAtOpen() throws {
+        let dir = TemporaryDirectory("reserve-headerless")
+        defer { dir.remove() }
+        let db = try Database.open(dir.path)
+        for i in 0..<10 { try db.put("k\(i)", "v\(i)", sync: true) }
+        try db.close()
+        let logPath = dir.appending(FileNames.wal(try Database.info(at: dir.path).nextFileNumber))
+        try Self.fs.writeSyncedFile(logPath) { (file) throws(LSMError) in
+            try file.append([UInt8](repeating: 0, count: Int(Database.logReservationStep)))
+        }
+
+        let report = try Database.check(at: dir.path)
+        #expect(report.problems.isEmpty, "\(report.problems)")
+        #expect(report.warnings.map(\.path) == [logPath], "the open will delete it")
+        let reopened = try Database.open(dir.path)
+        for i in 0..<10 { #expect(try reopened.get("k\(i)") == "v\(i)") }
+        #expect(!Self.fs.fileExists(logPath))
+        try reopened.close()
+    }
 }

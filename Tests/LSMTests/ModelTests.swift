@@ -25,6 +25,14 @@ struct ExpiringModelState: Equatable {
         expiries[key] = live ? expiry : nil
     }
 
+    /// Records a range deletion: every key in `[start, end)` is gone, with its expiry.
+    mutating func deleteRange(from start: [UInt8], to end: [UInt8]) {
+        for key in values.keys.filter({ !bytewiseLess($0, start) && bytewiseLess($0, end) }) {
+            values[key] = nil
+            expiries[key] = nil
+        }
+    }
+
     /// The state as read at `now`: values whose expiry is at or before it are gone.
     func expired(at now: Timestamp) -> ExpiringModelState {
         var state = self
@@ -69,7 +77,8 @@ func databaseContents(_ db: Database, snapshot: Snapshot? = nil) throws -> Model
 /// The randomized model test: a database driven by seeded random operations and checked, read by read, against an
 /// in-memory dictionary. Tiny memtables and blocks push every write through flushes and multi-block tables; rounds
 /// end with a clean reopen or a simulated power loss, so recovery is checked against the model too. Some values
-/// expire, by a clock the test moves by hand.
+/// expire, by a clock the test moves by hand. Range deletions, alone and in batches, remove every model key in
+/// their range.
 @Suite struct ModelTests {
     @Test(arguments: [1, 2, 3, 4] as [UInt64])
     func databaseMatchesModel(seed: UInt64) throws {
@@ -191,7 +200,11 @@ private final class ModelRun {
                 syncWrites = false
                 var candidates = [expiringModel]
                 for _ in 0..<Int.random(in: 1...40, using: &random) {
-                    try randomWrite()
+                    if Int.random(in: 0..<4, using: &random) == 0 {
+                        try randomRangeDeletion()
+                    } else {
+                        try randomWrite()
+                    }
                     if Int.random(in: 0..<8, using: &random) == 0 { advanceClock() }
                     candidates.append(expiringModel)
                 }
@@ -244,13 +257,14 @@ private final class ModelRun {
         }
     }
 
-    /// A put (a third of them expiring, at a moment or after a duration), a delete or a batch of them, applied to
-    /// the database and then to the model.
+    /// A put (a third of them expiring, at a moment or after a duration), a delete, a range deletion or a batch of
+    /// them, applied to the database and then to the model. Now and then a range deletion's start is above its end:
+    /// the write must fail with `invalidArgument` and leave the database as it was, batch and all.
     private func randomWrite() throws {
         let dice = Int.random(in: 0..<100, using: &random)
         var next = expiringModel
         let now = clock.now
-        if dice < 60 {
+        if dice < 59 {
             let key = randomKey()
             let value = randomValue()
             switch Int.random(in: 0..<6, using: &random) {
@@ -266,32 +280,111 @@ private final class ModelRun {
                 try db.put(key, value, sync: syncWrites)
                 next.write(key, value, now: now)
             }
-        } else if dice < 85 {
+        } else if dice < 82 {
             let key = randomKey()
             try db.delete(key, sync: syncWrites)
             next.write(key, nil, now: now)
+        } else if dice < 84 {
+            try randomRangeDeletion()
+            return
         } else {
             var batch = WriteBatch()
+            var put: [[UInt8]] = []
+            var inverted = false
             for _ in 0..<Int.random(in: 1...10, using: &random) {
                 let key = randomKey()
-                switch Int.random(in: 0..<10, using: &random) {
-                case 0..<5:
+                switch Int.random(in: 0..<16, using: &random) {
+                case 0..<7:
                     let value = randomValue()
                     batch.put(key, value)
                     next.write(key, value, now: now)
-                case 5, 6:
+                    put.append(key)
+                case 7..<10:
                     let value = randomValue()
                     let expiry = clock.later(randomExpiryDelay())
                     batch.put(key, value, expiresAt: expiry)
                     next.write(key, value, expiresAt: expiry, now: now)
-                default:
+                    put.append(key)
+                case 10..<15:
                     batch.delete(key)
                     next.write(key, nil, now: now)
+                default:
+                    // Sometimes over exactly a key this batch put before it, which it deletes.
+                    var (start, end) = randomRange(over: next.values.keys.sorted(by: bytewiseLess))
+                    if !put.isEmpty && Int.random(in: 0..<3, using: &random) == 0 {
+                        start = put.randomElement(using: &random)!
+                        end = start + [0x00]
+                    }
+                    if start != end && Int.random(in: 0..<20, using: &random) == 0 {
+                        batch.deleteRange(from: end, to: start)
+                        inverted = true
+                    } else {
+                        batch.deleteRange(from: start, to: end)
+                        next.deleteRange(from: start, to: end)
+                    }
                 }
+            }
+            if inverted {
+                try expectRefused { () throws(LSMError) in try db.write(batch, sync: syncWrites) }
+                return
             }
             try db.write(batch, sync: syncWrites)
         }
         expiringModel = next
+    }
+
+    /// A `deleteRange` call, applied to the database and then to the model; one in ten has its start above its end
+    /// and must be refused.
+    private func randomRangeDeletion() throws {
+        let (start, end) = randomRange(over: sortedModelKeys())
+        if start != end && Int.random(in: 0..<10, using: &random) == 0 {
+            try expectRefused { () throws(LSMError) in try db.deleteRange(from: end, to: start, sync: syncWrites) }
+            return
+        }
+        // Both forms: the bytes of arrays, and of slices through the generic one.
+        if Bool.random(using: &random) {
+            try db.deleteRange(from: start, to: end, sync: syncWrites)
+        } else {
+            try db.deleteRange(from: start[...], to: end[...], sync: syncWrites)
+        }
+        var next = expiringModel
+        next.deleteRange(from: start, to: end)
+        expiringModel = next
+    }
+
+    /// Runs a write with an inverted range: it must fail with `invalidArgument` and write nothing.
+    private func expectRefused(_ write: () throws(LSMError) -> Void) throws {
+        let error = try #require(throws: LSMError.self, location) { try write() }
+        try #require(error.code == .invalidArgument, location)
+        try #require(
+            try databaseContentsWithExpiries(db) == expiringModel, "\(location): a refused write changed the database")
+    }
+
+    /// A range to delete, `sortedKeys` being the live keys in order: mostly from a live key over up to four of them,
+    /// ending on the next live key (which stays) or just past the last one covered; some between two neighbouring
+    /// live keys, covering none of them; some between two random keys (often large); some empty; rarely the whole
+    /// key space.
+    private func randomRange(over sortedKeys: [[UInt8]]) -> (start: [UInt8], end: [UInt8]) {
+        let count = sortedKeys.count
+        switch Int.random(in: 0..<200, using: &random) {
+        case 0..<90 where count > 0:
+            let first = Int.random(in: 0..<count, using: &random)
+            let last = min(count - 1, first + Int.random(in: 0...3, using: &random))
+            let end = last + 1 < count && Bool.random(using: &random) ? sortedKeys[last + 1] : sortedKeys[last] + [0x00]
+            return (sortedKeys[first], end)
+        case 90..<160 where count > 1:
+            let index = Int.random(in: 0..<(count - 1), using: &random)
+            return (sortedKeys[index] + [0x00], sortedKeys[index + 1])
+        case 160..<190:
+            let key = randomKey()
+            return (key, key)
+        case 199:
+            return ([], [0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
+        default:
+            let a = randomKey()
+            let b = randomKey()
+            return bytewiseLess(a, b) ? (a, b) : (b, a)
+        }
     }
 
     /// Moves the clock on: by nothing, by 1 ms, to exactly the next expiry or 1 ms before it, a little, or past
@@ -312,10 +405,13 @@ private final class ModelRun {
         expiringModel = expiringModel.expired(at: clock.now)
     }
 
-    /// A get, or a get with the expiry, compared with the model (or with the snapshot's).
+    /// A get, or a get with the expiry, compared with the model (or with the snapshot's, often for a key the
+    /// snapshot holds that is gone since).
     private func checkGet(snapshot index: Int?) throws {
-        let key = randomKey()
         let snapshot = index.map { snapshots[$0] }
+        // Deleted since, by key or by range, or expired.
+        let gone = snapshot.map { $0.sortedKeys.filter { model[$0] == nil } } ?? []
+        let key = !gone.isEmpty && Bool.random(using: &random) ? gone.randomElement(using: &random)! : randomKey()
         let expected = snapshot.map { $0.state[key] } ?? model[key]
         let expectedExpiry = snapshot.map { $0.expiries[key] } ?? expiries[key]
         if Bool.random(using: &random) {

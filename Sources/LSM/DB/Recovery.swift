@@ -138,12 +138,15 @@ struct Recovery {
     }
 
     /// A log the manifest does not record was created by a memtable switch or an open that crashed before its
-    /// edit was durable, so nothing was written to it: it may hold its header and nothing else.
+    /// edit was durable, so nothing was written to it: it may hold its header and nothing else, or only zeros when
+    /// the crash came after the append of its header reserved space ahead (see
+    /// ``RecordWriter/create(_:header:fileSystem:reservationStep:)``) and before the header was written.
     private func checkUnrecordedLog(_ number: UInt64) throws(LSMError) {
         let logPath = path(FileNames.wal(number))
         let file = try fileSystem.openReadable(logPath)
-        // A header cut short by the crash.
+        // A header cut short by the crash, or never written over the space reserved for it.
         if file.size <= UInt64(RecordFileHeader.encodedLength) { return }
+        if try file.firstNonZeroByte(from: 0) == nil { return }
         let reader = try RecordReader(file: file, tailRule: .mustBeWhole, format: .version2)
         try checkHeader(reader, number: number)
         if let offset = try file.firstNonZeroByte(from: UInt64(RecordFileHeader.encodedLength)) {

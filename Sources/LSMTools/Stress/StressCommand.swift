@@ -15,7 +15,10 @@ struct StressCommand: ToolCommand {
             killed with SIGKILL at a random moment, the database is reopened and every acknowledged write must be \
             there. That repeats N times on the same database. With --expiry-percent P, P% of those writes expire \
             soon after they are made: after a kill such a key must read as its acknowledged value (or a newer one) \
-            until that expires, and as absent after, never as an older value.
+            until that expires, and as absent after, never as an older value. With --range-delete-percent P, P% of \
+            them delete a range of up to 16 keys: each key must read as its newest acknowledged write, a range \
+            deletion covering it included, and a range deletion the kill cut short applies to all its keys or to \
+            none.
             """)
 
     @Option(
@@ -110,6 +113,13 @@ struct StressCommand: ToolCommand {
             "With --crash-cycles: the percentage of writes that expire, 1 ms to 3 s after they are made (default 0).",
             valueName: "percent"))
     var expiryPercent: Int?
+
+    @Option(
+        name: .customLong("range-delete-percent"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "With --crash-cycles: the percentage of writes that delete a range of 1 to 16 keys (default 0).",
+            valueName: "percent"))
+    var rangeDeletePercent: Int?
 
     @Flag(name: .customLong("child-writer"), help: .private)
     var childWriter = false

@@ -101,6 +101,8 @@ struct StressConfiguration: Sendable {
     var crashWindowMilliseconds = 250
     /// The percentage of a crash-cycle child's writes that expire (see ``StressChildWriter``).
     var expiryPercent = 0
+    /// The percentage of a crash-cycle child's writes that are range deletions (see ``StressChildWriter``).
+    var rangeDeletePercent = 0
 
     /// The database options the run opens with. The tree's shape scales with the memtable (level 1 holds four
     /// memtables, compaction writes memtable-sized files), so a small memtable makes flushes and compactions
@@ -170,6 +172,11 @@ extension StressConfiguration {
             try require(mode != .load, "--expiry-percent applies only to --crash-cycles")
             try check("--expiry-percent", percent, in: 0...100)
             expiryPercent = percent
+        }
+        if let percent = command.rangeDeletePercent {
+            try require(mode != .load, "--range-delete-percent applies only to --crash-cycles")
+            try check("--range-delete-percent", percent, in: 0...100)
+            rangeDeletePercent = percent
         }
         if command.firstVersion != nil && !command.childWriter {
             throw StressFailure("--first-version is only for --child-writer")

@@ -14,6 +14,10 @@ import Darwin
 /// begins, and a key whose newest known write has expired by then (or whose write the kill cut short expired) may
 /// read as absent, though never as an older value.
 ///
+/// With ``StressConfiguration/rangeDeletePercent``, some writes delete a range of keys: a key whose newest
+/// acknowledged write is such a deletion must be absent (until a newer write), and a range deletion the kill cut
+/// short must have applied to all of its keys or to none.
+///
 /// Most kills fall while the child writes (so, with the small memtable, often during a flush or compaction);
 /// one cycle in eight kills the child while it is still opening the database, to crash recovery itself.
 struct StressCrashCycles {
@@ -23,20 +27,34 @@ struct StressCrashCycles {
     let out: OutputSink
     let err: OutputSink
 
-    /// What the parent knows about each key: the version it must at least have (0: none required), and when the
-    /// write of that version expires (nil: never).
+    /// What the parent knows about each key: the version it must at least have (0: none required), when the write
+    /// of that version expires (nil: never), and whether that write is a range deletion covering the key.
     private struct Floors {
         var versions: [UInt64]
         var expiries: [Timestamp?]
+        var deleted: [Bool]
         /// The version the next child starts writing from: above every version acknowledged, announced or seen.
         var nextVersion: UInt64 = 1
     }
 
-    /// A write of the child's: its key, its version and when it expires (nil: never).
+    /// A write of the child's: its key, its version and when it expires (nil: never); or, when `deleted`, a range
+    /// deletion at that version covering the key.
     private struct Write {
         var key: Int
         var version: UInt64
         var expiry: Timestamp?
+        var deleted = false
+    }
+
+    /// A range deletion of the child's: its keys and its version.
+    private struct RangeDeletion {
+        var keys: Range<Int>
+        var version: UInt64
+
+        var description: String {
+            "range deletion of \(StressData.keyText(keys.lowerBound)) to \(StressData.keyText(keys.upperBound)) "
+                + "at version \(version)"
+        }
     }
 
     /// How one cycle's kill is timed.
@@ -52,11 +70,15 @@ struct StressCrashCycles {
         var acknowledged = 0
         /// How many of the acknowledged writes expire.
         var acknowledgedExpiring = 0
-        /// The acknowledged write of the highest version per key.
+        /// How many of the acknowledged writes are range deletions.
+        var acknowledgedRangeDeletions = 0
+        /// The acknowledged write of the highest version per key, range deletions included.
         var acks: [Int: Write] = [:]
         /// The expiring write announced last, until its acknowledgement: after the kill, the one that may have
         /// landed unacknowledged.
         var announced: Write?
+        /// The same for the range deletion announced last.
+        var announcedRange: RangeDeletion?
         var killedAfterReady = true
         var millisecondsBeforeKill = 0
     }
@@ -68,12 +90,17 @@ struct StressCrashCycles {
                 + "\(StressFormat.bytes(config.valueSize)) values, "
                 + "\(StressFormat.bytes(config.memtableSize)) memtable, compression \(config.compression.rawValue), "
                 + (config.expiryPercent > 0 ? "\(config.expiryPercent)% of writes expiring, " : "")
+                + (config.rangeDeletePercent > 0
+                    ? "\(config.rangeDeletePercent)% of writes deleting up to \(StressChildWriter.longestRange) keys, "
+                    : "")
                 + "seed \(config.seed), in \(directory)")
         var floors = Floors(
-            versions: Array(repeating: 0, count: config.keys), expiries: Array(repeating: nil, count: config.keys))
+            versions: Array(repeating: 0, count: config.keys), expiries: Array(repeating: nil, count: config.keys),
+            deleted: Array(repeating: false, count: config.keys))
         var random = SplitMix64(seed: config.seed, stream: 1 << 32)
         var totalAcknowledged = 0
         var totalExpiring = 0
+        var totalRangeDeletions = 0
         var killsDuringOpen = 0
         var openMilliseconds = 20
         var warnings = 0
@@ -96,11 +123,15 @@ struct StressCrashCycles {
             for (key, ack) in log.acks where ack.version > floors.versions[key] {
                 floors.versions[key] = ack.version
                 floors.expiries[key] = ack.expiry
+                floors.deleted[key] = ack.deleted
             }
-            let newest = max(log.acks.values.map(\.version).max() ?? 0, log.announced?.version ?? 0)
+            let newest = max(
+                log.acks.values.map(\.version).max() ?? 0, log.announced?.version ?? 0,
+                log.announcedRange?.version ?? 0)
             floors.nextVersion = max(floors.nextVersion, newest + 1)
             totalAcknowledged += log.acknowledged
             totalExpiring += log.acknowledgedExpiring
+            totalRangeDeletions += log.acknowledgedRangeDeletions
             if !log.killedAfterReady { killsDuringOpen += 1 }
 
             switch checkFiles(after: "the kill") {
@@ -112,9 +143,10 @@ struct StressCrashCycles {
             }
             let present: Int
             let expired: Int
+            let deleted: Int
             let shape: String
-            switch verify(&floors, unacknowledged: log.announced) {
-            case .success(let result): (present, expired, shape) = result
+            switch verify(&floors, unacknowledged: log.announced, unacknowledgedRange: log.announcedRange) {
+            case .success(let result): (present, expired, deleted, shape) = result
             case .failure(let failure):
                 err.line("lsm stress: cycle \(cycle): \(failure)")
                 err.line("lsm stress: FAILED in cycle \(cycle) of \(cycles)")
@@ -127,6 +159,7 @@ struct StressCrashCycles {
                     + "files check clean; reopened: \(StressFormat.count(config.keys)) keys checked, "
                     + "\(StressFormat.count(present)) present, "
                     + (config.expiryPercent > 0 ? "\(StressFormat.count(expired)) expired, " : "")
+                    + (config.rangeDeletePercent > 0 ? "\(StressFormat.count(deleted)) deleted by range, " : "")
                     + "files/level \(shape): ok")
             // Nobody would see the rest.
             if out.hasFailed { return .failed }
@@ -135,10 +168,13 @@ struct StressCrashCycles {
             err.line("lsm stress: \(failure)")
             return .mismatch
         }
+        var kinds: [String] = []
+        if config.expiryPercent > 0 { kinds.append("\(StressFormat.count(totalExpiring)) expiring") }
+        if config.rangeDeletePercent > 0 { kinds.append("\(StressFormat.count(totalRangeDeletions)) range deletions") }
         out.line(
             "crash cycles: \(cycles) passed (\(killsDuringOpen) killed while opening), "
                 + "\(StressFormat.count(totalAcknowledged)) acknowledged writes checked"
-                + (config.expiryPercent > 0 ? " (\(StressFormat.count(totalExpiring)) expiring)" : "") + ", none lost")
+                + (kinds.isEmpty ? "" : " (\(kinds.joined(separator: ", ")))") + ", none lost")
         out.line(
             "database check: clean after every kill and at the end (\(warnings) warning\(warnings == 1 ? "" : "s"): "
                 + "torn log tails and files an interrupted flush or compaction left)")
@@ -174,6 +210,7 @@ struct StressCrashCycles {
             "--keys", "\(config.keys)", "--value-size", "\(config.valueSize)",
             "--memtable-size", "\(config.memtableSize)", "--compression", config.compression.rawValue,
             "--first-version", "\(firstVersion)", "--expiry-percent", "\(config.expiryPercent)",
+            "--range-delete-percent", "\(config.rangeDeletePercent)",
         ]
         let child: ChildProcess
         do {
@@ -194,19 +231,31 @@ struct StressCrashCycles {
             if words.count == 3, words[0] == "ack", let key = Int(words[1]), let version = UInt64(words[2]),
                 key >= 0, key < config.keys, version >= firstVersion
             {
+                log.acknowledged += 1
+                if let range = log.announcedRange, range.keys.lowerBound == key, range.version == version {
+                    log.announcedRange = nil
+                    log.acknowledgedRangeDeletions += 1
+                    for covered in range.keys where version > log.acks[covered]?.version ?? 0 {
+                        log.acks[covered] = Write(key: covered, version: version, deleted: true)
+                    }
+                    return
+                }
                 var ack = Write(key: key, version: version)
                 if let announced = log.announced, announced.key == key, announced.version == version {
                     ack.expiry = announced.expiry
                     log.announced = nil
                     log.acknowledgedExpiring += 1
                 }
-                log.acknowledged += 1
                 if version > log.acks[key]?.version ?? 0 { log.acks[key] = ack }
             } else if words.count == 4, words[0] == "expiring", let key = Int(words[1]),
                 let version = UInt64(words[2]), let expiry = Int64(words[3]), key >= 0, key < config.keys,
                 version >= firstVersion
             {
                 log.announced = Write(key: key, version: version, expiry: Timestamp(millisecondsSinceEpoch: expiry))
+            } else if words.count == 4, words[0] == "deleting", let start = Int(words[1]), let end = Int(words[2]),
+                let version = UInt64(words[3]), start >= 0, start < end, end <= config.keys, version >= firstVersion
+            {
+                log.announcedRange = RangeDeletion(keys: start..<end, version: version)
             } else if line == "opening" {
                 openingAt = MonotonicClock.nanoseconds()
                 if case .duringOpen(let milliseconds) = kill, !killed {
@@ -255,14 +304,18 @@ struct StressCrashCycles {
 
     /// Reopens the database, its clock stopped at the wall clock's time as the reread begins, and checks every key:
     /// an acknowledged key holds an intact value of at least its floor version, with the expiry that write had,
-    /// unless that write has expired, when it may be absent. `unacknowledged`, the expiring write the kill may have
-    /// cut short, may have landed, and have made its key absent if it has expired. Any other key is absent or holds
-    /// an intact value of itself that does not expire, and no value read has expired. What the reread showed
-    /// becomes the new floors (what a clean reopen showed must never go back). Returns the number of keys present,
-    /// of keys absent because their newest write expired, and the table files per level.
+    /// unless that write has expired or is a range deletion, when it may be absent (and a range deletion's older
+    /// values may not show). `unacknowledged`, the expiring write the kill may have cut short, may have landed, and
+    /// have made its key absent if it has expired. `unacknowledgedRange`, the range deletion the kill may have cut
+    /// short, applied to all of its keys or to none: a key it covers that lost a value it must hold says it applied,
+    /// a value older than it says it did not, and both at once is a failure. Any other key is absent or holds an
+    /// intact value of itself that does not expire, and no value read has expired. What the reread showed becomes
+    /// the new floors (what a clean reopen showed must never go back). Returns the number of keys present, of keys
+    /// absent because their newest write expired, of keys absent because a range deletion covers them, and the
+    /// table files per level.
     private func verify(
-        _ floors: inout Floors, unacknowledged: Write?
-    ) -> Result<(present: Int, expired: Int, levels: String), StressFailure> {
+        _ floors: inout Floors, unacknowledged: Write?, unacknowledgedRange: RangeDeletion?
+    ) -> Result<(present: Int, expired: Int, deleted: Int, levels: String), StressFailure> {
         let size = config.valueSize
         let time = WallClock.system.now()
         var next = floors
@@ -270,11 +323,17 @@ struct StressCrashCycles {
         var seen = [Write?](repeating: nil, count: config.keys)
         var present = 0
         var expired = 0
+        var deleted = 0
         var listed = 0
+        // A key of the cut-short range deletion that shows it applied (with the version it lost), and one that shows
+        // it did not (with the version it holds).
+        var applied: (key: Int, lost: UInt64)?
+        var notApplied: (key: Int, holds: UInt64)?
         let reread = StressReread.run(config, directory: directory, time: time) { key, got, expiry in
             let floor = floors.versions[key]
             let floorExpiry = floors.expiries[key]
             let cut = unacknowledged?.key == key ? unacknowledged : nil
+            let cutRange = unacknowledgedRange.map { $0.keys.contains(key) } ?? false
             let name = StressData.keyText(key)
             guard let got else {
                 let cutExpired = cut?.expiry.map { $0 <= time } ?? false
@@ -282,20 +341,37 @@ struct StressCrashCycles {
                     // The cut-short write landed and expired: nothing older may show again.
                     next.versions[key] = cut.version
                     next.expiries[key] = cut.expiry
-                } else if floor > 0, floorExpiry.map({ $0 > time }) ?? true {
-                    return StressFailure(
-                        "lost acknowledged write: key \(name) version \(floor)\(Self.expiring(floorExpiry)): got nil"
-                            + (floorExpiry == nil ? "" : " at \(time)"))
+                    next.deleted[key] = false
+                } else if floor > 0, !floors.deleted[key], floorExpiry.map({ $0 > time }) ?? true {
+                    // Only the cut-short range deletion can have removed it.
+                    guard cutRange else {
+                        return StressFailure(
+                            "lost acknowledged write: key \(name) version \(floor)\(Self.expiring(floorExpiry)): "
+                                + "got nil" + (floorExpiry == nil ? "" : " at \(time)"))
+                    }
+                    applied = applied ?? (key, floor)
+                    deleted += 1
+                    return nil
                 }
-                if cutExpired || floor > 0 { expired += 1 }
+                if floors.deleted[key] && !cutExpired {
+                    deleted += 1
+                } else if cutExpired || floor > 0 {
+                    expired += 1
+                }
                 return nil
             }
             guard let version = StressData.version(of: got, key: key, size: size) else {
                 return StressFailure("corrupt value: key \(name): got \(StressData.describe(got, size: size))")
             }
+            if version < floor && floors.deleted[key] {
+                return StressFailure(
+                    "deleted value came back: key \(name) deleted by range at version \(floor): got version \(version)")
+            }
             if version < floor {
                 return StressFailure("lost acknowledged write: key \(name) version \(floor): got version \(version)")
             }
+            // The range deletion is the newest write: any value of a key it covers is older.
+            if cutRange { notApplied = notApplied ?? (key, version) }
             let written = version == floor ? floorExpiry : version == cut?.version ? cut?.expiry : nil
             guard expiry == written else {
                 let wrote = Self.expiring(written, or: "without one")
@@ -309,6 +385,7 @@ struct StressCrashCycles {
             seen[key] = Write(key: key, version: version, expiry: expiry)
             next.versions[key] = version
             next.expiries[key] = expiry
+            next.deleted[key] = false
             present += 1
             return nil
         } scanned: { key, value, expiry in
@@ -332,9 +409,23 @@ struct StressCrashCycles {
         guard listed == present else {
             return .failure(StressFailure("scan after reopen listed \(listed) keys, point reads found \(present)"))
         }
+        if let range = unacknowledgedRange, let applied {
+            if let notApplied {
+                return .failure(
+                    StressFailure(
+                        "\(range.description), cut short by the kill, applied to only some of its keys: "
+                            + "\(StressData.keyText(applied.key)) lost version \(applied.lost), "
+                            + "\(StressData.keyText(notApplied.key)) holds version \(notApplied.holds)"))
+            }
+            for key in range.keys {
+                next.versions[key] = range.version
+                next.expiries[key] = nil
+                next.deleted[key] = true
+            }
+        }
         floors = next
         floors.nextVersion = max(floors.nextVersion, (floors.versions.max() ?? 0) + 1)
-        return .success((present, expired, StressFormat.levels(statistics?.levelFileCounts ?? [])))
+        return .success((present, expired, deleted, StressFormat.levels(statistics?.levelFileCounts ?? [])))
     }
 
     /// ` expiring at T` for a value that expires; for one that does not, ` ` and `none`, or nothing when `none` is

@@ -112,6 +112,8 @@ import Darwin
         (["--crash-cycles", "2", "--report", "x.html"], "--report does not apply to --crash-cycles"),
         (["--expiry-percent", "10"], "--expiry-percent applies only to --crash-cycles"),
         (["--crash-cycles", "2", "--expiry-percent", "101"], "--expiry-percent must be 0...100, got 101"),
+        (["--range-delete-percent", "10"], "--range-delete-percent applies only to --crash-cycles"),
+        (["--crash-cycles", "2", "--range-delete-percent", "-1"], "--range-delete-percent must be 0...100, got -1"),
         (["--report", ""], "--report needs a file name"),
         (["--report", "/nonexistent-lsm-dir/r.html"],
          "--report /nonexistent-lsm-dir/r.html: /nonexistent-lsm-dir: No such file or directory"),
@@ -232,9 +234,10 @@ import Darwin
     }
 
     /// `lsm stress --crash-cycles 3` as a real process: it runs, kills and checks its writer child three times;
-    /// with `--expiry-percent`, some of the writes expire within a few seconds, while the cycles run.
-    @Test(arguments: [0, 50])
-    func crashCyclesRunAsAProcess(expiryPercent: Int) throws {
+    /// with `--expiry-percent`, some of the writes expire within a few seconds, while the cycles run; with
+    /// `--range-delete-percent`, some delete ranges of keys.
+    @Test(arguments: [(0, 0), (50, 0), (30, 30)])
+    func crashCyclesRunAsAProcess(expiryPercent: Int, rangeDeletePercent: Int) throws {
         let lsm = try lsmBinary()
         let scratch = try Scratch()
         defer { scratch.remove() }
@@ -244,6 +247,7 @@ import Darwin
             arguments: [
                 "stress", "--crash-cycles", "3", "--keys", "200", "--seed", "11", "--compression", "lz4",
                 "--dir", directory + "/db", "--expiry-percent", "\(expiryPercent)",
+                "--range-delete-percent", "\(rangeDeletePercent)",
             ])
         var lines: [String] = []
         let deadline = MonotonicClock.nanoseconds() + 120_000_000_000
@@ -258,12 +262,16 @@ import Darwin
         #expect(lines.filter { $0.hasPrefix("cycle ") }.count == 3)
         #expect(lines.contains { $0.hasPrefix("cycle 3/3: ") && $0.hasSuffix(": ok") })
         #expect(lines.contains { $0.hasPrefix("crash cycles: 3 passed") && $0.contains("acknowledged writes checked") })
-        let expiring = lines.contains { $0.hasPrefix("crash cycles: ") && $0.contains(" expiring), none lost") }
-        #expect(expiring == (expiryPercent > 0), "\(lines)")
+        let summary = try #require(lines.first { $0.hasPrefix("crash cycles: ") })
+        #expect(summary.contains(" expiring") == (expiryPercent > 0), "\(summary)")
+        #expect(summary.contains(" range deletions), none lost") == (rangeDeletePercent > 0), "\(summary)")
+        let ranges = lines.filter { $0.hasPrefix("cycle ") && $0.contains(" deleted by range, ") }
+        #expect(ranges.count == (rangeDeletePercent > 0 ? 3 : 0), "\(lines)")
     }
 
     /// Runs one crash cycle whose "writer" is a shell script printing `script`, on a database holding what `fill`
-    /// writes (nothing by default), with expiry on (the script announces expiring writes itself).
+    /// writes (nothing by default), with expiry and range deletions on (the script announces expiring writes and
+    /// range deletions itself).
     private func crashCycle(
         withWriter script: String, holding fill: (Database) throws -> Void = { _ in }
     ) throws -> (status: Int32, out: String, err: String) {
@@ -281,6 +289,7 @@ import Darwin
         config.childExecutable = writer
         config.crashWindowMilliseconds = 20
         config.expiryPercent = 50
+        config.rangeDeletePercent = 50
         let out = OutputSink.capturing()
         let err = OutputSink.capturing()
         let cycles = StressCrashCycles(config: config, cycles: 1, directory: directory + "/db", out: out, err: err)
@@ -299,15 +308,14 @@ import Darwin
     /// An acknowledged write whose expiry has passed may read as absent, and so may the key of the expiring write
     /// the kill cut short, if that write landed and expired; an older value may never show.
     @Test func crashCycleAcceptsExpiredWritesButNeverAnOlderValue() throws {
-        let value = { (key: Int, version: UInt64) in StressData.value(key: key, version: version, size: 20) }
         let past = Self.past.millisecondsSinceEpoch
         let expired = try crashCycle(
             withWriter: "echo opening\necho ready\necho 'expiring 5 7 \(past)'\necho 'ack 5 7'\necho 'ack 6 8'\n"
                 + "echo 'expiring 6 9 \(past)'\nexec sleep 30\n"
         ) { db in
-            try db.put(StressData.key(5), value(5, 7), expiresAt: Self.past)
-            try db.put(StressData.key(6), value(6, 8))
-            try db.put(StressData.key(6), value(6, 9), expiresAt: Self.past)
+            try db.put(StressData.key(5), Self.value(5, 7), expiresAt: Self.past)
+            try db.put(StressData.key(6), Self.value(6, 8))
+            try db.put(StressData.key(6), Self.value(6, 9), expiresAt: Self.past)
         }
         #expect(expired.status == 0, "\(expired.err)")
         #expect(expired.out.contains("0 present, 2 expired"), "\(expired.out)")
@@ -315,7 +323,7 @@ import Darwin
         let older = try crashCycle(
             withWriter: "echo opening\necho ready\necho 'expiring 5 7 \(past)'\necho 'ack 5 7'\nexec sleep 30\n"
         ) { db in
-            try db.put(StressData.key(5), value(5, 3))
+            try db.put(StressData.key(5), Self.value(5, 3))
         }
         #expect(older.status == 1)
         #expect(older.err.contains("cycle 1: lost acknowledged write: key k0000000005 version 7: got version 3"),
@@ -333,12 +341,75 @@ import Darwin
                               + "\(Self.future): got nil at "), "\(lost.err)")
 
         let altered = try crashCycle(withWriter: script) { db in
-            try db.put(StressData.key(5), StressData.value(key: 5, version: 7, size: 20))
+            try db.put(StressData.key(5), Self.value(5, 7))
         }
         #expect(altered.status == 1)
         #expect(
             altered.err.contains("cycle 1: wrong expiry: key k0000000005 version 7 was written expiring at "
                                  + "\(Self.future), read without one"), "\(altered.err)")
+    }
+
+    /// A key whose newest acknowledged write is a range deletion must be absent: an older value showing again is a
+    /// failure; an acknowledged put in the range after it must be there.
+    @Test func crashCycleRequiresAnAcknowledgedRangeDeletionAndThePutsAfterIt() throws {
+        let script = "echo opening\necho ready\necho 'ack 5 7'\necho 'ack 6 8'\necho 'deleting 4 8 9'\necho 'ack 4 9'\n"
+            + "echo 'ack 6 10'\nexec sleep 30\n"
+        let puts = { (db: Database) in
+            try db.put(StressData.key(5), Self.value(5, 7))
+            try db.put(StressData.key(6), Self.value(6, 8))
+        }
+        let deleted = try crashCycle(withWriter: script) { db in
+            try puts(db)
+            try db.deleteRange(from: StressData.key(4), to: StressData.key(8))
+            try db.put(StressData.key(6), Self.value(6, 10))
+        }
+        #expect(deleted.status == 0, "\(deleted.err)")
+        #expect(deleted.out.contains("1 present, 0 expired, 3 deleted by range"), "\(deleted.out)")
+
+        let cameBack = try crashCycle(withWriter: script) { db in
+            try puts(db)
+            try db.put(StressData.key(6), Self.value(6, 10))
+        }
+        #expect(cameBack.status == 1)
+        #expect(
+            cameBack.err.contains(
+                "cycle 1: deleted value came back: key k0000000005 deleted by range at version 9: got version 7"),
+            "\(cameBack.err)")
+    }
+
+    /// A range deletion the kill cut short may have applied to all of its keys or to none, never to some only.
+    @Test func crashCycleAcceptsARangeDeletionCutShortOnlyWhole() throws {
+        let script = "echo opening\necho ready\necho 'ack 5 7'\necho 'ack 6 8'\necho 'deleting 5 7 9'\nexec sleep 30\n"
+        let puts = { (db: Database) in
+            try db.put(StressData.key(5), Self.value(5, 7))
+            try db.put(StressData.key(6), Self.value(6, 8))
+        }
+        let none = try crashCycle(withWriter: script, holding: puts)
+        #expect(none.status == 0, "\(none.err)")
+        #expect(none.out.contains("2 present, 0 expired, 0 deleted by range"), "\(none.out)")
+
+        let all = try crashCycle(withWriter: script) { db in
+            try puts(db)
+            try db.deleteRange(from: StressData.key(5), to: StressData.key(7))
+        }
+        #expect(all.status == 0, "\(all.err)")
+        #expect(all.out.contains("0 present, 0 expired, 2 deleted by range"), "\(all.out)")
+
+        let some = try crashCycle(withWriter: script) { db in
+            try puts(db)
+            try db.delete(StressData.key(6))
+        }
+        #expect(some.status == 1)
+        #expect(
+            some.err.contains(
+                "cycle 1: range deletion of k0000000005 to k0000000007 at version 9, cut short by the kill, applied to "
+                    + "only some of its keys: k0000000006 lost version 8, k0000000005 holds version 7"),
+            "\(some.err)")
+    }
+
+    /// The value the fake writers' databases hold for `key` at `version`.
+    private static func value(_ key: Int, _ version: UInt64) -> [UInt8] {
+        StressData.value(key: key, version: version, size: 20)
     }
 
     /// Expiries for the fake writers: long past, and far ahead (2100-01-01).
