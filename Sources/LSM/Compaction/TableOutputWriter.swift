@@ -61,7 +61,9 @@ struct TableOutputWriter {
         if targetFileSize != nil,
            !hasLastUserKey || lastUserKey.withUnsafeBytes({ compareBytes($0, userKey) }) != 0 {
             let overlapsEnough = grandparentOverlap?.shouldEndBefore(userKey) ?? false
-            let insideRangeDeletion = rangeDeletionEnd.map { end in end.withUnsafeBytes { compareBytes(userKey, $0) <= 0 } }
+            let insideRangeDeletion = rangeDeletionEnd.map { end in
+                end.withUnsafeBytes { compareBytes(userKey, $0) <= 0 }
+            }
             if let targetFileSize, let size = builder?.estimatedFileSize, !(insideRangeDeletion ?? false),
                overlapsEnough || size >= UInt64(targetFileSize) {
                 try finishTable()

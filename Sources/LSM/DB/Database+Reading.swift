@@ -34,7 +34,8 @@ extension Database {
     func value(forKey userKey: UnsafeRawBufferPointer, snapshot: Snapshot?) throws(LSMError) -> [UInt8]? {
         switch try newestEntry(userKey, snapshot: snapshot) {
         case .found(let value): return value
-        case .foundExpiring(let value, let expiry): return expiry > (snapshot?.time ?? options.clock.now()) ? value : nil
+        case .foundExpiring(let value, let expiry):
+            return expiry > (snapshot?.time ?? options.clock.now()) ? value : nil
         case .deleted, .notFound: return nil
         }
     }

@@ -55,7 +55,9 @@ public struct WriteBatch: Sendable, Hashable {
 
     /// Sets `key` to `value` until `expiresAt` when the batch is written (this form also takes array literals).
     public mutating func put(_ key: [UInt8], _ value: [UInt8], expiresAt: Timestamp) {
-        key.withUnsafeBytes { key in value.withUnsafeBytes { value in appendEntry(.valueWithExpiry, key, value, expiresAt) } }
+        key.withUnsafeBytes { key in
+            value.withUnsafeBytes { value in appendEntry(.valueWithExpiry, key, value, expiresAt) }
+        }
     }
 
     /// Removes `key` when the batch is written.

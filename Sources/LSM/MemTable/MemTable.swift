@@ -61,7 +61,9 @@ final class MemTable: @unchecked Sendable {
     }
 
     @inline(never)
-    private func addRangeDeletion(sequence: SequenceNumber, start: UnsafeRawBufferPointer, end: UnsafeRawBufferPointer) {
+    private func addRangeDeletion(
+        sequence: SequenceNumber, start: UnsafeRawBufferPointer, end: UnsafeRawBufferPointer
+    ) {
         let tombstone = RangeTombstone(start: start.array, end: end.array, sequence: sequence)
         rangeDeletions.withLock { $0.append(tombstone) }
         rangeDeletionBytes.store(rangeDeletionBytes.load(ordering: .relaxed) + start.count + end.count + 64,

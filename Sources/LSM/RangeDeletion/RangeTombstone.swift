@@ -12,7 +12,8 @@ struct RangeTombstone: Sendable, Hashable {
     /// Whether the range holds `userKey`.
     @inline(__always)
     func covers(_ userKey: UnsafeRawBufferPointer) -> Bool {
-        start.withUnsafeBytes { compareBytes($0, userKey) <= 0 } && end.withUnsafeBytes { compareBytes(userKey, $0) < 0 }
+        start.withUnsafeBytes { compareBytes($0, userKey) <= 0 }
+            && end.withUnsafeBytes { compareBytes(userKey, $0) < 0 }
     }
 
     /// The internal key a table's smallest bound takes from this tombstone: its start at its sequence.

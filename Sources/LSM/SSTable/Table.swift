@@ -152,7 +152,9 @@ final class Table: Sendable {
                     guard let parsed = ParsedInternalKey(data.key) else {
                         throw LSMError.corruption("table entry has an unknown value kind")
                     }
-                    guard compareBytes(parsed.userKey, userKey) == 0 else { return covering == nil ? .notFound : .deleted }
+                    guard compareBytes(parsed.userKey, userKey) == 0 else {
+                        return covering == nil ? .notFound : .deleted
+                    }
                     if let covering, parsed.sequence < covering { return .deleted }
                     switch parsed.kind {
                     case .value: return .found(data.value.array)
@@ -404,7 +406,9 @@ final class Table: Sendable {
             if counted.smallestKey.isEmpty || compareInternalKeys(start, counted.smallestKey) < 0 {
                 counted.smallestKey = start
             }
-            if counted.largestKey.isEmpty || compareInternalKeys(end, counted.largestKey) > 0 { counted.largestKey = end }
+            if counted.largestKey.isEmpty || compareInternalKeys(end, counted.largestKey) > 0 {
+                counted.largestKey = end
+            }
             smallestSequence = min(smallestSequence, tombstone.sequence)
             largestSequence = max(largestSequence, tombstone.sequence)
         }

@@ -75,7 +75,8 @@ struct TableProperties: Sendable, Equatable {
         }
         if let rangeDeletionHandle {
             entries.append((Name.rangeDeletions, varint(rangeDeletionCount)))
-            entries.append((Name.rangeDeletionBlock, varint(rangeDeletionHandle.offset) + varint(rangeDeletionHandle.size)))
+            entries.append((Name.rangeDeletionBlock,
+                            varint(rangeDeletionHandle.offset) + varint(rangeDeletionHandle.size)))
         }
         // A block's keys must be in order: names sort bytewise.
         entries.sort { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
