@@ -67,4 +67,29 @@ import Testing
         #expect(peak <= budget + (budget / 4) / 3 + 4096)
         try db.close()
     }
+
+    /// A compaction reads whole tables once and deletes them: with tables read through the block cache (as a memory
+    /// budget reads them), it leaves the cache as it found it, and reads fill it.
+    @Test func compactionReadsDoNotFillTheBlockCache() throws {
+        let dir = TemporaryDirectory("budget-compaction")
+        defer { dir.remove() }
+        var options = Options()
+        options.memoryBudget = 16 << 20
+        let db = try Database.open(dir.path, options: options)
+        for round in 0..<4 {
+            for i in 0..<2000 { try db.put("key-\(i)", "value \(round) \(i)") }
+            try db.flush()
+        }
+        #expect(try db.statistics().blockCacheBytes == 0)
+        // A cursor, not yet read, keeps the compaction's input tables (and whatever the cache holds of them) alive.
+        let statistics = try withExtendedLifetime(try db.cursor()) {
+            try db.compact()
+            return try db.statistics()
+        }
+        #expect(statistics.compactionBytesRead > 0, "the compaction read the tables")
+        #expect(statistics.blockCacheBytes == 0, "and cached none of their blocks")
+        #expect(try db.get("key-7") == "value 3 7")
+        #expect(try db.statistics().blockCacheBytes > 0, "a read caches the block it reads")
+        try db.close()
+    }
 }

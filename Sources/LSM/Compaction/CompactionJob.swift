@@ -42,13 +42,17 @@ struct CompactionJob {
 
     func run() throws(LSMError) -> Result {
         var children: [any InternalIterator] = []
+        // Its inputs are read once and then deleted: their blocks stay out of the block cache, where they would
+        // only push out what reads use.
         if compaction.level == 0 {
-            for file in compaction.inputs { children.append(try tableCache.table(number: file.number).makeIterator()) }
+            for file in compaction.inputs {
+                children.append(try tableCache.table(number: file.number).makeIterator(fillsCache: false))
+            }
         } else {
-            children.append(try LevelIterator(files: compaction.inputs, tableCache: tableCache))
+            children.append(try LevelIterator(files: compaction.inputs, tableCache: tableCache, fillsCache: false))
         }
         if !compaction.overlapping.isEmpty {
-            children.append(try LevelIterator(files: compaction.overlapping, tableCache: tableCache))
+            children.append(try LevelIterator(files: compaction.overlapping, tableCache: tableCache, fillsCache: false))
         }
         let merged = CompactionMergingIterator(children: children)
         var rangeDeletions: [RangeTombstone] = []

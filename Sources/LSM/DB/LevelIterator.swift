@@ -4,6 +4,8 @@
 final class LevelIterator: InternalIterator {
     private let files: [FileMetaData]
     private let tableCache: TableCache
+    /// Whether the tables' blocks go into the block cache (see ``TableCursor/init(table:fillsCache:)``).
+    private let fillsCache: Bool
     /// The file ``cursor`` reads. Past either end the cursor stays on the first or last file, invalid.
     private var index = 0
     // Unchecked: only this object's own methods touch it, one at a time (it is not thread-safe), and a checked
@@ -11,11 +13,12 @@ final class LevelIterator: InternalIterator {
     @exclusivity(unchecked) private var cursor: TableCursor
 
     /// An iterator over `files`, which must not be empty; it opens the first table.
-    init(files: [FileMetaData], tableCache: TableCache) throws(LSMError) {
+    init(files: [FileMetaData], tableCache: TableCache, fillsCache: Bool = true) throws(LSMError) {
         precondition(!files.isEmpty, "a level iterator needs at least one table")
         self.files = files
         self.tableCache = tableCache
-        cursor = TableCursor(table: try tableCache.table(number: files[0].number))
+        self.fillsCache = fillsCache
+        cursor = TableCursor(table: try tableCache.table(number: files[0].number), fillsCache: fillsCache)
     }
 
     var isValid: Bool { cursor.isValid }
@@ -62,7 +65,7 @@ final class LevelIterator: InternalIterator {
     /// Points the cursor at file `newIndex` (unpositioned), unless it is there already.
     private func open(_ newIndex: Int) throws(LSMError) {
         guard newIndex != index else { return }
-        cursor = TableCursor(table: try tableCache.table(number: files[newIndex].number))
+        cursor = TableCursor(table: try tableCache.table(number: files[newIndex].number), fillsCache: fillsCache)
         index = newIndex
     }
 

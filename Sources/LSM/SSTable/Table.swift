@@ -216,20 +216,25 @@ final class Table: Sendable {
     }
 
     /// A two-level iterator over every entry, in internal-key order.
-    func makeIterator() -> TableIterator {
-        TableIterator(table: self)
+    func makeIterator(fillsCache: Bool = true) -> TableIterator {
+        TableIterator(table: self, fillsCache: fillsCache)
     }
 
     /// The data block at `handle`. A mapped table's raw block is read in place, its checksum verified on its first
     /// read only; a compressed one is decompressed into a block of its own, which goes through the block cache. Another
-    /// table's blocks come from the block cache, or else are read (and verified) from disk and cached.
-    func dataBlock(_ handle: BlockHandle) throws(LSMError) -> Block {
+    /// table's blocks come from the block cache, or else are read (and verified) from disk and cached. With
+    /// `fillingCache` false, a block that is not cached yet is not cached either.
+    func dataBlock(_ handle: BlockHandle, fillingCache: Bool = true) throws(LSMError) -> Block {
         guard let verifiedBlocks, let mapped = file.mappedContents else {
-            return try cachedDataBlock(handle) { () throws(LSMError) in try readDataBlock(handle) }
+            return try cachedDataBlock(handle, filling: fillingCache) { () throws(LSMError) in
+                try readDataBlock(handle)
+            }
         }
         let stored = try storedDataBlock(handle, in: mapped, verifiedBlocks)
         do {
-            guard stored.type == Block.uncompressedType else { return try decompressedDataBlock(handle, stored) }
+            guard stored.type == Block.uncompressedType else {
+                return try decompressedDataBlock(handle, stored, fillingCache: fillingCache)
+            }
             return try Block.borrowing(stored.contents, in: file)
         } catch {
             throw error.locatedInBlock(path: path, blockOffset: handle.offset)
@@ -278,22 +283,22 @@ final class Table: Sendable {
     }
 
     /// A mapped table's compressed data block at `handle`, stored as `stored`: from the block cache, or else
-    /// decompressed and cached. Offsets in errors are the block's.
+    /// decompressed (and cached when `fillingCache`). Offsets in errors are the block's.
     private func decompressedDataBlock(
-        _ handle: BlockHandle, _ stored: (contents: UnsafeRawBufferPointer, type: UInt8)
+        _ handle: BlockHandle, _ stored: (contents: UnsafeRawBufferPointer, type: UInt8), fillingCache: Bool = true
     ) throws(LSMError) -> Block {
-        try cachedDataBlock(handle) { () throws(LSMError) in
+        try cachedDataBlock(handle, filling: fillingCache) { () throws(LSMError) in
             try Block.decompressed(stored.contents, type: stored.type)
         }
     }
 
-    /// The data block at `handle` from the block cache, or else made by `make` and cached.
-    private func cachedDataBlock(_ handle: BlockHandle, _ make: () throws(LSMError) -> Block)
+    /// The data block at `handle` from the block cache, or else made by `make` (and cached when `filling`).
+    private func cachedDataBlock(_ handle: BlockHandle, filling: Bool = true, _ make: () throws(LSMError) -> Block)
         throws(LSMError) -> Block {
         let key = CacheKey(fileNumber: fileNumber, offset: handle.offset)
         if let cached = blockCache?.value(for: key) { return cached }
         let block = try make()
-        blockCache?.insert(block, for: key, cost: block.byteCount)
+        if filling { blockCache?.insert(block, for: key, cost: block.byteCount) }
         return block
     }
 

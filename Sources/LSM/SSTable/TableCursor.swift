@@ -13,9 +13,14 @@ struct TableCursor: ~Copyable {
     private var dataBlock: Block?
     /// Handle of the block `data` reads.
     private var dataHandle: BlockHandle?
+    /// Whether blocks read from the file (or decompressed) go into the block cache.
+    private let fillsCache: Bool
 
-    init(table: Table) {
+    /// A cursor over `table`; with `fillsCache` false, blocks not already cached are read without being cached, as
+    /// a compaction reads (LevelDB's `fill_cache`), so a pass over whole tables does not evict what reads use.
+    init(table: Table, fillsCache: Bool = true) {
         self.table = table
+        self.fillsCache = fillsCache
         index = table.indexBlock.makeCursor()
         data = BlockCursor()
     }
@@ -126,7 +131,7 @@ struct TableCursor: ~Copyable {
                                       offset: table.footer.indexHandle.offset)
         }
         if handle == dataHandle, dataBlock != nil { return }
-        let block = try table.dataBlock(handle)
+        let block = try table.dataBlock(handle, fillingCache: fillsCache)
         data = block.makeCursor()
         dataBlock = block
         dataHandle = handle

@@ -5,8 +5,9 @@ final class TableIterator: InternalIterator {
     // access costs more than most of the moves it guards.
     @exclusivity(unchecked) private var cursor: TableCursor
 
-    init(table: Table) {
-        cursor = TableCursor(table: table)
+    /// An iterator over `table`; `fillsCache` as for ``TableCursor/init(table:fillsCache:)``.
+    init(table: Table, fillsCache: Bool = true) {
+        cursor = TableCursor(table: table, fillsCache: fillsCache)
     }
 
     var isValid: Bool { cursor.isValid }
