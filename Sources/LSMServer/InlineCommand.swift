@@ -1,3 +1,4 @@
+import LSM
 import NIOCore
 
 /// Splits an inline command line into words by Redis's rules for inline commands (those of its `sdssplitargs`):
@@ -45,7 +46,7 @@ enum InlineCommand {
                     guard index < end else { throw .unbalancedQuotes }
                     let byte = bytes[index]
                     if byte == backslash, index + 3 < end, bytes[index + 1] == UInt8(ascii: "x"),
-                       let high = hexValue(bytes[index + 2]), let low = hexValue(bytes[index + 3]) {
+                       let high = HexDigit.value(of: bytes[index + 2]), let low = HexDigit.value(of: bytes[index + 3]) {
                         word.writeInteger(high << 4 | low)
                         index += 4
                     } else if byte == backslash, index + 1 < end {
@@ -98,15 +99,6 @@ enum InlineCommand {
         case UInt8(ascii: "b"): 0x08
         case UInt8(ascii: "a"): 0x07
         default: byte
-        }
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
         }
     }
 }

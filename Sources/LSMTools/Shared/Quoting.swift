@@ -1,3 +1,5 @@
+import LSM
+
 /// redis-cli's quoting, so any byte string round-trips through a line of text.
 ///
 /// A word is either bare (a run of non-space characters) or quoted: in double quotes, `\"`, `\\`, `\n`, `\r`,
@@ -80,20 +82,12 @@ public enum Quoting {
         case UInt8(ascii: "a"): return (0x07, 2)
         case UInt8(ascii: "b"): return (0x08, 2)
         case UInt8(ascii: "x"):
-            guard i + 3 < bytes.count, let high = hexValue(bytes[i + 2]), let low = hexValue(bytes[i + 3]) else {
+            guard i + 3 < bytes.count, let high = HexDigit.value(of: bytes[i + 2]),
+                  let low = HexDigit.value(of: bytes[i + 3]) else {
                 return (UInt8(ascii: "x"), 2)
             }
             return (high << 4 | low, 4)
         default: return (bytes[i + 1], 2)
-        }
-    }
-
-    private static func hexValue(_ b: UInt8) -> UInt8? {
-        switch b {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): b - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): b - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): b - UInt8(ascii: "A") + 10
-        default: nil
         }
     }
 
