@@ -33,8 +33,8 @@ struct RangeTombstoneSet: Sendable {
         var nodes = [[SequenceNumber]](repeating: [], count: tombstones.isEmpty ? 0 : 2 * leafCount)
         for tombstone in tombstones {
             // The pieces from the start's up to (not including) the end's, marked in the nodes spanning them.
-            var low = Self.index(of: tombstone.start, in: unique) + leafCount
-            var high = Self.index(of: tombstone.end, in: unique) + leafCount
+            var low = tombstone.start.withUnsafeBytes { Self.boundaries(unique, below: $0) } + leafCount
+            var high = tombstone.end.withUnsafeBytes { Self.boundaries(unique, below: $0) } + leafCount
             while low < high {
                 if low & 1 == 1 {
                     nodes[low].append(tombstone.sequence)
@@ -52,13 +52,17 @@ struct RangeTombstoneSet: Sendable {
         self.nodes = nodes
     }
 
-    /// The position of `key`, which is one of them, in the sorted `boundaries`.
-    private static func index(of key: [UInt8], in boundaries: [[UInt8]]) -> Int {
+    /// How many of the sorted `boundaries` are below `key` (or at most `key`, with `orEqual`): the position of a
+    /// boundary that is `key`, or the number of boundaries at or before the piece holding it.
+    private static func boundaries(_ boundaries: [[UInt8]], below key: UnsafeRawBufferPointer, orEqual: Bool = false)
+        -> Int
+    {
         var low = 0
         var high = boundaries.count
         while low < high {
             let middle = (low + high) / 2
-            if compareBytes(boundaries[middle], key) < 0 { low = middle + 1 } else { high = middle }
+            let order = boundaries[middle].withUnsafeBytes { compareBytes($0, key) }
+            if order < 0 || (orEqual && order == 0) { low = middle + 1 } else { high = middle }
         }
         return low
     }
@@ -68,16 +72,7 @@ struct RangeTombstoneSet: Sendable {
     /// The highest sequence at or below `sequence` of a tombstone covering `userKey`, or nil when none does.
     func coveringSequence(_ userKey: UnsafeRawBufferPointer, atOrBelow sequence: SequenceNumber) -> SequenceNumber? {
         // The piece holding the key: the last boundary at or below it starts it; past the last boundary, none.
-        var low = 0
-        var high = boundaries.count
-        while low < high {
-            let middle = (low + high) / 2
-            if boundaries[middle].withUnsafeBytes({ compareBytes($0, userKey) }) <= 0 {
-                low = middle + 1
-            } else {
-                high = middle
-            }
-        }
+        let low = Self.boundaries(boundaries, below: userKey, orEqual: true)
         guard low > 0, low < boundaries.count else { return nil }
         var best: SequenceNumber?
         var node = low - 1 + leafCount
