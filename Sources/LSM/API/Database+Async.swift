@@ -56,9 +56,7 @@ extension Database {
     public func put<Key: ContiguousRawBytes & ~Escapable, Value: ContiguousRawBytes & ~Escapable>(
         _ key: Key, _ value: Value, expiresAt: Timestamp, sync: Bool = false
     ) async throws(LSMError) {
-        var batch = WriteBatch()
-        batch.put(key, value, expiresAt: expiresAt)
-        try await write(batch, sync: sync)
+        try await write(WriteBatch(putting: key, value, expiresAt: expiresAt), sync: sync)
     }
 
     /// Sets `key` to `value` until `duration` from now (by ``Options/clock``, read before the task suspends).
@@ -72,9 +70,7 @@ extension Database {
     public func deleteRange<Start: ContiguousRawBytes & ~Escapable, End: ContiguousRawBytes & ~Escapable>(
         from start: Start, to end: End, sync: Bool = false
     ) async throws(LSMError) {
-        var batch = WriteBatch()
-        batch.deleteRange(from: start, to: end)
-        try await write(batch, sync: sync)
+        try await write(WriteBatch(deletingRangeFrom: start, to: end), sync: sync)
     }
 
     /// Removes `key` (a no-op when it is absent). With `sync`, returns only once the deletion is on disk.

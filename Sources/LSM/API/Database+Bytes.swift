@@ -39,9 +39,7 @@ extension Database {
     public func deleteRange<Start: ContiguousRawBytes & ~Escapable, End: ContiguousRawBytes & ~Escapable>(
         from start: Start, to end: End, sync: Bool = false
     ) throws(LSMError) {
-        var batch = WriteBatch()
-        batch.deleteRange(from: start, to: end)
-        try write(batch, sync: sync)
+        try write(WriteBatch(deletingRangeFrom: start, to: end), sync: sync)
     }
 
     /// The value of `key`, or nil when it is absent; as of `snapshot` when one is given.
@@ -74,9 +72,25 @@ extension WriteBatch {
         put(key, value)
     }
 
+    /// A batch of one put that expires at `expiry`.
+    init<Key: ContiguousRawBytes & ~Escapable, Value: ContiguousRawBytes & ~Escapable>(
+        putting key: Key, _ value: Value, expiresAt expiry: Timestamp
+    ) {
+        self.init()
+        put(key, value, expiresAt: expiry)
+    }
+
     /// A batch of one deletion.
     init<Key: ContiguousRawBytes & ~Escapable>(deleting key: Key) {
         self.init()
         delete(key)
+    }
+
+    /// A batch of one range deletion (none for an empty range; refused when written if `start` is above `end`).
+    init<Start: ContiguousRawBytes & ~Escapable, End: ContiguousRawBytes & ~Escapable>(
+        deletingRangeFrom start: Start, to end: End
+    ) {
+        self.init()
+        deleteRange(from: start, to: end)
     }
 }

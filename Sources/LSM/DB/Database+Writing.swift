@@ -38,9 +38,7 @@ extension Database {
     /// does nothing; a start above the end is ``LSMError/Code/invalidArgument``. With `sync`, returns only once the
     /// deletion is on disk.
     public func deleteRange(from start: [UInt8], to end: [UInt8], sync: Bool = false) throws(LSMError) {
-        var batch = WriteBatch()
-        batch.deleteRange(from: start, to: end)
-        try write(batch, sync: sync)
+        try write(WriteBatch(deletingRangeFrom: start, to: end), sync: sync)
     }
 
     /// Applies every entry of `batch` atomically: readers and recovery see all of it or none.
