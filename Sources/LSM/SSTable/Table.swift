@@ -407,13 +407,7 @@ final class Table: Sendable {
         }
         counted.largestKey = previousKey ?? []
         for tombstone in rangeTombstones.tombstones {
-            let (start, end) = (tombstone.smallestBound, tombstone.largestBound)
-            if counted.smallestKey.isEmpty || compareInternalKeys(start, counted.smallestKey) < 0 {
-                counted.smallestKey = start
-            }
-            if counted.largestKey.isEmpty || compareInternalKeys(end, counted.largestKey) > 0 {
-                counted.largestKey = end
-            }
+            counted.widenBounds(toHold: tombstone)
             smallestSequence = min(smallestSequence, tombstone.sequence)
             largestSequence = max(largestSequence, tombstone.sequence)
         }

@@ -138,15 +138,10 @@ struct TableBuilder {
         rangeDeletions.sort(by: RangeTombstone.storageOrder)
         var block = BlockBuilder(restartInterval: 1)
         for tombstone in rangeDeletions {
-            let start = tombstone.smallestBound
-            start.withUnsafeBytes { k in tombstone.end.withUnsafeBytes { v in block.add(key: k, value: v) } }
-            if properties.smallestKey.isEmpty || compareInternalKeys(start, properties.smallestKey) < 0 {
-                properties.smallestKey = start
+            tombstone.smallestBound.withUnsafeBytes { k in
+                tombstone.end.withUnsafeBytes { v in block.add(key: k, value: v) }
             }
-            let end = tombstone.largestBound
-            if properties.largestKey.isEmpty || compareInternalKeys(end, properties.largestKey) > 0 {
-                properties.largestKey = end
-            }
+            properties.widenBounds(toHold: tombstone)
             smallestSequence = min(smallestSequence, tombstone.sequence)
             largestSequence = max(largestSequence, tombstone.sequence)
         }

@@ -49,6 +49,15 @@ struct TableProperties: Sendable, Equatable {
         static let requiredFromVersion2 = [databaseID, fileNumber, largestSequence, smallestSequence]
     }
 
+    /// Widens ``smallestKey`` and ``largestKey`` (empty: none yet) to hold `tombstone` whole, as its table's bounds
+    /// must (docs/FORMAT.md, "Range deletions").
+    mutating func widenBounds(toHold tombstone: RangeTombstone) {
+        let start = tombstone.smallestBound
+        if smallestKey.isEmpty || compareInternalKeys(start, smallestKey) < 0 { smallestKey = start }
+        let end = tombstone.largestBound
+        if largestKey.isEmpty || compareInternalKeys(end, largestKey) > 0 { largestKey = end }
+    }
+
     /// The properties block's contents (without trailer). Counts are varint64s, keys their raw bytes.
     func encodedBlock() -> [UInt8] {
         func varint(_ value: UInt64) -> [UInt8] {
