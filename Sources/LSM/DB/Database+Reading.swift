@@ -9,6 +9,11 @@ extension Database {
         }
     }
 
+    /// The moment a read judges expiry at: its snapshot's, or now by ``Options/clock``.
+    private func readTime(_ snapshot: Snapshot?) -> Timestamp {
+        snapshot?.time ?? options.clock.now()
+    }
+
     /// The value of `key`, or nil when it is absent (or has expired); as of `snapshot` when one is given.
     public func get(_ key: [UInt8], snapshot: Snapshot? = nil) throws(LSMError) -> [UInt8]? {
         try key.withBytes { (key: UnsafeRawBufferPointer) throws(LSMError) in try value(forKey: key, snapshot: snapshot) }
@@ -23,7 +28,7 @@ extension Database {
             switch try newestEntry(key, snapshot: snapshot) {
             case .found(let value): return (value, nil)
             case .foundExpiring(let value, let expiry):
-                return expiry > (snapshot?.time ?? options.clock.now()) ? (value, expiry) : nil
+                return expiry > readTime(snapshot) ? (value, expiry) : nil
             case .deleted, .notFound: return nil
             }
         }
@@ -35,7 +40,7 @@ extension Database {
         switch try newestEntry(userKey, snapshot: snapshot) {
         case .found(let value): return value
         case .foundExpiring(let value, let expiry):
-            return expiry > (snapshot?.time ?? options.clock.now()) ? value : nil
+            return expiry > readTime(snapshot) ? value : nil
         case .deleted, .notFound: return nil
         }
     }
@@ -90,7 +95,7 @@ extension Database {
         if let snapshot { pinned.append(snapshot) }
         return Cursor(
             iterator: ReadPathMergingIterator(children: children), sequence: view.sequence,
-            time: snapshot?.time ?? options.clock.now(),
+            time: readTime(snapshot),
             rangeTombstones: tombstones.isEmpty ? .empty : RangeTombstoneSet(tombstones), lower: lower, upper: upper,
             reverse: reverse, pinned: pinned)
     }
