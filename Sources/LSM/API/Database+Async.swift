@@ -108,6 +108,11 @@ extension Database {
         try await get(key, as: String.self, snapshot: snapshot)
     }
 
+    /// Makes every write that returned before this call durable, as the synchronous ``syncLog()-2l1ye`` does.
+    public func syncLog() async throws(LSMError) {
+        try await IOThreadPool.shared.run(cancellation: .beforeStart) { () throws(LSMError) in try self.syncLog() }
+    }
+
     /// Writes the memtable to a table now and waits until every waiting memtable is flushed. Cancelling the task
     /// stops the wait; a flush already started completes.
     public func flush() async throws(LSMError) {

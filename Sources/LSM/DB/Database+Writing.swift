@@ -71,6 +71,16 @@ extension Database {
         }
     }
 
+    /// Makes every write that returned before this call durable, as if each had passed `sync: true`: syncs the log
+    /// when it holds unsynced writes, and does nothing otherwise. Concurrent calls and synced writes share one sync
+    /// (group commit), so a server can acknowledge many unsynced writes with one call. A failed sync stops writes,
+    /// as a failed synced write does.
+    public func syncLog() throws(LSMError) {
+        try checkWritable()
+        var request = CommitQueue.PendingWrite.logSync
+        try withUnsafeMutablePointer(to: &request) { (request) throws(LSMError) in try commit(request) }
+    }
+
     /// Commits `count` encoded entries (a batch's bytes after its header) as one atomic write.
     private func commit(entries: UnsafeRawBufferPointer, count: Int, sync: Bool) throws(LSMError) {
         var write = CommitQueue.PendingWrite(entries: entries, entryCount: count,
@@ -89,6 +99,12 @@ extension Database {
         while !write.pointee.done && !commitQueue.isHead(write) { lock.wait() }
         if write.pointee.done {
             if let error = write.pointee.error { throw error }
+            return
+        }
+        if write.pointee.isLogSync {
+            let failure = syncLogAsHead()
+            finishGroup(count: 1, error: failure)
+            if let failure { throw failure }
             return
         }
         let switchesMemtable = write.pointee.switchesMemtable
@@ -168,6 +184,28 @@ extension Database {
         }
         finishGroup(count: group, error: failure)
         if let failure { throw failure }
+    }
+
+    /// Syncs the log if it holds unsynced writes, as the head of the commit queue, so that nothing appends to it,
+    /// switches it or closes it meanwhile; returns the failure, which stops writes as a failed log append does. Lock
+    /// held; released during the sync.
+    private func syncLogAsHead() -> LSMError? {
+        if let backgroundError = state.backgroundError, state.logFailed { return backgroundError }
+        guard state.logHasUnsyncedWrites, let log = state.log else { return nil }
+        state.logAppendInFlight = true
+        lock.unlock()
+        var failure: LSMError?
+        do { try log.sync() } catch { failure = error }
+        lock.lock()
+        state.logAppendInFlight = false
+        if let failure {
+            state.backgroundError = state.backgroundError
+                ?? failure.wrapped(.backgroundError, "writes stopped after a log failure")
+            state.logFailed = true
+        } else {
+            state.logHasUnsyncedWrites = false
+        }
+        return failure
     }
 
     /// Marks the group of the first `count` writers of the commit queue done and wakes the writers waiting behind
