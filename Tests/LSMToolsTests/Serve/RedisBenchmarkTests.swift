@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+
+extension ServeTests {
+    /// `redis-benchmark` against the server, pipelined and not: 50 clients at once, every test it runs completes
+    /// without an error reply, and the server answers and closes a sound database afterwards.
+    @Suite struct RedisBenchmarkTests {
+        /// The tests `-t ping,set,get,incr,mset` runs, as `-q` names them.
+        private static let testNames = ["PING_INLINE", "PING_MBULK", "SET", "GET", "INCR", "MSET (10 keys)"]
+
+        @Test(.needs(.redisBenchmark, .redisCLI))
+        func pipelinedAndPlainRunsComplete() throws {
+            let benchmark = try ClientTools.path(of: .redisBenchmark)
+            let cli = try ClientTools.path(of: .redisCLI)
+            let scratch = try Scratch()
+            defer { scratch.remove() }
+            let server = try ServerProcess(directory: scratch.path)
+
+            let common = ["-p", "\(server.port)", "-t", "ping,set,get,incr,mset", "-c", "50", "-q"]
+            let pipelined = try runClient(benchmark, common + ["-P", "16", "-n", "20000"], seconds: 120)
+            expectCompleteRun(pipelined)
+            let plain = try runClient(benchmark, common + ["-n", "5000"], seconds: 120)
+            expectCompleteRun(plain)
+
+            #expect(try runClient(cli, ["-p", "\(server.port)", "PING"]).out == "PONG\n")
+            // Every INCR of both runs went to the one key, as -r was not given: none was lost or repeated.
+            let counter = try runClient(cli, ["-p", "\(server.port)", "GET", "counter:__rand_int__"])
+            #expect(counter.out == "25000\n", "\(counter)")
+            // SET and MSET wrote their 3-byte value to key:__rand_int__.
+            #expect(try runClient(cli, ["-p", "\(server.port)", "STRLEN", "key:__rand_int__"]).out == "3\n")
+            try server.stop()
+            try server.expectSoundDatabase()
+        }
+
+        /// Expects `run` to have exited 0 with a result line for every test and no line about an error.
+        private func expectCompleteRun(_ run: ClientRun, sourceLocation: SourceLocation = #_sourceLocation) {
+            #expect(run.status == 0, "\(run)", sourceLocation: sourceLocation)
+            // -q rewrites a progress line with carriage returns and ends each test's result with a newline.
+            let lines = (run.out + "\n" + run.err).split(whereSeparator: { $0 == "\n" || $0 == "\r" })
+            for name in Self.testNames {
+                let result = lines.contains { $0.hasPrefix(name + ": ") && $0.contains(" requests per second") }
+                #expect(result, "no result for \(name): \(run)", sourceLocation: sourceLocation)
+            }
+            let errors = lines.filter { $0.localizedCaseInsensitiveContains("error") }
+            #expect(errors.isEmpty, "\(run)", sourceLocation: sourceLocation)
+        }
+    }
+}
