@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // CRC32C (SSE4.2 instruction with a table fallback) and the acquire/release atomics the skiplist needs
@@ -30,17 +32,27 @@ let package = Package(
         ),
         // Foundation's `Data` as keys and values: kept out of `LSM`, which does not depend on Foundation.
         .target(name: "LSMFoundation", dependencies: ["LSM"]),
-        // The Redis-protocol server's library (the RESP codec so far): SwiftNIO stays out of `LSM`.
+        // The Redis-protocol server (`lsm serve`): SwiftNIO stays out of `LSM`.
         .target(
             name: "LSMServer",
-            dependencies: ["LSM", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "LSM",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         // The tools behind the `lsm` command, as a library so tests can run them in-process.
         .target(
             name: "LSMTools",
             dependencies: [
                 "LSM",
+                "LSMServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
@@ -64,8 +76,11 @@ let package = Package(
             name: "LSMServerTests",
             dependencies: [
                 "LSMServer",
+                "LSM",
                 "LSMFuzzTargets",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),

@@ -15,7 +15,7 @@ public struct LSMCommand: ParsableCommand {
         version: "swift-lsm 0.1.0 (storage format 2; reads 1)",
         subcommands: [CLICommand.self, DumpCommand.self, WALDumpCommand.self, InfoCommand.self, CheckCommand.self,
                       RepairCommand.self, CheckpointCommand.self, StressCommand.self,
-                      BenchCommand.self]
+                      BenchCommand.self, ServeCommand.self]
     )
 
     public init() {}

@@ -1,0 +1,48 @@
+import LSM
+import NIOCore
+
+/// One command the server knows: how it is called, what it touches, and the function that runs it.
+///
+/// The table entries follow Redis's COMMAND INFO: `arity` counts the name (negative: at least that many), keys
+/// are the arguments from `firstKey` to `lastKey` (−1: the last argument) every `keyStep`.
+struct Command: Sendable {
+    /// Lowercase.
+    let name: String
+    let arity: Int
+    /// COMMAND INFO's flags: `write`, `readonly`, `fast`, `admin`, `noauth`, `loading`, `stale`...
+    let flags: [String]
+    let firstKey: Int
+    let lastKey: Int
+    let keyStep: Int
+    /// What the command does, one line (COMMAND DOCS' summary).
+    let summary: String
+    /// Runs the command; its reply, or the error the client gets (a ``CommandError``; untyped so that the table's
+    /// closures need not spell their error type).
+    let run: @Sendable (inout CommandContext) throws -> RESPReply
+
+    init(
+        _ name: String, arity: Int, flags: [String], keys: (first: Int, last: Int, step: Int) = (0, 0, 0),
+        summary: String, run: @escaping @Sendable (inout CommandContext) throws -> RESPReply
+    ) {
+        self.name = name
+        self.arity = arity
+        self.flags = flags
+        firstKey = keys.first
+        lastKey = keys.last
+        keyStep = keys.step
+        self.summary = summary
+        self.run = run
+    }
+
+    /// Whether the command may run on the connection's event loop: a fast read, which never waits for the disk's
+    /// writes or scans. Everything else runs on the server's worker threads.
+    var runsOnEventLoop: Bool { flags.contains("fast") && !flags.contains("write") }
+
+    /// Whether the command is allowed before the connection has authenticated.
+    var allowedWithoutAuthentication: Bool { flags.contains("noauth") }
+
+    /// Whether the argument count fits the arity (the name included).
+    func accepts(argumentCount: Int) -> Bool {
+        arity >= 0 ? argumentCount == arity : argumentCount >= -arity
+    }
+}

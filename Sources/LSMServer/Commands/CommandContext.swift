@@ -1,0 +1,66 @@
+import LSM
+import NIOCore
+
+/// One command being run: its arguments, the session of its connection (which it may change), the server, and
+/// what the connection must do after it (sync its writes, close).
+struct CommandContext {
+    let server: ServerState
+    var session: ClientSession
+    /// The command name, then its arguments.
+    var arguments: [ByteBuffer]
+    /// Set by every command that wrote to the database: under `appendfsync always` the connection syncs the log
+    /// before its replies leave.
+    var wroteToDatabase = false
+    /// Set by QUIT and SHUTDOWN: the connection closes once its reply is written.
+    var closesConnection = false
+    /// Set by SHUTDOWN, which closes the connection without a reply, as Redis does (clients take the closed
+    /// connection as success).
+    var suppressesReply = false
+
+    var keyspace: Keyspace { server.keyspace }
+    /// The database the connection selected.
+    var db: Int { session.database }
+    /// How many arguments there are, the name included.
+    var count: Int { arguments.count }
+    /// The command name in lowercase.
+    var name: String { String(decoding: arguments[0].readableBytesView, as: UTF8.self).lowercased() }
+
+    /// Argument `index` (0: the name) as bytes.
+    func bytes(_ index: Int) -> [UInt8] {
+        Array(arguments[index].readableBytesView)
+    }
+
+    /// Argument `index` as text, for names and options (invalid UTF-8 is replaced, and then matches nothing).
+    func text(_ index: Int) -> String {
+        String(decoding: arguments[index].readableBytesView, as: UTF8.self)
+    }
+
+    /// Argument `index` as an uppercase option word, for comparing with `EX`, `NX`...
+    func option(_ index: Int) -> String {
+        text(index).uppercased()
+    }
+
+    /// Argument `index` as a signed 64-bit integer in Redis's strict form; `ERR value is not an integer or out of
+    /// range` otherwise.
+    func integer(_ index: Int) throws(CommandError) -> Int64 {
+        guard let value = RedisNumber.integer(arguments[index].readableBytesView) else {
+            throw CommandError.notInteger
+        }
+        return value
+    }
+
+    /// Argument `index` as a finite double in Redis's form; `ERR value is not a valid float` otherwise.
+    func double(_ index: Int) throws(CommandError) -> Double {
+        guard let value = RedisNumber.double(arguments[index].readableBytesView) else { throw CommandError.notFloat }
+        return value
+    }
+
+    /// Applies `batch` and notes that the command wrote.
+    mutating func write(_ batch: WriteBatch) throws(CommandError) {
+        try keyspace.write(batch)
+        wroteToDatabase = true
+    }
+
+    /// The current time by the engine's clock.
+    var now: Timestamp { keyspace.clock.now() }
+}

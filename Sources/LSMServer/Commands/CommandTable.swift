@@ -1,0 +1,63 @@
+import NIOCore
+
+/// Every command the server knows, by lowercase name, gathered from the families (connection, strings, keys,
+/// server), and the dispatch of one request to its command.
+struct CommandTable: Sendable {
+    let commands: [String: Command]
+
+    /// The table of every family.
+    static let standard = CommandTable(
+        ConnectionCommands.all + StringCommands.all + KeyCommands.all + ServerCommands.all)
+
+    init(_ commands: [Command]) {
+        var byName: [String: Command] = [:]
+        for command in commands {
+            precondition(byName[command.name] == nil, "command \(command.name) defined twice")
+            byName[command.name] = command
+        }
+        self.commands = byName
+    }
+
+    /// The command `arguments` names (its first argument, in any case); nil when there is none.
+    func command(named name: ByteBuffer) -> Command? {
+        guard name.readableBytes <= 32 else { return nil }
+        return commands[String(decoding: name.readableBytesView, as: UTF8.self).lowercased()]
+    }
+
+    /// Runs one request: finds its command, checks its arity and the connection's authentication, runs it, and
+    /// returns its reply or error reply.
+    func execute(_ context: inout CommandContext) -> RESPReply {
+        guard let command = command(named: context.arguments[0]) else {
+            return .error(Self.unknownCommandMessage(context.arguments))
+        }
+        context.session.lastCommand = command.name
+        context.session.lastActivity = context.now
+        context.server.statistics.countCommand()
+        guard command.accepts(argumentCount: context.arguments.count) else {
+            return .error(CommandError.wrongArity(command.name).line)
+        }
+        if !context.session.isAuthenticated && !command.allowedWithoutAuthentication {
+            return .error(CommandError.noAuth.line)
+        }
+        do {
+            return try command.run(&context)
+        } catch {
+            context.server.statistics.countErrorReply()
+            return .error((error as? CommandError)?.line ?? "ERR \(error)")
+        }
+    }
+
+    /// Redis's reply to a command it does not know: the name, then up to 128 bytes of its arguments, each quoted.
+    static func unknownCommandMessage(_ arguments: [ByteBuffer]) -> String {
+        func shown(_ buffer: ByteBuffer, limit: Int) -> String {
+            String(decoding: buffer.readableBytesView.prefix(max(0, limit)), as: UTF8.self)
+        }
+        var listed = ""
+        for argument in arguments.dropFirst() {
+            let room = 128 - listed.utf8.count
+            guard room > 0 else { break }
+            listed += "'\(shown(argument, limit: room))' "
+        }
+        return "ERR unknown command '\(shown(arguments[0], limit: 128))', with args beginning with: \(listed)"
+    }
+}

@@ -1,0 +1,51 @@
+import LSM
+
+/// How the server lays Redis keys out in the engine's one ordered key space (docs/FORMAT.md, "Server key
+/// encoding").
+///
+/// Every key has one metadata record, `0x01 ‖ db ‖ key`, whose value starts with the key's ``KeyType``: a string's
+/// value follows that byte; a collection's version and size follow it, and its members live in sub-key records
+/// `0x02 ‖ db ‖ u32 key length ‖ key ‖ u64 version ‖ member` under that version, so that deleting, overwriting or
+/// expiring a collection rewrites only its metadata record (the stale sub-keys are removed later by compaction).
+/// A key's expiry is the engine's expiry of its metadata record. Records of one database are contiguous, so
+/// FLUSHDB is two range deletions.
+enum KeyEncoding {
+    /// The first byte of every metadata record's engine key.
+    static let metadataNamespace: UInt8 = 0x01
+    /// The first byte of every sub-key record's engine key.
+    static let subKeyNamespace: UInt8 = 0x02
+
+    /// The engine key of `key`'s metadata record in database `db`.
+    static func metadataKey(db: Int, _ key: some Collection<UInt8>) -> [UInt8] {
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(2 + key.count)
+        encoded.append(metadataNamespace)
+        encoded.append(UInt8(db))
+        encoded.append(contentsOf: key)
+        return encoded
+    }
+
+    /// The user key of a metadata record's engine key (the bytes after namespace and database).
+    static func userKey(ofMetadataKey engineKey: UnsafeRawBufferPointer) -> [UInt8] {
+        Array(engineKey.dropFirst(2))
+    }
+
+    /// The engine keys bounding every metadata record of database `db`: `[0x01 ‖ db, 0x01 ‖ db + 1)`.
+    static func metadataRange(db: Int) -> (start: [UInt8], end: [UInt8]) {
+        ([metadataNamespace, UInt8(db)], [metadataNamespace, UInt8(db + 1)])
+    }
+
+    /// The engine keys bounding every sub-key record of database `db`.
+    static func subKeyRange(db: Int) -> (start: [UInt8], end: [UInt8]) {
+        ([subKeyNamespace, UInt8(db)], [subKeyNamespace, UInt8(db + 1)])
+    }
+
+    /// The value of a string's metadata record: its type byte, then the string.
+    static func stringRecord(_ value: some Collection<UInt8>) -> [UInt8] {
+        var record: [UInt8] = []
+        record.reserveCapacity(1 + value.count)
+        record.append(KeyType.string.rawValue)
+        record.append(contentsOf: value)
+        return record
+    }
+}

@@ -1,0 +1,121 @@
+import LSM
+
+/// The Redis key spaces (databases 0 to ``databaseCount`` − 1) over one engine database: reads and writes of
+/// keys' records in the layout of ``KeyEncoding``, and the locks that make read-modify-write commands atomic.
+final class Keyspace: Sendable {
+    /// How many databases SELECT can choose from, as Redis's default `databases 16`.
+    static let databaseCount = 16
+
+    let database: Database
+    let locks = KeyLocks()
+
+    init(database: Database) {
+        self.database = database
+    }
+
+    /// The clock expiry is judged by: the engine's.
+    var clock: WallClock { database.options.clock }
+
+    /// The record of `key` in database `db`, or nil when the key does not exist (or has expired).
+    func record(db: Int, _ key: [UInt8]) throws(CommandError) -> KeyRecord? {
+        let engineKey = KeyEncoding.metadataKey(db: db, key)
+        let found: (value: [UInt8], expiresAt: Timestamp?)?
+        do {
+            found = try database.getWithExpiry(engineKey)
+        } catch {
+            throw CommandError(error)
+        }
+        guard let found else { return nil }
+        guard let record = KeyRecord(record: found.value, expiresAt: found.expiresAt) else {
+            throw CommandError.damagedRecord
+        }
+        return record
+    }
+
+    /// The record of `key` when it holds a string, nil when the key does not exist; `WRONGTYPE` when it holds
+    /// another type.
+    func stringRecord(db: Int, _ key: [UInt8]) throws(CommandError) -> KeyRecord? {
+        guard let record = try record(db: db, key) else { return nil }
+        guard record.type == .string else { throw CommandError.wrongType }
+        return record
+    }
+
+    /// Applies `batch` (not synced: the connection syncs its writes as `appendfsync` says).
+    func write(_ batch: WriteBatch) throws(CommandError) {
+        do {
+            try database.write(batch)
+        } catch {
+            throw CommandError(writing: error)
+        }
+    }
+
+    /// Adds to `batch` the write that makes `key` a string holding `value`, expiring at `expiresAt` (nil: never).
+    static func putString(db: Int, _ key: [UInt8], _ value: some Collection<UInt8>, expiresAt: Timestamp?,
+                          into batch: inout WriteBatch) {
+        let engineKey = KeyEncoding.metadataKey(db: db, key)
+        let record = KeyEncoding.stringRecord(value)
+        if let expiresAt {
+            batch.put(engineKey, record, expiresAt: expiresAt)
+        } else {
+            batch.put(engineKey, record)
+        }
+    }
+
+    /// Adds to `batch` the deletion of `key`: its metadata record (a collection's members go with compaction).
+    static func delete(db: Int, _ key: [UInt8], into batch: inout WriteBatch) {
+        batch.delete(KeyEncoding.metadataKey(db: db, key))
+    }
+
+    /// Adds to `batch` the deletion of every key of database `db`: two range deletions, whatever their number.
+    static func deleteAll(db: Int, into batch: inout WriteBatch) {
+        let metadata = KeyEncoding.metadataRange(db: db)
+        batch.deleteRange(from: metadata.start, to: metadata.end)
+        let subKeys = KeyEncoding.subKeyRange(db: db)
+        batch.deleteRange(from: subKeys.start, to: subKeys.end)
+    }
+
+    /// Calls `body` with each live key of database `db` after `after` (from the first when nil), in bytewise
+    /// order, with its record, until `body` returns false.
+    func forEachKey(
+        db: Int, after: [UInt8]? = nil, _ body: (_ key: [UInt8], _ record: KeyRecord) throws(CommandError) -> Bool
+    ) throws(CommandError) {
+        let range = KeyEncoding.metadataRange(db: db)
+        let cursor: Cursor
+        do {
+            cursor = try database.cursor(from: range.start, to: range.end)
+        } catch {
+            throw CommandError(error)
+        }
+        if let after {
+            // The smallest engine key above `after`'s: `after` followed by a zero byte.
+            cursor.seek(to: KeyEncoding.metadataKey(db: db, after) + [0])
+        }
+        while true {
+            let entry: (key: [UInt8], value: [UInt8])?
+            do {
+                entry = try cursor.next()
+            } catch {
+                throw CommandError(error)
+            }
+            guard let entry else { return }
+            guard let record = KeyRecord(record: entry.value, expiresAt: cursor.expiry) else {
+                throw CommandError.damagedRecord
+            }
+            let key = entry.key.withUnsafeBytes { KeyEncoding.userKey(ofMetadataKey: $0) }
+            guard try body(key, record) else { return }
+        }
+    }
+
+    /// How many live keys database `db` holds, counted by a scan of its records.
+    func count(db: Int) throws(CommandError) -> Int {
+        let range = KeyEncoding.metadataRange(db: db)
+        var count = 0
+        do {
+            let cursor = try database.cursor(from: range.start, to: range.end)
+            while try cursor.next(borrowing: { _, _ in }) { count += 1 }
+        } catch {
+            throw CommandError(error)
+        }
+        return count
+    }
+}

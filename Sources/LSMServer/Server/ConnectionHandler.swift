@@ -1,0 +1,243 @@
+import LSM
+import NIOCore
+import NIOPosix
+
+/// Asks a connection to close once the commands it is running have replied: what shutdown sends each one.
+struct CloseWhenIdle: Sendable {}
+
+/// One client connection: runs its requests in order and writes their replies.
+///
+/// Requests that arrive together (a pipeline) run as one batch, and their replies leave in one write. A batch of
+/// fast reads runs on the connection's event loop; any other runs on the server's worker threads, so that no
+/// event loop waits for a write stall, a scan or a checkpoint. While a batch runs, requests that arrive wait for
+/// it. Under `appendfsync always`, a batch that wrote sends its replies only once the log is synced (one sync
+/// shared with every other connection waiting then).
+final class ConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = RESPRequest
+    typealias OutboundOut = ByteBuffer
+
+    /// What a batch did: each request's reply (none for SHUTDOWN, which closes the connection instead), in the
+    /// protocol the connection spoke when it was made, and whether its command wrote.
+    private struct BatchResult: Sendable {
+        var replies: [(reply: RESPReply?, version: RESPVersion, wrote: Bool)] = []
+        var session: ClientSession
+        var closesConnection = false
+        var wroteToDatabase: Bool { replies.contains { $0.wrote } }
+    }
+
+    private let server: ServerState
+    private let workers: NIOThreadPool
+    private var session: ClientSession?
+    private var pending = CircularBuffer<RESPRequest>()
+    private var running = false
+    /// Set once the connection is to close when its running batch has replied (QUIT, shutdown, EOF, an error).
+    private var closing = false
+    /// The protocol error that ends the connection once the requests before it have replied.
+    private var protocolError: String?
+    /// Closes the connection if its replies stay unread past the soft output limit.
+    private var softLimitTimer: Scheduled<Void>?
+
+    init(server: ServerState, workers: NIOThreadPool) {
+        self.server = server
+        self.workers = workers
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        server.statistics.countConnection()
+        let configuration = server.configuration.withLockedValue { $0 }
+        let session = ClientSession(
+            id: server.clients.newID(),
+            address: Self.describe(context.channel.remoteAddress),
+            localAddress: Self.describe(context.channel.localAddress),
+            now: server.keyspace.clock.now(),
+            needsAuthentication: configuration.requirePass != nil)
+        guard server.clients.register(session, limit: configuration.maxClients) else {
+            server.statistics.countRejectedConnection()
+            var buffer = context.channel.allocator.buffer(capacity: 64)
+            RESPReplyEncoder().writeError("ERR max number of clients reached", into: &buffer)
+            context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { [channel = context.channel] _ in
+                channel.close(promise: nil)
+            }
+            return
+        }
+        self.session = session
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let session { server.clients.remove(id: session.id) }
+        softLimitTimer?.cancel()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard session != nil, !closing else { return }
+        pending.append(unwrapInboundIn(data))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        runNextBatch(context: context)
+        context.fireChannelReadComplete()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        switch error {
+        case let error as RESPProtocolError:
+            protocolError = error.message
+        case is ByteToMessageDecoderError.PayloadTooLargeError:
+            protocolError = "Protocol error: the query buffer passed client-query-buffer-limit"
+        default:
+            context.close(promise: nil)
+            return
+        }
+        runNextBatch(context: context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case is IdleStateHandler.IdleStateEvent, is CloseWhenIdle, ChannelEvent.inputClosed:
+            closing = true
+            if !running { context.close(promise: nil) }
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        let channel = context.channel
+        if channel.isWritable {
+            // Replies drained below the soft limit: read requests again.
+            softLimitTimer?.cancel()
+            softLimitTimer = nil
+            channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+            channel.read()
+        } else {
+            channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+            let seconds = server.configuration.withLockedValue { $0.outputBufferLimit.softSeconds }
+            if seconds > 0, softLimitTimer == nil {
+                softLimitTimer = context.eventLoop.scheduleTask(in: .seconds(Int64(seconds))) {
+                    channel.close(promise: nil)
+                }
+            }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Starts the waiting requests as a batch unless one is running; with none waiting, ends the connection if it
+    /// is to end.
+    private func runNextBatch(context: ChannelHandlerContext) {
+        guard !running, let session else { return }
+        guard !pending.isEmpty else {
+            if let protocolError {
+                var buffer = context.channel.allocator.buffer(capacity: 64)
+                RESPReplyEncoder(version: session.protocolVersion).writeError("ERR \(protocolError)", into: &buffer)
+                context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { [channel = context.channel] _ in
+                    channel.close(promise: nil)
+                }
+                self.protocolError = nil
+                closing = true
+            } else if closing {
+                context.close(promise: nil)
+            }
+            return
+        }
+        let batch = Array(pending)
+        pending.removeAll(keepingCapacity: true)
+        running = true
+        let server = self.server
+        let onEventLoop = batch.allSatisfy { server.commands.command(named: $0.arguments[0])?.runsOnEventLoop ?? true }
+        if onEventLoop {
+            finish(Self.run(batch, session: session, server: server), context: context)
+            return
+        }
+        let boundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+        workers.runIfActive(eventLoop: context.eventLoop) {
+            Self.run(batch, session: session, server: server)
+        }.whenComplete { outcome in
+            switch outcome {
+            case .success(let result):
+                boundSelf.value.finish(result, context: boundContext.value)
+            case .failure:
+                // The worker pool is gone: the server is shutting down.
+                boundContext.value.close(promise: nil)
+            }
+        }
+    }
+
+    /// Runs each request of `batch` in order; stops after QUIT.
+    private static func run(_ batch: [RESPRequest], session: ClientSession, server: ServerState) -> BatchResult {
+        var result = BatchResult(session: session)
+        for request in batch {
+            var context = CommandContext(server: server, session: result.session, arguments: request.arguments)
+            let reply = server.commands.execute(&context)
+            result.session = context.session
+            result.replies.append((context.suppressesReply ? nil : reply, context.session.protocolVersion,
+                                   context.wroteToDatabase))
+            if context.closesConnection {
+                result.closesConnection = true
+                break
+            }
+        }
+        return result
+    }
+
+    /// Sends a batch's replies, after the log sync its writes need.
+    private func finish(_ result: BatchResult, context: ChannelHandlerContext) {
+        session = result.session
+        server.clients.update(result.session)
+        guard result.wroteToDatabase else {
+            send(result, syncFailure: nil, context: context)
+            return
+        }
+        let boundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+        server.syncer.durable(on: context.eventLoop).whenComplete { outcome in
+            var failure: String?
+            if case .failure(let error) = outcome {
+                failure = (error as? CommandError)?.line ?? "MISCONF the log could not be synced: \(error)"
+            }
+            boundSelf.value.send(result, syncFailure: failure, context: boundContext.value)
+        }
+    }
+
+    /// Writes the replies in one buffer (those of commands that wrote replaced by `syncFailure` when the sync
+    /// failed), then runs the next batch or closes.
+    private func send(_ result: BatchResult, syncFailure: String?, context: ChannelHandlerContext) {
+        var buffer = context.channel.allocator.buffer(capacity: 256)
+        for (reply, version, wrote) in result.replies {
+            let encoder = RESPReplyEncoder(version: version)
+            if wrote, let syncFailure {
+                encoder.writeError(syncFailure, into: &buffer)
+            } else if let reply {
+                encoder.write(reply, into: &buffer)
+            }
+        }
+        server.statistics.countOutput(buffer.readableBytes)
+        running = false
+        if result.closesConnection { closing = true }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in
+            if result.closesConnection { channel.close(promise: nil) }
+        }
+        if !result.closesConnection { checkHardOutputLimit(context: context) }
+        runNextBatch(context: context)
+    }
+
+    /// Closes the connection when the replies it has not read pass the hard output limit.
+    private func checkHardOutputLimit(context: ChannelHandlerContext) {
+        let hard = server.configuration.withLockedValue { $0.outputBufferLimit.hardBytes }
+        guard hard > 0, !context.channel.isWritable,
+              let buffered = try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes),
+              buffered > hard else { return }
+        server.logger.notice("closing a client whose unread replies passed \(hard) bytes")
+        closing = true
+        context.close(promise: nil)
+    }
+
+    /// `ip:port` of an address, as CLIENT LIST shows it.
+    private static func describe(_ address: SocketAddress?) -> String {
+        guard let address, let ip = address.ipAddress, let port = address.port else { return "?" }
+        return address.protocol == .inet6 ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+}

@@ -1,0 +1,150 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import LSM
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The Redis-protocol server over one engine database: `lsm serve`.
+///
+/// ``run()`` opens the database, listens, logs one line when ready, and serves until it is asked to stop (SIGTERM
+/// or SIGINT through swift-service-lifecycle's graceful shutdown, or the SHUTDOWN command). Stopping closes the
+/// listening socket, lets every connection finish the commands it is running and send their replies, syncs the
+/// log and closes the database.
+public final class RedisServer: Service, Sendable {
+    private let configuration: ServerConfiguration
+    private let logger: Logger
+    /// Fulfilled when the server is asked to stop; true when a checkpoint is to be taken first (SHUTDOWN SAVE).
+    private let stopRequest = NIOLockedValueBox<EventLoopPromise<Bool>?>(nil)
+    private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+
+    public init(configuration: ServerConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        if !configuration.bindsLoopbackOnly && configuration.requirePass == nil {
+            throw ServerConfigurationError(
+                "refusing to listen on \(configuration.bind) without a password (protected mode): set "
+                    + "--requirepass, or bind 127.0.0.1")
+        }
+        try createDirectory(configuration.directory)
+        let database = try await Database.open(configuration.databasePath, options: configuration.engineOptions)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, System.coreCount))
+        let workers = NIOThreadPool(numberOfThreads: max(4, 2 * System.coreCount))
+        workers.start()
+        let stopPromise = group.next().makePromise(of: Bool.self)
+        stopRequest.withLockedValue { $0 = stopPromise }
+        let state = ServerState(database: database, configuration: configuration, logger: logger) { [self] save in
+            requestStop(checkpoint: save)
+        }
+        state.syncer.start()
+
+        let serverChannel: any Channel
+        do {
+            serverChannel = try await bootstrap(group: group, state: state, workers: workers)
+                .bind(host: configuration.bind, port: configuration.port).get()
+        } catch {
+            state.syncer.stop()
+            try? await database.close()
+            try? await workers.shutdownGracefully()
+            try? await group.shutdownGracefully()
+            throw ServerConfigurationError(
+                "cannot listen on \(configuration.bind):\(configuration.port): \(error)")
+        }
+        let port = serverChannel.localAddress?.port ?? configuration.port
+        logger.info("Ready to accept connections on \(configuration.bind):\(port) (directory \(configuration.directory), appendfsync \(configuration.appendFsync.rawValue))")
+
+        let checkpoint = try await withGracefulShutdownHandler {
+            try await stopPromise.futureResult.get()
+        } onGracefulShutdown: { [self] in
+            requestStop(checkpoint: false)
+        }
+        logger.info("Shutting down: closing connections")
+        try? await serverChannel.close()
+        try await closeConnections(group: group)
+        if checkpoint {
+            do {
+                try ServerCommands.takeCheckpoint(state)
+            } catch {
+                logger.error("the checkpoint before shutdown failed: \(error.line)")
+            }
+        }
+        state.syncer.stop()
+        try? await workers.shutdownGracefully()
+        try await database.close()
+        try? await group.shutdownGracefully()
+        logger.info("The database is closed; exiting")
+    }
+
+    /// Asks the server to stop, once.
+    private func requestStop(checkpoint: Bool) {
+        stopRequest.withLockedValue { $0 }?.succeed(checkpoint)
+    }
+
+    /// Tells every connection to close once its running commands have replied, and waits for them (forcing those
+    /// still open after ten seconds).
+    private func closeConnections(group: MultiThreadedEventLoopGroup) async throws {
+        let open = connections.withLockedValue { Array($0.values) }
+        for channel in open {
+            channel.pipeline.fireUserInboundEventTriggered(CloseWhenIdle())
+        }
+        let closed = EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: group.next())
+        let deadline = group.next().scheduleTask(in: .seconds(10)) {
+            for channel in open { channel.close(promise: nil) }
+        }
+        try await closed.get()
+        deadline.cancel()
+    }
+
+    private func bootstrap(group: MultiThreadedEventLoopGroup, state: ServerState, workers: NIOThreadPool)
+        -> ServerBootstrap {
+        let configuration = self.configuration
+        let soft = configuration.outputBufferLimit.softBytes
+        let high = soft > 0 ? soft : Int(Int32.max)
+        return ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 511)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            .childChannelOption(ChannelOptions.writeBufferWaterMark,
+                                value: ChannelOptions.Types.WriteBufferWaterMark(low: high / 2, high: high))
+            .childChannelInitializer { [self] channel in
+                let key = ObjectIdentifier(channel)
+                connections.withLockedValue { $0[key] = channel }
+                channel.closeFuture.whenComplete { [self] _ in
+                    _ = connections.withLockedValue { $0.removeValue(forKey: key) }
+                }
+                let limits = RESPLimits(maxBulkLength: configuration.maxBulkLength)
+                return channel.eventLoop.makeCompletedFuture {
+                    let timeout = state.configuration.withLockedValue { $0.timeout }
+                    if timeout > 0 {
+                        try channel.pipeline.syncOperations.addHandler(
+                            IdleStateHandler(readTimeout: .seconds(Int64(timeout))))
+                    }
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(RESPRequestDecoder(limits: limits),
+                                             maximumBufferSize: configuration.queryBufferLimit))
+                    try channel.pipeline.syncOperations.addHandler(
+                        ConnectionHandler(server: state, workers: workers))
+                }
+            }
+    }
+
+    /// Creates `path` and its missing parents (`mkdir -p`).
+    private func createDirectory(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw ServerConfigurationError("cannot create the directory \(prefix): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+}
