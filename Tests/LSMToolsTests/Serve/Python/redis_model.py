@@ -517,20 +517,21 @@ def crash_writer_command(args, rng, history):
                 sequence += 1
                 kind = local.random()
                 if kind < 0.1:
-                    pending = {counter: b"%d" % (int(acked[counter] or b"0") + 1)}
-                    client.execute_command("INCR", counter)
+                    count = int(acked[counter] or b"0") + 1
+                    pending = {counter: b"%d" % count}
+                    expect_equal(client.execute_command("INCR", counter), count, "INCR %s" % show(counter))
                 elif kind < 0.2:
                     key = local.choice(keys)
                     pending = {key: None}
-                    client.delete(key)
+                    expect_equal(client.delete(key), int(acked[key] is not None), "DEL %s" % show(key))
                 elif kind < 0.3:
                     group = local.sample(keys, 3)
                     pending = {key: b"%d:%d:%s" % (index, sequence, key) for key in group}
-                    client.mset(pending)
+                    expect_equal(client.mset(pending), True, "MSET")
                 else:
                     key = local.choice(keys)
                     pending = {key: b"%d:%d:" % (index, sequence) + local.randbytes(local.randint(0, 200))}
-                    client.set(key, pending[key])
+                    expect_equal(client.set(key, pending[key]), True, "SET %s" % show(key))
                 acked.update(pending)
                 pending, group = {}, None
                 with lock:
@@ -538,7 +539,7 @@ def crash_writer_command(args, rng, history):
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
             pass  # the server was killed: what was pending stays pending
         except Exception as error:  # anything else is a failure of the server
-            failures.append("writer %d: %r" % (index, error))
+            failures.append("writer %d: %s: %s" % (index, type(error).__name__, error))
             stop.set()
         with lock:
             for key, value in acked.items():
