@@ -95,9 +95,14 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
-        case is IdleStateHandler.IdleStateEvent, is CloseWhenIdle, ChannelEvent.inputClosed:
+        case is IdleStateHandler.IdleStateEvent:
             closing = true
-            if !running { context.close(promise: nil) }
+            context.close(promise: nil)
+        case is CloseWhenIdle, ChannelEvent.inputClosed:
+            // The requests already read still run and reply (`redis-cli --pipe` half-closes, then reads the
+            // replies); then the connection closes.
+            closing = true
+            runNextBatch(context: context)
         default:
             context.fireUserInboundEventTriggered(event)
         }
@@ -227,8 +232,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Closes the connection when the replies it has not read pass the hard output limit.
     private func checkHardOutputLimit(context: ChannelHandlerContext) {
         let hard = server.configuration.withLockedValue { $0.outputBufferLimit.hardBytes }
-        guard hard > 0, !context.channel.isWritable,
-              let buffered = try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes),
+        guard hard > 0, let buffered = try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes),
               buffered > hard else { return }
         server.logger.notice("closing a client whose unread replies passed \(hard) bytes")
         closing = true
