@@ -146,11 +146,15 @@ final class ConnectionHandler: ChannelInboundHandler {
             }
             return
         }
-        let batch = Array(pending)
+        let server = self.server
+        var onEventLoop = true
+        let batch = pending.map { request in
+            let command = server.commands.command(named: request.arguments[0])
+            onEventLoop = onEventLoop && (command?.runsOnEventLoop ?? true)
+            return (request, command)
+        }
         pending.removeAll(keepingCapacity: true)
         running = true
-        let server = self.server
-        let onEventLoop = batch.allSatisfy { server.commands.command(named: $0.arguments[0])?.runsOnEventLoop ?? true }
         if onEventLoop {
             finish(Self.run(batch, session: session, server: server), context: context)
             return
@@ -171,11 +175,12 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     /// Runs each request of `batch` in order; stops after QUIT.
-    private static func run(_ batch: [RESPRequest], session: ClientSession, server: ServerState) -> BatchResult {
+    private static func run(_ batch: [(RESPRequest, Command?)], session: ClientSession, server: ServerState)
+        -> BatchResult {
         var result = BatchResult(session: session)
-        for request in batch {
+        for (request, command) in batch {
             var context = CommandContext(server: server, session: result.session, arguments: request.arguments)
-            let reply = server.commands.execute(&context)
+            let reply = server.commands.execute(&context, command: command)
             result.session = context.session
             result.replies.append((context.suppressesReply ? nil : reply, context.session.protocolVersion,
                                    context.wroteToDatabase))
