@@ -24,10 +24,15 @@ struct CommandTable: Sendable {
         return commands[String(decoding: name.readableBytesView, as: UTF8.self).lowercased()]
     }
 
-    /// Runs one request: finds its command, checks its arity and the connection's authentication, runs it, and
-    /// returns its reply or error reply.
+    /// Runs one request: finds its command (unless the caller found it already), checks its arity and the
+    /// connection's authentication, runs it, and returns its reply or error reply.
     func execute(_ context: inout CommandContext) -> RESPReply {
-        guard let command = command(named: context.arguments[0]) else {
+        execute(&context, command: command(named: context.arguments[0]))
+    }
+
+    /// Runs one request whose command `command` is (nil: none has its name).
+    func execute(_ context: inout CommandContext, command: Command?) -> RESPReply {
+        guard let command else {
             return .error(Self.unknownCommandMessage(context.arguments))
         }
         context.session.lastCommand = command.name

@@ -95,9 +95,14 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
-        case is IdleStateHandler.IdleStateEvent, is CloseWhenIdle, ChannelEvent.inputClosed:
+        case is IdleStateHandler.IdleStateEvent:
             closing = true
-            if !running { context.close(promise: nil) }
+            context.close(promise: nil)
+        case is CloseWhenIdle, ChannelEvent.inputClosed:
+            // The requests already read still run and reply (`redis-cli --pipe` half-closes, then reads the
+            // replies); then the connection closes.
+            closing = true
+            runNextBatch(context: context)
         default:
             context.fireUserInboundEventTriggered(event)
         }
@@ -141,11 +146,15 @@ final class ConnectionHandler: ChannelInboundHandler {
             }
             return
         }
-        let batch = Array(pending)
+        let server = self.server
+        var onEventLoop = true
+        let batch = pending.map { request in
+            let command = server.commands.command(named: request.arguments[0])
+            onEventLoop = onEventLoop && (command?.runsOnEventLoop ?? true)
+            return (request, command)
+        }
         pending.removeAll(keepingCapacity: true)
         running = true
-        let server = self.server
-        let onEventLoop = batch.allSatisfy { server.commands.command(named: $0.arguments[0])?.runsOnEventLoop ?? true }
         if onEventLoop {
             finish(Self.run(batch, session: session, server: server), context: context)
             return
@@ -166,11 +175,12 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     /// Runs each request of `batch` in order; stops after QUIT.
-    private static func run(_ batch: [RESPRequest], session: ClientSession, server: ServerState) -> BatchResult {
+    private static func run(_ batch: [(RESPRequest, Command?)], session: ClientSession, server: ServerState)
+        -> BatchResult {
         var result = BatchResult(session: session)
-        for request in batch {
+        for (request, command) in batch {
             var context = CommandContext(server: server, session: result.session, arguments: request.arguments)
-            let reply = server.commands.execute(&context)
+            let reply = server.commands.execute(&context, command: command)
             result.session = context.session
             result.replies.append((context.suppressesReply ? nil : reply, context.session.protocolVersion,
                                    context.wroteToDatabase))
@@ -227,8 +237,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Closes the connection when the replies it has not read pass the hard output limit.
     private func checkHardOutputLimit(context: ChannelHandlerContext) {
         let hard = server.configuration.withLockedValue { $0.outputBufferLimit.hardBytes }
-        guard hard > 0, !context.channel.isWritable,
-              let buffered = try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes),
+        guard hard > 0, let buffered = try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes),
               buffered > hard else { return }
         server.logger.notice("closing a client whose unread replies passed \(hard) bytes")
         closing = true

@@ -19,9 +19,16 @@ import ServiceLifecycle
 public final class RedisServer: Service, Sendable {
     private let configuration: ServerConfiguration
     private let logger: Logger
-    /// Fulfilled when the server is asked to stop; true when a checkpoint is to be taken first (SHUTDOWN SAVE).
-    private let stopRequest = NIOLockedValueBox<EventLoopPromise<Bool>?>(nil)
+    /// How a stop request reaches ``run()``: the promise it waits on (fulfilled with whether to take a checkpoint
+    /// first, as SHUTDOWN SAVE asks), or the request itself when it came before ``run()`` made the promise.
+    private struct StopRequest {
+        var promise: EventLoopPromise<Bool>?
+        var requested: Bool?
+    }
+
+    private let stopRequest = NIOLockedValueBox(StopRequest())
     private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+    private let boundPort = NIOLockedValueBox<Int?>(nil)
 
     public init(configuration: ServerConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -40,7 +47,12 @@ public final class RedisServer: Service, Sendable {
         let workers = NIOThreadPool(numberOfThreads: max(4, 2 * System.coreCount))
         workers.start()
         let stopPromise = group.next().makePromise(of: Bool.self)
-        stopRequest.withLockedValue { $0 = stopPromise }
+        if let early = stopRequest.withLockedValue({ request -> Bool? in
+            request.promise = stopPromise
+            return request.requested
+        }) {
+            stopPromise.succeed(early)
+        }
         let state = ServerState(database: database, configuration: configuration, logger: logger) { [self] save in
             requestStop(checkpoint: save)
         }
@@ -59,6 +71,7 @@ public final class RedisServer: Service, Sendable {
                 "cannot listen on \(configuration.bind):\(configuration.port): \(error)")
         }
         let port = serverChannel.localAddress?.port ?? configuration.port
+        boundPort.withLockedValue { $0 = port }
         logger.info("Ready to accept connections on \(configuration.bind):\(port) (directory \(configuration.directory), appendfsync \(configuration.appendFsync.rawValue))")
 
         let checkpoint = try await withGracefulShutdownHandler {
@@ -83,9 +96,23 @@ public final class RedisServer: Service, Sendable {
         logger.info("The database is closed; exiting")
     }
 
-    /// Asks the server to stop, once.
+    /// The port the server listens on once it is ready (the one the system chose for port 0); nil before.
+    public var listeningPort: Int? { boundPort.withLockedValue { $0 } }
+
+    /// Asks the server to stop as SIGTERM does: it stops accepting, lets connections finish, closes the database,
+    /// and ``run()`` returns.
+    public func stop() {
+        requestStop(checkpoint: false)
+    }
+
+    /// Asks the server to stop; the first request counts.
     private func requestStop(checkpoint: Bool) {
-        stopRequest.withLockedValue { $0 }?.succeed(checkpoint)
+        let promise = stopRequest.withLockedValue { request -> EventLoopPromise<Bool>? in
+            guard request.requested == nil else { return nil }
+            request.requested = checkpoint
+            return request.promise
+        }
+        promise?.succeed(checkpoint)
     }
 
     /// Tells every connection to close once its running commands have replied, and waits for them (forcing those

@@ -38,9 +38,7 @@ final class ServerHarness {
     let shutdownRequests = NIOLockedValueBox<[Bool]>([])
 
     init(requirePass: String? = nil, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
-        var template = Array("/tmp/lsm-server-test-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw LSMError(.ioError, "mkdtemp failed") }
-        directory = String(cString: made)
+        directory = try makeTemporaryDirectory("lsm-server-test")
         var configuration = ServerConfiguration()
         configuration.directory = directory
         configuration.requirePass = requirePass
@@ -60,7 +58,7 @@ final class ServerHarness {
 
     deinit {
         try? database.close()
-        _ = Self.removeTree(directory)
+        removeTree(directory)
     }
 
     /// Runs one command (name and arguments as text) as the harness's client; its reply.
@@ -86,16 +84,5 @@ final class ServerHarness {
         var buffer = ByteBuffer()
         RESPReplyEncoder(version: session.protocolVersion).write(reply, into: &buffer)
         return String(buffer: buffer)
-    }
-
-    private static func removeTree(_ path: String) -> Bool {
-        guard let directory = opendir(path) else { return unlink(path) == 0 }
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            if name == "." || name == ".." { continue }
-            _ = removeTree(path + "/" + name)
-        }
-        closedir(directory)
-        return rmdir(path) == 0
     }
 }

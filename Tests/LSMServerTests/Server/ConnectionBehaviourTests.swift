@@ -1,0 +1,158 @@
+import Testing
+@testable import LSMServer
+
+/// The server over real loopback connections: pipelining, inline commands, protocol errors, QUIT, protocol
+/// switches, limits (maxclients, idle timeout, unread replies) and a clean stop with commands in flight.
+@Suite struct ConnectionBehaviourTests {
+    @Test func pipelinedInlineAndMultibulkRequestsReplyInOrder() async throws {
+        let running = try await RunningServer()
+        let connection = try running.connect()
+        var request = ""
+        var expected = ""
+        for i in 0..<200 {
+            if i % 2 == 0 {
+                request += "SET k\(i) v\(i)\r\n"
+                expected += "+OK\r\n"
+            } else {
+                request += "*2\r\n$3\r\nGET\r\n$\("k\(i - 1)".utf8.count)\r\nk\(i - 1)\r\n"
+                expected += "$\("v\(i - 1)".utf8.count)\r\nv\(i - 1)\r\n"
+            }
+        }
+        connection.send(request)
+        #expect(connection.read(as: expected) == expected)
+        #expect(try await running.stop() != nil)
+    }
+
+    @Test func aProtocolErrorIsAnsweredAfterTheRequestsBeforeItAndClosesTheConnection() async throws {
+        let running = try await RunningServer()
+        let connection = try running.connect()
+        connection.send("PING\r\n*1\r\n$abc\r\n")
+        let expected = "+PONG\r\n-ERR Protocol error: invalid bulk length\r\n"
+        #expect(connection.read(as: expected) == expected)
+        #expect(connection.isClosedByServer())
+        // The server is unharmed.
+        let other = try running.connect()
+        other.command("PING")
+        #expect(other.read(as: "+PONG\r\n") == "+PONG\r\n")
+        _ = try await running.stop()
+    }
+
+    @Test func quitRepliesThenClosesAndRequestsAfterItDoNotRun() async throws {
+        let running = try await RunningServer()
+        let connection = try running.connect()
+        connection.send("QUIT\r\nSET after quit\r\n")
+        #expect(connection.read(as: "+OK\r\n") == "+OK\r\n")
+        #expect(connection.isClosedByServer())
+        let other = try running.connect()
+        other.command("EXISTS", "after")
+        #expect(other.read(as: ":0\r\n") == ":0\r\n")
+        _ = try await running.stop()
+    }
+
+    @Test func helloThreeInAPipelineChangesTheProtocolOfTheRepliesAfterIt() async throws {
+        let running = try await RunningServer()
+        let connection = try running.connect()
+        connection.send("GET missing\r\nHELLO 3\r\nGET missing\r\n")
+        #expect(connection.read(as: "$-1\r\n") == "$-1\r\n")
+        let map = connection.read(as: "%7\r\n")
+        #expect(map == "%7\r\n")
+        // Skip the map's seven pairs: read until the RESP3 null that answers the last GET.
+        var tail: [UInt8] = []
+        while !tail.ends(with: Array("_\r\n".utf8)) {
+            let byte = connection.read(count: 1)
+            guard !byte.isEmpty else { break }
+            tail += byte
+        }
+        #expect(tail.ends(with: Array("_\r\n".utf8)))
+        #expect(String(decoding: tail, as: UTF8.self).contains("proto\r\n:3\r\n"))
+        _ = try await running.stop()
+    }
+
+    @Test func keysAndValuesAreBinarySafe() async throws {
+        let running = try await RunningServer()
+        let connection = try running.connect()
+        let bytes = (0...255).map { UInt8($0) }
+        var request = Array("*3\r\n$3\r\nSET\r\n$256\r\n".utf8) + bytes + Array("\r\n$256\r\n".utf8) + bytes.reversed()
+        request += Array("\r\n*2\r\n$3\r\nGET\r\n$256\r\n".utf8) + bytes + Array("\r\n".utf8)
+        connection.send(request)
+        #expect(connection.read(as: "+OK\r\n") == "+OK\r\n")
+        let reply = connection.read(count: 6 + 256 + 2)
+        #expect(reply == Array("$256\r\n".utf8) + bytes.reversed() + Array("\r\n".utf8))
+        _ = try await running.stop()
+    }
+
+    @Test func clientsPastMaxclientsAreToldSoAndDisconnected() async throws {
+        let running = try await RunningServer { $0.maxClients = 2 }
+        let first = try running.connect()
+        let second = try running.connect()
+        for connection in [first, second] {
+            connection.command("PING")
+            #expect(connection.read(as: "+PONG\r\n") == "+PONG\r\n")
+        }
+        let third = try running.connect()
+        let refusal = "-ERR max number of clients reached\r\n"
+        #expect(third.read(as: refusal) == refusal)
+        #expect(third.isClosedByServer())
+        _ = try await running.stop()
+    }
+
+    @Test func anIdleClientIsDisconnectedAfterTheTimeout() async throws {
+        let running = try await RunningServer { $0.timeout = 1 }
+        let connection = try running.connect()
+        connection.command("PING")
+        #expect(connection.read(as: "+PONG\r\n") == "+PONG\r\n")
+        // Nothing more is sent: the server closes the connection (the read waits up to ten seconds).
+        #expect(connection.isClosedByServer())
+        _ = try await running.stop()
+    }
+
+    @Test(arguments: [(hard: 0, soft: 256 << 10), (hard: 1 << 20, soft: 0)])
+    func aClientThatNeverReadsItsRepliesIsDisconnected(limit: (hard: Int, soft: Int)) async throws {
+        let running = try await RunningServer {
+            $0.outputBufferLimit = OutputBufferLimit(hardBytes: limit.hard, softBytes: limit.soft, softSeconds: 1)
+        }
+        let setup = try running.connect()
+        let value = String(repeating: "x", count: 100_000)
+        setup.command("SET", "big", value)
+        #expect(setup.read(as: "+OK\r\n") == "+OK\r\n")
+
+        let reader = try running.connect(receiveBuffer: 4096)
+        // Far more than either limit, never read. With a soft limit the server stops reading this client's
+        // requests once its replies back up and disconnects it when that lasts a second; with a hard limit it
+        // disconnects it once a batch's replies pass the limit.
+        let request = String(repeating: "GET big\r\n", count: 40)
+        var sends = 0
+        while sends < 200, reader.send(request) { sends += 1 }
+        #expect(reader.isClosedByServer())
+        // Others are served as before.
+        setup.command("EXISTS", "big")
+        #expect(setup.read(as: ":1\r\n") == ":1\r\n")
+        _ = try await running.stop()
+    }
+
+    @Test func stoppingLetsCommandsInFlightReplyThenCloses() async throws {
+        let running = try await RunningServer()
+        let connection = try running.connect()
+        connection.command("SET", "k", "v")
+        #expect(connection.read(as: "+OK\r\n") == "+OK\r\n")
+        let outcome = try await running.stop()
+        #expect(outcome != nil, "run() returned")
+        if case .failure(let error) = outcome { Issue.record("run() failed: \(error)") }
+        #expect(connection.isClosedByServer())
+    }
+
+    @Test func shutdownClosesTheConnectionWithoutAReplyAndStopsTheServer() async throws {
+        let running = try await RunningServer()
+        let connection = try running.connect()
+        connection.command("SHUTDOWN", "NOSAVE")
+        #expect(connection.isClosedByServer())
+        let outcome = try await running.waitForEnd()
+        #expect(outcome != nil, "run() returned after SHUTDOWN")
+    }
+}
+
+extension Array where Element == UInt8 {
+    fileprivate func ends(with suffix: [UInt8]) -> Bool {
+        count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix
+    }
+}
