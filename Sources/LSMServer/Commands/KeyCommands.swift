@@ -1,7 +1,7 @@
 import LSM
 
-/// The generic key commands: DEL, EXISTS, DBSIZE, FLUSHDB, FLUSHALL here; KEYS, SCAN and RANDOMKEY in
-/// KeyCommands+Scan.swift.
+/// The generic key commands: DEL, EXISTS, DBSIZE, FLUSHDB, FLUSHALL here; expiry in KeyCommands+Expiry.swift;
+/// KEYS, SCAN and RANDOMKEY in KeyCommands+Scan.swift.
 enum KeyCommands {
     static let all: [Command] = [
         Command("del", arity: -2, flags: ["write"], keys: (1, -1, 1), summary: "Deletes one or more keys.", run: del),
@@ -24,7 +24,7 @@ enum KeyCommands {
         Command("flushall", arity: -1, flags: ["write"], summary: "Removes all keys from all databases.") { context in
             try flush(&context, databases: Array(0..<Keyspace.databaseCount))
         },
-    ] + scanCommands
+    ] + expiryCommands + scanCommands
 
     private static func del(_ context: inout CommandContext) throws(CommandError) -> RESPReply {
         let keys = (1..<context.count).map { context.bytes($0) }
