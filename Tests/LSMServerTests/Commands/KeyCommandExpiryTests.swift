@@ -168,6 +168,7 @@ import Testing
         try harness.putRecord("l", type: .list)
         let before = try harness.state.keyspace.record(db: 0, Array("l".utf8))
         #expect(harness.resp2("EXPIRE", "l", "10") == ":1\r\n")
+        #expect(harness.resp2("TYPE", "l") == "+list\r\n")
         #expect(harness.resp2("TTL", "l") == ":10\r\n")
         #expect(harness.resp2("PERSIST", "l") == ":1\r\n")
         #expect(try harness.state.keyspace.record(db: 0, Array("l".utf8)) == before)
@@ -181,6 +182,8 @@ import Testing
         harness.clock.advance(100)
         #expect(harness.resp2("GET", "gone") == "$-1\r\n")
         #expect(harness.resp2("EXISTS", "gone") == ":0\r\n")
+        #expect(harness.resp2("TOUCH", "gone") == ":0\r\n")
+        #expect(harness.resp2("TYPE", "gone") == "+none\r\n")
         #expect(harness.resp2("TTL", "gone") == ":-2\r\n")
         #expect(harness.resp2("PTTL", "gone") == ":-2\r\n")
         #expect(harness.resp2("EXPIRETIME", "gone") == ":-2\r\n")
@@ -191,6 +194,7 @@ import Testing
         for _ in 0..<20 {
             #expect(harness.resp2("RANDOMKEY") == "$4\r\nkept\r\n")
         }
+        #expect(harness.resp2("RENAME", "gone", "x") == "-ERR no such key\r\n")
         #expect(harness.resp2("EXPIRE", "gone", "10") == ":0\r\n")
         #expect(harness.resp2("PERSIST", "gone") == ":0\r\n")
         #expect(harness.resp2("DEL", "gone") == ":0\r\n")
