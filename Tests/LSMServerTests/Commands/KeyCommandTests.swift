@@ -201,6 +201,22 @@ import Testing
         #expect(run(Array("DBSIZE".utf8)).integerValue == 0)
     }
 
+    @Test func aKeyTooLongForTheEngineDoesNotExist() throws {
+        let harness = try ServerHarness()
+        let key = String(repeating: "k", count: Limits.maxKeySize)
+        #expect(harness.resp2("EXISTS", key) == ":0\r\n")
+        #expect(harness.resp2("TYPE", key) == "+none\r\n")
+        #expect(harness.resp2("TTL", key) == ":-2\r\n")
+        #expect(harness.resp2("DEL", key) == ":0\r\n")
+        #expect(harness.resp2("EXPIRE", key, "10") == ":0\r\n")
+        #expect(harness.resp2("RENAME", key, "k") == "-ERR no such key\r\n")
+        #expect(harness.resp2("KEYS", key) == "*0\r\n")
+        // Writing one is refused, with the engine's reason.
+        harness.run("SET", "k", "v")
+        #expect(harness.resp2("RENAME", "k", key).hasPrefix("-ERR key of \(Limits.maxKeySize + 2) bytes exceeds"))
+        #expect(harness.resp2("GET", "k") == "$1\r\nv\r\n")
+    }
+
     @Test func tableEntriesFollowRedis() throws {
         let table = CommandTable.standard.commands
         func entry(_ name: String) throws -> Command { try #require(table[name]) }
