@@ -19,6 +19,8 @@ final class Keyspace: Sendable {
     /// The record of `key` in database `db`, or nil when the key does not exist (or has expired).
     func record(db: Int, _ key: [UInt8]) throws(CommandError) -> KeyRecord? {
         let engineKey = KeyEncoding.metadataKey(db: db, key)
+        // A key too long for the engine was never written: it does not exist (the engine would refuse the read).
+        guard engineKey.count <= Limits.maxKeySize else { return nil }
         let found: (value: [UInt8], expiresAt: Timestamp?)?
         do {
             found = try database.getWithExpiry(engineKey)
