@@ -76,38 +76,6 @@ final class Keyspace: Sendable {
         batch.deleteRange(from: subKeys.start, to: subKeys.end)
     }
 
-    /// Calls `body` with each live key of database `db` after `after` (from the first when nil), in bytewise
-    /// order, with its record, until `body` returns false.
-    func forEachKey(
-        db: Int, after: [UInt8]? = nil, _ body: (_ key: [UInt8], _ record: KeyRecord) throws(CommandError) -> Bool
-    ) throws(CommandError) {
-        let range = KeyEncoding.metadataRange(db: db)
-        let cursor: Cursor
-        do {
-            cursor = try database.cursor(from: range.start, to: range.end)
-        } catch {
-            throw CommandError(error)
-        }
-        if let after {
-            // The smallest engine key above `after`'s: `after` followed by a zero byte.
-            cursor.seek(to: KeyEncoding.metadataKey(db: db, after) + [0])
-        }
-        while true {
-            let entry: (key: [UInt8], value: [UInt8])?
-            do {
-                entry = try cursor.next()
-            } catch {
-                throw CommandError(error)
-            }
-            guard let entry else { return }
-            guard let record = KeyRecord(record: entry.value, expiresAt: cursor.expiry) else {
-                throw CommandError.damagedRecord
-            }
-            let key = entry.key.withUnsafeBytes { KeyEncoding.userKey(ofMetadataKey: $0) }
-            guard try body(key, record) else { return }
-        }
-    }
-
     /// How many live keys database `db` holds, counted by a scan of its records.
     func count(db: Int) throws(CommandError) -> Int {
         let range = KeyEncoding.metadataRange(db: db)
