@@ -1,13 +1,13 @@
 import LSM
 
 /// The string commands: Redis 7's string family. This file has GET and the commands that set a whole value (SET,
-/// SETNX, SETEX, PSETEX, GETSET, GETDEL, GETEX); the others are in StringCommands+Multiple (MGET, MSET, MSETNX)
-/// and StringCommands+Counters (INCR and the rest).
+/// SETNX, SETEX, PSETEX, GETSET, GETDEL, GETEX); the others are in StringCommands+Multiple (MGET, MSET, MSETNX),
+/// StringCommands+Counters (INCR and the rest) and StringCommands+Ranges (APPEND, STRLEN, GETRANGE, SETRANGE).
 ///
-/// As in Redis, a command that reads a key for its reply (GET, GETEX, GETDEL, GETSET, SET GET, MGET) counts a
-/// keyspace hit or miss; one that reads a key to change it (INCR, SETNX, MSETNX...) does not.
+/// As in Redis, a command that reads a key for its reply (GET, GETEX, GETDEL, GETSET, SET GET, MGET, STRLEN,
+/// GETRANGE) counts a keyspace hit or miss; one that reads a key to change it (INCR, APPEND, SETNX...) does not.
 enum StringCommands {
-    static let all: [Command] = wholeValueCommands + multipleKeyCommands + counterCommands
+    static let all: [Command] = wholeValueCommands + multipleKeyCommands + counterCommands + rangeCommands
 
     /// The longest string a key can hold: the engine's largest value less the record's type byte.
     static let maxLength = Limits.maxValueSize - 1
