@@ -28,18 +28,18 @@ import Testing
         #expect(harness.resp2("SET", "k", value) == "+OK\r\n")
         #expect(harness.resp2("INCR", "k") == Self.notInteger)
         #expect(harness.resp2("DECRBY", "k", "1") == Self.notInteger)
-        #expect(bulkBytes(harness.run("GET", "k")) == Array(value.utf8))
+        #expect(replyBytes(harness.run("GET", "k")) == Array(value.utf8))
     }
 
     @Test func theIncrementIsReadBeforeTheKey() throws {
         let harness = try ServerHarness()
-        try harness.writeKey("h", ofType: .hash)
+        try harness.writeCollectionKey("h", ofType: .hash)
         #expect(harness.resp2("INCR", "h") == StringCommandTests.wrongType)
         #expect(harness.resp2("INCRBY", "h", "x") == Self.notInteger)
         #expect(harness.resp2("INCRBY", "missing", "1.5") == Self.notInteger)
         #expect(harness.resp2("DECRBY", "missing", "9223372036854775808") == Self.notInteger)
-        #expect(try harness.record("missing") == nil)
-        #expect(try harness.record("h")?.type == .hash)
+        #expect(try harness.storedRecord("missing") == nil)
+        #expect(try harness.storedRecord("h")?.type == .hash)
     }
 
     @Test func sumsPastSixtyFourBitsAreRefusedAndLeaveTheValue() throws {
@@ -65,10 +65,10 @@ import Testing
 
     @Test func decrbyOfTheSmallestIntegerIsRefusedBeforeTheKeyIsRead() throws {
         let harness = try ServerHarness()
-        try harness.writeKey("h", ofType: .hash)
+        try harness.writeCollectionKey("h", ofType: .hash)
         #expect(harness.resp2("DECRBY", "k", "-9223372036854775808") == "-ERR decrement would overflow\r\n")
         #expect(harness.resp2("DECRBY", "h", "-9223372036854775808") == "-ERR decrement would overflow\r\n")
-        #expect(try harness.record("k") == nil)
+        #expect(try harness.storedRecord("k") == nil)
     }
 
     @Test func countersKeepTheExpiry() throws {
@@ -77,10 +77,10 @@ import Testing
         let expiry = harness.inMilliseconds(1000)
         #expect(harness.resp2("INCR", "k") == ":2\r\n")
         #expect(harness.resp2("INCRBYFLOAT", "k", "0.5") == "$3\r\n2.5\r\n")
-        #expect(try harness.expiry("k") == expiry)
+        #expect(try harness.storedExpiry("k") == expiry)
         harness.clock.advance(1000)
         #expect(harness.resp2("INCR", "k") == ":1\r\n", "an expired key starts again from zero")
-        #expect(try harness.expiry("k") == nil)
+        #expect(try harness.storedExpiry("k") == nil)
     }
 
     @Test func countersDoNotCountKeyspaceLookups() throws {
@@ -88,7 +88,7 @@ import Testing
         _ = harness.run("INCR", "k")
         _ = harness.run("INCRBYFLOAT", "k", "1")
         _ = harness.run("DECRBY", "missing", "2")
-        #expect(harness.lookups == (0, 0))
+        #expect(harness.keyspaceLookups == (0, 0))
     }
 
     /// Clients incrementing one key at once, each through its own command context: no increment is lost.
@@ -96,7 +96,7 @@ import Testing
         let harness = try ServerHarness()
         let threads = 8
         let rounds = 250
-        let client = harness.otherClient
+        let client = harness.clientOnAnotherThread
         DispatchQueue.concurrentPerform(iterations: threads) { thread in
             for _ in 0..<rounds {
                 _ = thread % 2 == 0 ? client.run("INCR", "k") : client.run("INCRBY", "k", "3")
@@ -134,7 +134,7 @@ import Testing
         #expect(harness.resp2("INCRBYFLOAT", "p", "0.2") == "$3\r\n0.3\r\n")
         // Past a double's range, within a long double's.
         #expect(harness.resp2("SET", "huge", "1e308") == "+OK\r\n")
-        let sum = try #require(bulkBytes(harness.run("INCRBYFLOAT", "huge", "1e308")))
+        let sum = try #require(replyBytes(harness.run("INCRBYFLOAT", "huge", "1e308")))
         // Twice the long double nearest 1e308 (a little below it), every digit of it: no exponent.
         #expect(sum.count == 309)
         #expect(sum.starts(with: Array("199999999999999999993".utf8)))
@@ -146,10 +146,10 @@ import Testing
     func incrbyfloatRefusesWhatIsNotAFloat(text: String) throws {
         let harness = try ServerHarness()
         #expect(harness.resp2("INCRBYFLOAT", "k", text) == Self.notFloat)
-        #expect(try harness.record("k") == nil)
+        #expect(try harness.storedRecord("k") == nil)
         #expect(harness.resp2("SET", "v", text) == "+OK\r\n")
         #expect(harness.resp2("INCRBYFLOAT", "v", "1") == Self.notFloat)
-        #expect(bulkBytes(harness.run("GET", "v")) == Array(text.utf8))
+        #expect(replyBytes(harness.run("GET", "v")) == Array(text.utf8))
     }
 
     @Test func incrbyfloatRefusesAnInfiniteSum() throws {
@@ -157,7 +157,7 @@ import Testing
         let refused = "-ERR increment would produce NaN or Infinity\r\n"
         #expect(harness.resp2("INCRBYFLOAT", "k", "inf") == refused)
         #expect(harness.resp2("INCRBYFLOAT", "k", "-infinity") == refused)
-        #expect(try harness.record("k") == nil)
+        #expect(try harness.storedRecord("k") == nil)
         #expect(harness.resp2("SET", "k", "inf") == "+OK\r\n")
         #expect(harness.resp2("INCRBYFLOAT", "k", "-inf") == refused, "inf - inf is NaN")
         #expect(harness.resp2("GET", "k") == "$3\r\ninf\r\n")
@@ -165,7 +165,7 @@ import Testing
 
     @Test func incrbyfloatChecksTheTypeFirstThenTheValueThenTheIncrement() throws {
         let harness = try ServerHarness()
-        try harness.writeKey("h", ofType: .hash)
+        try harness.writeCollectionKey("h", ofType: .hash)
         #expect(harness.resp2("INCRBYFLOAT", "h", "x") == StringCommandTests.wrongType)
         #expect(harness.resp2("INCRBYFLOAT", "h", "1") == StringCommandTests.wrongType)
         #expect(harness.resp2("INCRBYFLOAT", "k") == "-ERR wrong number of arguments for 'incrbyfloat' command\r\n")

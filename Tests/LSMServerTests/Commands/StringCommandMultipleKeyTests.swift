@@ -14,7 +14,7 @@ import Testing
 
     @Test func mgetOfAKeyOfAnotherTypeIsNilNotWrongType() throws {
         let harness = try ServerHarness()
-        try harness.writeKey("h", ofType: .hash)
+        try harness.writeCollectionKey("h", ofType: .hash)
         #expect(harness.resp2("SET", "s", "v") == "+OK\r\n")
         #expect(harness.resp2("MGET", "h", "s") == "*2\r\n$-1\r\n$1\r\nv\r\n")
         #expect(harness.resp2("MGET", "h") == "*1\r\n$-1\r\n")
@@ -22,19 +22,19 @@ import Testing
 
     @Test func mgetCountsAHitOrMissForEachKey() throws {
         let harness = try ServerHarness()
-        try harness.writeKey("h", ofType: .hash)
+        try harness.writeCollectionKey("h", ofType: .hash)
         #expect(harness.resp2("MSET", "a", "1", "b", "2") == "+OK\r\n")
         _ = harness.run("MGET", "a", "b", "h", "x", "y")
-        #expect(harness.lookups == (3, 2))
+        #expect(harness.keyspaceLookups == (3, 2))
     }
 
     @Test func msetOverwritesKeysOfEveryTypeAndDropsTheirExpiry() throws {
         let harness = try ServerHarness()
-        try harness.writeKey("h", ofType: .hash)
+        try harness.writeCollectionKey("h", ofType: .hash)
         #expect(harness.resp2("SET", "e", "old", "EX", "100") == "+OK\r\n")
         #expect(harness.resp2("MSET", "h", "1", "e", "2") == "+OK\r\n")
-        #expect(try harness.record("h")?.type == .string)
-        #expect(try harness.expiry("e") == nil)
+        #expect(try harness.storedRecord("h")?.type == .string)
+        #expect(try harness.storedExpiry("e") == nil)
         #expect(harness.resp2("MGET", "h", "e") == "*2\r\n$1\r\n1\r\n$1\r\n2\r\n")
     }
 
@@ -52,7 +52,7 @@ import Testing
         #expect(harness.resp2("MSETNX", "a", "1", "b") == "-ERR wrong number of arguments for 'msetnx' command\r\n")
         #expect(harness.resp2("MSET", "a") == "-ERR wrong number of arguments for 'mset' command\r\n")
         #expect(harness.resp2("MGET") == "-ERR wrong number of arguments for 'mget' command\r\n")
-        #expect(try harness.record("a") == nil)
+        #expect(try harness.storedRecord("a") == nil)
     }
 
     @Test func msetnxSetsAllKeysOrNone() throws {
@@ -60,35 +60,31 @@ import Testing
         #expect(harness.resp2("MSETNX", "a", "1", "b", "2") == ":1\r\n")
         #expect(harness.resp2("MSETNX", "c", "3", "b", "4", "d", "5") == ":0\r\n")
         #expect(harness.resp2("MGET", "a", "b", "c", "d") == "*4\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n$-1\r\n")
-        try harness.writeKey("h", ofType: .hash)
+        try harness.writeCollectionKey("h", ofType: .hash)
         #expect(harness.resp2("MSETNX", "c", "3", "h", "4") == ":0\r\n", "a key of another type exists")
-        #expect(try harness.record("c") == nil)
-        #expect(try harness.record("h")?.type == .hash)
+        #expect(try harness.storedRecord("c") == nil)
+        #expect(try harness.storedRecord("h")?.type == .hash)
     }
 
     @Test func keysAndValuesAreBinarySafe() throws {
         let harness = try ServerHarness()
-        let other = Array(everyByte.reversed())
-        #expect(isOK(harness.run([Array("MSET".utf8), everyByte, other, other, everyByte])))
-        let reply = harness.run([Array("MGET".utf8), other, everyByte])
+        let other = Array(allByteValues.reversed())
+        #expect(replyIsOK(harness.run([Array("MSET".utf8), allByteValues, other, other, allByteValues])))
+        let reply = harness.run([Array("MGET".utf8), other, allByteValues])
         guard case .array(let values) = reply, values.count == 2 else {
             Issue.record("MGET replied \(reply)")
             return
         }
-        #expect(bulkBytes(values[0]) == everyByte)
-        #expect(bulkBytes(values[1]) == other)
+        #expect(replyBytes(values[0]) == allByteValues)
+        #expect(replyBytes(values[1]) == other)
     }
 
     @Test func msetRefusesAValueLongerThanAStringCanBeAndWritesNothing() throws {
         let harness = try ServerHarness()
         let reply = harness.run([Array("MSET".utf8), Array("a".utf8), Array("1".utf8), Array("b".utf8),
                                  [UInt8](repeating: 1, count: Limits.maxValueSize)])
-        guard case .error(let line) = reply else {
-            Issue.record("MSET of a value too long replied \(reply)")
-            return
-        }
-        #expect(line == CommandError.stringTooLong.line)
-        #expect(try harness.record("a") == nil)
+        #expect(replyError(reply) == CommandError.stringTooLong.line)
+        #expect(try harness.storedRecord("a") == nil)
     }
 
     /// A client writing pairs of keys with MSET while another reads them with MGET: the reader never sees one key
@@ -96,8 +92,8 @@ import Testing
     @Test func mgetSeesAnMsetWholeOrNotAtAll() throws {
         let harness = try ServerHarness()
         #expect(harness.resp2("MSET", "a", "0", "b", "0") == "+OK\r\n")
-        let writer = harness.otherClient
-        let reader = harness.otherClient
+        let writer = harness.clientOnAnotherThread
+        let reader = harness.clientOnAnotherThread
         let torn = NIOLockedValueBox<[String]>([])
         DispatchQueue.concurrentPerform(iterations: 2) { thread in
             for round in 1...500 {
@@ -106,7 +102,7 @@ import Testing
                 } else {
                     let reply = reader.run("MGET", "a", "b")
                     guard case .array(let values) = reply, values.count == 2,
-                          let a = bulkBytes(values[0]), let b = bulkBytes(values[1]) else {
+                          let a = replyBytes(values[0]), let b = replyBytes(values[1]) else {
                         torn.withLockedValue { $0.append("\(reply)") }
                         continue
                     }
@@ -124,13 +120,13 @@ import Testing
         let harness = try ServerHarness()
         let clients = 8
         let rounds = 20
-        let client = harness.otherClient
+        let client = harness.clientOnAnotherThread
         let winners = NIOLockedValueBox<[Int: [Int]]>([:])
         for round in 0..<rounds {
             // Each round its own concurrentPerform, so that the clients start it together.
             DispatchQueue.concurrentPerform(iterations: clients) { index in
                 let reply = client.run("MSETNX", "own\(round)-\(index)", "\(index)", "shared\(round)", "\(index)")
-                if integerValue(reply) == 1 { winners.withLockedValue { $0[round, default: []].append(index) } }
+                if replyInteger(reply) == 1 { winners.withLockedValue { $0[round, default: []].append(index) } }
             }
         }
         let won = winners.withLockedValue { $0 }
@@ -139,7 +135,7 @@ import Testing
                                       "round \(round): \(won[round] ?? [])")
             #expect(harness.resp2("GET", "shared\(round)") == "$1\r\n\(winner)\r\n")
             for index in 0..<clients {
-                #expect(try (harness.record("own\(round)-\(index)") != nil) == (index == winner))
+                #expect(try (harness.storedRecord("own\(round)-\(index)") != nil) == (index == winner))
             }
         }
     }

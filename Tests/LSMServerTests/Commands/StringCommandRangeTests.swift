@@ -20,7 +20,7 @@ import Testing
     @Test func appendOfNothingToAMissingKeyCreatesAnEmptyString() throws {
         let harness = try ServerHarness()
         #expect(harness.resp2("APPEND", "k", "") == ":0\r\n")
-        #expect(try harness.record("k")?.type == .string)
+        #expect(try harness.storedRecord("k")?.type == .string)
         #expect(harness.resp2("GET", "k") == "$0\r\n\r\n")
     }
 
@@ -28,27 +28,27 @@ import Testing
         let harness = try ServerHarness()
         #expect(harness.resp2("SET", "k", "a", "PX", "1000") == "+OK\r\n")
         #expect(harness.resp2("APPEND", "k", "b") == ":2\r\n")
-        #expect(try harness.expiry("k") == harness.inMilliseconds(1000))
+        #expect(try harness.storedExpiry("k") == harness.inMilliseconds(1000))
         harness.clock.advance(1000)
         #expect(harness.resp2("APPEND", "k", "c") == ":1\r\n")
-        #expect(try harness.expiry("k") == nil)
+        #expect(try harness.storedExpiry("k") == nil)
     }
 
     @Test func appendAndStrlenOfAnotherTypeAreWrongType() throws {
         let harness = try ServerHarness()
-        try harness.writeKey("h", ofType: .hash)
+        try harness.writeCollectionKey("h", ofType: .hash)
         #expect(harness.resp2("APPEND", "h", "x") == StringCommandTests.wrongType)
         #expect(harness.resp2("APPEND", "h", "") == StringCommandTests.wrongType)
         #expect(harness.resp2("STRLEN", "h") == StringCommandTests.wrongType)
-        #expect(try harness.record("h")?.type == .hash)
+        #expect(try harness.storedRecord("h")?.type == .hash)
     }
 
     @Test func appendIsBinarySafe() throws {
         let harness = try ServerHarness()
-        #expect(integerValue(harness.run([Array("APPEND".utf8), everyByte, everyByte])) == 256)
-        #expect(integerValue(harness.run([Array("APPEND".utf8), everyByte, [0]])) == 257)
-        #expect(bulkBytes(harness.run([Array("GET".utf8), everyByte])) == everyByte + [0])
-        #expect(integerValue(harness.run([Array("STRLEN".utf8), everyByte])) == 257)
+        #expect(replyInteger(harness.run([Array("APPEND".utf8), allByteValues, allByteValues])) == 256)
+        #expect(replyInteger(harness.run([Array("APPEND".utf8), allByteValues, [0]])) == 257)
+        #expect(replyBytes(harness.run([Array("GET".utf8), allByteValues])) == allByteValues + [0])
+        #expect(replyInteger(harness.run([Array("STRLEN".utf8), allByteValues])) == 257)
     }
 
     @Test func strlenAndGetrangeCountLookupsButAppendAndSetrangeDoNot() throws {
@@ -56,12 +56,12 @@ import Testing
         _ = harness.run("APPEND", "k", "abc")
         _ = harness.run("SETRANGE", "k", "1", "x")
         _ = harness.run("SETRANGE", "new", "1", "x")
-        #expect(harness.lookups == (0, 0))
+        #expect(harness.keyspaceLookups == (0, 0))
         _ = harness.run("STRLEN", "k")
         _ = harness.run("STRLEN", "missing")
         _ = harness.run("GETRANGE", "k", "0", "-1")
         _ = harness.run("SUBSTR", "missing", "0", "-1")
-        #expect(harness.lookups == (2, 2))
+        #expect(harness.keyspaceLookups == (2, 2))
     }
 
     // MARK: GETRANGE
@@ -78,8 +78,8 @@ import Testing
         throws {
         let harness = try ServerHarness()
         #expect(harness.resp2("SET", "k", "This is a string") == "+OK\r\n")
-        #expect(bulkBytes(harness.run("GETRANGE", "k", start, end)) == Array(expected.utf8))
-        #expect(bulkBytes(harness.run("SUBSTR", "k", start, end)) == Array(expected.utf8))
+        #expect(replyBytes(harness.run("GETRANGE", "k", start, end)) == Array(expected.utf8))
+        #expect(replyBytes(harness.run("SUBSTR", "k", start, end)) == Array(expected.utf8))
     }
 
     @Test func getrangeOfAMissingKeyOrAnEmptyStringIsEmpty() throws {
@@ -93,7 +93,7 @@ import Testing
 
     @Test func getrangeReadsTheIndicesBeforeTheKey() throws {
         let harness = try ServerHarness()
-        try harness.writeKey("h", ofType: .hash)
+        try harness.writeCollectionKey("h", ofType: .hash)
         #expect(harness.resp2("GETRANGE", "missing", "a", "1") == StringCommandCounterTests.notInteger)
         #expect(harness.resp2("GETRANGE", "missing", "0", "1.5") == StringCommandCounterTests.notInteger)
         #expect(harness.resp2("GETRANGE", "h", "x", "1") == StringCommandCounterTests.notInteger)
@@ -104,10 +104,10 @@ import Testing
 
     @Test func getrangeIsBinarySafe() throws {
         let harness = try ServerHarness()
-        #expect(isOK(harness.run([Array("SET".utf8), Array("k".utf8), everyByte])))
-        #expect(bulkBytes(harness.run("GETRANGE", "k", "0", "-1")) == everyByte)
-        #expect(bulkBytes(harness.run("GETRANGE", "k", "-3", "-2")) == [253, 254])
-        #expect(bulkBytes(harness.run("GETRANGE", "k", "0", "1")) == [0, 1])
+        #expect(replyIsOK(harness.run([Array("SET".utf8), Array("k".utf8), allByteValues])))
+        #expect(replyBytes(harness.run("GETRANGE", "k", "0", "-1")) == allByteValues)
+        #expect(replyBytes(harness.run("GETRANGE", "k", "-3", "-2")) == [253, 254])
+        #expect(replyBytes(harness.run("GETRANGE", "k", "0", "1")) == [0, 1])
     }
 
     // MARK: SETRANGE
@@ -120,21 +120,21 @@ import Testing
         #expect(harness.resp2("SETRANGE", "k", "9", "0123") == ":13\r\n")
         #expect(harness.resp2("GET", "k") == "$13\r\nHello Red0123\r\n")
         #expect(harness.resp2("SETRANGE", "k", "15", "!") == ":16\r\n")
-        #expect(bulkBytes(harness.run("GET", "k")) == Array("Hello Red0123".utf8) + [0, 0, UInt8(ascii: "!")])
+        #expect(replyBytes(harness.run("GET", "k")) == Array("Hello Red0123".utf8) + [0, 0, UInt8(ascii: "!")])
         #expect(harness.resp2("SETRANGE", "new", "6", "Redis") == ":11\r\n")
-        #expect(bulkBytes(harness.run("GET", "new")) == [0, 0, 0, 0, 0, 0] + Array("Redis".utf8))
+        #expect(replyBytes(harness.run("GET", "new")) == [0, 0, 0, 0, 0, 0] + Array("Redis".utf8))
     }
 
     @Test func setrangeOfNothingChangesNothing() throws {
         let harness = try ServerHarness()
         #expect(harness.resp2("SETRANGE", "missing", "5", "") == ":0\r\n")
-        #expect(try harness.record("missing") == nil)
+        #expect(try harness.storedRecord("missing") == nil)
         // Before the size limit, as in Redis.
         #expect(harness.resp2("SETRANGE", "missing", "9223372036854775807", "") == ":0\r\n")
         #expect(harness.resp2("SET", "k", "abc") == "+OK\r\n")
         #expect(harness.resp2("SETRANGE", "k", "100", "") == ":3\r\n")
         #expect(harness.resp2("GET", "k") == "$3\r\nabc\r\n")
-        try harness.writeKey("h", ofType: .hash)
+        try harness.writeCollectionKey("h", ofType: .hash)
         #expect(harness.resp2("SETRANGE", "h", "0", "") == StringCommandTests.wrongType, "the type is checked first")
     }
 
@@ -146,8 +146,8 @@ import Testing
         #expect(harness.resp2("SETRANGE", "k", "9223372036854775808", "x") == StringCommandCounterTests.notInteger)
         #expect(harness.resp2("SETRANGE", "k", "\(StringCommands.maxLength)", "x") == Self.tooLong)
         #expect(harness.resp2("SETRANGE", "k", "9223372036854775807", "x") == Self.tooLong)
-        #expect(try harness.record("k") == nil)
-        try harness.writeKey("h", ofType: .hash)
+        #expect(try harness.storedRecord("k") == nil)
+        try harness.writeCollectionKey("h", ofType: .hash)
         #expect(harness.resp2("SETRANGE", "h", "-1", "x") == "-ERR offset is out of range\r\n")
         #expect(harness.resp2("SETRANGE", "h", "0", "x") == StringCommandTests.wrongType)
     }
@@ -156,14 +156,15 @@ import Testing
         let harness = try ServerHarness()
         #expect(harness.resp2("SET", "k", "abc", "PX", "1000") == "+OK\r\n")
         #expect(harness.resp2("SETRANGE", "k", "1", "X") == ":3\r\n")
-        #expect(try harness.expiry("k") == harness.inMilliseconds(1000))
+        #expect(try harness.storedExpiry("k") == harness.inMilliseconds(1000))
         #expect(harness.resp2("GET", "k") == "$3\r\naXc\r\n")
     }
 
     @Test func setrangeIsBinarySafe() throws {
         let harness = try ServerHarness()
-        #expect(integerValue(harness.run([Array("SETRANGE".utf8), everyByte, Array("2".utf8), everyByte])) == 258)
-        #expect(bulkBytes(harness.run([Array("GET".utf8), everyByte])) == [0, 0] + everyByte)
+        let reply = harness.run([Array("SETRANGE".utf8), allByteValues, Array("2".utf8), allByteValues])
+        #expect(replyInteger(reply) == 258)
+        #expect(replyBytes(harness.run([Array("GET".utf8), allByteValues])) == [0, 0] + allByteValues)
     }
 
     /// The longest string the engine holds is reached exactly, and one byte more is refused.

@@ -53,15 +53,7 @@ import Testing
         let arity = try #require(Self.expected[name]?.arity)
         if arity > 0 {
             let tooMany = [name] + Array(repeating: "x", count: arity)
-            #expect(harness.run(tooMany.map { Array($0.utf8) }).errorLine == expected)
+            #expect(replyError(harness.run(tooMany.map { Array($0.utf8) })) == expected)
         }
-    }
-}
-
-extension RESPReply {
-    /// The line of an error reply; nil for any other reply.
-    var errorLine: String? {
-        if case .error(let line) = self { return line }
-        return nil
     }
 }

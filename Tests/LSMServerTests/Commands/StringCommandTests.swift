@@ -9,7 +9,7 @@ import Testing
 extension ServerHarness {
     /// Writes `key` in database 0 as a key of `type` (a collection's record: its type byte, then a version and a
     /// size), straight through the engine, since no command creates collections yet.
-    func writeKey(_ key: String, ofType type: KeyType, expiresAt: Timestamp? = nil) throws {
+    func writeCollectionKey(_ key: String, ofType type: KeyType, expiresAt: Timestamp? = nil) throws {
         let engineKey = KeyEncoding.metadataKey(db: 0, Array(key.utf8))
         let record = [type.rawValue] + [UInt8](repeating: 0, count: 15)
         if let expiresAt {
@@ -20,13 +20,13 @@ extension ServerHarness {
     }
 
     /// The record of `key` in database 0 as stored, or nil when it does not exist.
-    func record(_ key: String) throws -> KeyRecord? {
+    func storedRecord(_ key: String) throws -> KeyRecord? {
         try state.keyspace.record(db: 0, Array(key.utf8))
     }
 
     /// The moment `key` expires, or nil when it does not (or does not exist).
-    func expiry(_ key: String) throws -> Timestamp? {
-        try record(key)?.expiresAt
+    func storedExpiry(_ key: String) throws -> Timestamp? {
+        try storedRecord(key)?.expiresAt
     }
 
     /// The moment `milliseconds` from now by the harness's clock.
@@ -35,18 +35,18 @@ extension ServerHarness {
     }
 
     /// INFO's keyspace hits and misses.
-    var lookups: (hits: Int, misses: Int) {
+    var keyspaceLookups: (hits: Int, misses: Int) {
         let counters = Dictionary(uniqueKeysWithValues: state.statistics.snapshot)
         return (counters["keyspace_hits"] ?? -1, counters["keyspace_misses"] ?? -1)
     }
 
     /// Another client of the harness's server, for running commands on other threads.
-    var otherClient: TestClient { TestClient(state: state, session: session) }
+    var clientOnAnotherThread: ThreadedClient { ThreadedClient(state: state, session: session) }
 }
 
 /// A client that runs commands from any thread, each through a ``CommandContext`` of its own as a connection
 /// builds one.
-struct TestClient: Sendable {
+struct ThreadedClient: Sendable {
     let state: ServerState
     let session: ClientSession
 
@@ -58,29 +58,34 @@ struct TestClient: Sendable {
 }
 
 /// The bytes of a bulk string reply; nil for any other reply.
-func bulkBytes(_ reply: RESPReply) -> [UInt8]? {
+func replyBytes(_ reply: RESPReply) -> [UInt8]? {
     if case .bulkString(let bytes) = reply { return bytes }
     return nil
 }
 
 /// The integer of an integer reply; nil for any other reply.
-func integerValue(_ reply: RESPReply) -> Int64? {
+func replyInteger(_ reply: RESPReply) -> Int64? {
     if case .integer(let value) = reply { return value }
     return nil
 }
 
+/// The line of an error reply; nil for any other reply.
+func replyError(_ reply: RESPReply) -> String? {
+    if case .error(let line) = reply { return line }
+    return nil
+}
+
 /// Whether the reply is `+OK`.
-func isOK(_ reply: RESPReply) -> Bool {
+func replyIsOK(_ reply: RESPReply) -> Bool {
     if case .simpleString("OK") = reply { return true }
     return false
 }
 
 /// Every byte value once, for binary-safety tests.
-let everyByte = (0...255).map { UInt8($0) }
+let allByteValues = (0...255).map { UInt8($0) }
 
 @Suite struct StringCommandTests {
     static let wrongType = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
-    static let syntaxError = "-ERR syntax error\r\n"
     static let notInteger = "-ERR value is not an integer or out of range\r\n"
 
     // MARK: GET and SET
@@ -103,32 +108,33 @@ let everyByte = (0...255).map { UInt8($0) }
 
     @Test func getOfAnotherTypeIsWrongType() throws {
         let harness = try ServerHarness()
-        try harness.writeKey("h", ofType: .hash)
+        try harness.writeCollectionKey("h", ofType: .hash)
         #expect(harness.resp2("GET", "h") == Self.wrongType)
     }
 
     @Test func keysAndValuesAreBinarySafe() throws {
         let harness = try ServerHarness()
-        let name = Array("SET".utf8)
-        #expect(isOK(harness.run([name, everyByte, everyByte + everyByte])))
-        #expect(bulkBytes(harness.run([Array("GET".utf8), everyByte])) == everyByte + everyByte)
-        #expect(bulkBytes(harness.run([Array("GET".utf8), Array(everyByte.dropLast())])) == nil)
-        #expect(integerValue(harness.run([Array("SETNX".utf8), Array(everyByte.reversed()), everyByte])) == 1)
-        #expect(bulkBytes(harness.run([Array("GETSET".utf8), Array(everyByte.reversed()), [0, 13, 10]])) == everyByte)
-        #expect(bulkBytes(harness.run([Array("GETDEL".utf8), Array(everyByte.reversed())])) == [0, 13, 10])
+        let bytes = allByteValues
+        let reversed = Array(bytes.reversed())
+        #expect(replyIsOK(harness.run([Array("SET".utf8), bytes, bytes + bytes])))
+        #expect(replyBytes(harness.run([Array("GET".utf8), bytes])) == bytes + bytes)
+        #expect(replyBytes(harness.run([Array("GET".utf8), Array(bytes.dropLast())])) == nil)
+        #expect(replyInteger(harness.run([Array("SETNX".utf8), reversed, bytes])) == 1)
+        #expect(replyBytes(harness.run([Array("GETSET".utf8), reversed, [0, 13, 10]])) == bytes)
+        #expect(replyBytes(harness.run([Array("GETDEL".utf8), reversed])) == [0, 13, 10])
     }
 
     @Test func setOverwritesAKeyOfAnotherTypeAndDropsItsExpiry() throws {
         let harness = try ServerHarness()
-        try harness.writeKey("h", ofType: .hash, expiresAt: harness.inMilliseconds(10_000))
+        try harness.writeCollectionKey("h", ofType: .hash, expiresAt: harness.inMilliseconds(10_000))
         #expect(harness.resp2("SET", "h", "v") == "+OK\r\n")
-        #expect(try harness.record("h")?.type == .string)
-        #expect(try harness.expiry("h") == nil)
+        #expect(try harness.storedRecord("h")?.type == .string)
+        #expect(try harness.storedExpiry("h") == nil)
 
         #expect(harness.resp2("SET", "k", "v", "EX", "100") == "+OK\r\n")
-        #expect(try harness.expiry("k") == harness.inMilliseconds(100_000))
+        #expect(try harness.storedExpiry("k") == harness.inMilliseconds(100_000))
         #expect(harness.resp2("SET", "k", "w") == "+OK\r\n")
-        #expect(try harness.expiry("k") == nil)
+        #expect(try harness.storedExpiry("k") == nil)
     }
 
     @Test func setKeepTTLKeepsTheExpiry() throws {
@@ -137,13 +143,13 @@ let everyByte = (0...255).map { UInt8($0) }
         let expiry = harness.inMilliseconds(1000)
         harness.clock.advance(400)
         #expect(harness.resp2("SET", "k", "w", "KEEPTTL") == "+OK\r\n")
-        #expect(try harness.expiry("k") == expiry)
+        #expect(try harness.storedExpiry("k") == expiry)
         #expect(harness.resp2("GET", "k") == "$1\r\nw\r\n")
         harness.clock.advance(600)
         #expect(harness.resp2("GET", "k") == "$-1\r\n")
         // KEEPTTL on a key without one, or a missing key: no expiry.
         #expect(harness.resp2("SET", "k", "x", "KEEPTTL") == "+OK\r\n")
-        #expect(try harness.expiry("k") == nil)
+        #expect(try harness.storedExpiry("k") == nil)
         #expect(harness.resp2("GET", "k") == "$1\r\nx\r\n")
     }
 
@@ -154,15 +160,15 @@ let everyByte = (0...255).map { UInt8($0) }
         #expect(harness.resp2("SET", "px", "v", "px", "5000") == "+OK\r\n")
         #expect(harness.resp2("SET", "exat", "v", "EXAT", "\(now / 1000 + 5)") == "+OK\r\n")
         #expect(harness.resp2("SET", "pxat", "v", "PXAT", "\(now + 5000)") == "+OK\r\n")
-        #expect(try harness.expiry("ex") == harness.inMilliseconds(5000))
-        #expect(try harness.expiry("px") == harness.inMilliseconds(5000))
-        #expect(try harness.expiry("exat") == Timestamp(millisecondsSinceEpoch: (now / 1000 + 5) * 1000))
-        #expect(try harness.expiry("pxat") == harness.inMilliseconds(5000))
+        #expect(try harness.storedExpiry("ex") == harness.inMilliseconds(5000))
+        #expect(try harness.storedExpiry("px") == harness.inMilliseconds(5000))
+        #expect(try harness.storedExpiry("exat") == Timestamp(millisecondsSinceEpoch: (now / 1000 + 5) * 1000))
+        #expect(try harness.storedExpiry("pxat") == harness.inMilliseconds(5000))
         // A moment already past: OK, and the key is gone.
         #expect(harness.resp2("SET", "ex", "v", "PXAT", "\(now)") == "+OK\r\n")
         #expect(harness.resp2("GET", "ex") == "$-1\r\n")
         #expect(harness.resp2("SET", "ex", "v", "EXAT", "1") == "+OK\r\n")
-        #expect(try harness.record("ex") == nil)
+        #expect(try harness.storedRecord("ex") == nil)
     }
 
     @Test func setNXAndXXLookAtKeysOfEveryType() throws {
@@ -171,14 +177,14 @@ let everyByte = (0...255).map { UInt8($0) }
         #expect(harness.resp2("SET", "k", "w", "nx") == "$-1\r\n")
         #expect(harness.resp2("GET", "k") == "$1\r\nv\r\n")
         #expect(harness.resp2("SET", "m", "v", "XX") == "$-1\r\n")
-        #expect(try harness.record("m") == nil)
+        #expect(try harness.storedRecord("m") == nil)
         #expect(harness.resp2("SET", "k", "x", "XX") == "+OK\r\n")
         #expect(harness.resp2("GET", "k") == "$1\r\nx\r\n")
-        try harness.writeKey("h", ofType: .hash)
+        try harness.writeCollectionKey("h", ofType: .hash)
         #expect(harness.resp2("SET", "h", "v", "NX") == "$-1\r\n")
-        #expect(try harness.record("h")?.type == .hash)
+        #expect(try harness.storedRecord("h")?.type == .hash)
         #expect(harness.resp2("SET", "h", "v", "XX") == "+OK\r\n")
-        #expect(try harness.record("h")?.type == .string)
+        #expect(try harness.storedRecord("h")?.type == .string)
     }
 
     @Test func setGetRepliesWithTheOldValue() throws {
@@ -189,10 +195,10 @@ let everyByte = (0...255).map { UInt8($0) }
         #expect(harness.resp2("SET", "k", "x", "NX", "GET") == "$1\r\nw\r\n")
         #expect(harness.resp2("GET", "k") == "$1\r\nw\r\n")
         #expect(harness.resp2("SET", "new", "x", "XX", "GET") == "$-1\r\n")
-        #expect(try harness.record("new") == nil)
-        try harness.writeKey("h", ofType: .hash)
+        #expect(try harness.storedRecord("new") == nil)
+        try harness.writeCollectionKey("h", ofType: .hash)
         #expect(harness.resp2("SET", "h", "v", "GET") == Self.wrongType)
-        #expect(try harness.record("h")?.type == .hash)
+        #expect(try harness.storedRecord("h")?.type == .hash)
     }
 
     @Test(arguments: [
@@ -203,20 +209,16 @@ let everyByte = (0...255).map { UInt8($0) }
         let harness = try ServerHarness()
         #expect(harness.resp2("SET", "k", "old") == "+OK\r\n")
         let reply = harness.run((["SET", "k", "v"] + options).map { Array($0.utf8) })
-        guard case .error(let line) = reply else {
-            Issue.record("SET \(options) replied \(reply)")
-            return
-        }
-        #expect(line == "ERR syntax error")
+        #expect(replyError(reply) == "ERR syntax error")
         #expect(harness.resp2("GET", "k") == "$3\r\nold\r\n")
     }
 
     @Test func setOptionsMayRepeatAndTheLastExpiryWins() throws {
         let harness = try ServerHarness()
         #expect(harness.resp2("SET", "k", "v", "EX", "10", "EX", "20", "NX", "NX") == "+OK\r\n")
-        #expect(try harness.expiry("k") == harness.inMilliseconds(20_000))
+        #expect(try harness.storedExpiry("k") == harness.inMilliseconds(20_000))
         #expect(harness.resp2("SET", "k", "w", "KEEPTTL", "KEEPTTL", "GET", "get") == "$1\r\nv\r\n")
-        #expect(try harness.expiry("k") == harness.inMilliseconds(20_000))
+        #expect(try harness.storedExpiry("k") == harness.inMilliseconds(20_000))
     }
 
     @Test func setRefusesInvalidExpireTimes() throws {
@@ -230,39 +232,35 @@ let everyByte = (0...255).map { UInt8($0) }
         #expect(harness.resp2("SET", "k", "v", "PX", "9223372036854775807") == invalid)
         #expect(harness.resp2("SET", "k", "v", "EX", "1.5") == Self.notInteger)
         #expect(harness.resp2("SET", "k", "v", "PX", " 10") == Self.notInteger)
-        #expect(try harness.record("k") == nil)
+        #expect(try harness.storedRecord("k") == nil)
         // The largest absolute time is fine.
         #expect(harness.resp2("SET", "k", "v", "PXAT", "9223372036854775807") == "+OK\r\n")
-        #expect(try harness.expiry("k") == Timestamp(millisecondsSinceEpoch: .max))
+        #expect(try harness.storedExpiry("k") == Timestamp(millisecondsSinceEpoch: .max))
     }
 
     @Test func setRefusesAValueLongerThanAStringCanBe() throws {
         let harness = try ServerHarness()
         let reply = harness.run([Array("SET".utf8), Array("k".utf8), [UInt8](repeating: 1, count: Limits.maxValueSize)])
-        guard case .error(let line) = reply else {
-            Issue.record("SET of a value too long replied \(reply)")
-            return
-        }
-        #expect(line == CommandError.stringTooLong.line)
-        #expect(try harness.record("k") == nil)
+        #expect(replyError(reply) == CommandError.stringTooLong.line)
+        #expect(try harness.storedRecord("k") == nil)
     }
 
     @Test func readsCountKeyspaceHitsAndMissesAsRedisDoes() throws {
         let harness = try ServerHarness()
-        try harness.writeKey("h", ofType: .hash)
+        try harness.writeCollectionKey("h", ofType: .hash)
         #expect(harness.resp2("SET", "k", "v") == "+OK\r\n")
-        #expect(harness.lookups == (0, 0))
+        #expect(harness.keyspaceLookups == (0, 0))
         _ = harness.run("GET", "k")
         _ = harness.run("GET", "missing")
         _ = harness.run("GET", "h")
-        #expect(harness.lookups == (2, 1), "a key of another type is a hit")
+        #expect(harness.keyspaceLookups == (2, 1), "a key of another type is a hit")
         _ = harness.run("SET", "k", "w", "GET")
         _ = harness.run("SET", "k2", "w", "GET")
-        #expect(harness.lookups == (3, 2))
+        #expect(harness.keyspaceLookups == (3, 2))
         // Reading a key to change it counts nothing.
         _ = harness.run("SETNX", "k", "v")
         _ = harness.run("SET", "k", "v", "XX")
-        #expect(harness.lookups == (3, 2))
+        #expect(harness.keyspaceLookups == (3, 2))
     }
 
     // MARK: SETNX, SETEX, PSETEX
@@ -272,9 +270,9 @@ let everyByte = (0...255).map { UInt8($0) }
         #expect(harness.resp2("SETNX", "k", "v") == ":1\r\n")
         #expect(harness.resp2("SETNX", "k", "w") == ":0\r\n")
         #expect(harness.resp2("GET", "k") == "$1\r\nv\r\n")
-        try harness.writeKey("h", ofType: .hash)
+        try harness.writeCollectionKey("h", ofType: .hash)
         #expect(harness.resp2("SETNX", "h", "w") == ":0\r\n")
-        #expect(try harness.record("h")?.type == .hash)
+        #expect(try harness.storedRecord("h")?.type == .hash)
         #expect(harness.resp2("SET", "e", "v", "PX", "1") == "+OK\r\n")
         harness.clock.advance(1)
         #expect(harness.resp2("SETNX", "e", "w") == ":1\r\n", "an expired key is missing")
@@ -282,12 +280,12 @@ let everyByte = (0...255).map { UInt8($0) }
 
     @Test func setexAndPsetexSetTheValueWithAnExpiry() throws {
         let harness = try ServerHarness()
-        try harness.writeKey("h", ofType: .hash)
+        try harness.writeCollectionKey("h", ofType: .hash)
         #expect(harness.resp2("SETEX", "h", "10", "v") == "+OK\r\n")
-        #expect(try harness.expiry("h") == harness.inMilliseconds(10_000))
+        #expect(try harness.storedExpiry("h") == harness.inMilliseconds(10_000))
         #expect(harness.resp2("GET", "h") == "$1\r\nv\r\n")
         #expect(harness.resp2("PSETEX", "p", "1500", "w") == "+OK\r\n")
-        #expect(try harness.expiry("p") == harness.inMilliseconds(1500))
+        #expect(try harness.storedExpiry("p") == harness.inMilliseconds(1500))
         harness.clock.advance(1500)
         #expect(harness.resp2("GET", "p") == "$-1\r\n")
     }
@@ -302,7 +300,7 @@ let everyByte = (0...255).map { UInt8($0) }
         #expect(harness.resp2("SETEX", "k", "10") == "-ERR wrong number of arguments for 'setex' command\r\n")
         #expect(harness.resp2("PSETEX", "k", "10", "v", "x")
                 == "-ERR wrong number of arguments for 'psetex' command\r\n")
-        #expect(try harness.record("k") == nil)
+        #expect(try harness.storedRecord("k") == nil)
     }
 
     // MARK: GETSET, GETDEL
@@ -313,11 +311,11 @@ let everyByte = (0...255).map { UInt8($0) }
         #expect(harness.resp2("GET", "k") == "$1\r\nv\r\n")
         #expect(harness.resp2("SET", "k", "w", "EX", "100") == "+OK\r\n")
         #expect(harness.resp2("GETSET", "k", "x") == "$1\r\nw\r\n")
-        #expect(try harness.expiry("k") == nil)
+        #expect(try harness.storedExpiry("k") == nil)
         #expect(harness.resp2("GET", "k") == "$1\r\nx\r\n")
-        try harness.writeKey("h", ofType: .hash)
+        try harness.writeCollectionKey("h", ofType: .hash)
         #expect(harness.resp2("GETSET", "h", "v") == Self.wrongType)
-        #expect(try harness.record("h")?.type == .hash)
+        #expect(try harness.storedRecord("h")?.type == .hash)
     }
 
     @Test func getdelRepliesWithTheValueAndDeletesTheKey() throws {
@@ -325,11 +323,11 @@ let everyByte = (0...255).map { UInt8($0) }
         #expect(harness.resp2("GETDEL", "k") == "$-1\r\n")
         #expect(harness.resp2("SET", "k", "v", "EX", "100") == "+OK\r\n")
         #expect(harness.resp2("GETDEL", "k") == "$1\r\nv\r\n")
-        #expect(try harness.record("k") == nil)
+        #expect(try harness.storedRecord("k") == nil)
         #expect(harness.resp2("GETDEL", "k") == "$-1\r\n")
-        try harness.writeKey("h", ofType: .hash)
+        try harness.writeCollectionKey("h", ofType: .hash)
         #expect(harness.resp2("GETDEL", "h") == Self.wrongType)
-        #expect(try harness.record("h")?.type == .hash)
+        #expect(try harness.storedRecord("h")?.type == .hash)
     }
 
     // MARK: GETEX
@@ -339,23 +337,23 @@ let everyByte = (0...255).map { UInt8($0) }
         #expect(harness.resp2("GETEX", "k") == "$-1\r\n")
         #expect(harness.resp2("SET", "k", "v", "EX", "100") == "+OK\r\n")
         #expect(harness.resp2("GETEX", "k") == "$1\r\nv\r\n")
-        #expect(try harness.expiry("k") == harness.inMilliseconds(100_000))
+        #expect(try harness.storedExpiry("k") == harness.inMilliseconds(100_000))
     }
 
     @Test func getexSetsOrRemovesTheExpiry() throws {
         let harness = try ServerHarness()
         #expect(harness.resp2("SET", "k", "v") == "+OK\r\n")
         #expect(harness.resp2("GETEX", "k", "EX", "10") == "$1\r\nv\r\n")
-        #expect(try harness.expiry("k") == harness.inMilliseconds(10_000))
+        #expect(try harness.storedExpiry("k") == harness.inMilliseconds(10_000))
         #expect(harness.resp2("GETEX", "k", "px", "500") == "$1\r\nv\r\n")
-        #expect(try harness.expiry("k") == harness.inMilliseconds(500))
+        #expect(try harness.storedExpiry("k") == harness.inMilliseconds(500))
         let later = harness.clock.now.millisecondsSinceEpoch + 60_000
         #expect(harness.resp2("GETEX", "k", "PXAT", "\(later)") == "$1\r\nv\r\n")
-        #expect(try harness.expiry("k") == Timestamp(millisecondsSinceEpoch: later))
+        #expect(try harness.storedExpiry("k") == Timestamp(millisecondsSinceEpoch: later))
         #expect(harness.resp2("GETEX", "k", "EXAT", "\(later / 1000)") == "$1\r\nv\r\n")
-        #expect(try harness.expiry("k") == Timestamp(millisecondsSinceEpoch: later / 1000 * 1000))
+        #expect(try harness.storedExpiry("k") == Timestamp(millisecondsSinceEpoch: later / 1000 * 1000))
         #expect(harness.resp2("GETEX", "k", "PERSIST") == "$1\r\nv\r\n")
-        #expect(try harness.expiry("k") == nil)
+        #expect(try harness.storedExpiry("k") == nil)
         #expect(harness.resp2("GETEX", "k", "PERSIST") == "$1\r\nv\r\n")
         #expect(harness.resp2("GET", "k") == "$1\r\nv\r\n")
     }
@@ -364,24 +362,24 @@ let everyByte = (0...255).map { UInt8($0) }
         let harness = try ServerHarness()
         #expect(harness.resp2("SET", "k", "v") == "+OK\r\n")
         #expect(harness.resp2("GETEX", "k", "PXAT", "\(harness.clock.now.millisecondsSinceEpoch)") == "$1\r\nv\r\n")
-        #expect(try harness.record("k") == nil)
+        #expect(try harness.storedRecord("k") == nil)
         #expect(harness.resp2("SET", "k", "v") == "+OK\r\n")
         #expect(harness.resp2("GETEX", "k", "EXAT", "1") == "$1\r\nv\r\n")
-        #expect(try harness.record("k") == nil)
+        #expect(try harness.storedRecord("k") == nil)
     }
 
     @Test func getexChecksTheTimeOnlyOfAStringThatExists() throws {
         let harness = try ServerHarness()
         #expect(harness.resp2("GETEX", "missing", "EX", "0") == "$-1\r\n")
         #expect(harness.resp2("GETEX", "missing", "EX", "abc") == "$-1\r\n")
-        try harness.writeKey("h", ofType: .hash)
+        try harness.writeCollectionKey("h", ofType: .hash)
         #expect(harness.resp2("GETEX", "h", "EX", "0") == Self.wrongType)
         #expect(harness.resp2("SET", "k", "v", "EX", "100") == "+OK\r\n")
         #expect(harness.resp2("GETEX", "k", "EX", "0") == "-ERR invalid expire time in 'getex' command\r\n")
         #expect(harness.resp2("GETEX", "k", "PX", "9223372036854775807")
                 == "-ERR invalid expire time in 'getex' command\r\n")
         #expect(harness.resp2("GETEX", "k", "EX", "abc") == Self.notInteger)
-        #expect(try harness.expiry("k") == harness.inMilliseconds(100_000))
+        #expect(try harness.storedExpiry("k") == harness.inMilliseconds(100_000))
     }
 
     @Test(arguments: [
@@ -394,12 +392,8 @@ let everyByte = (0...255).map { UInt8($0) }
         for key in ["k", "missing"] {
             #expect(harness.resp2("SET", "k", "v", "EX", "100") == "+OK\r\n")
             let reply = harness.run((["GETEX", key] + options).map { Array($0.utf8) })
-            guard case .error(let line) = reply else {
-                Issue.record("GETEX \(options) replied \(reply)")
-                return
-            }
-            #expect(line == "ERR syntax error")
-            #expect(try harness.expiry("k") == harness.inMilliseconds(100_000))
+            #expect(replyError(reply) == "ERR syntax error")
+            #expect(try harness.storedExpiry("k") == harness.inMilliseconds(100_000))
         }
     }
 }
