@@ -28,6 +28,7 @@ extension StringCommands {
             let old = record?.payload ?? []
             let length = old.count + suffix.count
             guard length <= maxLength else { throw CommandError.stringTooLong }
+            // Nothing appended to an existing string changes nothing: no write.
             if record == nil || !suffix.isEmpty {
                 var value: [UInt8] = []
                 value.reserveCapacity(length)
