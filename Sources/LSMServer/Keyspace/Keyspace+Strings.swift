@@ -18,18 +18,4 @@ extension Keyspace {
         return try keys.map { (key) throws(CommandError) in try record(db: db, key, snapshot: snapshot) }
     }
 
-    /// The record of `key` in database `db` as of `snapshot`, or nil when the key does not exist (or had expired).
-    private func record(db: Int, _ key: [UInt8], snapshot: Snapshot) throws(CommandError) -> KeyRecord? {
-        let found: (value: [UInt8], expiresAt: Timestamp?)?
-        do {
-            found = try database.getWithExpiry(KeyEncoding.metadataKey(db: db, key), snapshot: snapshot)
-        } catch {
-            throw CommandError(error)
-        }
-        guard let found else { return nil }
-        guard let record = KeyRecord(record: found.value, expiresAt: found.expiresAt) else {
-            throw CommandError.damagedRecord
-        }
-        return record
-    }
 }

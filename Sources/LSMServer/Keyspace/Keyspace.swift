@@ -16,14 +16,15 @@ final class Keyspace: Sendable {
     /// The clock expiry is judged by: the engine's.
     var clock: WallClock { database.options.clock }
 
-    /// The record of `key` in database `db`, or nil when the key does not exist (or has expired).
-    func record(db: Int, _ key: [UInt8]) throws(CommandError) -> KeyRecord? {
+    /// The record of `key` in database `db`, or nil when the key does not exist (or has expired); as of `snapshot`
+    /// when one is given.
+    func record(db: Int, _ key: [UInt8], snapshot: Snapshot? = nil) throws(CommandError) -> KeyRecord? {
         let engineKey = KeyEncoding.metadataKey(db: db, key)
         // A key too long for the engine was never written: it does not exist (the engine would refuse the read).
         guard engineKey.count <= Limits.maxKeySize else { return nil }
         let found: (value: [UInt8], expiresAt: Timestamp?)?
         do {
-            found = try database.getWithExpiry(engineKey)
+            found = try database.getWithExpiry(engineKey, snapshot: snapshot)
         } catch {
             throw CommandError(error)
         }
