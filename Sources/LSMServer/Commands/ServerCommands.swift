@@ -1,9 +1,11 @@
 import LSM
 
-/// The server commands: TIME, SAVE, BGSAVE, LASTSAVE, SHUTDOWN. The checkpoints have a file of their own
-/// (`ServerCommands+Save.swift`).
+/// The server commands: INFO, TIME, SAVE, BGSAVE, LASTSAVE, SHUTDOWN. INFO and the checkpoints each have a file
+/// of their own (`ServerCommands+Info.swift`...).
 enum ServerCommands {
     static let all: [Command] = [
+        Command("info", arity: -1, flags: ["loading", "stale"],
+                summary: "Returns information and statistics about the server.", run: info),
         Command("time", arity: 1, flags: ["fast", "loading", "stale"], summary: "Returns the server time.") {
             context in
             // The clock keys expire by (milliseconds), so that TIME and expiry agree.
