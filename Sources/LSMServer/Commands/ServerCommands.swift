@@ -1,13 +1,15 @@
 import LSM
 
-/// The server commands: INFO, CONFIG, TIME, SAVE, BGSAVE, LASTSAVE, SHUTDOWN. INFO, CONFIG and the checkpoints
-/// each have a file of their own (`ServerCommands+Info.swift`...).
+/// The server commands: INFO, CONFIG, COMMAND, TIME, SAVE, BGSAVE, LASTSAVE, SHUTDOWN. INFO, CONFIG, COMMAND and
+/// the checkpoints each have a file of their own (`ServerCommands+Info.swift`...).
 enum ServerCommands {
     static let all: [Command] = [
         Command("info", arity: -1, flags: ["loading", "stale"],
                 summary: "Returns information and statistics about the server.", run: info),
         Command("config", arity: -2, flags: [], summary: "A container for server configuration commands.",
                 run: config),
+        Command("command", arity: -1, flags: ["loading", "stale"],
+                summary: "Returns detailed information about all commands.", run: command),
         Command("time", arity: 1, flags: ["fast", "loading", "stale"], summary: "Returns the server time.") {
             context in
             // The clock keys expire by (milliseconds), so that TIME and expiry agree.
