@@ -43,7 +43,9 @@ struct CommandTable: Sendable {
             context.server.statistics.countErrorReply()
             return .error(CommandError.wrongArity(command.name).line)
         }
-        if !context.session.isAuthenticated && !command.allowedWithoutAuthentication {
+        // A password removed by CONFIG SET frees connections that had not authenticated, as in Redis.
+        if !context.session.isAuthenticated && !command.allowedWithoutAuthentication
+            && context.server.requirePass != nil {
             context.server.statistics.countErrorReply()
             return .error(CommandError.noAuth.line)
         }

@@ -13,7 +13,7 @@ extension ServerCommands {
     struct ConfigSetting: Sendable {
         let name: String
         /// Whether CONFIG SET may change it while the server runs; the others are fixed at startup (the address,
-        /// the directory, the limits the network pipeline was built with, the log syncer's mode).
+        /// the directory, the limits the network pipeline was built with, the write thread's appendfsync mode).
         let isMutable: Bool
         /// Whether CONFIG SET's value is a list of words, split at spaces, as Redis reads these settings.
         let takesWords: Bool

@@ -140,13 +140,13 @@ extension ServerCommands {
     }
 
     /// Checkpoints stand for Redis's RDB snapshots, and the engine's write-ahead log for its append-only file
-    /// (always on; its write status is the log syncer's last sync).
+    /// (always on; its write status is the write thread's last sync).
     private static func persistenceFields(_ context: CommandContext) -> [(String, String)] {
         let server = context.server
         let background = server.statistics.withBackgroundCheckpoint { $0 }
         let lastSave = server.lastSave.withLockedValue { $0 }.millisecondsSinceEpoch / 1000
         let running = background.startedAt.map { (ContinuousClock.now - $0).components.seconds }
-        let syncFailure = server.syncer.lastFailure.withLockedValue { $0 }
+        let syncFailure = server.writer.lastFailure.withLockedValue { $0 }
         var fields = [
             ("loading", "0"),
             ("async_loading", "0"),

@@ -108,7 +108,7 @@ import Testing
         #expect(fields["aof_last_write_error"] == nil)
         #expect(fields["rdb_saves"] == "0" && fields["rdb_last_bgsave_time_sec"] == "-1")
         #expect(fields["rdb_last_save_time"] == "1700000000")
-        harness.state.syncer.lastFailure.withLockedValue { $0 = "No space left on device\r\nsecond line" }
+        harness.state.writer.lastFailure.withLockedValue { $0 = "No space left on device\r\nsecond line" }
         harness.clock.advance(61_000)
         harness.run("SAVE")
         fields = ReplyReading.infoFields(harness.run("INFO", "persistence"))
