@@ -199,7 +199,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 self = .eventLoop
                 return
             }
-            if command.flags.contains("write") {
+            if command.writes {
                 self = .writeThread
             } else {
                 self = command.runsOnEventLoop ? .eventLoop : .workers
@@ -212,18 +212,25 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Runs each request of `batch` in order; stops after QUIT.
     private static func run(_ batch: [(RESPRequest, Command?)], session: ClientSession, server: ServerState)
         -> BatchResult {
-        var result = BatchResult(session: session)
+        // One context for the whole batch, so that the session is copied once, not per request.
+        var context = CommandContext(server: server, session: session, arguments: [])
+        var replies: [(reply: RESPReply?, version: RESPVersion, wrote: Bool)] = []
+        replies.reserveCapacity(batch.count)
+        var closesConnection = false
         for (request, command) in batch {
-            var context = CommandContext(server: server, session: result.session, arguments: request.arguments)
+            context.arguments = request.arguments
+            context.wroteToDatabase = false
             let reply = server.commands.execute(&context, command: command)
-            result.session = context.session
-            result.replies.append((context.suppressesReply ? nil : reply, context.session.protocolVersion,
-                                   context.wroteToDatabase))
+            replies.append((context.suppressesReply ? nil : reply, context.session.protocolVersion,
+                            context.wroteToDatabase))
             if context.closesConnection {
-                result.closesConnection = true
+                closesConnection = true
                 break
             }
         }
+        var result = BatchResult(session: context.session)
+        result.replies = replies
+        result.closesConnection = closesConnection
         return result
     }
 
