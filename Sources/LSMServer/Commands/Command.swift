@@ -19,6 +19,13 @@ struct Command: Sendable {
     /// Runs the command; its reply, or the error the client gets (a ``CommandError``; untyped so that the table's
     /// closures need not spell their error type).
     let run: @Sendable (inout CommandContext) throws -> RESPReply
+    /// Whether the command writes keys (flag `write`): its batch runs on the write thread.
+    let writes: Bool
+    /// Whether the command may run on the connection's event loop: a fast read (flag `fast`, not `write`), which
+    /// never waits for a disk or scans.
+    let runsOnEventLoop: Bool
+    /// Whether the command is allowed before the connection has authenticated (flag `noauth`).
+    let allowedWithoutAuthentication: Bool
 
     init(
         _ name: String, arity: Int, flags: [String], keys: (first: Int, last: Int, step: Int) = (0, 0, 0),
@@ -32,14 +39,11 @@ struct Command: Sendable {
         keyStep = keys.step
         self.summary = summary
         self.run = run
+        // Worked out once: the connection asks for each request.
+        writes = flags.contains("write")
+        runsOnEventLoop = flags.contains("fast") && !writes
+        allowedWithoutAuthentication = flags.contains("noauth")
     }
-
-    /// Whether the command may run on the connection's event loop: a fast read, which never waits for the disk's
-    /// writes or scans. Everything else runs on the server's worker threads.
-    var runsOnEventLoop: Bool { flags.contains("fast") && !flags.contains("write") }
-
-    /// Whether the command is allowed before the connection has authenticated.
-    var allowedWithoutAuthentication: Bool { flags.contains("noauth") }
 
     /// Whether the argument count fits the arity (the name included).
     func accepts(argumentCount: Int) -> Bool {

@@ -35,9 +35,12 @@ struct CommandContext {
         String(decoding: arguments[index].readableBytesView, as: UTF8.self)
     }
 
-    /// Argument `index` as an uppercase option word, for comparing with `EX`, `NX`...
+    /// Argument `index` as an option word with ASCII letters in uppercase, for comparing with `EX`, `NX`... Only
+    /// ASCII is folded, as Redis compares: `ſync` is not `SYNC`.
     func option(_ index: Int) -> String {
-        text(index).uppercased()
+        String(decoding: arguments[index].readableBytesView.map { byte in
+            byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") ? byte - 32 : byte
+        }, as: UTF8.self)
     }
 
     /// Argument `index` as a signed 64-bit integer in Redis's strict form; `ERR value is not an integer or out of

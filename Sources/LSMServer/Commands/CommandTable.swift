@@ -32,18 +32,24 @@ struct CommandTable: Sendable {
 
     /// Runs one request whose command `command` is (nil: none has its name).
     func execute(_ context: inout CommandContext, command: Command?) -> RESPReply {
+        // Refused commands count as error replies but not as commands processed, as in Redis.
         guard let command else {
+            context.server.statistics.countErrorReply()
             return .error(Self.unknownCommandMessage(context.arguments))
         }
         context.session.lastCommand = command.name
         context.session.lastActivity = context.now
-        context.server.statistics.countCommand()
         guard command.accepts(argumentCount: context.arguments.count) else {
+            context.server.statistics.countErrorReply()
             return .error(CommandError.wrongArity(command.name).line)
         }
-        if !context.session.isAuthenticated && !command.allowedWithoutAuthentication {
+        // A password removed by CONFIG SET frees connections that had not authenticated, as in Redis.
+        if !context.session.isAuthenticated && !command.allowedWithoutAuthentication
+            && context.server.requirePass != nil {
+            context.server.statistics.countErrorReply()
             return .error(CommandError.noAuth.line)
         }
+        context.server.statistics.countCommand()
         do {
             return try command.run(&context)
         } catch {

@@ -16,12 +16,15 @@ final class Keyspace: Sendable {
     /// The clock expiry is judged by: the engine's.
     var clock: WallClock { database.options.clock }
 
-    /// The record of `key` in database `db`, or nil when the key does not exist (or has expired).
-    func record(db: Int, _ key: [UInt8]) throws(CommandError) -> KeyRecord? {
+    /// The record of `key` in database `db`, or nil when the key does not exist (or has expired); as of `snapshot`
+    /// when one is given.
+    func record(db: Int, _ key: [UInt8], snapshot: Snapshot? = nil) throws(CommandError) -> KeyRecord? {
         let engineKey = KeyEncoding.metadataKey(db: db, key)
+        // A key too long for the engine was never written: it does not exist (the engine would refuse the read).
+        guard engineKey.count <= Limits.maxKeySize else { return nil }
         let found: (value: [UInt8], expiresAt: Timestamp?)?
         do {
-            found = try database.getWithExpiry(engineKey)
+            found = try database.getWithExpiry(engineKey, snapshot: snapshot)
         } catch {
             throw CommandError(error)
         }
@@ -72,38 +75,6 @@ final class Keyspace: Sendable {
         batch.deleteRange(from: metadata.start, to: metadata.end)
         let subKeys = KeyEncoding.subKeyRange(db: db)
         batch.deleteRange(from: subKeys.start, to: subKeys.end)
-    }
-
-    /// Calls `body` with each live key of database `db` after `after` (from the first when nil), in bytewise
-    /// order, with its record, until `body` returns false.
-    func forEachKey(
-        db: Int, after: [UInt8]? = nil, _ body: (_ key: [UInt8], _ record: KeyRecord) throws(CommandError) -> Bool
-    ) throws(CommandError) {
-        let range = KeyEncoding.metadataRange(db: db)
-        let cursor: Cursor
-        do {
-            cursor = try database.cursor(from: range.start, to: range.end)
-        } catch {
-            throw CommandError(error)
-        }
-        if let after {
-            // The smallest engine key above `after`'s: `after` followed by a zero byte.
-            cursor.seek(to: KeyEncoding.metadataKey(db: db, after) + [0])
-        }
-        while true {
-            let entry: (key: [UInt8], value: [UInt8])?
-            do {
-                entry = try cursor.next()
-            } catch {
-                throw CommandError(error)
-            }
-            guard let entry else { return }
-            guard let record = KeyRecord(record: entry.value, expiresAt: cursor.expiry) else {
-                throw CommandError.damagedRecord
-            }
-            let key = entry.key.withUnsafeBytes { KeyEncoding.userKey(ofMetadataKey: $0) }
-            guard try body(key, record) else { return }
-        }
     }
 
     /// How many live keys database `db` holds, counted by a scan of its records.

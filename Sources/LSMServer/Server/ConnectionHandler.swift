@@ -8,10 +8,10 @@ struct CloseWhenIdle: Sendable {}
 /// One client connection: runs its requests in order and writes their replies.
 ///
 /// Requests that arrive together (a pipeline) run as one batch, and their replies leave in one write. A batch of
-/// fast reads runs on the connection's event loop; any other runs on the server's worker threads, so that no
-/// event loop waits for a write stall, a scan or a checkpoint. While a batch runs, requests that arrive wait for
-/// it. Under `appendfsync always`, a batch that wrote sends its replies only once the log is synced (one sync
-/// shared with every other connection waiting then).
+/// fast reads runs on the connection's event loop; a batch that writes runs on the server's ``WriteThread``
+/// (which, under `appendfsync always`, replies only once the log is synced, with one sync shared by every
+/// connection waiting then); any other runs on the worker threads, so that no event loop waits for a write stall,
+/// a disk, a scan or a checkpoint. While a batch runs, requests that arrive wait for it.
 final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = RESPRequest
     typealias OutboundOut = ByteBuffer
@@ -72,7 +72,9 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard session != nil, !closing else { return }
-        pending.append(unwrapInboundIn(data))
+        let request = unwrapInboundIn(data)
+        server.statistics.countInput(request.encodedSize)
+        pending.append(request)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -147,68 +149,97 @@ final class ConnectionHandler: ChannelInboundHandler {
             return
         }
         let server = self.server
-        var onEventLoop = true
+        var placement = Placement.eventLoop
         let batch = pending.map { request in
             let command = server.commands.command(named: request.arguments[0])
-            onEventLoop = onEventLoop && (command?.runsOnEventLoop ?? true)
+            placement = max(placement, Placement(of: command))
             return (request, command)
         }
         pending.removeAll(keepingCapacity: true)
         running = true
-        if onEventLoop {
-            finish(Self.run(batch, session: session, server: server), context: context)
-            return
-        }
         let boundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
         let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-        workers.runIfActive(eventLoop: context.eventLoop) {
-            Self.run(batch, session: session, server: server)
-        }.whenComplete { outcome in
-            switch outcome {
-            case .success(let result):
-                boundSelf.value.finish(result, context: boundContext.value)
-            case .failure:
-                // The worker pool is gone: the server is shutting down.
-                boundContext.value.close(promise: nil)
+        switch placement {
+        case .eventLoop:
+            finish(Self.run(batch, session: session, server: server), context: context)
+        case .workers:
+            workers.runIfActive(eventLoop: context.eventLoop) {
+                Self.run(batch, session: session, server: server)
+            }.whenComplete { outcome in
+                switch outcome {
+                case .success(let result):
+                    boundSelf.value.finish(result, context: boundContext.value)
+                case .failure:
+                    // The worker pool is gone: the server is shutting down.
+                    boundContext.value.close(promise: nil)
+                }
+            }
+        case .writeThread:
+            let eventLoop = context.eventLoop
+            let accepted = server.writer.submit {
+                let result = Self.run(batch, session: session, server: server)
+                return (result.wroteToDatabase, { syncFailure in
+                    eventLoop.execute {
+                        boundSelf.value.finish(result, syncFailure: syncFailure, context: boundContext.value)
+                    }
+                })
+            }
+            if !accepted { context.close(promise: nil) }
+        }
+    }
+
+    /// Where a batch runs: on the connection's event loop when every command is a fast read, on the write thread
+    /// when any command writes, on the worker threads otherwise (scans, checkpoints). Ordered, so that a batch runs
+    /// where its most demanding command must.
+    private enum Placement: Int, Comparable {
+        case eventLoop, workers, writeThread
+
+        init(of command: Command?) {
+            guard let command else {
+                self = .eventLoop
+                return
+            }
+            if command.writes {
+                self = .writeThread
+            } else {
+                self = command.runsOnEventLoop ? .eventLoop : .workers
             }
         }
+
+        static func < (a: Placement, b: Placement) -> Bool { a.rawValue < b.rawValue }
     }
 
     /// Runs each request of `batch` in order; stops after QUIT.
     private static func run(_ batch: [(RESPRequest, Command?)], session: ClientSession, server: ServerState)
         -> BatchResult {
-        var result = BatchResult(session: session)
+        // One context for the whole batch, so that the session is copied once, not per request.
+        var context = CommandContext(server: server, session: session, arguments: [])
+        var replies: [(reply: RESPReply?, version: RESPVersion, wrote: Bool)] = []
+        replies.reserveCapacity(batch.count)
+        var closesConnection = false
         for (request, command) in batch {
-            var context = CommandContext(server: server, session: result.session, arguments: request.arguments)
+            context.arguments = request.arguments
+            context.wroteToDatabase = false
             let reply = server.commands.execute(&context, command: command)
-            result.session = context.session
-            result.replies.append((context.suppressesReply ? nil : reply, context.session.protocolVersion,
-                                   context.wroteToDatabase))
+            replies.append((context.suppressesReply ? nil : reply, context.session.protocolVersion,
+                            context.wroteToDatabase))
             if context.closesConnection {
-                result.closesConnection = true
+                closesConnection = true
                 break
             }
         }
+        var result = BatchResult(session: context.session)
+        result.replies = replies
+        result.closesConnection = closesConnection
         return result
     }
 
-    /// Sends a batch's replies, after the log sync its writes need.
-    private func finish(_ result: BatchResult, context: ChannelHandlerContext) {
+    /// Records the batch's session and sends its replies (those of commands that wrote replaced by the sync's
+    /// error when the sync covering them failed).
+    private func finish(_ result: BatchResult, syncFailure: CommandError? = nil, context: ChannelHandlerContext) {
         session = result.session
         server.clients.update(result.session)
-        guard result.wroteToDatabase else {
-            send(result, syncFailure: nil, context: context)
-            return
-        }
-        let boundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-        server.syncer.durable(on: context.eventLoop).whenComplete { outcome in
-            var failure: String?
-            if case .failure(let error) = outcome {
-                failure = (error as? CommandError)?.line ?? "MISCONF the log could not be synced: \(error)"
-            }
-            boundSelf.value.send(result, syncFailure: failure, context: boundContext.value)
-        }
+        send(result, syncFailure: syncFailure?.line, context: context)
     }
 
     /// Writes the replies in one buffer (those of commands that wrote replaced by `syncFailure` when the sync

@@ -56,14 +56,14 @@ public final class RedisServer: Service, Sendable {
         let state = ServerState(database: database, configuration: configuration, logger: logger) { [self] save in
             requestStop(checkpoint: save)
         }
-        state.syncer.start()
+        state.writer.start()
 
         let serverChannel: any Channel
         do {
             serverChannel = try await bootstrap(group: group, state: state, workers: workers)
                 .bind(host: configuration.bind, port: configuration.port).get()
         } catch {
-            state.syncer.stop()
+            state.writer.stop()
             try? await database.close()
             try? await workers.shutdownGracefully()
             try? await group.shutdownGracefully()
@@ -82,6 +82,10 @@ public final class RedisServer: Service, Sendable {
         logger.info("Shutting down: closing connections")
         try? await serverChannel.close()
         try await closeConnections(group: group)
+        // A background checkpoint still being written finishes before the database closes under it.
+        while state.checkpointInProgress.withLockedValue({ $0 }) {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
         if checkpoint {
             do {
                 try ServerCommands.takeCheckpoint(state)
@@ -89,7 +93,7 @@ public final class RedisServer: Service, Sendable {
                 logger.error("the checkpoint before shutdown failed: \(error.line)")
             }
         }
-        state.syncer.stop()
+        state.writer.stop()
         try? await workers.shutdownGracefully()
         try await database.close()
         try? await group.shutdownGracefully()

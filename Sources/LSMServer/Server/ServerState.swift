@@ -10,7 +10,7 @@ final class ServerState: Sendable {
     let statistics = ServerStatistics()
     let clients = ClientRegistry()
     let scanCursors = ScanCursors()
-    let syncer: LogSyncer
+    let writer: WriteThread
     let logger: Logger
     /// When the server started, for INFO's uptime.
     let startedAt: Timestamp
@@ -28,7 +28,7 @@ final class ServerState: Sendable {
         requestShutdown: @escaping @Sendable (Bool) -> Void
     ) {
         keyspace = Keyspace(database: database)
-        syncer = LogSyncer(database: database, mode: configuration.appendFsync, logger: logger)
+        writer = WriteThread(database: database, mode: configuration.appendFsync, logger: logger)
         self.logger = logger
         startedAt = database.options.clock.now()
         self.configuration = NIOLockedValueBox(configuration)

@@ -1,0 +1,128 @@
+import LSM
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// The one thread that runs every batch of commands that writes, and syncs the log as `appendfsync` says.
+///
+/// Writes from all connections go through one thread, as all of Redis does: the engine commits them without
+/// contention between writers, and no event loop ever waits for a write stall or a disk.
+///
+/// - `always`: the thread runs every batch waiting, syncs the log once (``Database/syncLog()``), and only then
+///   hands each batch its replies: every client waiting at that moment shares one sync (group commit), and nothing
+///   is acknowledged before it is on disk.
+/// - `everysec`: batches get their replies at once, and the thread syncs the log once a second.
+/// - `no`: the operating system writes the log back when it chooses.
+final class WriteThread: Sendable {
+    /// A batch to run: it returns whether it wrote and how to hand it its replies, given the failure of the sync
+    /// that covers its writes (always nil unless `appendfsync always`).
+    typealias Job = @Sendable () -> (wrote: Bool, deliver: @Sendable (_ syncFailure: CommandError?) -> Void)
+
+    private struct State {
+        var jobs: [Job] = []
+        var stopping = false
+    }
+
+    private let database: Database
+    private let mode: AppendFsync
+    private let logger: Logger
+    /// 1 while there are jobs (or a stop) for the thread, 0 otherwise.
+    private let signal = ConditionLock(value: 0)
+    private let state = NIOLockedValueBox(State())
+    private let thread = NIOThreadPool(numberOfThreads: 1)
+    /// The last sync's failure, which INFO's persistence section reports; nil after a sync that worked.
+    let lastFailure = NIOLockedValueBox<String?>(nil)
+
+    init(database: Database, mode: AppendFsync, logger: Logger) {
+        self.database = database
+        self.mode = mode
+        self.logger = logger
+    }
+
+    func start() {
+        thread.start()
+        thread.submit { [self] _ in serve() }
+    }
+
+    /// Queues `job`; false when the thread has stopped (the server is shutting down).
+    func submit(_ job: @escaping Job) -> Bool {
+        signal.lock()
+        let accepted = state.withLockedValue { state in
+            guard !state.stopping else { return false }
+            state.jobs.append(job)
+            return true
+        }
+        signal.unlock(withValue: 1)
+        return accepted
+    }
+
+    /// Runs the jobs already queued, syncs the log (whatever the mode: a clean stop leaves nothing unsynced), and
+    /// ends the thread.
+    func stop() {
+        signal.lock()
+        state.withLockedValue { $0.stopping = true }
+        signal.unlock(withValue: 1)
+        try? thread.syncShutdownGracefully()
+    }
+
+    private func serve() {
+        var lastSync = NIODeadline.now()
+        while true {
+            let woken = mode == .everysec
+                ? signal.lock(whenValue: 1, timeoutSeconds: 1)
+                : { signal.lock(whenValue: 1); return true }()
+            var jobs: [Job] = []
+            var stopping = false
+            if woken {
+                (jobs, stopping) = state.withLockedValue { state in
+                    defer { state.jobs = [] }
+                    return (state.jobs, state.stopping)
+                }
+                signal.unlock(withValue: 0)
+            }
+            run(jobs)
+            if stopping {
+                _ = sync()
+                return
+            }
+            if mode == .everysec && NIODeadline.now() - lastSync >= .seconds(1) {
+                _ = sync()
+                lastSync = NIODeadline.now()
+            }
+        }
+    }
+
+    /// Runs `jobs` in order and hands them their replies: at once, or under `always` after one sync of them all.
+    private func run(_ jobs: [Job]) {
+        guard !jobs.isEmpty else { return }
+        var waiting: [@Sendable (CommandError?) -> Void] = []
+        var wrote = false
+        for job in jobs {
+            let outcome = job()
+            if mode == .always {
+                waiting.append(outcome.deliver)
+                wrote = wrote || outcome.wrote
+            } else {
+                outcome.deliver(nil)
+            }
+        }
+        guard !waiting.isEmpty else { return }
+        let failure = wrote ? sync() : nil
+        for deliver in waiting { deliver(failure) }
+    }
+
+    /// Syncs the log; returns the failure, as the error writers get.
+    func sync() -> CommandError? {
+        do {
+            try database.syncLog()
+            lastFailure.withLockedValue { $0 = nil }
+            return nil
+        } catch {
+            if error.code == .databaseClosed { return CommandError("ERR the server is shutting down") }
+            logger.error("syncing the log failed: \(error)")
+            lastFailure.withLockedValue { $0 = error.message }
+            return CommandError(writing: error)
+        }
+    }
+}
