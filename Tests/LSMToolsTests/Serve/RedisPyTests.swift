@@ -66,9 +66,9 @@ extension ServeTests {
             defer { scratch.remove() }
             let server = try ServerProcess(directory: scratch.path, settings: .init(appendFsync: "always"))
             let journal = scratch.file("journal.json")
-            guard try python("crash-writer", server, ["--server-pid", "\(server.pid)", "--acks", "1500",
-                                                      "--journal", journal])
-            else { return }
+            // Eight writers: eight writes in flight when the server dies.
+            let writer = ["--server-pid", "\(server.pid)", "--acks", "3000", "--writers", "8", "--journal", journal]
+            guard try python("crash-writer", server, writer) else { return }
             try server.waitUntilKilled()
             try server.start()
             try python("crash-verify", server, ["--journal", journal])
