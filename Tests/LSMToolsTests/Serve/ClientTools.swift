@@ -68,7 +68,7 @@ enum ClientTools {
 extension Trait where Self == ConditionTrait {
     /// Runs the test when `tools` are installed, or in CI; skips it otherwise.
     static func needs(_ tools: ClientTool...) -> Self {
-        .enabled(
-            if: ClientTools.shouldRun(tools), "needs \(tools.map(\.name).joined(separator: ", ")) (.ci/run installs them)")
+        let names = tools.map(\.name).joined(separator: ", ")
+        return .enabled(if: ClientTools.shouldRun(tools), "needs \(names) (.ci/run installs them)")
     }
 }
