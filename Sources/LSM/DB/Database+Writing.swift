@@ -170,11 +170,7 @@ extension Database {
         state.logAppendInFlight = false
 
         if let failure {
-            // The log's state on disk is unknown (a failed fdatasync may have lost earlier pages): stop writing
-            // rather than acknowledge anything that may not be there.
-            state.backgroundError = state.backgroundError
-                ?? failure.wrapped(.backgroundError, "writes stopped after a log failure")
-            state.logFailed = true
+            stopWrites(afterLogFailure: failure)
         } else {
             state.lastSequence = first + UInt64(entryCount) - 1
             state.logHasUnsyncedWrites = !sync
@@ -199,13 +195,19 @@ extension Database {
         lock.lock()
         state.logAppendInFlight = false
         if let failure {
-            state.backgroundError = state.backgroundError
-                ?? failure.wrapped(.backgroundError, "writes stopped after a log failure")
-            state.logFailed = true
+            stopWrites(afterLogFailure: failure)
         } else {
             state.logHasUnsyncedWrites = false
         }
         return failure
+    }
+
+    /// After a failed append or sync the log's state on disk is unknown (a failed fdatasync may have lost earlier
+    /// pages): writes stop rather than acknowledge anything that may not be there. Lock held.
+    private func stopWrites(afterLogFailure failure: LSMError) {
+        state.backgroundError = state.backgroundError
+            ?? failure.wrapped(.backgroundError, "writes stopped after a log failure")
+        state.logFailed = true
     }
 
     /// Marks the group of the first `count` writers of the commit queue done and wakes the writers waiting behind

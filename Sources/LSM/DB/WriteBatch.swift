@@ -163,8 +163,12 @@ public struct WriteBatch: Sendable, Hashable {
     /// Bytes the batch takes in the log.
     public var byteCount: Int { encoded.count }
 
-    /// Throws when a key, a value or the whole batch is beyond ``Limits``.
-    func validate() throws(LSMError) {
+    /// Throws what ``Database/write(_:sync:)-6ld9p`` would refuse the batch for: a key, a value or the whole batch
+    /// beyond ``Limits`` (``LSMError/Code/keyTooLarge``, ``LSMError/Code/valueTooLarge``,
+    /// ``LSMError/Code/batchTooLarge``), or a range deletion whose start is above its end
+    /// (``LSMError/Code/invalidArgument``). A caller that merges batches checks each before merging, so that one
+    /// bad batch does not fail the others'.
+    public func validate() throws(LSMError) {
         if hasInvertedRange {
             throw LSMError(.invalidArgument, "a range deletion's start is above its end")
         }
@@ -185,8 +189,9 @@ public struct WriteBatch: Sendable, Hashable {
         }
     }
 
-    /// Appends `other`'s entries (group commit merges the batches of waiting writers into one log record).
-    mutating func append(contentsOf other: WriteBatch) {
+    /// Appends `other`'s entries after this batch's, so that both are written as one atomic batch (as several
+    /// writers' batches are merged for one log record).
+    public mutating func append(contentsOf other: WriteBatch) {
         encoded.append(contentsOf: other.encoded[WriteBatch.headerSize...])
         count += other.count
         hasInvertedRange = hasInvertedRange || other.hasInvertedRange

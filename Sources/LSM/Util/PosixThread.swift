@@ -55,6 +55,12 @@ package struct PosixThread {
         self = thread
     }
 
+    /// Lets the thread go: nothing will join it, and its resources are freed when its closure returns (the
+    /// server's background checkpoint, which nothing waits for).
+    package func detach() {
+        pthread_detach(thread)
+    }
+
     /// Waits until the thread's closure has returned; everything it wrote is visible afterwards.
     package func join() {
         pthread_join(thread, nil)

@@ -104,7 +104,7 @@ extension ServerCommands {
     /// Starts a thread that takes a checkpoint, then another for as long as BGSAVE SCHEDULE asked for one
     /// meanwhile, and releases the flag (which the caller holds); false when no thread could be started.
     private static func startBackgroundCheckpoints(_ server: ServerState) -> Bool {
-        DetachedThread.start {
+        guard let thread = PosixThread.start({
             repeat {
                 let clock = ContinuousClock()
                 let start = clock.now
@@ -123,43 +123,8 @@ extension ServerCommands {
                     record.lastSeconds = seconds
                 }
             } while takeScheduledOrRelease(server)
-        }
-    }
-}
-
-/// An OS thread that runs one closure and is never joined: its resources go when the closure returns. For the
-/// background checkpoint, which nothing waits for (``PosixThread`` is for threads someone joins).
-enum DetachedThread {
-    /// The closure, carried across `pthread_create` as an opaque pointer.
-    private final class Body {
-        let run: @Sendable () -> Void
-        init(_ run: @escaping @Sendable () -> Void) { self.run = run }
-    }
-
-    /// Starts a thread running `body`; false when the system refuses one.
-    static func start(_ body: @escaping @Sendable () -> Void) -> Bool {
-        let context = Unmanaged.passRetained(Body(body)).toOpaque()
-        #if canImport(Glibc)
-        var thread = pthread_t()
-        #else
-        var thread: pthread_t?
-        #endif
-        let result = pthread_create(
-            &thread, nil,
-            { context in
-                guard let context else { return nil }
-                Unmanaged<Body>.fromOpaque(context).takeRetainedValue().run()
-                return nil
-            }, context)
-        guard result == 0 else {
-            Unmanaged<Body>.fromOpaque(context).release()
-            return false
-        }
-        #if canImport(Glibc)
-        pthread_detach(thread)
-        #else
-        if let thread { pthread_detach(thread) }
-        #endif
+        }) else { return false }
+        thread.detach()
         return true
     }
 }

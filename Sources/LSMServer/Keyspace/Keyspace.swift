@@ -6,15 +6,24 @@ final class Keyspace: Sendable {
     /// How many databases SELECT can choose from, as Redis's default `databases 16`.
     static let databaseCount = 16
 
-    let database: Database
+    private let storage: Database
     let locks = KeyLocks()
+    /// The write thread's round of merged writes.
+    let roundWrites = RoundWrites()
 
     init(database: Database) {
-        self.database = database
+        storage = database
+    }
+
+    /// The engine database, for reading it: on the write thread in a round, what the round has written so far
+    /// goes to the engine first, so that reads see it.
+    var database: Database {
+        if roundWrites.isBuffering { roundWrites.flush(to: storage) }
+        return storage
     }
 
     /// The clock expiry is judged by: the engine's.
-    var clock: WallClock { database.options.clock }
+    var clock: WallClock { storage.options.clock }
 
     /// The record of `key` in database `db`, or nil when the key does not exist (or has expired); as of `snapshot`
     /// when one is given.
@@ -43,10 +52,16 @@ final class Keyspace: Sendable {
         return record
     }
 
-    /// Applies `batch` (not synced: the connection syncs its writes as `appendfsync` says).
+    /// Applies `batch` (not synced: the write thread syncs writes as `appendfsync` says). On the write thread in a
+    /// round, the batch joins the round's writes (``RoundWrites``) once it is checked.
     func write(_ batch: WriteBatch) throws(CommandError) {
         do {
-            try database.write(batch)
+            if roundWrites.isBuffering {
+                try batch.validate()
+                roundWrites.add(batch, to: storage)
+            } else {
+                try storage.write(batch)
+            }
         } catch {
             throw CommandError(writing: error)
         }

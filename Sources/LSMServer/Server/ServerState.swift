@@ -28,7 +28,7 @@ final class ServerState: Sendable {
         requestShutdown: @escaping @Sendable (Bool) -> Void
     ) {
         keyspace = Keyspace(database: database)
-        writer = WriteThread(database: database, mode: configuration.appendFsync, logger: logger)
+        writer = WriteThread(keyspace: keyspace, mode: configuration.appendFsync, logger: logger)
         self.logger = logger
         startedAt = database.options.clock.now()
         self.configuration = NIOLockedValueBox(configuration)

@@ -9,14 +9,18 @@ import NIOPosix
 /// Writes from all connections go through one thread, as all of Redis does: the engine commits them without
 /// contention between writers, and no event loop ever waits for a write stall or a disk.
 ///
-/// - `always`: the thread runs every batch waiting, syncs the log once (``Database/syncLog()``), and only then
-///   hands each batch its replies: every client waiting at that moment shares one sync (group commit), and nothing
-///   is acknowledged before it is on disk.
-/// - `everysec`: batches get their replies at once, and the thread syncs the log once a second.
+/// A round is every batch waiting when the thread looks: it runs them in order, their writes merged into one
+/// engine write (``RoundWrites``), and replies to them when the round ends.
+///
+/// - `always`: the round's writes are synced (``Database/syncLog()``) before any batch gets its replies: every
+///   client waiting at that moment shares one sync (group commit), and nothing is acknowledged before it is on
+///   disk.
+/// - `everysec`: batches get their replies once the round's writes are in the engine (the operating system has
+///   them: a `kill -9` loses none), and the thread syncs the log once a second.
 /// - `no`: the operating system writes the log back when it chooses.
 final class WriteThread: Sendable {
-    /// A batch to run: it returns whether it wrote and how to hand it its replies, given the failure of the sync
-    /// that covers its writes (always nil unless `appendfsync always`).
+    /// A batch to run: it returns whether it wrote and how to hand it its replies, given the failure, if any, of
+    /// the round's writes or of the sync that covers them.
     typealias Job = @Sendable () -> (wrote: Bool, deliver: @Sendable (_ syncFailure: CommandError?) -> Void)
 
     private struct State {
@@ -24,7 +28,7 @@ final class WriteThread: Sendable {
         var stopping = false
     }
 
-    private let database: Database
+    private let keyspace: Keyspace
     private let mode: AppendFsync
     private let logger: Logger
     /// 1 while there are jobs (or a stop) for the thread, 0 otherwise.
@@ -34,8 +38,8 @@ final class WriteThread: Sendable {
     /// The last sync's failure, which INFO's persistence section reports; nil after a sync that worked.
     let lastFailure = NIOLockedValueBox<String?>(nil)
 
-    init(database: Database, mode: AppendFsync, logger: Logger) {
-        self.database = database
+    init(keyspace: Keyspace, mode: AppendFsync, logger: Logger) {
+        self.keyspace = keyspace
         self.mode = mode
         self.logger = logger
     }
@@ -67,6 +71,7 @@ final class WriteThread: Sendable {
     }
 
     private func serve() {
+        keyspace.roundWrites.claim()
         var lastSync = NIODeadline.now()
         while true {
             let woken = mode == .everysec
@@ -93,29 +98,28 @@ final class WriteThread: Sendable {
         }
     }
 
-    /// Runs `jobs` in order and hands them their replies: at once, or under `always` after one sync of them all.
+    /// Runs `jobs` in order as one round, their writes merged into one engine write, and hands them their replies
+    /// once the round's writes are in the engine (and, under `always`, synced).
     private func run(_ jobs: [Job]) {
         guard !jobs.isEmpty else { return }
         var waiting: [@Sendable (CommandError?) -> Void] = []
+        waiting.reserveCapacity(jobs.count)
         var wrote = false
+        keyspace.roundWrites.begin()
         for job in jobs {
             let outcome = job()
-            if mode == .always {
-                waiting.append(outcome.deliver)
-                wrote = wrote || outcome.wrote
-            } else {
-                outcome.deliver(nil)
-            }
+            waiting.append(outcome.deliver)
+            wrote = wrote || outcome.wrote
         }
-        guard !waiting.isEmpty else { return }
-        let failure = wrote ? sync() : nil
+        var failure = keyspace.roundWrites.end(to: keyspace.database)
+        if failure == nil && wrote && mode == .always { failure = sync() }
         for deliver in waiting { deliver(failure) }
     }
 
     /// Syncs the log; returns the failure, as the error writers get.
     func sync() -> CommandError? {
         do {
-            try database.syncLog()
+            try keyspace.database.syncLog()
             lastFailure.withLockedValue { $0 = nil }
             return nil
         } catch {

@@ -23,6 +23,41 @@ import Testing
         #expect(try await running.stop() != nil)
     }
 
+    @Test(arguments: AppendFsync.allCases)
+    func writesOfManyClientsMergedInRoundsAreSeenByTheCommandsAfterThem(mode: AppendFsync) async throws {
+        let running = try await RunningServer { $0.appendFsync = mode }
+        let connections = try (0..<8).map { _ in try running.connect() }
+        // Each client pipelines writes and reads of its own keys and of one shared counter: every read must see
+        // the writes before it, whatever round they went to the engine in.
+        for (index, connection) in connections.enumerated() {
+            var request = ""
+            for step in 0..<50 {
+                request += "SET c\(index) \(step)\r\nINCR c\(index)\r\nGET c\(index)\r\nINCR shared\r\n"
+            }
+            connection.send(request)
+        }
+        var finalCounts: [Int] = []
+        for (index, connection) in connections.enumerated() {
+            for step in 0..<50 {
+                let value = "\(step + 1)"
+                let expected = "+OK\r\n:\(step + 1)\r\n$\(value.utf8.count)\r\n\(value)\r\n"
+                #expect(connection.read(as: expected) == expected, "client \(index) step \(step)")
+                let counter = connection.read(count: 1)
+                #expect(counter == Array(":".utf8))
+                var digits: [UInt8] = []
+                while let byte = connection.read(count: 1).first, byte != UInt8(ascii: "\r") { digits.append(byte) }
+                _ = connection.read(count: 1)
+                if let count = Int(String(decoding: digits, as: UTF8.self)) { finalCounts.append(count) }
+            }
+        }
+        // INCR replies are distinct: the shared counter took every increment once.
+        #expect(Set(finalCounts).count == 8 * 50)
+        #expect(finalCounts.max() == 8 * 50)
+        connections[0].command("GET", "shared")
+        #expect(connections[0].read(as: "$3\r\n400\r\n") == "$3\r\n400\r\n")
+        #expect(try await running.stop() != nil)
+    }
+
     @Test func aProtocolErrorIsAnsweredAfterTheRequestsBeforeItAndClosesTheConnection() async throws {
         let running = try await RunningServer()
         let connection = try running.connect()

@@ -77,6 +77,41 @@ import Testing
         }
     }
 
+    @Test func appendedBatchesWriteAsOneAndValidateNamesWhatAWriteWouldRefuse() throws {
+        try withTemporaryDatabase("batch-append") { db in
+            var first = WriteBatch()
+            first.put("a", "1")
+            first.put("b", "2")
+            var second = WriteBatch()
+            second.delete("a")
+            second.put("c", "3", expiresAt: Timestamp(millisecondsSinceEpoch: Int64.max))
+            var merged = first
+            merged.append(contentsOf: second)
+            #expect(merged.count == 4)
+            var sequential = WriteBatch()
+            sequential.put("a", "1")
+            sequential.put("b", "2")
+            sequential.delete("a")
+            sequential.put("c", "3", expiresAt: Timestamp(millisecondsSinceEpoch: Int64.max))
+            #expect(merged == sequential)
+            try merged.validate()
+            try db.write(merged)
+            #expect(try db.get("a") == nil)
+            #expect(try db.get("b") == "2")
+            #expect(try db.get("c") == "3")
+
+            var inverted = WriteBatch()
+            inverted.deleteRange(from: "z", to: "a")
+            #expect(throws: LSMError.self) { try inverted.validate() }
+            var tooLong = WriteBatch()
+            tooLong.put([UInt8](repeating: 7, count: Limits.maxKeySize + 1), [1])
+            let refusal = #expect(throws: LSMError.self) { try tooLong.validate() }
+            #expect(refusal?.code == .keyTooLarge)
+            merged.append(contentsOf: tooLong)
+            #expect(throws: LSMError.self) { try merged.validate() }
+        }
+    }
+
     @Test func aBatchFromBytesEncodesAsOneFromArrays() {
         var fromArrays = WriteBatch()
         fromArrays.put(Array("key".utf8), Array("value".utf8))
