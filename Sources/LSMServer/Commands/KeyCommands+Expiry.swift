@@ -86,7 +86,7 @@ extension KeyCommands {
         let expiresAt = Timestamp(millisecondsSinceEpoch: milliseconds)
         let key = context.bytes(1)
         let db = context.db
-        return try context.keyspace.locks.withLock(db: db, key) { () throws(CommandError) -> RESPReply in
+        return try context.keyspace.serializingWrites { () throws(CommandError) -> RESPReply in
             guard var record = try context.keyspace.record(db: db, key),
                   conditions.allow(current: record.expiresAt, new: expiresAt)
             else { return .integer(0) }
@@ -142,7 +142,7 @@ extension KeyCommands {
     private static func persist(_ context: inout CommandContext) throws(CommandError) -> RESPReply {
         let key = context.bytes(1)
         let db = context.db
-        return try context.keyspace.locks.withLock(db: db, key) { () throws(CommandError) -> RESPReply in
+        return try context.keyspace.serializingWrites { () throws(CommandError) -> RESPReply in
             guard var record = try context.keyspace.record(db: db, key), record.expiresAt != nil else {
                 return .integer(0)
             }

@@ -44,7 +44,7 @@ enum KeyCommands {
     private static func del(_ context: inout CommandContext) throws(CommandError) -> RESPReply {
         let keys = (1..<context.count).map { context.bytes($0) }
         let db = context.db
-        return try context.keyspace.locks.withLocks(db: db, keys) { () throws(CommandError) -> RESPReply in
+        return try context.keyspace.serializingWrites { () throws(CommandError) -> RESPReply in
             var batch = WriteBatch()
             var deleted: Set<[UInt8]> = []
             for key in keys where !deleted.contains(key) {
@@ -69,7 +69,7 @@ enum KeyCommands {
     }
 
     /// RENAME and RENAMENX: the source's record, expiry included, moves to the destination in one batch, under
-    /// both keys' locks. `ERR no such key` when the source does not exist; a key renamed to itself is left as it
+    /// the write lock. `ERR no such key` when the source does not exist; a key renamed to itself is left as it
     /// is (OK, or 0 for RENAMENX). A destination of any type is overwritten.
     ///
     /// Only strings can be renamed for now: a collection's members are stored under its name, so renaming one
@@ -79,7 +79,7 @@ enum KeyCommands {
         let source = context.bytes(1)
         let destination = context.bytes(2)
         let db = context.db
-        return try context.keyspace.locks.withLocks(db: db, [source, destination]) {
+        return try context.keyspace.serializingWrites {
             () throws(CommandError) -> RESPReply in
             guard let record = try context.keyspace.record(db: db, source) else { throw CommandError.noSuchKey }
             if source == destination { return onlyIfAbsent ? .integer(0) : .simpleString("OK") }
@@ -102,7 +102,7 @@ enum KeyCommands {
         if context.count == 2 && !["ASYNC", "SYNC"].contains(context.option(1)) { throw CommandError.syntax }
         var batch = WriteBatch()
         for db in databases { Keyspace.deleteAll(db: db, into: &batch) }
-        try context.keyspace.locks.withAllLocks { () throws(CommandError) in try context.write(batch) }
+        try context.keyspace.serializingWrites { () throws(CommandError) in try context.write(batch) }
         return .simpleString("OK")
     }
 }

@@ -37,7 +37,7 @@ extension StringCommands {
     private static func increment(_ context: inout CommandContext, by increment: Int64) throws(CommandError)
         -> RESPReply {
         let key = context.bytes(1)
-        return try context.keyspace.locks.withLock(db: context.db, key) { () throws(CommandError) -> RESPReply in
+        return try context.keyspace.serializingWrites { () throws(CommandError) -> RESPReply in
             let record = try context.keyspace.stringRecord(db: context.db, key)
             var value: Int64 = 0
             if let record {
@@ -59,7 +59,7 @@ extension StringCommands {
     /// is refused.
     private static func incrbyfloat(_ context: inout CommandContext) throws(CommandError) -> RESPReply {
         let key = context.bytes(1)
-        return try context.keyspace.locks.withLock(db: context.db, key) { () throws(CommandError) -> RESPReply in
+        return try context.keyspace.serializingWrites { () throws(CommandError) -> RESPReply in
             let record = try context.keyspace.stringRecord(db: context.db, key)
             var value: RedisNumber.LongDouble = 0
             if let record {

@@ -41,7 +41,7 @@ extension StringCommands {
         }
         guard pairs.allSatisfy({ $0.value.count <= maxLength }) else { throw CommandError.stringTooLong }
         let db = context.db
-        return try context.keyspace.locks.withLocks(db: db, pairs.map(\.key)) { () throws(CommandError) -> RESPReply in
+        return try context.keyspace.serializingWrites { () throws(CommandError) -> RESPReply in
             if onlyIfNoneExists {
                 for pair in pairs where try context.keyspace.record(db: db, pair.key) != nil {
                     return .integer(0)

@@ -23,7 +23,7 @@ extension StringCommands {
     private static func append(_ context: inout CommandContext) throws(CommandError) -> RESPReply {
         let key = context.bytes(1)
         let suffix = context.bytes(2)
-        return try context.keyspace.locks.withLock(db: context.db, key) { () throws(CommandError) -> RESPReply in
+        return try context.keyspace.serializingWrites { () throws(CommandError) -> RESPReply in
             let record = try context.keyspace.stringRecord(db: context.db, key)
             let old = record?.payload ?? []
             let length = old.count + suffix.count
@@ -69,7 +69,7 @@ extension StringCommands {
         guard offset >= 0 else { throw CommandError("ERR offset is out of range") }
         let key = context.bytes(1)
         let patch = context.bytes(3)
-        return try context.keyspace.locks.withLock(db: context.db, key) { () throws(CommandError) -> RESPReply in
+        return try context.keyspace.serializingWrites { () throws(CommandError) -> RESPReply in
             let record = try context.keyspace.stringRecord(db: context.db, key)
             if patch.isEmpty { return .integer(Int64(record?.payload.count ?? 0)) }
             // Compared before adding, which could overflow.

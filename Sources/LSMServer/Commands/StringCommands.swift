@@ -143,7 +143,7 @@ enum StringCommands {
         let value = context.bytes(valueIndex)
         guard value.count <= maxLength else { throw CommandError.stringTooLong }
         let newExpiry = try options.expiresAt(context, command: command)
-        return try context.keyspace.locks.withLock(db: context.db, key) {
+        return try context.keyspace.serializingWrites {
             () throws(CommandError) -> (wrote: Bool, old: KeyRecord?) in
             let old: KeyRecord?
             if options.returnsOldValue {
@@ -191,7 +191,7 @@ enum StringCommands {
 
     private static func getdel(_ context: inout CommandContext) throws(CommandError) -> RESPReply {
         let key = context.bytes(1)
-        return try context.keyspace.locks.withLock(db: context.db, key) { () throws(CommandError) -> RESPReply in
+        return try context.keyspace.serializingWrites { () throws(CommandError) -> RESPReply in
             guard let record = try readString(context, key) else { return .null }
             var batch = WriteBatch()
             Keyspace.delete(db: context.db, key, into: &batch)
@@ -206,7 +206,7 @@ enum StringCommands {
     private static func getex(_ context: inout CommandContext) throws(CommandError) -> RESPReply {
         let options = try extendedOptions(context, from: 2, ofSet: false)
         let key = context.bytes(1)
-        return try context.keyspace.locks.withLock(db: context.db, key) { () throws(CommandError) -> RESPReply in
+        return try context.keyspace.serializingWrites { () throws(CommandError) -> RESPReply in
             guard let record = try readString(context, key) else { return .null }
             var expiresAt = record.expiresAt
             if options.expiry != nil {

@@ -1,13 +1,15 @@
 import LSM
+import NIOConcurrencyHelpers
 
 /// The Redis key spaces (databases 0 to ``databaseCount`` − 1) over one engine database: reads and writes of
-/// keys' records in the layout of ``KeyEncoding``, and the locks that make read-modify-write commands atomic.
+/// keys' records in the layout of ``KeyEncoding``, and the lock that makes read-modify-write commands atomic.
 final class Keyspace: Sendable {
     /// How many databases SELECT can choose from, as Redis's default `databases 16`.
     static let databaseCount = 16
 
     private let storage: Database
-    let locks = KeyLocks()
+    /// Held by every command that writes, from its first read to its write.
+    private let writeLock = NIOLock()
     /// The write thread's round of merged writes.
     let roundWrites = RoundWrites()
 
@@ -20,6 +22,16 @@ final class Keyspace: Sendable {
     var database: Database {
         if roundWrites.isBuffering { roundWrites.flush(to: storage) }
         return storage
+    }
+
+    /// Runs `body`, a command's reads and writes, while no other command writes: read-modify-write commands (INCR,
+    /// APPEND, SET NX, RENAME, MSETNX...) are atomic against each other. Reads outside it see each command's batch
+    /// whole or not at all. The server runs every writing command on its one write thread, so the lock is never
+    /// contended there; it makes the command layer atomic wherever it is called from.
+    func serializingWrites<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        return try body()
     }
 
     /// The clock expiry is judged by: the engine's.

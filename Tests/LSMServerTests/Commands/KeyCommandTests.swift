@@ -92,17 +92,17 @@ import Testing
         #expect(harness.resp2("RENAMENX", "h", "x") == ":0\r\n")
     }
 
-    @Test func renameHoldsTheDestinationsLockFromItsReadToItsWrite() throws {
+    @Test func renameHoldsTheWriteLockFromItsReadToItsWrite() throws {
         let harness = try ServerHarness()
         harness.run("SET", "src", "payload")
         let state = harness.state
         let started = DispatchSemaphore(value: 0)
         let finished = DispatchSemaphore(value: 0)
-        // While this thread holds the destination's stripe, a RENAME onto it must not finish; this thread writes
+        // While this thread holds the write lock, a RENAME must not finish; this thread writes
         // the destination meanwhile, so once the RENAME is let through, its value must be the one left. The pause
         // only gives a RENAME that ignored the lock time to show it: correct code passes however long it is.
         var finishedEarly = false
-        try state.keyspace.locks.withLock(db: 0, Array("dst".utf8)) {
+        try state.keyspace.serializingWrites {
             DispatchQueue.global().async {
                 let client = HarnessClient(state: state)
                 started.signal()
