@@ -35,7 +35,8 @@ final class WriteThread: Sendable {
     private let signal = ConditionLock(value: 0)
     private let state = NIOLockedValueBox(State())
     private let thread = NIOThreadPool(numberOfThreads: 1)
-    /// The last sync's failure, which INFO's persistence section reports; nil after a sync that worked.
+    /// The last failure to write or sync the log, which INFO's persistence section reports; nil after a sync that
+    /// worked.
     let lastFailure = NIOLockedValueBox<String?>(nil)
 
     init(keyspace: Keyspace, mode: AppendFsync, logger: Logger) {
@@ -112,7 +113,11 @@ final class WriteThread: Sendable {
             wrote = wrote || outcome.wrote
         }
         var failure = keyspace.roundWrites.end(to: keyspace.database)
-        if failure == nil && wrote && mode == .always { failure = sync() }
+        if let failure {
+            lastFailure.withLockedValue { $0 = failure.line }
+        } else if wrote && mode == .always {
+            failure = sync()
+        }
         for deliver in waiting { deliver(failure) }
     }
 

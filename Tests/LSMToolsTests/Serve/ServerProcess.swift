@@ -20,6 +20,9 @@ final class ServerProcess {
         var requirePass: String?
         /// always, everysec or no; nil for the server's default.
         var appendFsync: String?
+        /// The largest file the server may write, in KiB (`ulimit -f`, with SIGXFSZ ignored so that a write past
+        /// it fails with EFBIG as on a full disk); nil for none. lsm serve only.
+        var fileSizeLimitKiB: Int?
     }
 
     static let againstRedis = ProcessInfo.processInfo.environment["LSM_SERVE_TESTS_AGAINST_REDIS"] == "1"
@@ -76,7 +79,13 @@ final class ServerProcess {
                 String(decoding: output, as: UTF8.self).contains("Ready to accept connections")
             }
         } else {
-            started = try WatchedProcess(try lsmBinary(), lsmArguments())
+            if let limit = settings.fileSizeLimitKiB {
+                started = try WatchedProcess("/bin/bash", [
+                    "-c", #"trap "" XFSZ; ulimit -f "$0"; exec "$@""#, "\(limit)", try lsmBinary(),
+                ] + lsmArguments())
+            } else {
+                started = try WatchedProcess(try lsmBinary(), lsmArguments())
+            }
             var announced: Int?
             ready = started.waitForOutput(seconds: Self.startSeconds) { _, errorText in
                 announced = Self.announcedPort(errorText)
