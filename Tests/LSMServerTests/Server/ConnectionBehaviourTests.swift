@@ -165,6 +165,13 @@ import Testing
         _ = try await running.stop()
     }
 
+    @Test func listeningBeyondLoopbackWithoutAPasswordIsRefused() async throws {
+        let refusal = await #expect(throws: TestConnectionError.self) {
+            _ = try await RunningServer { $0.bind = "0.0.0.0" }
+        }
+        #expect(refusal?.description.contains("protected mode") == true, "\(String(describing: refusal))")
+    }
+
     @Test func stoppingLetsCommandsInFlightReplyThenCloses() async throws {
         let running = try await RunningServer()
         let connection = try running.connect()
