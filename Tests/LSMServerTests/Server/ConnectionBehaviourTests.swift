@@ -165,6 +165,21 @@ import Testing
         _ = try await running.stop()
     }
 
+    @Test func aConnectionWhoseUnparsedInputPassesTheQueryBufferLimitIsClosed() async throws {
+        let running = try await RunningServer { $0.queryBufferLimit = 16 << 10 }
+        let connection = try running.connect()
+        // A bulk string declared at 1 MiB, of which 64 KiB arrive: the request cannot be parsed yet, and what the
+        // connection holds unparsed passes the limit.
+        connection.send("*2\r\n$4\r\nECHO\r\n$1048576\r\n" + String(repeating: "x", count: 64 << 10))
+        let expected = "-ERR Protocol error: the query buffer passed client-query-buffer-limit\r\n"
+        #expect(connection.read(as: expected) == expected)
+        #expect(connection.isClosedByServer())
+        let other = try running.connect()
+        other.command("PING")
+        #expect(other.read(as: "+PONG\r\n") == "+PONG\r\n")
+        _ = try await running.stop()
+    }
+
     @Test func listeningBeyondLoopbackWithoutAPasswordIsRefused() async throws {
         let refusal = await #expect(throws: TestConnectionError.self) {
             _ = try await RunningServer { $0.bind = "0.0.0.0" }
