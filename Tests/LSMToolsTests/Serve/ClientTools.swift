@@ -9,6 +9,8 @@ enum ClientTool: CaseIterable, Sendable {
     case redisServer
     /// `python3` that can `import redis` (redis-py).
     case python3WithRedis
+    /// twemproxy, the proxy that shards keys over several servers.
+    case nutcracker
 
     var name: String {
         switch self {
@@ -16,6 +18,7 @@ enum ClientTool: CaseIterable, Sendable {
         case .redisBenchmark: "redis-benchmark"
         case .redisServer: "redis-server"
         case .python3WithRedis: "python3 with redis-py"
+        case .nutcracker: "nutcracker"
         }
     }
 
@@ -25,6 +28,7 @@ enum ClientTool: CaseIterable, Sendable {
         case .redisCLI, .redisBenchmark: ".ci/run installs redis-tools"
         case .redisServer: ".ci/run installs redis-server"
         case .python3WithRedis: ".ci/run installs redis-py with pip"
+        case .nutcracker: ".ci/run installs nutcracker"
         }
     }
 }
@@ -41,6 +45,9 @@ enum ClientTools {
         for tool in [ClientTool.redisCLI, .redisBenchmark, .redisServer] {
             paths[tool] = onPath(tool.name)
         }
+        // Debian installs it in /usr/sbin, which is not on every user's PATH.
+        paths[.nutcracker] = onPath("nutcracker")
+            ?? ["/usr/sbin/nutcracker"].first { FileManager.default.isExecutableFile(atPath: $0) }
         if let python = onPath("python3"), (try? runClient(python, ["-c", "import redis"]).status) == 0 {
             paths[.python3WithRedis] = python
         }

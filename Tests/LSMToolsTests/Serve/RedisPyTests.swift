@@ -2,36 +2,44 @@ import Foundation
 import Testing
 
 extension ServeTests {
+    /// Python/redis_model.py run by the python3 that has redis-py. The seed is random per run of the tests
+    /// (LSM_SERVE_TEST_SEED fixes it) and in every failure.
+    struct ModelScript {
+        private static let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Python/redis_model.py").path
+        private static let seed = ProcessInfo.processInfo.environment["LSM_SERVE_TEST_SEED"]
+            .flatMap { UInt32($0) } ?? UInt32.random(in: 0...UInt32.max)
+
+        let python: String
+
+        init() throws { python = try ClientTools.path(of: .python3WithRedis) }
+
+        /// Runs `phase` against `server`; expects exit status 0, and shows the script's report (seed, last
+        /// commands, the failed check) otherwise. Returns whether it passed.
+        @discardableResult
+        func callAsFunction(
+            _ phase: String, _ server: ServerProcess, _ arguments: [String] = [],
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) throws -> Bool {
+            try callAsFunction(phase, port: server.port, arguments, sourceLocation: sourceLocation)
+        }
+
+        /// Runs `phase` against the server or proxy on `port`, as ``callAsFunction(_:_:_:sourceLocation:)``.
+        @discardableResult
+        func callAsFunction(
+            _ phase: String, port: Int, _ arguments: [String] = [], sourceLocation: SourceLocation = #_sourceLocation
+        ) throws -> Bool {
+            let run = try runClient(
+                python, [Self.path, phase, "--port", "\(port)", "--seed", "\(Self.seed)"] + arguments)
+            #expect(run.status == 0, "seed \(Self.seed): \(run)", sourceLocation: sourceLocation)
+            return run.status == 0
+        }
+    }
+
     /// redis-py against the server, through Python/redis_model.py: random commands checked against a model in
     /// RESP2 and RESP3, kept across a SIGTERM restart; the password; acknowledged writes surviving SIGKILL under
     /// `--appendfsync always`.
     @Suite struct RedisPyTests {
-        /// Python/redis_model.py run by the python3 that has redis-py. The seed is random per run of the tests
-        /// (LSM_SERVE_TEST_SEED fixes it) and in every failure.
-        private struct ModelScript {
-            private static let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-                .appendingPathComponent("Python/redis_model.py").path
-            private static let seed = ProcessInfo.processInfo.environment["LSM_SERVE_TEST_SEED"]
-                .flatMap { UInt32($0) } ?? UInt32.random(in: 0...UInt32.max)
-
-            let python: String
-
-            init() throws { python = try ClientTools.path(of: .python3WithRedis) }
-
-            /// Runs `phase` against `server`; expects exit status 0, and shows the script's report (seed, last
-            /// commands, the failed check) otherwise. Returns whether it passed.
-            @discardableResult
-            func callAsFunction(
-                _ phase: String, _ server: ServerProcess, _ arguments: [String] = [],
-                sourceLocation: SourceLocation = #_sourceLocation
-            ) throws -> Bool {
-                let run = try runClient(
-                    python, [Self.path, phase, "--port", "\(server.port)", "--seed", "\(Self.seed)"] + arguments)
-                #expect(run.status == 0, "seed \(Self.seed): \(run)", sourceLocation: sourceLocation)
-                return run.status == 0
-            }
-        }
-
         @Test(.needs(.python3WithRedis), arguments: [2, 3])
         func randomCommandsMatchTheModelAcrossARestart(protocolVersion: Int) throws {
             let python = try ModelScript()

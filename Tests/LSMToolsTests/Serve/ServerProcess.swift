@@ -63,16 +63,18 @@ final class ServerProcess {
         return earlierLogs + String(decoding: process.output, as: UTF8.self) + process.errorText
     }
 
-    /// Starts the server (again) and waits for it to be ready.
-    func start() throws {
+    /// Starts the server (again) and waits for it to be ready: on a free port, or with `onSamePort` on the port
+    /// of its last run, where a proxy in front of it looks for it.
+    func start(onSamePort: Bool = false) throws {
         if let process {
             precondition(process.ending != nil, "start() while the server runs")
             earlierLogs += String(decoding: process.output, as: UTF8.self) + process.errorText
         }
+        precondition(!onSamePort || port != 0, "start(onSamePort: true) before a first run")
         let started: WatchedProcess
         let ready: Bool
         if Self.againstRedis {
-            port = try Self.freePort()
+            if !onSamePort { port = try Self.freePort() }
             started = try WatchedProcess(try ClientTools.path(of: .redisServer), redisArguments())
             // redis-server logs to standard output.
             ready = started.waitForOutput(seconds: Self.startSeconds) { output, _ in
@@ -82,9 +84,9 @@ final class ServerProcess {
             if let limit = settings.fileSizeLimitKiB {
                 started = try WatchedProcess("/bin/bash", [
                     "-c", #"trap "" XFSZ; ulimit -f "$0"; exec "$@""#, "\(limit)", try lsmBinary(),
-                ] + lsmArguments())
+                ] + lsmArguments(port: onSamePort ? port : 0))
             } else {
-                started = try WatchedProcess(try lsmBinary(), lsmArguments())
+                started = try WatchedProcess(try lsmBinary(), lsmArguments(port: onSamePort ? port : 0))
             }
             var announced: Int?
             ready = started.waitForOutput(seconds: Self.startSeconds) { _, errorText in
@@ -135,9 +137,9 @@ final class ServerProcess {
         #expect(check.status == 0, "\(check.out)\(check.err)", sourceLocation: sourceLocation)
     }
 
-    /// `lsm serve DIR --port 0 ...`: the server picks a free port and names it in its ready line.
-    private func lsmArguments() -> [String] {
-        var arguments = ["serve", directory, "--port", "0"]
+    /// `lsm serve DIR --port PORT ...`; with port 0 the server picks a free port and names it in its ready line.
+    private func lsmArguments(port: Int) -> [String] {
+        var arguments = ["serve", directory, "--port", "\(port)"]
         if let requirePass = settings.requirePass { arguments += ["--requirepass", requirePass] }
         if let appendFsync = settings.appendFsync { arguments += ["--appendfsync", appendFsync] }
         return arguments
@@ -162,7 +164,7 @@ final class ServerProcess {
     }
 
     /// A loopback port that nothing listens on now: bound to port 0, read back, released.
-    private static func freePort() throws -> Int {
+    static func freePort() throws -> Int {
         #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
