@@ -10,10 +10,20 @@ phase of a test:
   crash-writer  writers on several connections until N writes are acknowledged, then SIGKILL to the server
   crash-verify  after the restart: every acknowledged write is there
 
+With --nodes NAME=PORT,..., --port is a twemproxy's (nutcracker) in front of those servers, named as in its
+configuration: the clients speak what the proxy forwards (RESP2, no CLIENT SETINFO), the model leaves out the
+commands it refuses, and the whole-database checks read the nodes directly, where each key must be on the node the
+proxy's ring gives it. Phases for a proxy only:
+
+  spread        N keys written through the proxy with MSET: each node holds about its share of the ring
+  grown         after a node was added to the proxy's list (--before: the names before): the keys written by
+                spread read back where the ring kept their node, and are missing (on their old node) where it moved
+
 Exit status 0 when every check passed; otherwise the seed, the last commands and the failure are printed.
 """
 
 import argparse
+import inspect
 import json
 import os
 import random
@@ -30,6 +40,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from twemproxy import Ring
+
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # Redis's integer syntax (string2ll): no sign but '-', no leading zero, no spaces, no "-0".
 INTEGER = re.compile(rb"-?[1-9][0-9]*|0")
@@ -39,17 +51,54 @@ class CheckFailed(Exception):
     pass
 
 
-def connect(args, protocol, password=None):
+def connect(args, protocol, password=None, port=None):
+    """A client of the server on args.port, or on `port`. A twemproxy (--nodes) closes the connection on HELLO and
+    on CLIENT SETINFO, which redis-py sends on connecting from version 5 on unless told not to: its clients speak
+    RESP2 and leave it out."""
+    options = {}
+    if args.nodes and port is None:
+        if protocol != 2:
+            raise CheckFailed("a twemproxy speaks RESP2 only: run with --protocol 2")
+        # redis-py 8 takes driver_info=None; 5 to 7 took lib_name and lib_version (deprecated in 8).
+        if "driver_info" in inspect.signature(redis.Redis.__init__).parameters:
+            options["driver_info"] = None
+        else:
+            options.update(lib_name=None, lib_version=None)
     # No retries: a command must reach the server once, or fail visibly.
     return redis.Redis(
         host="127.0.0.1",
-        port=args.port,
+        port=port or args.port,
         password=password,
         protocol=protocol,
         socket_timeout=20,
         socket_connect_timeout=10,
         retry=Retry(NoBackoff(), 0),
+        **options,
     )
+
+
+class ProxiedNodes:
+    """The servers behind a twemproxy (--nodes), reached directly: which keys each holds, each checked against the
+    ring that places it, and how many."""
+
+    def __init__(self, args):
+        pairs = [item.split("=") for item in args.nodes.split(",")]
+        self.ring = Ring([name for name, _ in pairs])
+        self.clients = {name: connect(args, 3, args.password, port=int(port)) for name, port in pairs}
+
+    def keys(self, count):
+        """Every key of every node, by SCAN COUNT `count`."""
+        found = set()
+        for name, client in self.clients.items():
+            for key in client.scan_iter(count=count):
+                if self.ring.node(key) != name:
+                    raise CheckFailed("%s is on %s; the proxy's ring puts it on %s" % (show(key), name,
+                                                                                       self.ring.node(key)))
+                found.add(key)
+        return found
+
+    def dbsize(self):
+        return sum(client.dbsize() for client in self.clients.values())
 
 
 def show(value, limit=40):
@@ -152,9 +201,12 @@ class Workload:
     """Random commands: each is (method, arguments, keyword arguments, expected reply), and the model is updated as
     the command will change the server."""
 
-    def __init__(self, rng, model):
+    def __init__(self, rng, model, proxied=False):
         self.rng = rng
         self.model = model
+        self.proxied = proxied
+        # A twemproxy closes the connection on RENAME (its two keys may be on two nodes) and DBSIZE (22, the last).
+        self.choices = [choice for choice in range(23) if not (proxied and choice in (20, 22))]
         every_byte = bytes(range(256))
         self.keys = [b"k%d" % i for i in range(24)] + [
             every_byte,
@@ -215,7 +267,7 @@ class Workload:
     def command(self):
         rng, model = self.rng, self.model
         values = model.values
-        choice = rng.randrange(23)
+        choice = rng.choice(self.choices)
         key = self.key()
         if choice <= 3:
             value = self.value()
@@ -242,7 +294,8 @@ class Workload:
                     model.remove(k)
             return "delete", keys, {}, deleted
         if choice == 8:
-            keys = [self.key() for _ in range(rng.randint(1, 4))]
+            # twemproxy 0.5.0 sends an EXISTS of several keys whole to the first key's node.
+            keys = [self.key() for _ in range(1 if self.proxied else rng.randint(1, 4))]
             return "exists", keys, {}, sum(k in values for k in keys)
         if choice == 9:
             return "execute_command", ("INCR", key), {}, self.integer_reply(key, 1)
@@ -316,10 +369,12 @@ class Workload:
 class Runner:
     """Sends commands, keeps the last ones for the failure report, and checks the whole database."""
 
-    def __init__(self, client, model, history):
+    def __init__(self, client, model, history, nodes=None):
         self.client = client
         self.model = model
         self.history = history
+        # The servers behind the proxy that `client` reaches, or None.
+        self.nodes = nodes
 
     def single(self, command):
         method, arguments, options, expected = command
@@ -351,7 +406,7 @@ class Runner:
 
     def scan(self, count):
         self.history.append(("scan_iter", (), {"count": count}))
-        found = set(self.client.scan_iter(count=count))
+        found = self.nodes.keys(count) if self.nodes else set(self.client.scan_iter(count=count))
         # SCAN may return a key more than once, never one that is not there, and every key there all along.
         if found != set(self.model.values):
             raise CheckFailed("SCAN COUNT %d: keys missing %s, keys not in the model %s" % (
@@ -366,19 +421,28 @@ class Runner:
         for key in keys:
             pipe.get(key)
             pipe.ttl(key)
-        pipe.dbsize()
+        if not self.nodes:
+            pipe.dbsize()
         replies = pipe.execute()
         for index, key in enumerate(keys):
             expect_equal(replies[2 * index], self.model.values[key], "GET %s" % show(key))
             expected_ttl = self.model.ttl_reply(key)
             if not matches(replies[2 * index + 1], expected_ttl):
                 raise CheckFailed("TTL %s: got %r, expected %r" % (show(key), replies[2 * index + 1], expected_ttl))
-        expect_equal(replies[-1], len(keys), "DBSIZE")
+        expect_equal(self.nodes.dbsize() if self.nodes else replies[-1], len(keys), "DBSIZE")
+
+    def flushdb(self):
+        """FLUSHDB, which a proxy refuses: then on each node."""
+        self.history.append(("flushdb", (), {}))
+        for client in self.nodes.clients.values() if self.nodes else [self.client]:
+            expect_equal(client.flushdb(), True, "FLUSHDB")
+        self.model.values.clear()
+        self.model.ttls.clear()
 
 
-def run_model(args, client, model, rng, history):
-    runner = Runner(client, model, history)
-    workload = Workload(rng, model)
+def run_model(args, client, model, rng, history, nodes=None):
+    runner = Runner(client, model, history, nodes)
+    workload = Workload(rng, model, proxied=nodes is not None)
     runner.check_everything()
     for step in range(args.ops):
         kind = rng.random()
@@ -387,10 +451,7 @@ def run_model(args, client, model, rng, history):
         elif kind < 0.10:
             runner.scan(rng.choice([1, 3, 10, 100]))
         elif kind < 0.102:
-            history.append(("flushdb", (), {}))
-            expect_equal(client.flushdb(), True, "FLUSHDB")
-            model.values.clear()
-            model.ttls.clear()
+            runner.flushdb()
         else:
             runner.single(workload.command())
         if step % 1000 == 999:
@@ -398,8 +459,9 @@ def run_model(args, client, model, rng, history):
     runner.check_everything()
 
 
-def check_edges(client, history):
-    """Fixed checks: a short expiry passes, and errors for wrong use."""
+def check_edges(client, history, proxied=False):
+    """Fixed checks: a short expiry passes, and errors for wrong use; where a proxy refuses the command (a wrong
+    arity it knows, a command it does not), it closes the connection instead."""
     key = b"edge:expiring"
     history.append(("short expiry", (key,), {}))
     expect_equal(client.set(key, b"soon gone", px=50), True, "SET PX 50")
@@ -408,24 +470,30 @@ def check_edges(client, history):
     expect_equal(client.exists(key), 0, "EXISTS of an expired key")
     expect_equal(client.ttl(key), -2, "TTL of an expired key")
     expect_equal(client.delete(key), 0, "DEL of an expired key")
-    for command, text in [
-        (("GET",), "wrong number of arguments"),
-        (("SET", "k"), "wrong number of arguments"),
-        (("NOSUCHCOMMAND", "x"), "unknown command"),
-        (("SET", "k", "v", "EX", "0"), "invalid expire time"),
-        (("SET", "k", "v", "EX", "soon"), "not an integer"),
-        (("SET", "k", "v", "NX", "XX"), "syntax error"),
-        (("INCRBY", "k", "one"), "not an integer"),
+    for command, text, refused_by_proxy in [
+        (("GET",), "wrong number of arguments", True),
+        (("SET", "k"), "wrong number of arguments", False),
+        (("NOSUCHCOMMAND", "x"), "unknown command", True),
+        (("SET", "k", "v", "EX", "0"), "invalid expire time", False),
+        (("SET", "k", "v", "EX", "soon"), "not an integer", False),
+        (("SET", "k", "v", "NX", "XX"), "syntax error", False),
+        (("INCRBY", "k", "one"), "not an integer", False),
     ]:
         history.append(("execute_command", command, {}))
         try:
             reply = client.execute_command(*command)
+        except redis.exceptions.ConnectionError:
+            if proxied and refused_by_proxy:
+                continue
+            raise
         except redis.exceptions.ResponseError as error:
             if text not in str(error):
                 raise CheckFailed("%s: got error %r, expected one containing %r" % (" ".join(command), str(error),
                                                                                    text))
         else:
             raise CheckFailed("%s: got %s, expected an error containing %r" % (" ".join(command), show(reply), text))
+        if proxied and refused_by_proxy:
+            raise CheckFailed("%s: the proxy forwarded it, expected it to close the connection" % " ".join(command))
 
 
 def model_command(args, rng, history):
@@ -435,8 +503,9 @@ def model_command(args, rng, history):
     # redis-py negotiates RESP3 with HELLO 3; make sure it did, or the RESP3 run would be a RESP2 run.
     expect_equal(hello.protocol, args.protocol, "the connection's protocol")
     client.connection_pool.release(hello)
-    run_model(args, client, model, rng, history)
-    check_edges(client, history)
+    nodes = ProxiedNodes(args) if args.nodes else None
+    run_model(args, client, model, rng, history, nodes)
+    check_edges(client, history, proxied=nodes is not None)
     if args.state_out:
         model.save(args.state_out)
     print("model: %d commands, %d keys at the end" % (args.ops, len(model.values)))
@@ -496,16 +565,18 @@ def auth_command(args, rng, history):
 def crash_writer_command(args, rng, history):
     """Writers, each on its connection and its own keys, write until args.acks writes were acknowledged in all;
     then the server gets SIGKILL with writes in flight. The journal says, for each key, the last acknowledged value
-    and the ones a write in flight when the server died would leave."""
+    and the ones a write in flight when the server died would leave. Through a proxy, the server is one of its
+    nodes, and the proxy answers a write it had sent there with an error reply."""
     lock = threading.Lock()
     acknowledged = [0]
     stop = threading.Event()
+    killed = threading.Event()
     journal = {"keys": {}, "groups": []}
     failures = []
 
     def writer(index, seed):
         local = random.Random(seed)
-        client = connect(args, 3)
+        client = connect(args, args.protocol)
         keys = [b"crash:%d:%d" % (index, i) for i in range(40)]
         counter = b"crash:%d:counter" % index
         acked = {key: None for key in keys + [counter]}
@@ -538,6 +609,10 @@ def crash_writer_command(args, rng, history):
                     acknowledged[0] += 1
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
             pass  # the server was killed: what was pending stays pending
+        except redis.exceptions.ResponseError as error:
+            if not (args.nodes and killed.is_set()):
+                failures.append("writer %d: %s: %s" % (index, type(error).__name__, error))
+                stop.set()
         except Exception as error:  # anything else is a failure of the server
             failures.append("writer %d: %s: %s" % (index, type(error).__name__, error))
             stop.set()
@@ -561,6 +636,7 @@ def crash_writer_command(args, rng, history):
         time.sleep(0.001)
     with lock:
         killed_after = acknowledged[0]
+    killed.set()
     os.kill(args.server_pid, signal.SIGKILL)
     stop.set()
     for thread in threads:
@@ -577,7 +653,7 @@ def crash_writer_command(args, rng, history):
 def crash_verify_command(args, rng, history):
     with open(args.journal) as file:
         journal = json.load(file)
-    client = connect(args, 3)
+    client = connect(args, args.protocol)
     keys = [bytes.fromhex(k) for k in journal["keys"]]
     actual = dict(zip(keys, client.mget(keys)))
     history.append(("MGET of every written key", (), {}))
@@ -588,18 +664,93 @@ def crash_verify_command(args, rng, history):
             raise CheckFailed("%s after the crash: got %s, expected the acknowledged %s%s" % (
                 show(key), show(actual[key]), show(allowed[0]),
                 " or the one in flight, %s" % show(allowed[1]) if len(allowed) > 1 else ""))
+    # A proxy splits an MSET into one per node, each applied or not on its own.
+    ring = Ring([item.split("=")[0] for item in args.nodes.split(",")]) if args.nodes else None
     for group in journal["groups"]:
-        # An MSET in flight: all of its keys or none.
-        written = [actual[bytes.fromhex(k)] == bytes.fromhex(v) for k, v in group.items()]
-        if any(written) and not all(written):
-            raise CheckFailed("an MSET in flight when the server died was half applied: %s" % show(
-                {bytes.fromhex(k): actual[bytes.fromhex(k)] for k in group}))
+        parts = {}
+        for k, v in group.items():
+            key = bytes.fromhex(k)
+            parts.setdefault(ring.node(key) if ring else None, []).append(actual[key] == bytes.fromhex(v))
+        # An MSET in flight: all of its keys or none (of each node's part).
+        for written in parts.values():
+            if any(written) and not all(written):
+                raise CheckFailed("an MSET in flight when the server died was half applied: %s" % show(
+                    {bytes.fromhex(k): actual[bytes.fromhex(k)] for k in group}))
     print("crash-verify: %d keys as acknowledged" % len(keys))
+
+
+def spread_keys(args):
+    """The keys spread writes, each with its value."""
+    return {b"spread:%d" % i: b"value of spread:%d" % i for i in range(args.keys)}
+
+
+def read_through(client, keys, history):
+    """The values of `keys` by MGETs of 100 keys, which the proxy splits per node."""
+    values = []
+    for start in range(0, len(keys), 100):
+        history.append(("mget", (keys[start], "... %d keys" % len(keys[start:start + 100])), {}))
+        values += client.mget(keys[start:start + 100])
+    return values
+
+
+def spread_command(args, rng, history):
+    """args.keys keys written through the proxy by MSETs of 100 keys, which it splits per node: they read back; each
+    is on the node the ring gives it; the nodes' DBSIZEs add up to their number; each node holds its share of the
+    ring's hash space within 0.05."""
+    nodes = ProxiedNodes(args)
+    client = connect(args, 2, args.password)
+    written = spread_keys(args)
+    keys = list(written)
+    for start in range(0, len(keys), 100):
+        batch = keys[start:start + 100]
+        history.append(("mset", (batch[0], "... %d keys" % len(batch)), {}))
+        expect_equal(client.mset({key: written[key] for key in batch}), True, "MSET of %d keys" % len(batch))
+    expect_equal(read_through(client, keys, history), list(written.values()), "the values read back")
+    history.append(("scan every node", (), {}))
+    found = nodes.keys(1000)
+    if found != set(keys):
+        raise CheckFailed("keys missing on the nodes %s, keys not written %s" % (
+            show(sorted(set(keys) - found)[:10]), show(sorted(found - set(keys))[:10])))
+    expect_equal(nodes.dbsize(), len(keys), "the nodes' DBSIZEs added up")
+    counts = {name: node.dbsize() for name, node in nodes.clients.items()}
+    shares = nodes.ring.shares()
+    for name, count in counts.items():
+        if abs(count / len(keys) - shares[name]) > 0.05:
+            raise CheckFailed("%s holds %d of %d keys; its share of the ring is %.3f" % (name, count, len(keys),
+                                                                                        shares[name]))
+    print("spread: %s" % ", ".join("%s %d keys (ring share %.3f)" % (name, count, shares[name])
+                                   for name, count in counts.items()))
+
+
+def grown_command(args, rng, history):
+    """After nodes joined the proxy's list (args.before: the names before): the keys spread wrote read back where
+    the ring kept their node; the ones it moved, each to a new node, read as missing (their values stay on the
+    node they were on); they are about the new nodes' share of the ring."""
+    before = Ring(args.before.split(","))
+    nodes = ProxiedNodes(args)
+    client = connect(args, 2, args.password)
+    written = spread_keys(args)
+    moved = 0
+    for (key, value), reply in zip(written.items(), read_through(client, list(written), history)):
+        old, new = before.node(key), nodes.ring.node(key)
+        if old == new:
+            expect_equal(reply, value, "GET %s, which stayed on %s" % (show(key), old))
+            continue
+        if new in before.names:
+            raise CheckFailed("%s moved from %s to %s, which was there before" % (show(key), old, new))
+        expect_equal(reply, None, "GET %s, which moved from %s to %s" % (show(key), old, new))
+        moved += 1
+    share = sum(part for name, part in nodes.ring.shares().items() if name not in before.names)
+    if abs(moved / len(written) - share) > 0.05:
+        raise CheckFailed("%d of %d keys moved; the new nodes' share of the ring is %.3f" % (moved, len(written),
+                                                                                          share))
+    print("grown: %d of %d keys moved to the new nodes (their share of the ring: %.3f)" % (moved, len(written),
+                                                                                          share))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("phase", choices=["model", "auth", "crash-writer", "crash-verify"])
+    parser.add_argument("phase", choices=["model", "auth", "crash-writer", "crash-verify", "spread", "grown"])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--seed", type=int, default=random.randrange(2**32))
     parser.add_argument("--protocol", type=int, choices=[2, 3], default=3)
@@ -611,7 +762,12 @@ def main():
     parser.add_argument("--acks", type=int, default=1000)
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--journal")
+    parser.add_argument("--nodes", help="NAME=PORT,...: the servers behind the proxy on --port")
+    parser.add_argument("--keys", type=int, default=3000)
+    parser.add_argument("--before", help="NAME,...: the proxy's servers before the grown phase")
     args = parser.parse_args()
+    if args.phase in ("spread", "grown") and not args.nodes:
+        parser.error("%s needs --nodes" % args.phase)
 
     rng = random.Random(args.seed)
     history = deque(maxlen=30)
@@ -620,6 +776,8 @@ def main():
         "auth": auth_command,
         "crash-writer": crash_writer_command,
         "crash-verify": crash_verify_command,
+        "spread": spread_command,
+        "grown": grown_command,
     }[args.phase]
     try:
         phase(args, rng, history)
