@@ -46,13 +46,6 @@ public final class RedisServer: Service, Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, System.coreCount))
         let workers = NIOThreadPool(numberOfThreads: max(4, 2 * System.coreCount))
         workers.start()
-        let stopPromise = group.next().makePromise(of: Bool.self)
-        if let early = stopRequest.withLockedValue({ request -> Bool? in
-            request.promise = stopPromise
-            return request.requested
-        }) {
-            stopPromise.succeed(early)
-        }
         let state = ServerState(database: database, configuration: configuration, logger: logger) { [self] save in
             requestStop(checkpoint: save)
         }
@@ -69,6 +62,14 @@ public final class RedisServer: Service, Sendable {
             try? await group.shutdownGracefully()
             throw ServerConfigurationError(
                 "cannot listen on \(configuration.bind):\(configuration.port): \(error)")
+        }
+        // Made once listening: a promise left unfulfilled when binding fails traps in NIO's debug builds.
+        let stopPromise = group.next().makePromise(of: Bool.self)
+        if let early = stopRequest.withLockedValue({ request -> Bool? in
+            request.promise = stopPromise
+            return request.requested
+        }) {
+            stopPromise.succeed(early)
         }
         let port = serverChannel.localAddress?.port ?? configuration.port
         boundPort.withLockedValue { $0 = port }

@@ -187,6 +187,17 @@ import Testing
         #expect(refusal?.description.contains("protected mode") == true, "\(String(describing: refusal))")
     }
 
+    @Test func aPortInUseIsRefusedWithTheReason() async throws {
+        let first = try await RunningServer()
+        let refusal = await #expect(throws: TestConnectionError.self) {
+            _ = try await RunningServer { [port = first.port] in $0.port = port }
+        }
+        let reason = String(describing: refusal)
+        #expect(reason.contains("cannot listen on 127.0.0.1:\(first.port)"), "\(reason)")
+        #expect(reason.contains("Address already in use"), "\(reason)")
+        _ = try await first.stop()
+    }
+
     @Test func stoppingLetsCommandsInFlightReplyThenCloses() async throws {
         let running = try await RunningServer()
         let connection = try running.connect()
