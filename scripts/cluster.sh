@@ -14,6 +14,8 @@
 #   LSM_CLUSTER_NODE_PORT  the first node's port (7001); node i listens on LSM_CLUSTER_NODE_PORT + i - 1
 #   LSM_APPENDFSYNC        each node's --appendfsync: always, everysec (the default) or no
 #   LSM_CLUSTER_EJECT      1: auto_eject_hosts (a dead node's keys go to the others for a while), 0: not (default)
+#   LSM_CLUSTER_SERVER     lsm (default), or redis-server: nodes of the server lsm serve imitates (append-only file,
+#                          no snapshots), to compare
 #   LSM                    the lsm binary (default .build/release/lsm, else .build/debug/lsm, else built now)
 #   NUTCRACKER             the proxy (default nutcracker on PATH, else /usr/sbin/nutcracker)
 set -euo pipefail
@@ -24,19 +26,27 @@ stats_port=${LSM_CLUSTER_STATS_PORT:-22222}
 node_port=${LSM_CLUSTER_NODE_PORT:-7001}
 appendfsync=${LSM_APPENDFSYNC:-everysec}
 eject=${LSM_CLUSTER_EJECT:-0}
+server=${LSM_CLUSTER_SERVER:-lsm}
+case "$server" in
+    lsm) node_program="lsm serve" ;;
+    redis-server) node_program="redis-server" ;;
+    *) echo "LSM_CLUSTER_SERVER is lsm or redis-server, not $server" >&2; exit 2 ;;
+esac
+# stop and status find nodes of either kind.
+any_node="lsm serve|redis-server"
 
 usage() {
     echo "usage: $0 start N | stop | status" >&2
     exit 2
 }
 
-# Whether the process in pid file $1 runs and is the program $2 (a pid left from an earlier boot may be another
-# program's by now).
+# Whether the process in pid file $1 runs and its command line matches the extended regular expression $2 (a pid
+# left from an earlier boot may be another program's by now).
 running() {
     local pid
     [ -f "$1" ] || return 1
     pid=$(cat "$1")
-    [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$2"
+    [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qE -- "$2"
 }
 
 lsm_binary() {
@@ -64,7 +74,7 @@ wait_for_node() {
     local name=$1 from=$2
     for _ in $(seq 1 300); do
         tail -n "+$from" "$dir/$name.log" | grep -q "Ready to accept connections" && return 0
-        running "$dir/$name.pid" "lsm serve" || break
+        running "$dir/$name.pid" "$node_program" || break
         sleep 0.1
     done
     echo "$name did not start; its log ($dir/$name.log):" >&2
@@ -74,19 +84,19 @@ wait_for_node() {
 
 # Whether the proxy answers PING (it answers that itself) on its port: needs nothing but bash.
 proxy_answers() {
-    local reply
-    exec 3<>"/dev/tcp/127.0.0.1/$proxy_port" 2>/dev/null || return 1
-    printf '*1\r\n$4\r\nPING\r\n' >&3
-    read -r -t 2 reply <&3 || true
-    exec 3<&-
-    [ "${reply%$'\r'}" = "+PONG" ]
+    (
+        exec 3<>"/dev/tcp/127.0.0.1/$proxy_port" || exit 1
+        printf '*1\r\n$4\r\nPING\r\n' >&3
+        read -r -t 2 reply <&3 || exit 1
+        [ "${reply%$'\r'}" = "+PONG" ]
+    ) 2>/dev/null
 }
 
 # Prints the proxy's configuration for $1 nodes.
 config() {
     local count=$1 i
     {
-        echo "# Written by scripts/cluster.sh: $count lsm serve nodes; see docs/SCALING.md."
+        echo "# Written by scripts/cluster.sh: $count $node_program nodes; see docs/SCALING.md."
         echo "lsm:"
         echo "  listen: 127.0.0.1:$proxy_port"
         echo "  redis: true"
@@ -132,15 +142,21 @@ start() {
     [[ "$count" =~ ^[1-9][0-9]*$ ]] || usage
     nutcracker_binary >/dev/null
     mkdir -p "$dir"
-    lsm=$(lsm_binary)
+    if [ "$server" = lsm ]; then lsm=$(lsm_binary); fi
     for i in $(seq 1 "$count"); do
         name=node$i
-        running "$dir/$name.pid" "lsm serve" && continue
+        running "$dir/$name.pid" "$node_program" && continue
         touch "$dir/$name.log"
         from=$(($(wc -l <"$dir/$name.log") + 1))
         # nohup: the node outlives the terminal that started it, as the daemonized proxy does.
-        nohup "$lsm" serve "$dir/$name" --port "$((node_port + i - 1))" --appendfsync "$appendfsync" \
-            >>"$dir/$name.log" 2>&1 </dev/null &
+        if [ "$server" = lsm ]; then
+            nohup "$lsm" serve "$dir/$name" --port "$((node_port + i - 1))" --appendfsync "$appendfsync" \
+                >>"$dir/$name.log" 2>&1 </dev/null &
+        else
+            mkdir -p "$dir/$name"
+            nohup redis-server --port "$((node_port + i - 1))" --bind 127.0.0.1 --dir "$dir/$name" --save "" \
+                --appendonly yes --appendfsync "$appendfsync" --daemonize no >>"$dir/$name.log" 2>&1 </dev/null &
+        fi
         echo $! >"$dir/$name.pid"
         wait_for_node "$name" "$from"
         started=$((started + 1))
@@ -184,7 +200,7 @@ stop() {
     stop_pid_file "$dir/nutcracker.pid" nutcracker
     for file in "$dir"/node*.pid; do
         [ -e "$file" ] || continue
-        stop_pid_file "$file" "lsm serve"
+        stop_pid_file "$file" "$any_node"
     done
     echo "stopped; the data stays in $dir"
 }
@@ -204,7 +220,7 @@ status() {
     compgen -G "$dir/*.pid" >/dev/null || echo "nothing was started in $dir"
     show_status "$dir/nutcracker.pid" nutcracker
     for file in "$dir"/node*.pid; do
-        show_status "$file" "lsm serve"
+        show_status "$file" "$any_node"
     done
     [ -f "$dir/nutcracker.yml" ] && grep -E '^\s+(listen|- )' "$dir/nutcracker.yml"
     return 0
