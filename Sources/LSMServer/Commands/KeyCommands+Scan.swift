@@ -10,8 +10,7 @@ extension KeyCommands {
                 run: scan),
         Command("randomkey", arity: 1, flags: ["readonly"], summary: "Returns a random key name from the database.") {
             context in
-            var generator = SystemRandomNumberGenerator()
-            return try context.keyspace.randomKey(db: context.db, using: &generator).map { .bulkString($0) } ?? .null
+            try context.keyspace.randomKey(db: context.db).map { .bulkString($0) } ?? .null
         },
     ]
 

@@ -59,7 +59,7 @@ extension Keyspace {
     /// branch picked until one key is left. Every key can come out, whatever gaps lie between keys, though not with
     /// equal chances: a key's chance is the product of 1/(choices) at each branching point above it. Redis's own
     /// choice is not uniform either.
-    func randomKey(db: Int, using generator: inout some RandomNumberGenerator) throws(CommandError) -> [UInt8]? {
+    func randomKey(db: Int) throws(CommandError) -> [UInt8]? {
         let range = KeyEncoding.metadataRange(db: db)
         do {
             // Both cursors read one snapshot, so that each finds what the other found.
@@ -83,7 +83,7 @@ extension Keyspace {
                 }
                 // −1 stands for the prefix itself, when it is a key (then it is the smallest).
                 let choices = (smallest.count == shared ? [-1] : []) + branches
-                guard let choice = choices.randomElement(using: &generator), choice >= 0 else { break }
+                guard let choice = choices.randomElement(), choice >= 0 else { break }
                 let branch = prefix + [UInt8(choice)]
                 guard let first = try Self.firstKey(forward, seekingTo: branch),
                       let last = try Self.lastKey(backward, startingWith: branch)
