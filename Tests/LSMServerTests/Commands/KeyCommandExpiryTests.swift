@@ -165,7 +165,7 @@ import Testing
 
     @Test func expiryOfACollectionKeepsItsRecord() throws {
         let harness = try ServerHarness()
-        try harness.putRecord("l", type: .list)
+        try harness.writeCollectionKey("l", ofType: .list)
         let before = try harness.state.keyspace.record(db: 0, Array("l".utf8))
         #expect(harness.resp2("EXPIRE", "l", "10") == ":1\r\n")
         #expect(harness.resp2("TYPE", "l") == "+list\r\n")

@@ -28,7 +28,7 @@ import Testing
         #expect(harness.resp2("SET", "k", value) == "+OK\r\n")
         #expect(harness.resp2("INCR", "k") == Self.notInteger)
         #expect(harness.resp2("DECRBY", "k", "1") == Self.notInteger)
-        #expect(replyBytes(harness.run("GET", "k")) == Array(value.utf8))
+        #expect(harness.run("GET", "k").bulkStringBytes == Array(value.utf8))
     }
 
     @Test func theIncrementIsReadBeforeTheKey() throws {
@@ -134,7 +134,7 @@ import Testing
         #expect(harness.resp2("INCRBYFLOAT", "p", "0.2") == "$3\r\n0.3\r\n")
         // Past a double's range, within a long double's.
         #expect(harness.resp2("SET", "huge", "1e308") == "+OK\r\n")
-        let sum = try #require(replyBytes(harness.run("INCRBYFLOAT", "huge", "1e308")))
+        let sum = try #require(harness.run("INCRBYFLOAT", "huge", "1e308").bulkStringBytes)
         // Twice the long double nearest 1e308 (a little below it), every digit of it: no exponent.
         #expect(sum.count == 309)
         #expect(sum.starts(with: Array("199999999999999999993".utf8)))
@@ -149,7 +149,7 @@ import Testing
         #expect(try harness.storedRecord("k") == nil)
         #expect(harness.resp2("SET", "v", text) == "+OK\r\n")
         #expect(harness.resp2("INCRBYFLOAT", "v", "1") == Self.notFloat)
-        #expect(replyBytes(harness.run("GET", "v")) == Array(text.utf8))
+        #expect(harness.run("GET", "v").bulkStringBytes == Array(text.utf8))
     }
 
     @Test func incrbyfloatRefusesAnInfiniteSum() throws {

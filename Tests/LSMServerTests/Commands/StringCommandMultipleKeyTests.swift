@@ -69,21 +69,21 @@ import Testing
     @Test func keysAndValuesAreBinarySafe() throws {
         let harness = try ServerHarness()
         let other = Array(allByteValues.reversed())
-        #expect(replyIsOK(harness.run([Array("MSET".utf8), allByteValues, other, other, allByteValues])))
+        #expect(harness.run([Array("MSET".utf8), allByteValues, other, other, allByteValues]).isOK)
         let reply = harness.run([Array("MGET".utf8), other, allByteValues])
         guard case .array(let values) = reply, values.count == 2 else {
             Issue.record("MGET replied \(reply)")
             return
         }
-        #expect(replyBytes(values[0]) == allByteValues)
-        #expect(replyBytes(values[1]) == other)
+        #expect(values[0].bulkStringBytes == allByteValues)
+        #expect(values[1].bulkStringBytes == other)
     }
 
     @Test func msetRefusesAValueLongerThanAStringCanBeAndWritesNothing() throws {
         let harness = try ServerHarness()
         let reply = harness.run([Array("MSET".utf8), Array("a".utf8), Array("1".utf8), Array("b".utf8),
                                  [UInt8](repeating: 1, count: Limits.maxValueSize)])
-        #expect(replyError(reply) == CommandError.stringTooLong.line)
+        #expect(reply.errorLine == CommandError.stringTooLong.line)
         #expect(try harness.storedRecord("a") == nil)
     }
 
@@ -102,7 +102,7 @@ import Testing
                 } else {
                     let reply = reader.run("MGET", "a", "b")
                     guard case .array(let values) = reply, values.count == 2,
-                          let a = replyBytes(values[0]), let b = replyBytes(values[1]) else {
+                          let a = values[0].bulkStringBytes, let b = values[1].bulkStringBytes else {
                         torn.withLockedValue { $0.append("\(reply)") }
                         continue
                     }
@@ -126,7 +126,7 @@ import Testing
             // Each round its own concurrentPerform, so that the clients start it together.
             DispatchQueue.concurrentPerform(iterations: clients) { index in
                 let reply = client.run("MSETNX", "own\(round)-\(index)", "\(index)", "shared\(round)", "\(index)")
-                if replyInteger(reply) == 1 { winners.withLockedValue { $0[round, default: []].append(index) } }
+                if reply.integerValue == 1 { winners.withLockedValue { $0[round, default: []].append(index) } }
             }
         }
         let won = winners.withLockedValue { $0 }

@@ -45,10 +45,10 @@ import Testing
 
     @Test func appendIsBinarySafe() throws {
         let harness = try ServerHarness()
-        #expect(replyInteger(harness.run([Array("APPEND".utf8), allByteValues, allByteValues])) == 256)
-        #expect(replyInteger(harness.run([Array("APPEND".utf8), allByteValues, [0]])) == 257)
-        #expect(replyBytes(harness.run([Array("GET".utf8), allByteValues])) == allByteValues + [0])
-        #expect(replyInteger(harness.run([Array("STRLEN".utf8), allByteValues])) == 257)
+        #expect(harness.run([Array("APPEND".utf8), allByteValues, allByteValues]).integerValue == 256)
+        #expect(harness.run([Array("APPEND".utf8), allByteValues, [0]]).integerValue == 257)
+        #expect(harness.run([Array("GET".utf8), allByteValues]).bulkStringBytes == allByteValues + [0])
+        #expect(harness.run([Array("STRLEN".utf8), allByteValues]).integerValue == 257)
     }
 
     @Test func strlenAndGetrangeCountLookupsButAppendAndSetrangeDoNot() throws {
@@ -78,8 +78,8 @@ import Testing
         throws {
         let harness = try ServerHarness()
         #expect(harness.resp2("SET", "k", "This is a string") == "+OK\r\n")
-        #expect(replyBytes(harness.run("GETRANGE", "k", start, end)) == Array(expected.utf8))
-        #expect(replyBytes(harness.run("SUBSTR", "k", start, end)) == Array(expected.utf8))
+        #expect(harness.run("GETRANGE", "k", start, end).bulkStringBytes == Array(expected.utf8))
+        #expect(harness.run("SUBSTR", "k", start, end).bulkStringBytes == Array(expected.utf8))
     }
 
     @Test func getrangeOfAMissingKeyOrAnEmptyStringIsEmpty() throws {
@@ -104,10 +104,10 @@ import Testing
 
     @Test func getrangeIsBinarySafe() throws {
         let harness = try ServerHarness()
-        #expect(replyIsOK(harness.run([Array("SET".utf8), Array("k".utf8), allByteValues])))
-        #expect(replyBytes(harness.run("GETRANGE", "k", "0", "-1")) == allByteValues)
-        #expect(replyBytes(harness.run("GETRANGE", "k", "-3", "-2")) == [253, 254])
-        #expect(replyBytes(harness.run("GETRANGE", "k", "0", "1")) == [0, 1])
+        #expect(harness.run([Array("SET".utf8), Array("k".utf8), allByteValues]).isOK)
+        #expect(harness.run("GETRANGE", "k", "0", "-1").bulkStringBytes == allByteValues)
+        #expect(harness.run("GETRANGE", "k", "-3", "-2").bulkStringBytes == [253, 254])
+        #expect(harness.run("GETRANGE", "k", "0", "1").bulkStringBytes == [0, 1])
     }
 
     // MARK: SETRANGE
@@ -120,9 +120,9 @@ import Testing
         #expect(harness.resp2("SETRANGE", "k", "9", "0123") == ":13\r\n")
         #expect(harness.resp2("GET", "k") == "$13\r\nHello Red0123\r\n")
         #expect(harness.resp2("SETRANGE", "k", "15", "!") == ":16\r\n")
-        #expect(replyBytes(harness.run("GET", "k")) == Array("Hello Red0123".utf8) + [0, 0, UInt8(ascii: "!")])
+        #expect(harness.run("GET", "k").bulkStringBytes == Array("Hello Red0123".utf8) + [0, 0, UInt8(ascii: "!")])
         #expect(harness.resp2("SETRANGE", "new", "6", "Redis") == ":11\r\n")
-        #expect(replyBytes(harness.run("GET", "new")) == [0, 0, 0, 0, 0, 0] + Array("Redis".utf8))
+        #expect(harness.run("GET", "new").bulkStringBytes == [0, 0, 0, 0, 0, 0] + Array("Redis".utf8))
     }
 
     @Test func setrangeOfNothingChangesNothing() throws {
@@ -163,8 +163,8 @@ import Testing
     @Test func setrangeIsBinarySafe() throws {
         let harness = try ServerHarness()
         let reply = harness.run([Array("SETRANGE".utf8), allByteValues, Array("2".utf8), allByteValues])
-        #expect(replyInteger(reply) == 258)
-        #expect(replyBytes(harness.run([Array("GET".utf8), allByteValues])) == [0, 0] + allByteValues)
+        #expect(reply.integerValue == 258)
+        #expect(harness.run([Array("GET".utf8), allByteValues]).bulkStringBytes == [0, 0] + allByteValues)
     }
 
     /// The longest string the engine holds is reached exactly, and one byte more is refused.

@@ -53,7 +53,7 @@ import Testing
         let arity = try #require(Self.expected[name]?.arity)
         if arity > 0 {
             let tooMany = [name] + Array(repeating: "x", count: arity)
-            #expect(replyError(harness.run(tooMany.map { Array($0.utf8) })) == expected)
+            #expect(harness.run(tooMany.map { Array($0.utf8) }).errorLine == expected)
         }
     }
 }

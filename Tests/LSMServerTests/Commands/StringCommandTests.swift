@@ -7,18 +7,6 @@ import Testing
 /// What the string command tests share: keys of other types, records as stored, replies as bytes, and clients on
 /// other threads.
 extension ServerHarness {
-    /// Writes `key` in database 0 as a key of `type` (a collection's record: its type byte, then a version and a
-    /// size), straight through the engine, since no command creates collections yet.
-    func writeCollectionKey(_ key: String, ofType type: KeyType, expiresAt: Timestamp? = nil) throws {
-        let engineKey = KeyEncoding.metadataKey(db: 0, Array(key.utf8))
-        let record = [type.rawValue] + [UInt8](repeating: 0, count: 15)
-        if let expiresAt {
-            try database.put(engineKey, record, expiresAt: expiresAt)
-        } else {
-            try database.put(engineKey, record)
-        }
-    }
-
     /// The record of `key` in database 0 as stored, or nil when it does not exist.
     func storedRecord(_ key: String) throws -> KeyRecord? {
         try state.keyspace.record(db: 0, Array(key.utf8))
@@ -41,44 +29,7 @@ extension ServerHarness {
     }
 
     /// Another client of the harness's server, for running commands on other threads.
-    var clientOnAnotherThread: ThreadedClient { ThreadedClient(state: state, session: session) }
-}
-
-/// A client that runs commands from any thread, each through a ``CommandContext`` of its own as a connection
-/// builds one.
-struct ThreadedClient: Sendable {
-    let state: ServerState
-    let session: ClientSession
-
-    func run(_ arguments: String...) -> RESPReply {
-        var context = CommandContext(server: state, session: session,
-                                     arguments: arguments.map { ByteBuffer(string: $0) })
-        return state.commands.execute(&context)
-    }
-}
-
-/// The bytes of a bulk string reply; nil for any other reply.
-func replyBytes(_ reply: RESPReply) -> [UInt8]? {
-    if case .bulkString(let bytes) = reply { return bytes }
-    return nil
-}
-
-/// The integer of an integer reply; nil for any other reply.
-func replyInteger(_ reply: RESPReply) -> Int64? {
-    if case .integer(let value) = reply { return value }
-    return nil
-}
-
-/// The line of an error reply; nil for any other reply.
-func replyError(_ reply: RESPReply) -> String? {
-    if case .error(let line) = reply { return line }
-    return nil
-}
-
-/// Whether the reply is `+OK`.
-func replyIsOK(_ reply: RESPReply) -> Bool {
-    if case .simpleString("OK") = reply { return true }
-    return false
+    var clientOnAnotherThread: HarnessClient { HarnessClient(state: state) }
 }
 
 /// Every byte value once, for binary-safety tests.
@@ -116,12 +67,12 @@ let allByteValues = (0...255).map { UInt8($0) }
         let harness = try ServerHarness()
         let bytes = allByteValues
         let reversed = Array(bytes.reversed())
-        #expect(replyIsOK(harness.run([Array("SET".utf8), bytes, bytes + bytes])))
-        #expect(replyBytes(harness.run([Array("GET".utf8), bytes])) == bytes + bytes)
-        #expect(replyBytes(harness.run([Array("GET".utf8), Array(bytes.dropLast())])) == nil)
-        #expect(replyInteger(harness.run([Array("SETNX".utf8), reversed, bytes])) == 1)
-        #expect(replyBytes(harness.run([Array("GETSET".utf8), reversed, [0, 13, 10]])) == bytes)
-        #expect(replyBytes(harness.run([Array("GETDEL".utf8), reversed])) == [0, 13, 10])
+        #expect(harness.run([Array("SET".utf8), bytes, bytes + bytes]).isOK)
+        #expect(harness.run([Array("GET".utf8), bytes]).bulkStringBytes == bytes + bytes)
+        #expect(harness.run([Array("GET".utf8), Array(bytes.dropLast())]).bulkStringBytes == nil)
+        #expect(harness.run([Array("SETNX".utf8), reversed, bytes]).integerValue == 1)
+        #expect(harness.run([Array("GETSET".utf8), reversed, [0, 13, 10]]).bulkStringBytes == bytes)
+        #expect(harness.run([Array("GETDEL".utf8), reversed]).bulkStringBytes == [0, 13, 10])
     }
 
     @Test func setOverwritesAKeyOfAnotherTypeAndDropsItsExpiry() throws {
@@ -209,7 +160,7 @@ let allByteValues = (0...255).map { UInt8($0) }
         let harness = try ServerHarness()
         #expect(harness.resp2("SET", "k", "old") == "+OK\r\n")
         let reply = harness.run((["SET", "k", "v"] + options).map { Array($0.utf8) })
-        #expect(replyError(reply) == "ERR syntax error")
+        #expect(reply.errorLine == "ERR syntax error")
         #expect(harness.resp2("GET", "k") == "$3\r\nold\r\n")
     }
 
@@ -241,7 +192,7 @@ let allByteValues = (0...255).map { UInt8($0) }
     @Test func setRefusesAValueLongerThanAStringCanBe() throws {
         let harness = try ServerHarness()
         let reply = harness.run([Array("SET".utf8), Array("k".utf8), [UInt8](repeating: 1, count: Limits.maxValueSize)])
-        #expect(replyError(reply) == CommandError.stringTooLong.line)
+        #expect(reply.errorLine == CommandError.stringTooLong.line)
         #expect(try harness.storedRecord("k") == nil)
     }
 
@@ -392,7 +343,7 @@ let allByteValues = (0...255).map { UInt8($0) }
         for key in ["k", "missing"] {
             #expect(harness.resp2("SET", "k", "v", "EX", "100") == "+OK\r\n")
             let reply = harness.run((["GETEX", key] + options).map { Array($0.utf8) })
-            #expect(replyError(reply) == "ERR syntax error")
+            #expect(reply.errorLine == "ERR syntax error")
             #expect(try harness.storedExpiry("k") == harness.inMilliseconds(100_000))
         }
     }
