@@ -40,12 +40,18 @@ enum KeyEncoding {
         ([subKeyNamespace, UInt8(db)], [subKeyNamespace, UInt8(db + 1)])
     }
 
+    /// The value of a metadata record: the key's type byte, then its payload (a string's value; a collection's
+    /// version and size).
+    static func record(_ type: KeyType, _ payload: some Collection<UInt8>) -> [UInt8] {
+        var record: [UInt8] = []
+        record.reserveCapacity(1 + payload.count)
+        record.append(type.rawValue)
+        record.append(contentsOf: payload)
+        return record
+    }
+
     /// The value of a string's metadata record: its type byte, then the string.
     static func stringRecord(_ value: some Collection<UInt8>) -> [UInt8] {
-        var record: [UInt8] = []
-        record.reserveCapacity(1 + value.count)
-        record.append(KeyType.string.rawValue)
-        record.append(contentsOf: value)
-        return record
+        record(.string, value)
     }
 }

@@ -1,23 +1,8 @@
 import LSM
 
-/// What the generic key commands need beyond reading and writing one key: rewriting a record with another expiry,
-/// walking keys without copying their values, and finding a random key.
+/// What the generic key commands need beyond reading and writing one key: walking keys without copying their
+/// values, and finding a random key.
 extension Keyspace {
-    /// Adds to `batch` the write that stores `record` as the record of `key`, expiring at its `expiresAt` (nil:
-    /// never). A collection's members stay where they are: its record keeps their version.
-    static func put(db: Int, _ key: [UInt8], _ record: KeyRecord, into batch: inout WriteBatch) {
-        var value: [UInt8] = []
-        value.reserveCapacity(1 + record.payload.count)
-        value.append(record.type.rawValue)
-        value.append(contentsOf: record.payload)
-        let engineKey = KeyEncoding.metadataKey(db: db, key)
-        if let expiresAt = record.expiresAt {
-            batch.put(engineKey, value, expiresAt: expiresAt)
-        } else {
-            batch.put(engineKey, value)
-        }
-    }
-
     /// Calls `body` with each live key of database `db` from `start` on (the first key >= `start`; empty: from the
     /// first key), in bytewise order, with its type, until `body` returns false.
     ///

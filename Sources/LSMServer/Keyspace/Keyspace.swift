@@ -82,12 +82,24 @@ final class Keyspace: Sendable {
     /// Adds to `batch` the write that makes `key` a string holding `value`, expiring at `expiresAt` (nil: never).
     static func putString(db: Int, _ key: [UInt8], _ value: some Collection<UInt8>, expiresAt: Timestamp?,
                           into batch: inout WriteBatch) {
+        putRecordValue(db: db, key, KeyEncoding.stringRecord(value), expiresAt: expiresAt, into: &batch)
+    }
+
+    /// Adds to `batch` the write that stores `record` as the record of `key`, expiring at its `expiresAt` (nil:
+    /// never). A collection's members stay where they are: its record keeps their version.
+    static func put(db: Int, _ key: [UInt8], _ record: KeyRecord, into batch: inout WriteBatch) {
+        putRecordValue(db: db, key, KeyEncoding.record(record.type, record.payload), expiresAt: record.expiresAt,
+                       into: &batch)
+    }
+
+    /// Adds to `batch` the put of a metadata record's encoded value, with the engine's expiry when it expires.
+    private static func putRecordValue(db: Int, _ key: [UInt8], _ value: [UInt8], expiresAt: Timestamp?,
+                                       into batch: inout WriteBatch) {
         let engineKey = KeyEncoding.metadataKey(db: db, key)
-        let record = KeyEncoding.stringRecord(value)
         if let expiresAt {
-            batch.put(engineKey, record, expiresAt: expiresAt)
+            batch.put(engineKey, value, expiresAt: expiresAt)
         } else {
-            batch.put(engineKey, record)
+            batch.put(engineKey, value)
         }
     }
 
