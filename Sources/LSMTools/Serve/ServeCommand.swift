@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import ArgumentParser
 import Dispatch
 import LSM
@@ -55,9 +50,11 @@ struct ServeCommand: ToolCommand {
         var configuration = ServerConfiguration()
         do throws(ServerConfigurationError) {
             if let config {
-                guard let text = readTextFile(config) else {
+                // Less than 1 MiB: a configuration file.
+                guard let bytes = FileTree.contents(of: config, limit: (1 << 20) - 1) else {
                     throw ServerConfigurationError("cannot read the configuration file \(config)")
                 }
+                let text = String(decoding: bytes, as: UTF8.self)
                 do {
                     try configuration.apply(configurationFile: text)
                 } catch {
@@ -104,14 +101,4 @@ struct ServeCommand: ToolCommand {
         }
         return 0
     }
-}
-
-/// The text of the file at `path` (at most 1 MiB: a configuration file), or nil when it cannot be read.
-private func readTextFile(_ path: String) -> String? {
-    guard let file = fopen(path, "rb") else { return nil }
-    defer { fclose(file) }
-    var bytes = [UInt8](repeating: 0, count: 1 << 20)
-    let count = fread(&bytes, 1, bytes.count, file)
-    guard ferror(file) == 0, count < bytes.count else { return nil }
-    return String(decoding: bytes[..<count], as: UTF8.self)
 }
