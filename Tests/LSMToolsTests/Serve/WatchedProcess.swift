@@ -30,16 +30,10 @@ final class WatchedProcess: Sendable {
     let commandLine: String
     private let state = Mutex(State())
 
-    /// Writing to a pipe whose reader is gone raises SIGPIPE, which would end the whole test process: such writes
-    /// fail with EPIPE instead. Set once, for the test process.
-    private static let ignoreBrokenPipes: Void = {
-        signal(SIGPIPE, SIG_IGN)
-    }()
-
     /// Starts `executable` with `arguments`; with `input`, its standard input is those bytes, then end-of-file,
     /// otherwise /dev/null.
     init(_ executable: String, _ arguments: [String], input: [UInt8]? = nil) throws {
-        Self.ignoreBrokenPipes
+        ignoreBrokenPipes
         commandLine = ([executable] + arguments).joined(separator: " ")
         Thread.detachNewThread { [self] in watch(executable, arguments, input: input) }
         let started = waitUntil(seconds: 10) { $0.pid != nil || $0.spawnFailure != nil }
@@ -148,10 +142,5 @@ func runClient(_ executable: String, _ arguments: [String], input: [UInt8]? = ni
             "\(process.commandLine) did not finish within \(Int(seconds)) s; it printed:\n"
                 + String(decoding: process.output, as: UTF8.self) + "\n" + process.errorText)
     }
-    let status: Int32 =
-        switch ending {
-        case .exited(let status): status
-        case .killed(let signal): 128 + signal
-        }
-    return ClientRun(output: process.output, err: process.errorText, status: status)
+    return ClientRun(output: process.output, err: process.errorText, status: ending.shellStatus)
 }

@@ -111,7 +111,7 @@ struct ToolsTestError: Error, CustomStringConvertible {
 
 /// Writing to a pipe whose reader is gone raises SIGPIPE, which would end the whole test process: make such writes
 /// fail with EPIPE instead. Set once, for the test process.
-private let ignoreBrokenPipes: Void = {
+let ignoreBrokenPipes: Void = {
     signal(SIGPIPE, SIG_IGN)
 }()
 
@@ -123,13 +123,19 @@ func runProcess(_ executable: String, _ arguments: [String], input: String = "")
     // A child that exits before reading its input (a usage error, say) closes the pipe: the write then fails with
     // EPIPE, which is no failure of the test.
     child.write(Array(input.utf8))
-    let status: Int32 =
-        switch child.finish() {
+    let status = child.finish().shellStatus
+    return ToolRun(
+        out: String(decoding: child.readOutput(waitingUpTo: 0), as: UTF8.self), err: child.errorText, status: status)
+}
+
+extension ChildProcess.Ending {
+    /// The exit status, or 128 + the signal's number when a signal ended the process, as a shell reports it.
+    var shellStatus: Int32 {
+        switch self {
         case .exited(let status): status
         case .killed(let signal): 128 + signal
         }
-    return ToolRun(
-        out: String(decoding: child.readOutput(waitingUpTo: 0), as: UTF8.self), err: child.errorText, status: status)
+    }
 }
 
 /// Whether the `lsm` executable runs under a file-size limit (`ulimit -f`), which the full-disk tests use. A
