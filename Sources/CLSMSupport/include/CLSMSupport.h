@@ -41,4 +41,14 @@ static inline void lsm_atomic_store_relaxed_ptr(void **slot, void *value) {
     __atomic_store_n(slot, value, __ATOMIC_RELAXED);
 }
 
+/// Relaxed load and store of a 64-bit word in raw memory: the memtable's key filter is an array of words that its
+/// one writer sets bits in while readers test them.
+static inline uint64_t lsm_atomic_load_relaxed_u64(const uint64_t *slot) {
+    return __atomic_load_n(slot, __ATOMIC_RELAXED);
+}
+
+static inline void lsm_atomic_store_relaxed_u64(uint64_t *slot, uint64_t value) {
+    __atomic_store_n(slot, value, __ATOMIC_RELAXED);
+}
+
 #endif

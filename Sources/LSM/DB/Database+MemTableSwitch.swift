@@ -74,7 +74,7 @@ extension Database {
             throw error
         }
         state.immutables.append(DatabaseState.ImmutableMemTable(table: state.memtable, logNumber: state.logNumber))
-        state.memtable = MemTable()
+        state.memtable = MemTable(expectedBytes: options.memtableSize)
         state.log = newLog
         state.logNumber = newNumber
         state.logHasUnsyncedWrites = false

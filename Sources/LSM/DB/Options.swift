@@ -98,7 +98,8 @@ public struct Options: Sendable, Hashable {
     ///   their data is held only in the block cache.
     ///
     /// ``Database/options`` shows the sizes chosen, and ``Statistics`` what each part holds. A memtable may pass its
-    /// size by one write, and blocks and tables a read is using stay until it ends. 1 MiB to 1 TiB.
+    /// size by one write and keeps a key filter of 1/32 of its size besides; blocks and tables a read is using stay
+    /// until it ends. 1 MiB to 1 TiB.
     /// The default is nil: each part is sized by its own option.
     public var memoryBudget: Int? = nil
 

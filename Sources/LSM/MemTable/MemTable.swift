@@ -16,6 +16,8 @@ import Synchronization
 final class MemTable: @unchecked Sendable {
     /// The entries. Its `insert` is called only from `add`, which the caller serializes.
     let list = SkipList()
+    /// The user keys of the entries, so a lookup of a key not here usually skips the walk down `list`.
+    private let keyFilter: MemTableKeyFilter
     private let count = Atomic<Int>(0)
     private let deletions = Atomic<Int>(0)
     /// The range deletions, in the order written.
@@ -25,13 +27,17 @@ final class MemTable: @unchecked Sendable {
     /// Bytes they take, roughly, counted toward the memtable's size.
     private let rangeDeletionBytes = Atomic<Int>(0)
 
-    init() {}
+    /// A memtable whose key filter is sized for about `expectedBytes` of entries (it works, less well, past them).
+    init(expectedBytes: Int = Options().memtableSize) {
+        keyFilter = MemTableKeyFilter(expectedBytes: expectedBytes)
+    }
 
     /// Adds an entry: for ``ValueKind/rangeDeletion``, `key` is the range's start and `value` its end. Callers
     /// serialize calls to `add`; reads may run concurrently. `key` and `value` are copied.
     @inline(__always)
     func add(sequence: SequenceNumber, kind: ValueKind, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
         if kind == .rangeDeletion { return addRangeDeletion(sequence: sequence, start: key, end: value) }
+        keyFilter.add(key)
         list.insert(userKey: key, trailer: packTrailer(sequence, kind), value: value)
         // One writer at a time: a plain load and store, not a locked read-modify-write.
         count.store(count.load(ordering: .relaxed) + 1, ordering: .relaxed)
@@ -45,6 +51,7 @@ final class MemTable: @unchecked Sendable {
     /// one and otherwise on a later user key.
     func get(_ userKey: UnsafeRawBufferPointer, sequence: SequenceNumber) -> LookupResult {
         let covering = hasRangeDeletions ? coveringRangeDeletion(userKey, atOrBelow: sequence) : nil
+        guard keyFilter.mayContain(userKey) else { return covering == nil ? .notFound : .deleted }
         let trailer = packTrailer(min(sequence, maxSequenceNumber), .forSeek)
         guard let node = list.first(atOrAfter: userKey, trailer: trailer),
               compareBytes(node.userKey, userKey) == 0
