@@ -73,8 +73,9 @@ package struct PosixFileSystem: FileSystem {
     }
 
     func openWritable(_ path: String, truncate: Bool) throws(LSMError) -> any WritableFile {
-        // Not O_APPEND: the file writes at its own end, so it can reserve space past it.
-        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : 0)
+        // Not O_APPEND: the file writes at its own end, so it can reserve space past it. Readable too, as `mmap`
+        // requires of the mapping the file appends through.
+        let flags = O_RDWR | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : 0)
         let (fd, size) = try openRegularFile(path, flags: flags, "cannot open for writing")
         return PosixWritableFile(fd: fd, path: path, size: size)
     }

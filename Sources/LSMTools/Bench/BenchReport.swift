@@ -10,7 +10,7 @@ struct BenchResult {
     var name: String
     var ops: Int
     var seconds: Double
-    /// Bytes the process wrote during the workload (`wchar` delta), 0 where the peers report 0.
+    /// Bytes the engine wrote to its log and tables during the workload, 0 where the peers report 0.
     var bytesWritten: Int64
     /// Bytes on disk for size rows, -1 elsewhere.
     var databaseBytes: Int64

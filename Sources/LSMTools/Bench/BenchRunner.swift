@@ -121,34 +121,42 @@ struct BenchRunner {
     /// Synced puts of fillsync, and of each thread of fillsync_Nthreads: `max(NUM/500, 200)`.
     private var syncedPuts: Int { max(num / 500, 200) }
 
-    /// Times `count` operations of `body` (given the operation's index), with progress and, when `countWrites`,
-    /// the bytes the process wrote meanwhile.
+    /// Times `count` operations of `body` (given the operation's index), with progress and, when `writesOf` is a
+    /// database, the bytes it wrote to its files meanwhile.
     private func timed(
-        _ name: String, count: Int, countWrites: Bool, _ body: (Int) throws(LSMError) -> Void
+        _ name: String, count: Int, writesOf database: Database?, _ body: (Int) throws(LSMError) -> Void
     ) throws(LSMError) -> BenchResult {
         progress.start(name, total: count)
         defer { progress.finish() }
-        let writtenBefore = countWrites ? BenchSystem.bytesWritten() : 0
+        let writtenBefore = try database.map(bytesWritten(by:)) ?? 0
         let start = MonotonicClock.nanoseconds()
         for index in 0..<count {
             try body(index)
             progress.tick(index)
         }
         let seconds = MonotonicClock.seconds(from: start, to: MonotonicClock.nanoseconds())
-        let written = countWrites ? BenchSystem.bytesWritten() - writtenBefore : 0
+        let written = try database.map(bytesWritten(by:)).map { $0 - writtenBefore } ?? 0
         return BenchResult(name: name, ops: count, seconds: seconds, bytesWritten: written, databaseBytes: -1)
     }
 
-    /// Like ``timed(_:count:countWrites:_:)``, handing `body` the key of number `keyNumber(draw)` too, a draw per
+    /// Bytes `database` has written to its log and tables, by its statistics. The peers report `wchar` of
+    /// `/proc/self/io`, which counts the same bytes for them; it would miss ours, as log appends are copied into a
+    /// mapping of the log rather than written with a system call.
+    private func bytesWritten(by database: Database) throws(LSMError) -> Int64 {
+        let statistics = try database.statistics()
+        return Int64(statistics.logBytesWritten + statistics.flushBytesWritten + statistics.compactionBytesWritten)
+    }
+
+    /// Like ``timed(_:count:writesOf:_:)``, handing `body` the key of number `keyNumber(draw)` too, a draw per
     /// operation from splitmix64 seeded with `seed` (by default below NUM, as `peerbench.c` draws random keys).
     private func timedOnRandomKeys(
-        _ name: String, seed: UInt64, count: Int, countWrites: Bool, keyNumber: ((UInt64) -> UInt64)? = nil,
+        _ name: String, seed: UInt64, count: Int, writesOf database: Database?, keyNumber: ((UInt64) -> UInt64)? = nil,
         _ body: (_ key: [UInt8], _ index: Int) throws(LSMError) -> Void
     ) throws(LSMError) -> BenchResult {
         var random = SplitMix64(seed: seed)
         var key = BenchKey()
         let keys = UInt64(num)
-        return try timed(name, count: count, countWrites: countWrites) { (index: Int) throws(LSMError) in
+        return try timed(name, count: count, writesOf: database) { (index: Int) throws(LSMError) in
             let draw = random.next()
             key.set(keyNumber?(draw) ?? draw % keys)
             try body(key.bytes, index)
@@ -159,7 +167,7 @@ struct BenchRunner {
     private func fillSequential(_ name: String, _ database: Database) throws(LSMError) -> BenchResult {
         var key = BenchKey()
         var value = BenchValue()
-        return try timed(name, count: num, countWrites: true) { (index: Int) throws(LSMError) in
+        return try timed(name, count: num, writesOf: database) { (index: Int) throws(LSMError) in
             key.set(UInt64(index))
             value.set(UInt64(index))
             try database.put(key.bytes, value.bytes)
@@ -172,7 +180,7 @@ struct BenchRunner {
         _ name: String, _ database: Database, seed: UInt64, firstValue: UInt64
     ) throws(LSMError) -> BenchResult {
         var value = BenchValue()
-        return try timedOnRandomKeys(name, seed: seed, count: num, countWrites: true) { key, index throws(LSMError) in
+        return try timedOnRandomKeys(name, seed: seed, count: num, writesOf: database) { key, index throws(LSMError) in
             value.set(firstValue + UInt64(index))
             try database.put(key, value.bytes)
         }
@@ -185,7 +193,7 @@ struct BenchRunner {
         keyNumber: @escaping (UInt64) -> UInt64
     ) throws(LSMError) -> BenchResult {
         var found = 0
-        var row = try timedOnRandomKeys(name, seed: seed, count: num, countWrites: false, keyNumber: keyNumber) {
+        var row = try timedOnRandomKeys(name, seed: seed, count: num, writesOf: nil, keyNumber: keyNumber) {
             key, _ throws(LSMError) in
             if try database.get(key) != nil { found += 1 }
         }
@@ -217,7 +225,7 @@ struct BenchRunner {
 
     /// NUM/10 times: a new cursor from a random existing key, reading up to 10 entries.
     private func seekRandom(_ name: String, _ database: Database) throws(LSMError) -> BenchResult {
-        try timedOnRandomKeys(name, seed: 303, count: num / 10, countWrites: false) { key, _ throws(LSMError) in
+        try timedOnRandomKeys(name, seed: 303, count: num / 10, writesOf: nil) { key, _ throws(LSMError) in
             let cursor = try database.cursor(from: key)
             var read = 0
             while read < 10, try cursor.next(borrowing: { _, _ in }) { read += 1 }
@@ -226,7 +234,7 @@ struct BenchRunner {
 
     /// NUM/2 deletes of random keys.
     private func deleteRandom(_ name: String, _ database: Database) throws(LSMError) -> BenchResult {
-        try timedOnRandomKeys(name, seed: 405, count: num / 2, countWrites: true) { key, _ throws(LSMError) in
+        try timedOnRandomKeys(name, seed: 405, count: num / 2, writesOf: database) { key, _ throws(LSMError) in
             try database.delete(key)
         }
     }
@@ -234,7 +242,7 @@ struct BenchRunner {
     /// Synced puts of random keys on this thread.
     private func fillSync(_ name: String, _ database: Database) throws(LSMError) -> BenchResult {
         var value = BenchValue()
-        return try timedOnRandomKeys(name, seed: 501, count: syncedPuts, countWrites: false) {
+        return try timedOnRandomKeys(name, seed: 501, count: syncedPuts, writesOf: nil) {
             key, index throws(LSMError) in
             value.set(UInt64(index))
             try database.put(key, value.bytes, sync: true)
