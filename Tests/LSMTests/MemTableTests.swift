@@ -12,7 +12,7 @@ extension MemTable {
     }
 
     fileprivate func get(_ key: [UInt8], _ sequence: SequenceNumber) -> LookupResult {
-        key.withUnsafeBytes { get($0, sequence: sequence) }
+        key.withUnsafeBytes { get($0, hash: BloomFilter.hash($0), sequence: sequence) }
     }
 }
 

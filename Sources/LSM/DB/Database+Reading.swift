@@ -51,8 +51,9 @@ extension Database {
             throw LSMError(.keyTooLarge, "key of \(userKey.count) bytes exceeds the limit of \(Limits.maxKeySize)")
         }
         let view = try readView(snapshot)
+        let hash = BloomFilter.hash(userKey)
         for memtable in view.state.memtables {
-            let result = memtable.get(userKey, sequence: view.sequence)
+            let result = memtable.get(userKey, hash: hash, sequence: view.sequence)
             if case .notFound = result { continue }
             return result
         }
@@ -63,7 +64,7 @@ extension Database {
         try view.state.version.forEachFileForLookup(userKey) { (level, file) throws(LSMError) -> Bool in
             probes += 1
             if probes == 1 { first = (.passUnretained(file), level) }
-            result = try tableCache.table(number: file.number).get(userKey, sequence: view.sequence)
+            result = try tableCache.table(number: file.number).get(userKey, hash: hash, sequence: view.sequence)
             if case .notFound = result { return true }
             return false
         }

@@ -48,10 +48,11 @@ final class MemTable: @unchecked Sendable {
     /// everything).
     ///
     /// Seeks to `(userKey, sequence, .forSeek)`, which lands on the newest visible entry of `userKey` if there is
-    /// one and otherwise on a later user key.
-    func get(_ userKey: UnsafeRawBufferPointer, sequence: SequenceNumber) -> LookupResult {
+    /// one and otherwise on a later user key. `hash` is the key's ``BloomFilter/hash(_:)``, which a lookup computes
+    /// once for the memtables' and the tables' filters.
+    func get(_ userKey: UnsafeRawBufferPointer, hash: UInt64, sequence: SequenceNumber) -> LookupResult {
         let covering = hasRangeDeletions ? coveringRangeDeletion(userKey, atOrBelow: sequence) : nil
-        guard keyFilter.mayContain(userKey) else { return covering == nil ? .notFound : .deleted }
+        guard keyFilter.mayContain(hash: hash) else { return covering == nil ? .notFound : .deleted }
         let trailer = packTrailer(min(sequence, maxSequenceNumber), .forSeek)
         guard let node = list.first(atOrAfter: userKey, trailer: trailer),
               compareBytes(node.userKey, userKey) == 0

@@ -42,22 +42,22 @@ final class MemTableKeyFilter: @unchecked Sendable {
     /// Records `key`. One caller at a time: the memtable's writer.
     @inline(__always)
     func add(_ key: UnsafeRawBufferPointer) {
-        let (slot, bits) = probe(key)
+        let (slot, bits) = probe(BloomFilter.hash(key))
         lsm_atomic_store_relaxed_u64(slot, lsm_atomic_load_relaxed_u64(slot) | bits)
     }
 
-    /// False only when `key` was certainly not added.
+    /// False only when the key whose ``BloomFilter/hash(_:)`` is `hash` was certainly not added. The hash is the
+    /// tables' filter hash, so a lookup computes it once for every filter it asks.
     @inline(__always)
-    func mayContain(_ key: UnsafeRawBufferPointer) -> Bool {
-        let (slot, bits) = probe(key)
+    func mayContain(hash: UInt64) -> Bool {
+        let (slot, bits) = probe(hash)
         return lsm_atomic_load_relaxed_u64(slot) & bits == bits
     }
 
-    /// The word `key` maps to (by the high half of its hash) and its four bits there (by four 6-bit fields of the
-    /// low half).
+    /// The word a key of hash `hash` maps to (by the high half) and its four bits there (by four 6-bit fields of
+    /// the low half).
     @inline(__always)
-    private func probe(_ key: UnsafeRawBufferPointer) -> (UnsafeMutablePointer<UInt64>, UInt64) {
-        let hash = BloomFilter.hash(key)
+    private func probe(_ hash: UInt64) -> (UnsafeMutablePointer<UInt64>, UInt64) {
         let bits: UInt64 = 1 << (hash & 63) | 1 << (hash >> 6 & 63) | 1 << (hash >> 12 & 63) | 1 << (hash >> 18 & 63)
         return (words + (Int(truncatingIfNeeded: hash >> 32) & wordMask), bits)
     }

@@ -33,8 +33,12 @@ struct BloomFilter: Sendable {
 
     /// False only when `key` was certainly not added; true when it was or, rarely, when it was not.
     func mayContain(_ key: UnsafeRawBufferPointer) -> Bool {
+        mayContain(hash: Self.hash(key))
+    }
+
+    /// ``mayContain(_:)`` of the key whose ``hash(_:)`` is `h`, for a lookup that probes many filters with one hash.
+    func mayContain(hash h: UInt64) -> Bool {
         let m = UInt64(bitCount)
-        let h = Self.hash(key)
         var position = (h & 0xFFFF_FFFF) % m
         let step = ((h >> 32) | 1) % m
         return contents.withUnsafeBytes { bits in

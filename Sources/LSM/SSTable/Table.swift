@@ -135,9 +135,16 @@ final class Table: Sendable {
     /// answer if it has the same user key (it may be the first entry of the next block). Cursors on the stack walk
     /// the index and the data block in place, so a lookup allocates nothing but the value it returns.
     func get(_ userKey: UnsafeRawBufferPointer, sequence: SequenceNumber) throws(LSMError) -> LookupResult {
+        try get(userKey, hash: BloomFilter.hash(userKey), sequence: sequence)
+    }
+
+    /// ``get(_:sequence:)`` given the key's ``BloomFilter/hash(_:)``, which a lookup computes once for every table.
+    func get(
+        _ userKey: UnsafeRawBufferPointer, hash: UInt64, sequence: SequenceNumber
+    ) throws(LSMError) -> LookupResult {
         // A range deletion of this table covering the key hides its older entries here, as a tombstone would.
         let covering = hasRangeTombstones ? rangeTombstones.coveringSequence(userKey, atOrBelow: sequence) : nil
-        guard mayContain(userKey) else { return covering == nil ? .notFound : .deleted }
+        guard filter?.mayContain(hash: hash) ?? true else { return covering == nil ? .notFound : .deleted }
         return try withInternalKey(userKey, min(sequence, maxSequenceNumber), .forSeek) {
             (target: UnsafeRawBufferPointer) throws(LSMError) -> LookupResult in
             var index = try indexCursor(seekingTo: target)
