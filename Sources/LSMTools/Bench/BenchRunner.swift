@@ -121,22 +121,29 @@ struct BenchRunner {
     /// Synced puts of fillsync, and of each thread of fillsync_Nthreads: `max(NUM/500, 200)`.
     private var syncedPuts: Int { max(num / 500, 200) }
 
-    /// Times `count` operations of `body` (given the operation's index), with progress and, when `writesOf` is a
-    /// database, the bytes it wrote to its files meanwhile.
+    /// Times `count` operations of `body` (given the operation's index), with progress.
     private func timed(
-        _ name: String, count: Int, writesOf database: Database?, _ body: (Int) throws(LSMError) -> Void
+        _ name: String, count: Int, _ body: (Int) throws(LSMError) -> Void
     ) throws(LSMError) -> BenchResult {
         progress.start(name, total: count)
         defer { progress.finish() }
-        let writtenBefore = try database.map(bytesWritten(by:)) ?? 0
         let start = MonotonicClock.nanoseconds()
         for index in 0..<count {
             try body(index)
             progress.tick(index)
         }
         let seconds = MonotonicClock.seconds(from: start, to: MonotonicClock.nanoseconds())
-        let written = try database.map(bytesWritten(by:)).map { $0 - writtenBefore } ?? 0
-        return BenchResult(name: name, ops: count, seconds: seconds, bytesWritten: written, databaseBytes: -1)
+        return BenchResult(name: name, ops: count, seconds: seconds, bytesWritten: 0, databaseBytes: -1)
+    }
+
+    /// The row `workload` returns, with the bytes `database` wrote to its files meanwhile.
+    private func countingWrites(
+        of database: Database, _ workload: () throws(LSMError) -> BenchResult
+    ) throws(LSMError) -> BenchResult {
+        let before = try bytesWritten(by: database)
+        var row = try workload()
+        row.bytesWritten = try bytesWritten(by: database) - before
+        return row
     }
 
     /// Bytes `database` has written to its log and tables, by its statistics. The peers report `wchar` of
@@ -147,16 +154,16 @@ struct BenchRunner {
         return Int64(statistics.logBytesWritten + statistics.flushBytesWritten + statistics.compactionBytesWritten)
     }
 
-    /// Like ``timed(_:count:writesOf:_:)``, handing `body` the key of number `keyNumber(draw)` too, a draw per
+    /// Like ``timed(_:count:_:)``, handing `body` the key of number `keyNumber(draw)` too, a draw per
     /// operation from splitmix64 seeded with `seed` (by default below NUM, as `peerbench.c` draws random keys).
     private func timedOnRandomKeys(
-        _ name: String, seed: UInt64, count: Int, writesOf database: Database?, keyNumber: ((UInt64) -> UInt64)? = nil,
+        _ name: String, seed: UInt64, count: Int, keyNumber: ((UInt64) -> UInt64)? = nil,
         _ body: (_ key: [UInt8], _ index: Int) throws(LSMError) -> Void
     ) throws(LSMError) -> BenchResult {
         var random = SplitMix64(seed: seed)
         var key = BenchKey()
         let keys = UInt64(num)
-        return try timed(name, count: count, writesOf: database) { (index: Int) throws(LSMError) in
+        return try timed(name, count: count) { (index: Int) throws(LSMError) in
             let draw = random.next()
             key.set(keyNumber?(draw) ?? draw % keys)
             try body(key.bytes, index)
@@ -167,10 +174,12 @@ struct BenchRunner {
     private func fillSequential(_ name: String, _ database: Database) throws(LSMError) -> BenchResult {
         var key = BenchKey()
         var value = BenchValue()
-        return try timed(name, count: num, writesOf: database) { (index: Int) throws(LSMError) in
-            key.set(UInt64(index))
-            value.set(UInt64(index))
-            try database.put(key.bytes, value.bytes)
+        return try countingWrites(of: database) { () throws(LSMError) in
+            try timed(name, count: num) { (index: Int) throws(LSMError) in
+                key.set(UInt64(index))
+                value.set(UInt64(index))
+                try database.put(key.bytes, value.bytes)
+            }
         }
     }
 
@@ -180,9 +189,11 @@ struct BenchRunner {
         _ name: String, _ database: Database, seed: UInt64, firstValue: UInt64
     ) throws(LSMError) -> BenchResult {
         var value = BenchValue()
-        return try timedOnRandomKeys(name, seed: seed, count: num, writesOf: database) { key, index throws(LSMError) in
-            value.set(firstValue + UInt64(index))
-            try database.put(key, value.bytes)
+        return try countingWrites(of: database) { () throws(LSMError) in
+            try timedOnRandomKeys(name, seed: seed, count: num) { key, index throws(LSMError) in
+                value.set(firstValue + UInt64(index))
+                try database.put(key, value.bytes)
+            }
         }
     }
 
@@ -193,7 +204,7 @@ struct BenchRunner {
         keyNumber: @escaping (UInt64) -> UInt64
     ) throws(LSMError) -> BenchResult {
         var found = 0
-        var row = try timedOnRandomKeys(name, seed: seed, count: num, writesOf: nil, keyNumber: keyNumber) {
+        var row = try timedOnRandomKeys(name, seed: seed, count: num, keyNumber: keyNumber) {
             key, _ throws(LSMError) in
             if try database.get(key) != nil { found += 1 }
         }
@@ -225,7 +236,7 @@ struct BenchRunner {
 
     /// NUM/10 times: a new cursor from a random existing key, reading up to 10 entries.
     private func seekRandom(_ name: String, _ database: Database) throws(LSMError) -> BenchResult {
-        try timedOnRandomKeys(name, seed: 303, count: num / 10, writesOf: nil) { key, _ throws(LSMError) in
+        try timedOnRandomKeys(name, seed: 303, count: num / 10) { key, _ throws(LSMError) in
             let cursor = try database.cursor(from: key)
             var read = 0
             while read < 10, try cursor.next(borrowing: { _, _ in }) { read += 1 }
@@ -234,15 +245,17 @@ struct BenchRunner {
 
     /// NUM/2 deletes of random keys.
     private func deleteRandom(_ name: String, _ database: Database) throws(LSMError) -> BenchResult {
-        try timedOnRandomKeys(name, seed: 405, count: num / 2, writesOf: database) { key, _ throws(LSMError) in
-            try database.delete(key)
+        try countingWrites(of: database) { () throws(LSMError) in
+            try timedOnRandomKeys(name, seed: 405, count: num / 2) { key, _ throws(LSMError) in
+                try database.delete(key)
+            }
         }
     }
 
     /// Synced puts of random keys on this thread.
     private func fillSync(_ name: String, _ database: Database) throws(LSMError) -> BenchResult {
         var value = BenchValue()
-        return try timedOnRandomKeys(name, seed: 501, count: syncedPuts, writesOf: nil) {
+        return try timedOnRandomKeys(name, seed: 501, count: syncedPuts) {
             key, index throws(LSMError) in
             value.set(UInt64(index))
             try database.put(key, value.bytes, sync: true)
