@@ -3,6 +3,31 @@ import Testing
 import CLSMSupport
 
 @Suite struct CodingTests {
+    @Test func commonPrefixLengthFindsTheFirstDifferenceAtEveryPosition() {
+        let base = (0..<40).map { UInt8($0 + 1) }
+        for length in 0...40 {
+            let a = Array(base[..<length])
+            for position in 0...length {
+                var b = a
+                if position < length { b[position] ^= 0x80 }
+                let found = a.withUnsafeBytes { x in b.withUnsafeBytes { y in commonPrefixLength(x, y) } }
+                #expect(found == position, "length \(length), difference at \(position)")
+            }
+            let longer = a + [9, 9]
+            #expect(a.withUnsafeBytes { x in longer.withUnsafeBytes { y in commonPrefixLength(x, y) } } == length)
+        }
+    }
+
+    @Test func replaceBytesKeepsThePrefixAndTakesTheRest() {
+        for (start, next, prefix) in [([1, 2, 3, 4], [1, 2, 7, 8], 2), ([1, 2, 3], [1, 2, 3, 4, 5], 3),
+                                      ([1, 2, 3, 4, 5], [1, 9], 1), ([], [5, 6], 0), ([1, 2], [1, 2], 2)]
+            as [([UInt8], [UInt8], Int)] {
+            var bytes = start
+            next.withUnsafeBytes { bytes.replaceBytes(with: $0, keepingPrefix: prefix) }
+            #expect(bytes == next)
+        }
+    }
+
     @Test func varintRoundTripsAcrossBoundaries() {
         let values: [UInt64] = [0, 1, 127, 128, 255, 16383, 16384, 1 << 21, (1 << 28) - 1, UInt64(UInt32.max),
                                 1 << 35, 1 << 56, UInt64.max - 1, UInt64.max]

@@ -30,23 +30,22 @@ struct BlockBuilder {
     mutating func add(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
         var shared = 0
         if entriesSinceRestart < restartInterval {
-            let limit = min(lastKey.count, key.count)
-            shared = lastKey.withUnsafeBytes { last in
-                var n = 0
-                while n < limit && last[n] == key[n] { n += 1 }
-                return n
-            }
+            shared = lastKey.withUnsafeBytes { commonPrefixLength($0, key) }
         } else {
             restarts.append(UInt32(buffer.count))
             entriesSinceRestart = 0
         }
-        buffer.appendVarint32(UInt32(shared))
-        buffer.appendVarint32(UInt32(key.count - shared))
-        buffer.appendVarint32(UInt32(value.count))
-        buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: key[shared...]))
+        let unshared = UnsafeRawBufferPointer(rebasing: key[shared...])
+        // The three lengths go in with one append: at most three 5-byte varints.
+        withUnsafeTemporaryAllocation(byteCount: 15, alignment: 1) { header in
+            var end = header.storeVarint64(UInt64(shared), at: 0)
+            end = header.storeVarint64(UInt64(unshared.count), at: end)
+            end = header.storeVarint64(UInt64(value.count), at: end)
+            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: header[..<end]))
+        }
+        buffer.append(contentsOf: unshared)
         buffer.append(contentsOf: value)
-        lastKey.removeSubrange(shared...)
-        lastKey.append(contentsOf: UnsafeRawBufferPointer(rebasing: key[shared...]))
+        lastKey.replaceBytes(with: key, keepingPrefix: shared)
         entriesSinceRestart += 1
         entryCount += 1
     }

@@ -84,8 +84,7 @@ struct TableBuilder {
         if isFirst { properties.smallestKey = key.array }
         smallestSequence = min(smallestSequence, parsed.sequence)
         largestSequence = max(largestSequence, parsed.sequence)
-        lastKey.removeAll(keepingCapacity: true)
-        lastKey.append(contentsOf: key)
+        lastKey.replaceBytes(with: key, keepingPrefix: 0)
         properties.entryCount += 1
         if parsed.kind == .deletion { properties.deletionCount += 1 }
         properties.rawKeyBytes += UInt64(key.count)

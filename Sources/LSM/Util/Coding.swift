@@ -42,6 +42,38 @@ extension Array where Element == UInt8 {
     }
 }
 
+extension [UInt8] {
+    /// Makes the array equal to `bytes`, whose first `prefix` bytes it holds already: a copy in place when the
+    /// length stays, as it does for a builder's last key when keys have one length.
+    @inline(__always)
+    mutating func replaceBytes(with bytes: UnsafeRawBufferPointer, keepingPrefix prefix: Int) {
+        if count == bytes.count {
+            guard prefix < count else { return }
+            withUnsafeMutableBytes { target in
+                UnsafeMutableRawBufferPointer(rebasing: target[prefix...])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[prefix...]))
+            }
+        } else {
+            replaceSubrange(prefix..., with: UnsafeRawBufferPointer(rebasing: bytes[prefix...]))
+        }
+    }
+}
+
+/// How many leading bytes `a` and `b` have in common, compared eight at a time.
+@inline(__always)
+func commonPrefixLength(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+    let limit = min(a.count, b.count)
+    var n = 0
+    while n + 8 <= limit {
+        let difference = a.fixed64(at: n) ^ b.fixed64(at: n)
+        // Little-endian words: the first differing byte holds the lowest set bit.
+        if difference != 0 { return n + difference.trailingZeroBitCount / 8 }
+        n += 8
+    }
+    while n < limit && a[n] == b[n] { n += 1 }
+    return n
+}
+
 extension UnsafeMutableRawBufferPointer {
     /// Stores a varint length followed by `bytes` at `offset`; returns the offset after them. The caller has made
     /// room (``varintLength(_:)`` plus the bytes).
