@@ -86,8 +86,7 @@ struct CompactionJob {
                     throw LSMError.corruption("malformed internal key in a compaction input")
                 }
                 if !hasCurrentUserKey || currentUserKey.withUnsafeBytes({ compareBytes($0, parsed.userKey) }) != 0 {
-                    currentUserKey.removeAll(keepingCapacity: true)
-                    currentUserKey.append(contentsOf: parsed.userKey)
+                    currentUserKey.replaceBytes(with: parsed.userKey, keepingPrefix: 0)
                     hasCurrentUserKey = true
                     lastSequenceForKey = SequenceNumber.max
                 }

@@ -73,8 +73,7 @@ struct TableOutputWriter {
         if nextRangeDeletion < pendingRangeDeletions.count { addRangeDeletions(startingAtOrBefore: userKey) }
         try builder?.add(key: key, value: value)
         guard targetFileSize != nil else { return }
-        lastUserKey.removeAll(keepingCapacity: true)
-        lastUserKey.append(contentsOf: userKey)
+        lastUserKey.replaceBytes(with: userKey, keepingPrefix: 0)
         hasLastUserKey = true
     }
 
