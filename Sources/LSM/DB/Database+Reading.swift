@@ -52,19 +52,46 @@ extension Database {
         }
         let view = try readView(snapshot)
         let hash = BloomFilter.hash(userKey)
-        for memtable in view.state.memtables {
-            let result = memtable.get(userKey, hash: hash, sequence: view.sequence)
-            if case .notFound = result { continue }
-            return result
+        // The read state keeps its memtables and version alive while the read holds it, so they are borrowed
+        // below, not retained: a retain is an atomic write, which threads reading at once contend for.
+        let inMemory = newestEntry(in: view.state.memtables, userKey, hash: hash, sequence: view.sequence)
+        if case .notFound = inMemory {} else { return inMemory }
+        return try Unmanaged.passUnretained(view.state.version)._withUnsafeGuaranteedRef { version in
+            Result { () throws(LSMError) in
+                try newestEntry(in: version, userKey, hash: hash, sequence: view.sequence)
+            }
+        }.get()
+    }
+
+    /// The newest entry of `userKey` at or below `sequence` in `memtables`, newest first.
+    private func newestEntry(
+        in memtables: [MemTable], _ userKey: UnsafeRawBufferPointer, hash: UInt64, sequence: SequenceNumber
+    ) -> LookupResult {
+        memtables.withUnsafeBufferPointer { memtables in
+            for memtable in memtables {
+                let result = Unmanaged.passUnretained(memtable)._withUnsafeGuaranteedRef {
+                    $0.get(userKey, hash: hash, sequence: sequence)
+                }
+                if case .notFound = result { continue }
+                return result
+            }
+            return .notFound
         }
+    }
+
+    /// The newest entry of `userKey` at or below `sequence` in the tables of `version`, charging a seek to the
+    /// first table probed when the key is found only later.
+    private func newestEntry(
+        in version: Version, _ userKey: UnsafeRawBufferPointer, hash: UInt64, sequence: SequenceNumber
+    ) throws(LSMError) -> LookupResult {
         var result = LookupResult.notFound
-        // The first table probed, unretained (the read state holds it), charged if the key is found only later.
+        // The first table probed, unretained (the version holds it).
         var first: (file: Unmanaged<FileMetaData>, level: Int)?
         var probes = 0
-        try view.state.version.forEachFileForLookup(userKey) { (level, file) throws(LSMError) -> Bool in
+        try version.forEachFileForLookup(userKey) { (level, file) throws(LSMError) -> Bool in
             probes += 1
             if probes == 1 { first = (.passUnretained(file), level) }
-            result = try tableCache.table(number: file.number).get(userKey, hash: hash, sequence: view.sequence)
+            result = try tableCache.table(number: file.number).get(userKey, hash: hash, sequence: sequence)
             if case .notFound = result { return true }
             return false
         }
