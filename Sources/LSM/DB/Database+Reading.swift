@@ -54,29 +54,16 @@ extension Database {
         let hash = BloomFilter.hash(userKey)
         // The read state keeps its memtables and version alive while the read holds it, so they are borrowed
         // below, not retained: a retain is an atomic write, which threads reading at once contend for.
-        let inMemory = newestEntry(in: view.state.memtables, userKey, hash: hash, sequence: view.sequence)
-        if case .notFound = inMemory {} else { return inMemory }
-        return try Unmanaged.passUnretained(view.state.version)._withUnsafeGuaranteedRef { version in
+        for memtable in view.state.unretainedMemtables {
+            let result = memtable._withUnsafeGuaranteedRef { $0.get(userKey, hash: hash, sequence: view.sequence) }
+            if case .notFound = result { continue }
+            return result
+        }
+        return try view.state.unretainedVersion._withUnsafeGuaranteedRef { version in
             Result { () throws(LSMError) in
                 try newestEntry(in: version, userKey, hash: hash, sequence: view.sequence)
             }
         }.get()
-    }
-
-    /// The newest entry of `userKey` at or below `sequence` in `memtables`, newest first.
-    private func newestEntry(
-        in memtables: [MemTable], _ userKey: UnsafeRawBufferPointer, hash: UInt64, sequence: SequenceNumber
-    ) -> LookupResult {
-        memtables.withUnsafeBufferPointer { memtables in
-            for memtable in memtables {
-                let result = Unmanaged.passUnretained(memtable)._withUnsafeGuaranteedRef {
-                    $0.get(userKey, hash: hash, sequence: sequence)
-                }
-                if case .notFound = result { continue }
-                return result
-            }
-            return .notFound
-        }
     }
 
     /// The newest entry of `userKey` at or below `sequence` in the tables of `version`, charging a seek to the
