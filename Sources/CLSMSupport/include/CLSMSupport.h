@@ -23,6 +23,12 @@ int lsm_start_writeback(int fd, int64_t offset, int64_t count);
 /// Elsewhere fails with EOPNOTSUPP. Returns 0 or -1.
 int lsm_reserve_space(int fd, int64_t offset, int64_t count);
 
+/// Copies `count` bytes from `source` to `target` strictly from the first byte to the last, so that a process that
+/// dies partway has copied a prefix of them. A log record copied into a shared mapping of the log then reads after
+/// such a death as a record cut short (a torn tail), as after a short `write`; `memcpy` may store the head of a copy
+/// last, which would leave later bytes behind a missing record header.
+void lsm_copy_forward(void *target, const void *source, size_t count);
+
 /// Acquire load and release store of a pointer-sized slot in raw memory: the skiplist links nodes that live in
 /// an arena, where Swift's atomic types cannot be placed.
 static inline void *lsm_atomic_load_acquire_ptr(void *const *slot) {

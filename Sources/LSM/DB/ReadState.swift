@@ -10,7 +10,7 @@ final class ReadState: Sendable {
     /// reaches them without writing their reference counts, which every thread reading at once would contend for.
     nonisolated(unsafe) let unretainedMemtables: UnsafeBufferPointer<Unmanaged<MemTable>>
     /// `version`, unretained, for the same reason.
-    nonisolated(unsafe) let unretainedVersion: Unmanaged<Version>
+    let unretainedVersion: Unmanaged<Version>
 
     init(memtables: [MemTable], version: Version) {
         self.memtables = memtables

@@ -20,8 +20,10 @@ import CLSMSupport
 /// that fits there is a copy into the page cache rather than a `pwrite` call, which costs a small record more than
 /// everything else a write does. The bytes are the kernel's as soon as they are copied, exactly as after a
 /// `pwrite`: they survive the process's death, and `fdatasync` writes them to disk (Linux marks a page dirtied
-/// through a shared mapping as it is first written). Only space `fallocate` has given the file is mapped, so the
-/// copies never reach past the file's end or need a block the disk may not have.
+/// through a shared mapping as it is first written). They are copied first to last (`lsm_copy_forward`), so a
+/// process killed during a copy leaves a prefix of the bytes, as a short `pwrite` would: a record cut short. Only
+/// space `fallocate` has given the file is mapped, so the copies never reach past the file's end or need a block
+/// the disk may not have.
 final class PosixWritableFile: WritableFile {
     static let writebackInterval: UInt64 = 1 << 20
 
@@ -60,7 +62,7 @@ final class PosixWritableFile: WritableFile {
         let end = size + UInt64(bytes.count)
         if reservationStep > 0 && end > reservedEnd { reserve(through: end) }
         if let mapping, let source = bytes.baseAddress, end <= mapping.end {
-            (mapping.base + Int(size - mapping.start)).copyMemory(from: source, byteCount: bytes.count)
+            lsm_copy_forward(mapping.base + Int(size - mapping.start), source, bytes.count)
         } else {
             try write(bytes)
         }
