@@ -18,6 +18,23 @@ import CLSMSupport
         }
     }
 
+    @Test func copyForwardCopiesEveryLengthAtEveryAlignment() {
+        let source = (0..<100).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        for offset in 0..<9 {
+            for count in 0...(source.count - offset) {
+                var target = [UInt8](repeating: 0xEE, count: source.count + 2)
+                target.withUnsafeMutableBytes { to in
+                    source.withUnsafeBytes { from in
+                        lsm_copy_forward(to.baseAddress! + 1, from.baseAddress! + offset, count)
+                    }
+                }
+                let expected = [0xEE] + source[offset..<(offset + count)]
+                    + [UInt8](repeating: 0xEE, count: source.count + 1 - count)
+                #expect(target == expected, "offset \(offset), \(count) bytes")
+            }
+        }
+    }
+
     @Test func replaceBytesKeepsThePrefixAndTakesTheRest() {
         for (start, next, prefix) in [([1, 2, 3, 4], [1, 2, 7, 8], 2), ([1, 2, 3], [1, 2, 3, 4, 5], 3),
                                       ([1, 2, 3, 4, 5], [1, 9], 1), ([], [5, 6], 0), ([1, 2], [1, 2], 2)]
