@@ -115,8 +115,8 @@ public final class Database: @unchecked Sendable {
         let previousManifest = versions.manifestFileNumber
         try versions.logAndApply(edit)
 
-        state = DatabaseState(memtable: MemTable(expectedBytes: self.options.memtableSize), log: writer, logNumber: newLogNumber, version: versions.current,
-                              lastSequence: recovery.lastSequence)
+        state = DatabaseState(memtable: MemTable(expectedBytes: self.options.memtableSize), log: writer,
+                              logNumber: newLogNumber, version: versions.current, lastSequence: recovery.lastSequence)
         let infoLog = EventLog(directory: path)
         self.infoLog = infoLog
         let retired = recovery.obsoleteFiles + recovery.replayedLogs.map(FileNames.wal)

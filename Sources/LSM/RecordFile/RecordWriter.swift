@@ -1,9 +1,10 @@
 /// Appends records to a log file in format version 2 (``RecordFileFormat``); one writer, not thread-safe.
 ///
 /// Each record is framed into one contiguous scratch buffer and handed to the file with a single `append`, header
-/// first, so a crash can leave at most the last record cut short, which readers treat as a torn tail. The scratch buffer is owned here and reused, so a warmed writer allocates nothing per record;
-/// buffers grown past ``retainedScratchLimit`` for an unusually large record are released again afterwards so one
-/// huge batch does not pin its size in memory for the life of the log.
+/// first, so a crash can leave at most the last record cut short, which readers treat as a torn tail. The scratch
+/// buffer is owned here and reused, so a warmed writer allocates nothing per record; buffers grown past
+/// ``retainedScratchLimit`` for an unusually large record are released again afterwards so one huge batch does not
+/// pin its size in memory for the life of the log.
 ///
 /// After an append fails the file may end in part of a record, and anything written behind it would sit after
 /// damage, so the writer refuses further records and rethrows that first failure.
