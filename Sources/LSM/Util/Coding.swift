@@ -40,9 +40,7 @@ extension Array where Element == UInt8 {
         appendVarint64(UInt64(bytes.count))
         bytes.withMemoryRebound(to: UInt8.self) { append(contentsOf: $0) }
     }
-}
 
-extension [UInt8] {
     /// Makes the array equal to `bytes`, whose first `prefix` bytes it holds already: a copy in place when the
     /// length stays, as it does for a builder's last key when keys have one length.
     @inline(__always)
