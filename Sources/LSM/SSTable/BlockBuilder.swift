@@ -41,10 +41,10 @@ struct BlockBuilder {
             var end = header.storeVarint64(UInt64(shared), at: 0)
             end = header.storeVarint64(UInt64(unshared.count), at: end)
             end = header.storeVarint64(UInt64(value.count), at: end)
-            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: header[..<end]))
+            buffer.append(raw: UnsafeRawBufferPointer(rebasing: header[..<end]))
         }
-        buffer.append(contentsOf: unshared)
-        buffer.append(contentsOf: value)
+        buffer.append(raw: unshared)
+        buffer.append(raw: value)
         lastKey.replaceBytes(with: key, keepingPrefix: shared)
         entriesSinceRestart += 1
         entryCount += 1

@@ -33,11 +33,17 @@ extension Array where Element == UInt8 {
         append(contentsOf: bytes)
     }
 
-    /// Appends a varint length followed by the bytes, copied in one move (a raw buffer is not contiguous storage
-    /// of `UInt8` to `append(contentsOf:)`, which would copy it a byte at a time).
+    /// Appends a varint length followed by the bytes, copied in one move.
     @inline(__always)
     mutating func appendLengthPrefixed(_ bytes: UnsafeRawBufferPointer) {
         appendVarint64(UInt64(bytes.count))
+        append(raw: bytes)
+    }
+
+    /// Appends `bytes` in one move: a raw buffer is not contiguous storage of `UInt8` to `append(contentsOf:)`,
+    /// which takes a slower path for it.
+    @inline(__always)
+    mutating func append(raw bytes: UnsafeRawBufferPointer) {
         bytes.withMemoryRebound(to: UInt8.self) { append(contentsOf: $0) }
     }
 
