@@ -99,7 +99,7 @@ final class CommitQueue {
         var merged: [UInt8] = []
         merged.reserveCapacity(bytes)
         for write in writers.prefix(count) where !write.pointee.isLogSync {
-            write.pointee.entries.withMemoryRebound(to: UInt8.self) { merged.append(contentsOf: $0) }
+            merged.append(raw: write.pointee.entries)
         }
         return (count, merged, entryCount, sync)
     }
