@@ -110,6 +110,60 @@ import Testing
         try db.close()
     }
 
+    /// Level 0's tombstones weigh on it by the values they hide below: one table of deletes is compacted, and
+    /// slows writes, as several tables of values would.
+    @Test func levelZeroTombstonesWeighAsTheValuesTheyHide() throws {
+        var options = Options()
+        options.level0CompactionTrigger = 4
+        options.memtableSize = 1000
+        let picker = CompactionPicker(options: options)
+        // Values only, ten 1000-byte tables of ten entries: with the tombstone table's 300 bytes, 103 bytes a value.
+        let values = (0..<10).map { i in
+            FileMetaData(number: UInt64(10 + i), size: 1000, smallest: ikey("k\(i)0"), largest: ikey("k\(i)9"),
+                         entryCount: 10)
+        }
+        func deletes(_ count: UInt64) -> FileMetaData {
+            FileMetaData(number: 1, size: 300, smallest: ikey("k00", 50, .deletion),
+                         largest: ikey("k99", 20, .deletion), entryCount: 30, deletionCount: count)
+        }
+        let pointers = [[UInt8]?](repeating: nil, count: 7)
+        let heavy = try version(level0: [deletes(30)], level1: values)
+        #expect(abs(picker.level0Pressure(heavy) - (1 + 30 * 103.0 / 1000)) < 1e-9)
+        let compaction = try #require(picker.pick(heavy, compactPointers: pointers),
+                                      "one table hiding 3 memtables' worth weighs 4 tables: the trigger")
+        #expect(compaction.level == 0 && compaction.inputs.map(\.number) == [1] && compaction.overlapping.count == 10)
+        let light = try version(level0: [deletes(20)], level1: values)
+        #expect(picker.level0Pressure(light) < 4)
+        #expect(picker.pick(light, compactPointers: pointers) == nil)
+        #expect(picker.level0Pressure(try version(level0: [table(1, "a", "b")], level1: values)) == 1,
+                "a table without tombstones weighs one")
+    }
+
+    /// The tombstone counts compaction weighs come from the tables a flush writes: a burst of deletes flushed as
+    /// fewer tables than the trigger is still compacted, and the space of the values it deletes comes back.
+    @Test func aFlushedBurstOfDeletesIsCompactedForTheSpaceItHides() throws {
+        let dir = TemporaryDirectory("tombstone-pressure")
+        defer { dir.remove() }
+        var options = Options()
+        options.memtableSize = 256 << 10
+        options.targetFileSize = 64 << 10
+        options.level0CompactionTrigger = 3
+        let db = try Database.open(dir.path, options: options)
+        let value = [UInt8](repeating: 7, count: 1000)
+        for i in 0..<3000 { try db.put(Array("k\(10_000 + i)".utf8), value) }
+        try db.compact()
+        let filled = try db.statistics()
+        try #require(filled.levelFileCounts[0] == 0)
+        for i in 0..<2000 { try db.delete(Array("k\(10_000 + i)".utf8)) }
+        try db.flush()
+        db.waitForBackgroundWork()
+        let after = try db.statistics()
+        #expect(after.levelFileCounts[0] == 0, "the table of tombstones went down though it was alone")
+        #expect(after.compactionCount > filled.compactionCount)
+        #expect(try db.get("k11999") == nil && db.get("k12000") == Array(value))
+        try db.close()
+    }
+
     @Test func aFlushedTableGoesAsDeepAsLevelTwoWhileNothingAboveOrInItsLevelOverlapsIt() throws {
         let version = try version(level0: [table(1, "a", "c")], level1: [table(2, "m", "p")],
                                   level2: [table(3, "h", "j")])

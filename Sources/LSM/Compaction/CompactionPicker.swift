@@ -1,7 +1,7 @@
 /// Decides what to compact: leveled compaction scored per level.
 ///
-/// Level 0 is scored by its table count against ``Options/level0CompactionTrigger`` (its tables overlap, so
-/// every one costs a read); deeper levels by their bytes against their target, ``Options/level1MaxBytes`` times
+/// Level 0 is scored by its pressure (``level0Pressure(_:)``) against ``Options/level0CompactionTrigger``;
+/// deeper levels by their bytes against their target, ``Options/level1MaxBytes`` times
 /// ``Options/levelSizeMultiplier`` per level below 1. The level with the highest score of at least 1 is compacted.
 ///
 /// The picker also places flushed tables (``levelForFlushedTable(_:in:avoiding:)``), as LevelDB does, so that a
@@ -19,11 +19,20 @@ struct CompactionPicker {
         return bytes
     }
 
+    /// How much level 0 weighs on reads and on space, in tables: its table count (its tables overlap, so every
+    /// one costs a read), plus a memtable's worth for every ``Options/memtableSize`` bytes of values its tombstones
+    /// hide below (``Version/level0DeletedBytes``). A flushed burst of deletes is then compacted, and paced
+    /// (``Options/level0SlowdownTrigger``), like a burst of writes of the space it is to free, instead of waiting
+    /// behind other compactions while the space stays taken.
+    func level0Pressure(_ version: Version) -> Double {
+        Double(version.levels[0].count) + version.level0DeletedBytes / Double(options.memtableSize)
+    }
+
     /// The compaction score of each level but the last (which has nowhere to compact to).
     func scores(_ version: Version) -> [Double] {
         (0..<(Version.levelCount - 1)).map { level in
             level == 0
-                ? Double(version.levels[0].count) / Double(options.level0CompactionTrigger)
+                ? level0Pressure(version) / Double(options.level0CompactionTrigger)
                 : Double(version.bytes(level: level)) / maxBytes(level: level)
         }
     }

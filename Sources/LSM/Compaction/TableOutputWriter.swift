@@ -125,7 +125,7 @@ struct TableOutputWriter {
         outputs.append(FileMetaData(
             number: number, size: properties.fileSize, smallest: properties.smallestKey,
             largest: properties.largestKey, entryCount: properties.entryCount,
-            rangeDeletionCount: properties.rangeDeletionCount))
+            rangeDeletionCount: properties.rangeDeletionCount, deletionCount: properties.deletionCount))
         bytesWritten += properties.fileSize
         self.file = nil
     }

@@ -13,7 +13,7 @@ extension Database {
         var allowDelay = !force
         while true {
             if let backgroundError = state.backgroundError { throw backgroundError }
-            if allowDelay && state.version.levels[0].count >= options.level0SlowdownTrigger {
+            if allowDelay && picker.level0Pressure(state.version) >= Double(options.level0SlowdownTrigger) {
                 // Near the stop trigger: delay this write by a millisecond rather than stopping a later one for
                 // as long as a compaction takes.
                 let start = MonotonicClock.microseconds()

@@ -61,14 +61,19 @@ public struct Options: Sendable, Hashable {
     public var readOnly: Bool = false
 
     /// Level-0 tables that start a compaction into level 1. Level-0 tables overlap, so each costs every read.
+    /// Tombstones count too: level 0 weighs one table more for every ``memtableSize`` bytes of values its
+    /// tombstones are estimated to hide in the levels below, so deleted space is reclaimed promptly.
     ///
     /// 1 to 1000, and at most ``level0SlowdownTrigger``. The default is 4.
     public var level0CompactionTrigger: Int = 4
-    /// Level-0 tables at which each write is delayed by about a millisecond, so compaction can catch up.
+    /// Level-0 tables at which each write is delayed by about a millisecond, so compaction can catch up. Counted
+    /// as for ``level0CompactionTrigger``, tombstones' weight included, so a burst of deletes is paced as a burst
+    /// of writes is.
     ///
     /// 1 to 1000, from ``level0CompactionTrigger`` to ``level0StopTrigger``. The default is 8.
     public var level0SlowdownTrigger: Int = 8
-    /// Level-0 tables at which writes wait until compaction brings the count down. Memtables already waiting for
+    /// Level-0 tables at which writes wait until compaction brings the count down (tables only: tombstones slow
+    /// writes but never stop them). Memtables already waiting for
     /// their flush still land in level 0, so it holds at most this many plus ``maxImmutableMemtables`` tables.
     ///
     /// 1 to 1000, and at least ``level0SlowdownTrigger``. The default is 12.

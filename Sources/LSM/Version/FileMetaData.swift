@@ -19,6 +19,10 @@ final class FileMetaData: Sendable, Equatable, CustomStringConvertible {
     /// How many range deletions the table holds: reads that cover many keys (cursors) gather those of every table
     /// that has some, without opening the others.
     let rangeDeletionCount: UInt64
+    /// How many point deletions (tombstones) the table holds, when this process wrote it; 0 for a table read from
+    /// the manifest, which does not record it. Only compaction scheduling uses it
+    /// (``CompactionPicker/level0Pressure(_:)``), so a table counted as holding none is merely compacted later.
+    let deletionCount: UInt64
     /// What to do when the last version holding this table goes away, once a compaction has made it obsolete.
     private let releaseAction = Locked<(@Sendable () -> Void)?>(nil)
     /// Lookups that may still probe this table in vain, finding their key in a later one, before it is worth
@@ -27,7 +31,7 @@ final class FileMetaData: Sendable, Equatable, CustomStringConvertible {
     private let allowedSeeks: Atomic<Int>
 
     init(number: UInt64, size: UInt64, smallest: [UInt8], largest: [UInt8], entryCount: UInt64,
-         rangeDeletionCount: UInt64 = 0) {
+         rangeDeletionCount: UInt64 = 0, deletionCount: UInt64 = 0) {
         assert(smallest.count >= internalKeyTrailerSize && largest.count >= internalKeyTrailerSize)
         assert(compareInternalKeys(smallest, largest) <= 0)
         self.number = number
@@ -36,6 +40,7 @@ final class FileMetaData: Sendable, Equatable, CustomStringConvertible {
         self.largest = largest
         self.entryCount = entryCount
         self.rangeDeletionCount = rangeDeletionCount
+        self.deletionCount = deletionCount
         allowedSeeks = Atomic(max(100, Int(clamping: size / 16384)))
     }
 

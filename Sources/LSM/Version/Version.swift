@@ -12,6 +12,10 @@ final class Version: Sendable {
     let rangeDeletionFiles: [FileMetaData]
     /// Every file's user-key bounds, packed: what point reads and range queries search.
     private let bounds: FileBoundsIndex
+    /// An estimate of the bytes of values that level 0's tombstones hide in the levels below: each tombstone
+    /// counted as one value of the version's average size. Compaction frees them only once the tombstones reach
+    /// them, so deletes are compaction debt as writes are.
+    let level0DeletedBytes: Double
 
     /// The empty version of a new database.
     convenience init() {
@@ -23,6 +27,15 @@ final class Version: Sendable {
         self.levels = levels
         rangeDeletionFiles = levels.joined().filter { $0.rangeDeletionCount > 0 }
         bounds = FileBoundsIndex(levels)
+        // In floating point: sizes and counts read from the manifest may be anything.
+        var bytes = 0.0
+        var values = 0.0
+        for file in levels.joined() {
+            bytes += Double(file.size)
+            values += Double(file.entryCount - min(file.deletionCount, file.entryCount))
+        }
+        let averageValueBytes = values > 0 ? bytes / values : 0
+        level0DeletedBytes = levels[0].reduce(0) { $0 + Double($1.deletionCount) * averageValueBytes }
     }
 
     var fileCount: Int { levels.reduce(0) { $0 + $1.count } }
