@@ -110,6 +110,34 @@ import Testing
         try db.close()
     }
 
+    /// Level 1's target is a tenth of what lies below it, between a tenth of `level1MaxBytes` and all of it;
+    /// deeper levels keep theirs.
+    @Test func levelOnesTargetFollowsTheLevelsBelowWhileTheyAreSmall() throws {
+        var options = Options()
+        options.level1MaxBytes = 10_000
+        let picker = CompactionPicker(options: options)
+        func below(_ level2: UInt64, _ level3: UInt64 = 0) throws -> Version {
+            var edit = VersionEdit()
+            if level2 > 0 { edit.addFile(level: 2, table(2, "a", "b", size: level2)) }
+            if level3 > 0 { edit.addFile(level: 3, table(3, "a", "b", size: level3)) }
+            return try Version().applying(edit)
+        }
+        #expect(picker.maxBytes(level: 1, in: try below(0)) == 1_000)
+        #expect(picker.maxBytes(level: 1, in: try below(35_000)) == 3_500)
+        #expect(picker.maxBytes(level: 1, in: try below(60_000, 30_000)) == 9_000)
+        #expect(picker.maxBytes(level: 1, in: try below(500_000)) == 10_000)
+        #expect(picker.maxBytes(level: 2, in: try below(0)) == 100_000)
+        #expect(picker.maxBytes(level: 3, in: try below(500_000)) == 1_000_000)
+
+        // 4,000 bytes in level 1 over 35,000 below: over its 3,500 target, so it is compacted.
+        var edit = VersionEdit()
+        edit.addFile(level: 1, table(1, "a", "b", size: 4_000))
+        edit.addFile(level: 2, table(2, "a", "b", size: 35_000))
+        let compaction = try #require(picker.pick(try Version().applying(edit),
+                                                  compactPointers: [[UInt8]?](repeating: nil, count: 7)))
+        #expect(compaction.level == 1 && compaction.inputs.map(\.number) == [1])
+    }
+
     /// Level 0's tombstones weigh on it by the values they hide below: one table of deletes is compacted, and
     /// slows writes, as several tables of values would.
     @Test func levelZeroTombstonesWeighAsTheValuesTheyHide() throws {

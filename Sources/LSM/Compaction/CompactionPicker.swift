@@ -1,8 +1,8 @@
 /// Decides what to compact: leveled compaction scored per level.
 ///
 /// Level 0 is scored by its pressure (``level0Pressure(_:)``) against ``Options/level0CompactionTrigger``;
-/// deeper levels by their bytes against their target, ``Options/level1MaxBytes`` times
-/// ``Options/levelSizeMultiplier`` per level below 1. The level with the highest score of at least 1 is compacted.
+/// deeper levels by their bytes against their target (``maxBytes(level:in:)``). The level with the highest score
+/// of at least 1 is compacted.
 ///
 /// The picker also places flushed tables (``levelForFlushedTable(_:in:avoiding:)``), as LevelDB does, so that a
 /// table overlapping nothing skips the rewrites that level 0 would cost it.
@@ -12,10 +12,23 @@ struct CompactionPicker {
     /// The deepest level a flushed table may be placed in.
     static let deepestFlushLevel = 2
 
-    /// The byte target of `level` (1 and deeper).
-    func maxBytes(level: Int) -> Double {
+    /// The byte target of `level` (1 and deeper) in `version`: ``Options/level1MaxBytes`` times
+    /// ``Options/levelSizeMultiplier`` per level below 1; except that level 1's is no more than the levels below it
+    /// hold, divided by the multiplier (and no less than its usual target divided by it).
+    ///
+    /// Level 1 holds recent writes, many of them newer versions of keys whose older versions below take space
+    /// until the two meet in a compaction; while the database is small, a fixed 10 MiB there would be a large part
+    /// of its space. Kept to a tenth of the rest, it keeps the space taken near the live data's, and each level-0
+    /// compaction, which rewrites the level 1 it overlaps, rewrites less.
+    /// Deeper levels keep fixed targets, so a tree growing into a new level does not move what it holds down.
+    func maxBytes(level: Int, in version: Version) -> Double {
+        let multiplier = Double(options.levelSizeMultiplier)
         var bytes = Double(options.level1MaxBytes)
-        for _ in 1..<max(level, 1) { bytes *= Double(options.levelSizeMultiplier) }
+        if level <= 1 {
+            let below = (2..<Version.levelCount).reduce(0.0) { $0 + Double(version.bytes(level: $1)) }
+            return min(bytes, max(below, bytes) / multiplier)
+        }
+        for _ in 1..<level { bytes *= multiplier }
         return bytes
     }
 
@@ -33,7 +46,7 @@ struct CompactionPicker {
         (0..<(Version.levelCount - 1)).map { level in
             level == 0
                 ? level0Pressure(version) / Double(options.level0CompactionTrigger)
-                : Double(version.bytes(level: level)) / maxBytes(level: level)
+                : Double(version.bytes(level: level)) / maxBytes(level: level, in: version)
         }
     }
 

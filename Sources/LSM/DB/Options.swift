@@ -78,8 +78,10 @@ public struct Options: Sendable, Hashable {
     ///
     /// 1 to 1000, and at least ``level0SlowdownTrigger``. The default is 12.
     public var level0StopTrigger: Int = 12
-    /// Byte target of level 1; each deeper level's target is ``levelSizeMultiplier`` times the one above.
-    /// Compaction scales with it: small values (with a small memtable) exercise many levels.
+    /// Byte target of level 1; each deeper level's target is ``levelSizeMultiplier`` times the one above. While
+    /// the levels below level 1 hold less than ``levelSizeMultiplier`` times this, level 1's target is what they
+    /// hold divided by the multiplier (at least this divided by it), so a small database's space stays near its
+    /// live data. Compaction scales with it: small values (with a small memtable) exercise many levels.
     ///
     /// 1 byte to 1 TiB. The default is 10 MiB.
     public var level1MaxBytes: Int = 10 << 20

@@ -75,9 +75,10 @@ struct DamageFixture: Sendable {
         options.memtableSize = 1024
         options.blockSize = 256
         options.maxImmutableMemtables = 3
-        // Small outputs and level targets, so compactions leave several tables over levels 1 and 2.
+        // Small outputs and level targets, so compactions leave several tables over levels 1 and 2 (level 1 holds
+        // 2,000 bytes: a tenth of level1MaxBytes, as long as the levels below hold less than it).
         options.targetFileSize = 600
-        options.level1MaxBytes = 2000
+        options.level1MaxBytes = 20_000
         return options
     }
 
