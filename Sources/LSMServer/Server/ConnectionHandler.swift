@@ -175,15 +175,12 @@ final class ConnectionHandler: ChannelInboundHandler {
                 }
             }
         case .writeThread:
-            let eventLoop = context.eventLoop
-            let accepted = server.writer.submit {
+            let accepted = server.writer.submit(WriteThread.Job(eventLoop: context.eventLoop) {
                 let result = Self.run(batch, session: session, server: server)
                 return (result.wroteToDatabase, { syncFailure in
-                    eventLoop.execute {
-                        boundSelf.value.finish(result, syncFailure: syncFailure, context: boundContext.value)
-                    }
+                    boundSelf.value.finish(result, syncFailure: syncFailure, context: boundContext.value)
                 })
-            }
+            })
             if !accepted { context.close(promise: nil) }
         }
     }

@@ -21,7 +21,11 @@ import NIOPosix
 final class WriteThread: Sendable {
     /// A batch to run: it returns whether it wrote and how to hand it its replies, given the failure, if any, of
     /// the round's writes or of the sync that covers them.
-    typealias Job = @Sendable () -> (wrote: Bool, deliver: @Sendable (_ syncFailure: CommandError?) -> Void)
+    struct Job: Sendable {
+        /// The event loop of the batch's connection, where `deliver` runs.
+        var eventLoop: any EventLoop
+        var run: @Sendable () -> (wrote: Bool, deliver: @Sendable (_ syncFailure: CommandError?) -> Void)
+    }
 
     private struct State {
         var jobs: [Job] = []
@@ -51,7 +55,7 @@ final class WriteThread: Sendable {
     }
 
     /// Queues `job`; false when the thread has stopped (the server is shutting down).
-    func submit(_ job: @escaping Job) -> Bool {
+    func submit(_ job: Job) -> Bool {
         signal.lock()
         let accepted = state.withLockedValue { state in
             guard !state.stopping else { return false }
@@ -100,16 +104,17 @@ final class WriteThread: Sendable {
     }
 
     /// Runs `jobs` in order as one round, their writes merged into one engine write, and hands them their replies
-    /// once the round's writes are in the engine (and, under `always`, synced).
+    /// once the round's writes are in the engine (and, under `always`, synced): with one task per event loop, so
+    /// that a round wakes each loop once, not once per connection.
     private func run(_ jobs: [Job]) {
         guard !jobs.isEmpty else { return }
-        var waiting: [@Sendable (CommandError?) -> Void] = []
+        var waiting: [(eventLoop: any EventLoop, deliver: @Sendable (CommandError?) -> Void)] = []
         waiting.reserveCapacity(jobs.count)
         var wrote = false
         keyspace.roundWrites.begin()
         for job in jobs {
-            let outcome = job()
-            waiting.append(outcome.deliver)
+            let outcome = job.run()
+            waiting.append((job.eventLoop, outcome.deliver))
             wrote = wrote || outcome.wrote
         }
         var failure = keyspace.roundWrites.end(to: keyspace.database)
@@ -118,7 +123,13 @@ final class WriteThread: Sendable {
         } else if wrote && mode == .always {
             failure = sync()
         }
-        for deliver in waiting { deliver(failure) }
+        while let eventLoop = waiting.first?.eventLoop {
+            let mine = waiting.filter { $0.eventLoop === eventLoop }.map(\.deliver)
+            waiting.removeAll { $0.eventLoop === eventLoop }
+            eventLoop.execute { [failure] in
+                for deliver in mine { deliver(failure) }
+            }
+        }
     }
 
     /// Syncs the log; returns the failure, as the error writers get.
