@@ -30,6 +30,8 @@ final class WriteThread: Sendable {
     private struct State {
         var jobs: [Job] = []
         var stopping = false
+        /// The event loops that queued jobs in their current tick and will wake the thread when it ends.
+        var wakingLoops: [ObjectIdentifier] = []
     }
 
     private let keyspace: Keyspace
@@ -54,15 +56,27 @@ final class WriteThread: Sendable {
         thread.submit { [self] _ in serve() }
     }
 
-    /// Queues `job`; false when the thread has stopped (the server is shutting down).
+    /// Queues `job` (on its event loop); false when the thread has stopped (the server is shutting down).
+    ///
+    /// The thread is woken when the loop's current tick ends, after it has read every connection that was ready,
+    /// as Redis writes and syncs its append-only file once per event-loop iteration: a round then holds all the
+    /// write batches of a tick, not the first one, so `always` shares one sync among them.
     func submit(_ job: Job) -> Bool {
-        signal.lock()
-        let accepted = state.withLockedValue { state in
-            guard !state.stopping else { return false }
+        let loop = ObjectIdentifier(job.eventLoop)
+        let (accepted, wakeAtTickEnd) = state.withLockedValue { state in
+            guard !state.stopping else { return (false, false) }
             state.jobs.append(job)
-            return true
+            if state.wakingLoops.contains(loop) { return (true, false) }
+            state.wakingLoops.append(loop)
+            return (true, true)
         }
-        signal.unlock(withValue: 1)
+        if wakeAtTickEnd {
+            job.eventLoop.execute { [self] in
+                signal.lock()
+                state.withLockedValue { $0.wakingLoops.removeAll { $0 == loop } }
+                signal.unlock(withValue: 1)
+            }
+        }
         return accepted
     }
 
