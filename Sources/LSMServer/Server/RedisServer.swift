@@ -43,10 +43,7 @@ public final class RedisServer: Service, Sendable {
         }
         try createDirectory(configuration.directory)
         let database = try await Database.open(configuration.databasePath, options: configuration.engineOptions)
-        // Half the cores: the write thread and the engine's compaction thread need the rest, and an event loop
-        // that shares its core with them pays a context switch on most wakeups (on two cores, one loop serves
-        // point reads about 1.7 times as fast as two).
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, System.coreCount / 2))
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, System.coreCount))
         let workers = NIOThreadPool(numberOfThreads: max(4, 2 * System.coreCount))
         workers.start()
         let state = ServerState(database: database, configuration: configuration, logger: logger) { [self] save in
