@@ -24,6 +24,7 @@ final class WriteThread: Sendable {
     struct Job: Sendable {
         /// The event loop of the batch's connection, where `deliver` runs.
         var eventLoop: any EventLoop
+        /// Runs the batch on the write thread.
         var run: @Sendable () -> (wrote: Bool, deliver: @Sendable (_ syncFailure: CommandError?) -> Void)
     }
 
