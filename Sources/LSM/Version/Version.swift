@@ -27,15 +27,21 @@ final class Version: Sendable {
         self.levels = levels
         rangeDeletionFiles = levels.joined().filter { $0.rangeDeletionCount > 0 }
         bounds = FileBoundsIndex(levels)
-        // In floating point: sizes and counts read from the manifest may be anything.
+        let level0Deletions = levels[0].reduce(0.0) { $0 + Double($1.deletionCount) }
+        // Most versions (every one replayed from the manifest) have none: no walk over every table for them.
+        level0DeletedBytes = level0Deletions > 0 ? level0Deletions * Self.averageValueBytes(levels) : 0
+    }
+
+    /// Bytes per value (non-tombstone entry) over every table of `levels`; in floating point, as sizes and counts
+    /// read from the manifest may be anything.
+    private static func averageValueBytes(_ levels: [[FileMetaData]]) -> Double {
         var bytes = 0.0
         var values = 0.0
         for file in levels.joined() {
             bytes += Double(file.size)
             values += Double(file.entryCount - min(file.deletionCount, file.entryCount))
         }
-        let averageValueBytes = values > 0 ? bytes / values : 0
-        level0DeletedBytes = levels[0].reduce(0) { $0 + Double($1.deletionCount) * averageValueBytes }
+        return values > 0 ? bytes / values : 0
     }
 
     var fileCount: Int { levels.reduce(0) { $0 + $1.count } }
