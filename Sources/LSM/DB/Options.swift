@@ -73,8 +73,8 @@ public struct Options: Sendable, Hashable {
     /// 1 to 1000, from ``level0CompactionTrigger`` to ``level0StopTrigger``. The default is 8.
     public var level0SlowdownTrigger: Int = 8
     /// Level-0 tables at which writes wait until compaction brings the count down (tables only: tombstones slow
-    /// writes but never stop them). Memtables already waiting for
-    /// their flush still land in level 0, so it holds at most this many plus ``maxImmutableMemtables`` tables.
+    /// writes but never stop them). Memtables already waiting for their flush still land in level 0, so it holds
+    /// at most this many plus ``maxImmutableMemtables`` tables.
     ///
     /// 1 to 1000, and at least ``level0SlowdownTrigger``. The default is 12.
     public var level0StopTrigger: Int = 12
