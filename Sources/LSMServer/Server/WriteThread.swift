@@ -138,11 +138,9 @@ final class WriteThread: Sendable {
         } else if wrote && mode == .always {
             failure = sync()
         }
-        while let eventLoop = waiting.first?.eventLoop {
-            let mine = waiting.filter { $0.eventLoop === eventLoop }.map(\.deliver)
-            waiting.removeAll { $0.eventLoop === eventLoop }
-            eventLoop.execute { [failure] in
-                for deliver in mine { deliver(failure) }
+        for group in Dictionary(grouping: waiting, by: { ObjectIdentifier($0.eventLoop) }).values {
+            group[0].eventLoop.execute { [failure] in
+                for job in group { job.deliver(failure) }
             }
         }
     }
