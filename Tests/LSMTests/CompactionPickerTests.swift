@@ -130,11 +130,9 @@ import Testing
         #expect(picker.maxBytes(level: 3, in: try below(500_000)) == 1_000_000)
 
         // 4,000 bytes in level 1 over 35,000 below: over its 3,500 target, so it is compacted.
-        var edit = VersionEdit()
-        edit.addFile(level: 1, table(1, "a", "b", size: 4_000))
-        edit.addFile(level: 2, table(2, "a", "b", size: 35_000))
-        let compaction = try #require(picker.pick(try Version().applying(edit),
-                                                  compactPointers: [[UInt8]?](repeating: nil, count: 7)))
+        let over = try version(level0: [], level1: [table(1, "a", "b", size: 4_000)],
+                               level2: [table(2, "a", "b", size: 35_000)])
+        let compaction = try #require(picker.pick(over, compactPointers: [[UInt8]?](repeating: nil, count: 7)))
         #expect(compaction.level == 1 && compaction.inputs.map(\.number) == [1])
     }
 
