@@ -12,7 +12,7 @@ public struct LSMCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "lsm",
         abstract: "Tools for swift-lsm databases.",
-        version: "swift-lsm 0.1.0 (storage format 2; reads 1)",
+        version: "swift-lsm 0.1.0 (storage format 4; reads 1 to 3)",
         subcommands: [CLICommand.self, DumpCommand.self, WALDumpCommand.self, InfoCommand.self, CheckCommand.self,
                       RepairCommand.self, CheckpointCommand.self, StressCommand.self,
                       BenchCommand.self, ServeCommand.self]

@@ -4,8 +4,11 @@ import Testing
 
 private typealias Entry = (key: [UInt8], value: [UInt8])
 
-private func buildBlock(_ entries: [Entry], restartInterval: Int) -> [UInt8] {
-    var builder = BlockBuilder(restartInterval: restartInterval)
+/// Both ways a block stores internal keys.
+private let internalKeyOrders: [BlockKeyOrder] = [.internalKey, .packedInternalKey]
+
+private func buildBlock(_ entries: [Entry], restartInterval: Int, order: BlockKeyOrder = .internalKey) -> [UInt8] {
+    var builder = BlockBuilder(restartInterval: restartInterval, packsTrailers: order == .packedInternalKey)
     for entry in entries {
         entry.key.withUnsafeBytes { k in entry.value.withUnsafeBytes { v in builder.add(key: k, value: v) } }
     }
@@ -26,9 +29,9 @@ private func sampleEntries(_ count: Int) -> [Entry] {
 }
 
 /// Runs every kind of move over the block and reports whether any move threw something other than corruption.
-private func exercise(_ contents: [UInt8], probes: [[UInt8]]) -> Bool {
+private func exercise(_ contents: [UInt8], probes: [[UInt8]], order: BlockKeyOrder) -> Bool {
     guard let block = try? Block(contents: contents) else { return true }
-    let iterator = block.makeIterator()
+    let iterator = block.makeIterator(order: order)
     func ok(_ body: () throws(LSMError) -> Void) -> Bool {
         do {
             try body()
@@ -63,12 +66,12 @@ private func exercise(_ contents: [UInt8], probes: [[UInt8]]) -> Bool {
 }
 
 @Suite struct BlockTests {
-    @Test(arguments: [1, 2, 16])
-    func roundTripsEverySmallCount(restartInterval: Int) throws {
+    @Test(arguments: [1, 2, 16], internalKeyOrders)
+    func roundTripsEverySmallCount(restartInterval: Int, order: BlockKeyOrder) throws {
         for count in 0...40 {
             let entries = sampleEntries(count)
-            let block = try Block(contents: buildBlock(entries, restartInterval: restartInterval))
-            let iterator = block.makeIterator()
+            let block = try Block(contents: buildBlock(entries, restartInterval: restartInterval, order: order))
+            let iterator = block.makeIterator(order: order)
             #expect(same(try iterator.entriesForward(), entries), "count \(count)")
             #expect(same(try iterator.entriesBackward(), entries.reversed()), "count \(count)")
             for (i, entry) in entries.enumerated() {
@@ -99,7 +102,8 @@ private func exercise(_ contents: [UInt8], probes: [[UInt8]]) -> Bool {
         }
     }
 
-    @Test func thousandEntriesWithSharedPrefixesAndVersions() throws {
+    @Test(arguments: internalKeyOrders)
+    func thousandEntriesWithSharedPrefixesAndVersions(order: BlockKeyOrder) throws {
         var entries: [Entry] = []
         for i in 0..<250 {
             let user = Array("tenant-42/table-users/row-\(1_000_000 + i * 7)".utf8)
@@ -111,13 +115,13 @@ private func exercise(_ contents: [UInt8], probes: [[UInt8]]) -> Bool {
         }
         #expect(entries.count == 1000)
         for interval in [1, 16] {
-            let contents = buildBlock(entries, restartInterval: interval)
+            let contents = buildBlock(entries, restartInterval: interval, order: order)
             let raw = entries.reduce(0) { $0 + $1.key.count + $1.value.count }
             if interval == 16 { #expect(contents.count < raw) }
             let block = try Block(contents: contents)
             #expect(block.byteCount == contents.count)
             #expect(block.restartCount == (entries.count + interval - 1) / interval)
-            let iterator = block.makeIterator()
+            let iterator = block.makeIterator(order: order)
             #expect(same(try iterator.entriesForward(), entries))
             #expect(same(try iterator.entriesBackward(), entries.reversed()))
             for (i, entry) in entries.enumerated() where i % 3 == 0 {
@@ -144,10 +148,36 @@ private func exercise(_ contents: [UInt8], probes: [[UInt8]]) -> Bool {
         #expect(same(try iterator.entriesForward(), entries))
     }
 
+    /// The packed example in docs/FORMAT.md, "Data blocks": the trailer follows the lengths as a varint of
+    /// `(sequence << 2) | kind`, and only user keys share prefixes.
+    @Test func packedTrailersMatchTheDocumentedExample() throws {
+        let entries: [Entry] = [(makeInternalKey(Array("apple".utf8), 300, .value), Array("1".utf8)),
+                                (makeInternalKey(Array("apply".utf8), 0, .value), Array("22".utf8))]
+        let contents = buildBlock(entries, restartInterval: 16, order: .packedInternalKey)
+        #expect(contents == [0x00, 0x05, 0x01, 0xB1, 0x09, 0x61, 0x70, 0x70, 0x6C, 0x65, 0x31,
+                             0x04, 0x01, 0x02, 0x01, 0x79, 0x32, 0x32,
+                             0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00])
+        let iterator = try Block(contents: contents).makeIterator(order: .packedInternalKey)
+        #expect(same(try iterator.entriesForward(), entries))
+        #expect(same(try iterator.entriesBackward(), entries.reversed()))
+    }
+
+    /// A packed trailer whose sequence needs more than 56 bits, or whose varint runs past the entries, is damage.
+    @Test func packedTrailersBeyondFiftySixBitsAreCorruption() throws {
+        let tooLarge: [UInt8] = [0x00, 0x01, 0x00] + [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x04] + [0x61]
+        let unterminated: [UInt8] = [0x00, 0x01, 0x00, 0x80]
+        for entries in [tooLarge, unterminated] {
+            let iterator = try Block(contents: entries + [0, 0, 0, 0, 1, 0, 0, 0]).makeIterator(order: .packedInternalKey)
+            #expect(throws: LSMError.self) { try iterator.seekToFirst() }
+            #expect(!iterator.isValid)
+            #expect(throws: LSMError.self) { try iterator.seek(makeInternalKey([0x61], 1, .value)) }
+        }
+    }
+
     @Test func emptyBlockHasNoEntries() throws {
         let contents = buildBlock([], restartInterval: 16)
         #expect(contents == [0, 0, 0, 0, 1, 0, 0, 0])
-        let iterator = try Block(contents: contents).makeIterator()
+        let iterator = try Block(contents: contents).makeIterator(order: .internalKey)
         try iterator.seekToFirst()
         #expect(!iterator.isValid)
         try iterator.seekToLast()
@@ -156,11 +186,13 @@ private func exercise(_ contents: [UInt8], probes: [[UInt8]]) -> Bool {
         #expect(!iterator.isValid)
     }
 
-    @Test func longKeysGrowTheKeyBuffer() throws {
+    @Test(arguments: internalKeyOrders)
+    func longKeysGrowTheKeyBuffer(order: BlockKeyOrder) throws {
         let entries: [Entry] = (0..<20).map { i in
             (makeInternalKey(Array(repeating: UInt8(65 + i), count: 100 * (i + 1)), 1, .value), [UInt8(i)])
         }
-        let iterator = try Block(contents: buildBlock(entries, restartInterval: 4)).makeIterator()
+        let iterator = try Block(contents: buildBlock(entries, restartInterval: 4, order: order))
+            .makeIterator(order: order)
         #expect(same(try iterator.entriesForward(), entries))
         #expect(same(try iterator.entriesBackward(), entries.reversed()))
     }
@@ -176,8 +208,10 @@ private func exercise(_ contents: [UInt8], probes: [[UInt8]]) -> Bool {
         #expect(!iterator.isValid)
     }
 
-    @Test func shortSeekTargetIsRejectedForInternalKeys() throws {
-        let iterator = try Block(contents: buildBlock(sampleEntries(3), restartInterval: 16)).makeIterator()
+    @Test(arguments: internalKeyOrders)
+    func shortSeekTargetIsRejectedForInternalKeys(order: BlockKeyOrder) throws {
+        let iterator = try Block(contents: buildBlock(sampleEntries(3), restartInterval: 16, order: order))
+            .makeIterator(order: order)
         #expect(throws: LSMError.self) { try iterator.seek([1, 2, 3]) }
         #expect(!iterator.isValid)
     }
@@ -195,30 +229,32 @@ private func exercise(_ contents: [UInt8], probes: [[UInt8]]) -> Bool {
         #expect((try? Block(contents: valid)) != nil)
     }
 
-    @Test func everyTruncationIsSafe() {
+    @Test(arguments: internalKeyOrders)
+    func everyTruncationIsSafe(order: BlockKeyOrder) {
         let entries = sampleEntries(30)
-        let contents = buildBlock(entries, restartInterval: 4)
+        let contents = buildBlock(entries, restartInterval: 4, order: order)
         let probes = entries.map(\.key)
         for length in 0..<contents.count {
-            #expect(exercise(Array(contents[0..<length]), probes: probes), "length \(length)")
+            #expect(exercise(Array(contents[0..<length]), probes: probes, order: order), "length \(length)")
         }
     }
 
-    @Test func garbledBlocksNeverCrash() {
+    @Test(arguments: internalKeyOrders)
+    func garbledBlocksNeverCrash(order: BlockKeyOrder) {
         let entries = sampleEntries(30)
-        let contents = buildBlock(entries, restartInterval: 4)
+        let contents = buildBlock(entries, restartInterval: 4, order: order)
         let probes = entries.map(\.key) + [makeInternalKey([0], 0, .value), makeInternalKey([0xFF], 0, .value)]
         for position in 0..<contents.count {
             for pattern: UInt8 in [0x01, 0x80, 0xFF] {
                 var garbled = contents
                 garbled[position] ^= pattern
-                #expect(exercise(garbled, probes: probes), "byte \(position) ^ \(pattern)")
+                #expect(exercise(garbled, probes: probes, order: order), "byte \(position) ^ \(pattern)")
             }
         }
         var rng = SplitMix64(seed: 7)
         for _ in 0..<300 {
             let random = (0..<Int.random(in: 4...200, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            #expect(exercise(random, probes: probes))
+            #expect(exercise(random, probes: probes, order: order))
         }
     }
 }

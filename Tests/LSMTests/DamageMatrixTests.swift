@@ -6,7 +6,7 @@ import Darwin
 import Testing
 @testable import LSM
 
-/// Damage to every kind of file of a database (storage format 2), at many offsets, each on a fresh copy.
+/// Damage to every kind of file of a database (of the current storage format), at many offsets, each on a fresh copy.
 ///
 /// The database is built of synced writes: tables in levels 0 and 1, two closed logs whose flush failed (it was held
 /// at a gate, then failed) and the newest log, closed by a clean close, so the manifest records three live logs. A second database is

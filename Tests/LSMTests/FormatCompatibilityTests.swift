@@ -59,7 +59,7 @@ import Testing
         try db.put("after", "upgrade", sync: true)
         try db.close()
         let after = try Database.info(at: dir.path)
-        #expect(after.formatVersion == 3 && after.databaseID != nil)
+        #expect(after.formatVersion == 4 && after.databaseID != nil)
         #expect(try Database.check(at: dir.path).isClean)
 
         let reopened = try Database.open(dir.path)
@@ -70,5 +70,43 @@ import Testing
         #expect(try Self.contents(reopened) == upgraded)
         try reopened.close()
         #expect(try Database.check(at: dir.path).isClean)
+    }
+
+    /// Format 3 tables store whole internal keys in their data blocks; a format 4 database reads them beside its
+    /// tables of packed trailers until compaction rewrites them. The fixture holds a level-1 and a level-2 table (an
+    /// expiring value, a range deletion, tombstones and overwrites among them) and a log, as `lsm cli` left them.
+    @Test func aFormat3DatabaseOpensReadOnlyAndUpgradesOnItsFirstWritableOpen() throws {
+        let (dir, expected) = try Self.copy("format-3")
+        defer { dir.remove() }
+        #expect(expected.count == 130 && expected["lasting"] == "forever" && expected["key105"] == nil)
+        let before = try Database.info(at: dir.path)
+        #expect(before.formatVersion == 3 && before.tableCount == 2 && before.logs.count == 1)
+        #expect(try Database.check(at: dir.path).isClean)
+
+        var readOnly = Options()
+        readOnly.readOnly = true
+        let reader = try Database.open(dir.path, options: readOnly)
+        #expect(try Self.contents(reader) == expected)
+        #expect(try reader.get("key003") == "new3" && reader.get("key007") == nil && reader.get("key151") == "logged151")
+        try reader.close()
+        #expect(try Database.info(at: dir.path) == before, "a read-only open changes nothing")
+
+        let db = try Database.open(dir.path)
+        #expect(try Self.contents(db) == expected)
+        try db.put("after", "upgrade", sync: true)
+        var upgraded = expected
+        upgraded["after"] = "upgrade"
+        try db.compact()
+        #expect(try Self.contents(db) == upgraded)
+        try db.close()
+        let after = try Database.info(at: dir.path)
+        #expect(after.formatVersion == 4 && after.tableCount > 0)
+        for table in after.tables {
+            #expect(try TableFile.open(dir.appending(table.name)).footer.formatVersion == 4, "\(table.name)")
+        }
+        #expect(try Database.check(at: dir.path).isClean)
+        let reopened = try Database.open(dir.path)
+        #expect(try Self.contents(reopened) == upgraded)
+        try reopened.close()
     }
 }

@@ -135,7 +135,7 @@ import Testing
         #expect(p.deletionCount == UInt64(Self.rows.filter { $0.kind == .deletion }.count))
         #expect(p.dataBlockCount == written.dataBlockCount && p.dataBlockCount > 3)
         #expect(p.rawKeyBytes == written.rawKeyBytes && p.rawValueBytes == written.rawValueBytes)
-        #expect(p.fileSize == written.fileSize && p.formatVersion == 3)
+        #expect(p.fileSize == written.fileSize && p.formatVersion == 4)
         #expect(p.databaseID == TableIdentity.testing().databaseID && p.fileNumber == 1)
         let sequences = Self.rows.map(\.sequence)
         #expect(p.sequenceRange == sequences.min().flatMap { low in sequences.max().map { low...$0 } })

@@ -222,7 +222,7 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry], mapped: Bo
         let table = try Table(file: MemoryReadableFile(bytes), fileNumber: 7, blockCache: nil)
         var previousLast: [UInt8]?
         for (separator, handle) in try table.indexEntries() {
-            let keys = try table.dataBlock(handle).makeIterator().entriesForward().map(\.0)
+            let keys = try table.dataBlock(handle).makeIterator(order: table.dataKeyOrder).entriesForward().map(\.0)
             let first = try #require(keys.first)
             let last = try #require(keys.last)
             #expect(compareInternalKeys(last, separator) <= 0)
@@ -383,7 +383,7 @@ private func tryEverything(_ bytes: [UInt8], _ entries: [ModelEntry], mapped: Bo
             try Footer.decode(b, path: "t", fileSize: UInt64(bytes.count))
         }
         var future = footer
-        future.formatVersion = 4
+        future.formatVersion = Footer.currentFormatVersion + 1
         let newer = Array(bytes.prefix(footerStart)) + future.encoded
         let versionError = #expect(throws: LSMError.self) {
             try Table(file: MemoryReadableFile(newer), fileNumber: 7, blockCache: nil)

@@ -318,7 +318,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
         let set0 = try dir.recoveredSet()
         let id = try #require(set0.databaseID)
         let edit = try dir.read(FileNames.manifest(1)).dropFirst(RecordFileHeader.encodedLength + 13)
-        #expect(Array(edit) == [1, 3, 7, 16] + id.bytes + [2, 0, 3, 2, 4, 0])
+        #expect(Array(edit) == [1, 4, 7, 16] + id.bytes + [2, 0, 3, 2, 4, 0])
         let set = try dir.recoveredSet()
         #expect(set.current.fileCount == 0)
         #expect(set.logNumber == 0 && set.lastSequence == 0 && set.manifestFileNumber == 1)
@@ -415,7 +415,7 @@ private func fullCounters(_ formatVersion: UInt32? = VersionEdit.currentFormatVe
     @Test func unknownFormatVersionIsUnsupported() throws {
         let dir = ManifestDirectory()
         defer { dir.remove() }
-        try dir.writeManifest(4, [fullCounters(4)])
+        try dir.writeManifest(4, [fullCounters(VersionEdit.currentFormatVersion + 1)])
         dir.expectRecoveryToFail(with: .unsupportedFormat, naming: FileNames.manifest(4))
     }
 

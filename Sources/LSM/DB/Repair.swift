@@ -171,7 +171,7 @@ struct Repairer {
         let handles = (try? table.indexEntries().map(\.handle)) ?? []
         for handle in handles {
             guard let block = try? table.dataBlock(handle) else { continue }
-            let iterator = block.makeIterator()
+            let iterator = block.makeIterator(order: table.dataKeyOrder)
             do {
                 try iterator.seekToFirst()
                 while iterator.isValid {

@@ -46,9 +46,11 @@ public struct DatabaseInfo: Sendable, Hashable {
     public var path: String
     /// The manifest `CURRENT` names (`MANIFEST-NNNNNN`).
     public var manifestName: String
-    /// The storage format version of the manifest: 1 for a database written before identities and tracked logs
-    /// (upgraded by its next open), 2 otherwise.
+    /// The storage format version of the manifest (docs/FORMAT.md, "Storage format versions"); a database of a
+    /// version below ``currentFormatVersion`` is upgraded by its next writable open.
     public var formatVersion: Int
+    /// The storage format version this build writes.
+    public static let currentFormatVersion = Int(VersionEdit.currentFormatVersion)
     /// The database's identity, recorded in its manifest, logs and tables; nil in format version 1.
     public var databaseID: DatabaseID?
     /// Every level, level 0 first, empty ones included.

@@ -79,12 +79,12 @@ final class Block: Sendable {
     }
 
     /// An iterator over the entries, comparing keys in `order`.
-    func makeIterator(order: BlockKeyOrder = .internalKey) -> BlockIterator {
+    func makeIterator(order: BlockKeyOrder) -> BlockIterator {
         BlockIterator(block: self, order: order)
     }
 
     /// A cursor over the entries, comparing keys in `order`; valid while the block is alive.
-    func makeCursor(order: BlockKeyOrder = .internalKey) -> BlockCursor {
+    func makeCursor(order: BlockKeyOrder) -> BlockCursor {
         BlockCursor(data: baseAddress, entriesEnd: entriesEnd, restartCount: restartCount, order: order)
     }
 

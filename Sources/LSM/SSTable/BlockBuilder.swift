@@ -4,18 +4,24 @@
 /// the full key is stored instead (a restart point), so a reader can binary-search the restart points and only
 /// decode a short run of entries linearly.
 ///
-/// The bytes: docs/FORMAT.md, "Block contents".
+/// With `packsTrailers`, keys are internal keys and each entry stores its user key, prefix-compressed against the
+/// previous user key, and its trailer as a ``PackedTrailer`` varint.
+///
+/// The bytes: docs/FORMAT.md, "Block contents" and "Data blocks".
 struct BlockBuilder {
     private let restartInterval: Int
+    private let packsTrailers: Bool
     private var buffer: [UInt8] = []
     private var restarts: [UInt32] = [0]
     private var entriesSinceRestart = 0
+    /// The previous entry's key, or its user key when trailers are packed.
     private var lastKey: [UInt8] = []
     private(set) var entryCount = 0
 
     /// `restartInterval` below 1 is treated as 1.
-    init(restartInterval: Int) {
+    init(restartInterval: Int, packsTrailers: Bool = false) {
         self.restartInterval = max(1, restartInterval)
+        self.packsTrailers = packsTrailers
     }
 
     var isEmpty: Bool { entryCount == 0 }
@@ -23,29 +29,32 @@ struct BlockBuilder {
     /// The size the block will have once finished (entries plus restart array), without its trailer.
     var estimatedSize: Int { buffer.count + (restarts.count + 1) * 4 }
 
-    /// The last key added, or empty if none.
-    var lastAddedKey: [UInt8] { lastKey }
-
-    /// Appends an entry; keys must arrive in the order the block will be searched in.
+    /// Appends an entry; keys must arrive in the order the block will be searched in, and be internal keys of
+    /// kinds below 4 when trailers are packed.
     mutating func add(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        let storedKey = packsTrailers ? userKey(of: key) : key
         var shared = 0
         if entriesSinceRestart < restartInterval {
-            shared = lastKey.withUnsafeBytes { commonPrefixLength($0, key) }
+            shared = lastKey.withUnsafeBytes { commonPrefixLength($0, storedKey) }
         } else {
             restarts.append(UInt32(buffer.count))
             entriesSinceRestart = 0
         }
-        let unshared = UnsafeRawBufferPointer(rebasing: key[shared...])
-        // The three lengths go in with one append: at most three 5-byte varints.
-        withUnsafeTemporaryAllocation(byteCount: 15, alignment: 1) { header in
+        let unshared = UnsafeRawBufferPointer(rebasing: storedKey[shared...])
+        // The lengths (and the packed trailer) go in with one append: three 5-byte varints and a 10-byte one.
+        withUnsafeTemporaryAllocation(byteCount: 25, alignment: 1) { header in
             var end = header.storeVarint64(UInt64(shared), at: 0)
             end = header.storeVarint64(UInt64(unshared.count), at: end)
             end = header.storeVarint64(UInt64(value.count), at: end)
+            if packsTrailers {
+                let trailer = key.fixed64(at: key.count - internalKeyTrailerSize)
+                end = header.storeVarint64(PackedTrailer.pack(trailer), at: end)
+            }
             buffer.append(raw: UnsafeRawBufferPointer(rebasing: header[..<end]))
         }
         buffer.append(raw: unshared)
         buffer.append(raw: value)
-        lastKey.replaceBytes(with: key, keepingPrefix: shared)
+        lastKey.replaceBytes(with: storedKey, keepingPrefix: shared)
         entriesSinceRestart += 1
         entryCount += 1
     }

@@ -10,7 +10,7 @@
 /// The contents must outlive the cursor (the caller keeps their block or mapping alive). Not copyable: it owns its
 /// key buffer.
 ///
-/// The bytes: docs/FORMAT.md, "Block contents".
+/// The bytes: docs/FORMAT.md, "Block contents" and "Data blocks".
 struct BlockCursor: ~Copyable {
     private let data: UnsafeRawPointer
     private let entriesEnd: Int
@@ -100,7 +100,7 @@ struct BlockCursor: ~Copyable {
 
     mutating func seek(_ target: UnsafeRawBufferPointer) throws(LSMError) {
         guard restartCount > 0 else { return invalidate() }
-        if order == .internalKey && target.count < internalKeyTrailerSize {
+        if order != .bytewise && target.count < internalKeyTrailerSize {
             invalidate()
             throw LSMError(.invalidArgument, "seek target of \(target.count) bytes is not an internal key")
         }
@@ -109,7 +109,7 @@ struct BlockCursor: ~Copyable {
         var high = restartCount - 1
         while low < high {
             let mid = (low + high + 1) / 2
-            if compare(try restartKey(mid), target) < 0 {
+            if try compareRestartKey(mid, with: target) < 0 {
                 low = mid
             } else {
                 high = mid - 1
@@ -161,7 +161,7 @@ struct BlockCursor: ~Copyable {
     @inline(__always)
     private func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
         switch order {
-        case .internalKey: compareInternalKeys(a, b)
+        case .internalKey, .packedInternalKey: compareInternalKeys(a, b)
         case .bytewise: compareBytes(a, b)
         }
     }
@@ -171,11 +171,18 @@ struct BlockCursor: ~Copyable {
         current = nextEntry
         guard current < entriesEnd else { return invalidate() }
         let entry = try decodeHeader(at: current)
-        let length = entry.shared + entry.unshared
-        guard entry.shared <= currentKey.count, order == .bytewise || length >= internalKeyTrailerSize else {
-            throw malformed(at: current)
+        if order == .packedInternalKey {
+            // What is shared is the user key: the key held without its trailer (none after a restart).
+            guard entry.shared <= max(0, currentKey.count - internalKeyTrailerSize) else { throw malformed(at: current) }
+            currentKey.replaceSuffix(after: entry.shared, with: data + entry.keyStart, count: entry.unshared,
+                                     trailer: entry.trailer)
+        } else {
+            let length = entry.shared + entry.unshared
+            guard entry.shared <= currentKey.count, order == .bytewise || length >= internalKeyTrailerSize else {
+                throw malformed(at: current)
+            }
+            currentKey.replaceSuffix(after: entry.shared, with: data + entry.keyStart, count: entry.unshared)
         }
-        currentKey.replaceSuffix(after: entry.shared, with: data + entry.keyStart, count: entry.unshared)
         valueOffset = entry.keyStart + entry.unshared
         valueLength = entry.valueLength
         nextEntry = valueOffset + valueLength
@@ -185,24 +192,36 @@ struct BlockCursor: ~Copyable {
         isValid = true
     }
 
-    /// The whole key stored at restart point `index` (where nothing is shared with a previous key).
-    private mutating func restartKey(_ index: Int) throws(LSMError) -> UnsafeRawBufferPointer {
+    /// How the key at restart point `index`, stored whole there (nothing is shared with a previous key), compares
+    /// with `target`.
+    private mutating func compareRestartKey(_ index: Int, with target: UnsafeRawBufferPointer) throws(LSMError)
+        -> Int {
         let offset = restartPoint(index)
         let entry = try decodeHeader(at: offset)
-        guard entry.shared == 0, order == .bytewise || entry.unshared >= internalKeyTrailerSize else {
-            throw malformed(at: offset)
+        let stored = UnsafeRawBufferPointer(start: data + entry.keyStart, count: entry.unshared)
+        guard entry.shared == 0 else { throw malformed(at: offset) }
+        switch order {
+        case .bytewise:
+            return compareBytes(stored, target)
+        case .internalKey:
+            guard entry.unshared >= internalKeyTrailerSize else { throw malformed(at: offset) }
+            return compareInternalKeys(stored, target)
+        case .packedInternalKey:
+            return compareInternalKeys(userKey: stored, trailer: entry.trailer, target)
         }
-        return UnsafeRawBufferPointer(start: data + entry.keyStart, count: entry.unshared)
     }
 
-    /// Parses the three varints that start an entry and checks that its key bytes and value lie inside the entries.
+    /// Parses the three varints that start an entry (and the packed trailer that follows them in a block of
+    /// ``BlockKeyOrder/packedInternalKey`` order; 0 otherwise) and checks that its key bytes and value lie inside
+    /// the entries.
     @inline(__always)
     private mutating func decodeHeader(at offset: Int) throws(LSMError)
-        -> (shared: Int, unshared: Int, valueLength: Int, keyStart: Int) {
+        -> (shared: Int, unshared: Int, valueLength: Int, keyStart: Int, trailer: UInt64) {
         var shared: Int
         var unshared: Int
         var valueLength: Int
         var keyStart: Int
+        var trailer: UInt64 = 0
         if entriesEnd - offset >= 3 {
             let a = data.load(fromByteOffset: offset, as: UInt8.self)
             let b = data.load(fromByteOffset: offset + 1, as: UInt8.self)
@@ -224,10 +243,18 @@ struct BlockCursor: ~Copyable {
         } else {
             throw malformed(at: offset)
         }
+        if order == .packedInternalKey {
+            var reader = ByteReader(UnsafeRawBufferPointer(start: data, count: entriesEnd), position: keyStart)
+            guard let packed = reader.readVarint64(), let unpacked = PackedTrailer.unpack(packed) else {
+                throw malformed(at: offset)
+            }
+            trailer = unpacked
+            keyStart = reader.position
+        }
         guard unshared <= entriesEnd - keyStart, valueLength <= entriesEnd - keyStart - unshared else {
             throw malformed(at: offset)
         }
-        return (shared, unshared, valueLength, keyStart)
+        return (shared, unshared, valueLength, keyStart, trailer)
     }
 
     /// Invalidates the iterator and returns the error for a bad entry at `offset`.

@@ -16,10 +16,10 @@ struct Footer: Sendable, Equatable {
     /// Size of the encoded footer.
     static let encodedLength = 64
     /// The format version this build writes: version 2 tables record their identity and sequence range; version 3
-    /// tables may also hold values that expire.
-    static let currentFormatVersion: UInt32 = 3
+    /// tables may also hold values that expire; version 4 tables pack the trailers of their data blocks' keys.
+    static let currentFormatVersion: UInt32 = 4
     /// The format versions this build reads.
-    static let readableFormatVersions: ClosedRange<UInt32> = 1...3
+    static let readableFormatVersions: ClosedRange<UInt32> = 1...4
     /// The last eight bytes of every table spell "LSMTABLE" in ASCII; read as a little-endian UInt64 they are this.
     static let magic: UInt64 = 0x454C_4241_544D_534C
 

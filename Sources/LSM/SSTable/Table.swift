@@ -13,6 +13,8 @@ final class Table: Sendable {
     let file: any ReadableFile
     /// The index block: one entry per data block, a separator key mapping to the block's handle.
     let indexBlock: Block
+    /// How the data blocks store their keys: with packed trailers from table format version 4.
+    let dataKeyOrder: BlockKeyOrder
     private let blockCache: LRUCache<Block>?
     /// The table's range deletions, read when it opens.
     let rangeTombstones: RangeTombstoneSet
@@ -63,6 +65,7 @@ final class Table: Sendable {
         }
         self.footer = footer
         self.indexBlock = indexBlock
+        dataKeyOrder = footer.formatVersion >= 4 ? .packedInternalKey : .internalKey
         self.filter = filter
         self.properties = properties
         rangeTombstones = try Self.readRangeTombstones(from: file, properties: properties, footer: footer)
@@ -91,7 +94,7 @@ final class Table: Sendable {
         }
         var tombstones: [RangeTombstone] = []
         do throws(LSMError) {
-            let iterator = try Block.read(from: file, handle: handle).makeIterator()
+            let iterator = try Block.read(from: file, handle: handle).makeIterator(order: .internalKey)
             var previous: [UInt8]?
             try iterator.seekToFirst()
             while iterator.isValid {
@@ -152,7 +155,7 @@ final class Table: Sendable {
                 let handle = try dataBlockHandle(at: index)
                 let found = try withDataBlockContents(handle) {
                     (contents: UnsafeRawBufferPointer) throws(LSMError) -> LookupResult? in
-                    var data = try BlockCursor(contents: contents, order: .internalKey)
+                    var data = try BlockCursor(contents: contents, order: dataKeyOrder)
                     try data.seek(target)
                     // Every key of the block is below the target: the answer is the next block's first entry.
                     guard data.isValid else { return nil }
@@ -204,7 +207,7 @@ final class Table: Sendable {
     /// A cursor on the index entry of the first data block that may hold `target` (an internal key).
     @inline(__always)
     private func indexCursor(seekingTo target: UnsafeRawBufferPointer) throws(LSMError) -> BlockCursor {
-        var index = indexBlock.makeCursor()
+        var index = indexBlock.makeCursor(order: .internalKey)
         do throws(LSMError) {
             try index.seek(target)
         } catch {
@@ -338,7 +341,7 @@ final class Table: Sendable {
     /// The index entries in order: each data block's separator key and handle (for `lsm dump --meta`).
     func indexEntries() throws(LSMError) -> [(separator: [UInt8], handle: BlockHandle)] {
         var entries: [(separator: [UInt8], handle: BlockHandle)] = []
-        let iterator = indexBlock.makeIterator()
+        let iterator = indexBlock.makeIterator(order: .internalKey)
         do throws(LSMError) {
             try iterator.seekToFirst()
             while iterator.isValid {
@@ -383,7 +386,7 @@ final class Table: Sendable {
                                           path: path, offset: handle.offset)
             }
             let block = try readDataBlock(handle)
-            let iterator = block.makeIterator()
+            let iterator = block.makeIterator(order: dataKeyOrder)
             do throws(LSMError) {
                 try iterator.seekToFirst()
                 while iterator.isValid {

@@ -45,7 +45,7 @@ struct TableBuilder {
         self.file = file
         self.options = options
         self.properties.identity = identity
-        self.dataBlock = BlockBuilder(restartInterval: options.restartInterval)
+        self.dataBlock = BlockBuilder(restartInterval: options.restartInterval, packsTrailers: true)
         self.filter = options.bloomBitsPerKey > 0 ? BloomFilterBuilder(bitsPerKey: options.bloomBitsPerKey) : nil
         self.compressor = BlockCompressor(options.compression)
         self.offset = file.size

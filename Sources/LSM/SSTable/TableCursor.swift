@@ -21,7 +21,7 @@ struct TableCursor: ~Copyable {
     init(table: Table, fillsCache: Bool = true) {
         self.table = table
         self.fillsCache = fillsCache
-        index = table.indexBlock.makeCursor()
+        index = table.indexBlock.makeCursor(order: .internalKey)
         data = BlockCursor()
     }
 
@@ -132,7 +132,7 @@ struct TableCursor: ~Copyable {
         }
         if handle == dataHandle, dataBlock != nil { return }
         let block = try table.dataBlock(handle, fillingCache: fillsCache)
-        data = block.makeCursor()
+        data = block.makeCursor(order: table.dataKeyOrder)
         dataBlock = block
         dataHandle = handle
     }

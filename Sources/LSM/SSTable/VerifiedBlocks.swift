@@ -17,7 +17,7 @@ final class VerifiedBlocks: Sendable {
     /// where it is named, as it does without this record.
     init(index: Block) {
         var handles: [BlockHandle] = []
-        let iterator = index.makeIterator()
+        let iterator = index.makeIterator(order: .internalKey)
         do throws(LSMError) {
             try iterator.seekToFirst()
             while iterator.isValid, let handle = BlockHandle(decoding: iterator.value) {

@@ -90,9 +90,15 @@ func userKey(of internalKey: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
 /// Both keys must be at least a trailer long.
 @inline(__always)
 func compareInternalKeys(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
-    let r = compareBytes(userKey(of: a), userKey(of: b))
+    compareInternalKeys(userKey: userKey(of: a), trailer: a.fixed64(at: a.count - internalKeyTrailerSize), b)
+}
+
+/// Compares the internal key made of `aUserKey` and the trailer `ta` with the internal key `b`.
+@inline(__always)
+func compareInternalKeys(userKey aUserKey: UnsafeRawBufferPointer, trailer ta: UInt64,
+                         _ b: UnsafeRawBufferPointer) -> Int {
+    let r = compareBytes(aUserKey, userKey(of: b))
     if r != 0 { return r }
-    let ta = a.fixed64(at: a.count - internalKeyTrailerSize)
     let tb = b.fixed64(at: b.count - internalKeyTrailerSize)
     return ta > tb ? -1 : (ta < tb ? 1 : 0)
 }

@@ -28,6 +28,19 @@ struct KeyBuffer: ~Copyable {
         count = length
     }
 
+    /// ``replaceSuffix(after:with:count:)``, then `trailer` (little-endian) after the suffix: how an entry of a
+    /// block with packed trailers is rebuilt into an internal key.
+    @inline(__always)
+    mutating func replaceSuffix(after prefixCount: Int, with suffix: UnsafeRawPointer, count suffixCount: Int,
+                                trailer: UInt64) {
+        let userKeyLength = prefixCount + suffixCount
+        let length = userKeyLength + internalKeyTrailerSize
+        if length > capacity { grow(to: length, keeping: prefixCount) }
+        (storage + prefixCount).copyMemory(from: suffix, byteCount: suffixCount)
+        (storage + userKeyLength).storeBytes(of: trailer.littleEndian, as: UInt64.self)
+        count = length
+    }
+
     /// Replaces the key held with `key`.
     @inline(__always)
     mutating func assign(_ key: UnsafeRawBufferPointer) {

@@ -24,11 +24,12 @@ struct VersionEdit: Equatable {
     }
 
     /// The manifest format version this build writes: version 3 databases may hold values that expire, which
-    /// builds that read only versions 1 and 2 would take for damage.
-    static let currentFormatVersion: UInt32 = 3
-    /// The manifest format versions this build reads: versions 1 (no identity, logs not tracked) and 2 are upgraded
+    /// builds that read only versions 1 and 2 would take for damage; version 4 databases may hold tables of format 4
+    /// (packed trailers), which builds that read only versions 1 to 3 cannot read.
+    static let currentFormatVersion: UInt32 = 4
+    /// The manifest format versions this build reads: versions 1 (no identity, logs not tracked) to 3 are upgraded
     /// to the current version by the first open that writes.
-    static let readableFormatVersions: ClosedRange<UInt32> = 1...3
+    static let readableFormatVersions: ClosedRange<UInt32> = 1...4
 
     /// The manifest format version; present in the first edit of every manifest.
     var formatVersion: UInt32?

@@ -29,7 +29,8 @@ struct InfoCommand: ToolCommand {
         let text = InspectionText(hex: hex)
         out.line("Database: \(info.path)")
         out.line("Manifest: \(info.manifestName)")
-        out.line("Storage format: \(info.formatVersion)" + (info.formatVersion < 2 ? " (upgraded by the next open)" : ""))
+        let upgrade = info.formatVersion < DatabaseInfo.currentFormatVersion ? " (upgraded by the next open)" : ""
+        out.line("Storage format: \(info.formatVersion)" + upgrade)
         if let databaseID = info.databaseID { out.line("Database identity: \(databaseID)") }
         out.line("Last sequence: \(info.lastSequence)")
         out.line("Log number: \(info.logNumber)")

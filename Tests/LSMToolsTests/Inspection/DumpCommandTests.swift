@@ -126,7 +126,7 @@ import Testing
         #expect(run.out == """
             --- Dumping SSTable: \(table) ---
             File size:          \(size) bytes
-            Format version:     3
+            Format version:     4
             Written by:         database \(try #require(file.properties.databaseID)), as file \(try #require(file.properties.fileNumber))
             Sequences:          1...6
             Entries:            6 (1 tombstone)

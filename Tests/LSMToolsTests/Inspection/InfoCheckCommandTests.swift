@@ -40,7 +40,7 @@ import Testing
         #expect(run.out == """
             Database: \(path)
             Manifest: \(state.manifestName)
-            Storage format: 3
+            Storage format: 4
             Database identity: \(try #require(state.databaseID))
             Last sequence: 15
             Log number: \(state.logNumber)
