@@ -148,13 +148,13 @@ private func exercise(_ contents: [UInt8], probes: [[UInt8]], order: BlockKeyOrd
         #expect(same(try iterator.entriesForward(), entries))
     }
 
-    /// The packed example in docs/FORMAT.md, "Data blocks": the trailer follows the lengths as a varint of
-    /// `(sequence << 2) | kind`, and only user keys share prefixes.
+    /// The packed example in docs/FORMAT.md, "Data blocks": the packed trailer follows the lengths, and only user
+    /// keys share prefixes.
     @Test func packedTrailersMatchTheDocumentedExample() throws {
         let entries: [Entry] = [(makeInternalKey(Array("apple".utf8), 300, .value), Array("1".utf8)),
                                 (makeInternalKey(Array("apply".utf8), 0, .value), Array("22".utf8))]
         let contents = buildBlock(entries, restartInterval: 16, order: .packedInternalKey)
-        #expect(contents == [0x00, 0x05, 0x01, 0xB1, 0x09, 0x61, 0x70, 0x70, 0x6C, 0x65, 0x31,
+        #expect(contents == [0x00, 0x05, 0x01, 0x85, 0x25, 0x61, 0x70, 0x70, 0x6C, 0x65, 0x31,
                              0x04, 0x01, 0x02, 0x01, 0x79, 0x32, 0x32,
                              0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00])
         let iterator = try Block(contents: contents).makeIterator(order: .packedInternalKey)
@@ -162,11 +162,11 @@ private func exercise(_ contents: [UInt8], probes: [[UInt8]], order: BlockKeyOrd
         #expect(same(try iterator.entriesBackward(), entries.reversed()))
     }
 
-    /// A packed trailer whose sequence needs more than 56 bits, or whose varint runs past the entries, is damage.
-    @Test func packedTrailersBeyondFiftySixBitsAreCorruption() throws {
-        let tooLarge: [UInt8] = [0x00, 0x01, 0x00] + [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x04] + [0x61]
-        let unterminated: [UInt8] = [0x00, 0x01, 0x00, 0x80]
-        for entries in [tooLarge, unterminated] {
+    /// A packed trailer whose sequence needs more than 56 bits, or whose bytes run past the entries, is damage.
+    @Test func packedTrailersBeyondFiftySixBitsOrTheEntriesAreCorruption() throws {
+        let tooLarge: [UInt8] = [0x00, 0x01, 0x00, 0x1D, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x61]
+        let cutShort: [UInt8] = [0x00, 0x01, 0x00, 0x0D, 0x01]
+        for entries in [tooLarge, cutShort] {
             let iterator = try Block(contents: entries + [0, 0, 0, 0, 1, 0, 0, 0]).makeIterator(order: .packedInternalKey)
             #expect(throws: LSMError.self) { try iterator.seekToFirst() }
             #expect(!iterator.isValid)

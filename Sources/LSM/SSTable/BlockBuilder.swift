@@ -5,7 +5,7 @@
 /// decode a short run of entries linearly.
 ///
 /// With `packsTrailers`, keys are internal keys and each entry stores its user key, prefix-compressed against the
-/// previous user key, and its trailer as a ``PackedTrailer`` varint.
+/// previous user key, and its trailer as a ``PackedTrailer``.
 ///
 /// The bytes: docs/FORMAT.md, "Block contents" and "Data blocks".
 struct BlockBuilder {
@@ -41,14 +41,13 @@ struct BlockBuilder {
             entriesSinceRestart = 0
         }
         let unshared = UnsafeRawBufferPointer(rebasing: storedKey[shared...])
-        // The lengths (and the packed trailer) go in with one append: three 5-byte varints and a 10-byte one.
-        withUnsafeTemporaryAllocation(byteCount: 25, alignment: 1) { header in
+        // The lengths (and the packed trailer) go in with one append: three 5-byte varints and a packed trailer.
+        withUnsafeTemporaryAllocation(byteCount: 15 + PackedTrailer.maxSize, alignment: 1) { header in
             var end = header.storeVarint64(UInt64(shared), at: 0)
             end = header.storeVarint64(UInt64(unshared.count), at: end)
             end = header.storeVarint64(UInt64(value.count), at: end)
             if packsTrailers {
-                let trailer = key.fixed64(at: key.count - internalKeyTrailerSize)
-                end = header.storeVarint64(PackedTrailer.pack(trailer), at: end)
+                end = PackedTrailer.store(key.fixed64(at: key.count - internalKeyTrailerSize), into: header, at: end)
             }
             buffer.append(raw: UnsafeRawBufferPointer(rebasing: header[..<end]))
         }

@@ -244,12 +244,11 @@ struct BlockCursor: ~Copyable {
             throw malformed(at: offset)
         }
         if order == .packedInternalKey {
-            var reader = ByteReader(UnsafeRawBufferPointer(start: data, count: entriesEnd), position: keyStart)
-            guard let packed = reader.readVarint64(), let unpacked = PackedTrailer.unpack(packed) else {
+            // The restart array (at least eight bytes, since there are entries) follows the entries.
+            guard let packed = PackedTrailer.load(from: data, at: keyStart, end: entriesEnd) else {
                 throw malformed(at: offset)
             }
-            trailer = unpacked
-            keyStart = reader.position
+            (trailer, keyStart) = packed
         }
         guard unshared <= entriesEnd - keyStart, valueLength <= entriesEnd - keyStart - unshared else {
             throw malformed(at: offset)

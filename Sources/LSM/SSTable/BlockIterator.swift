@@ -4,8 +4,8 @@ enum BlockKeyOrder: Sendable {
     /// Internal-key order, each key stored whole (index blocks, and data blocks of table format versions 1 to 3);
     /// every key must be at least an internal-key trailer long.
     case internalKey
-    /// Internal-key order, each entry storing its user key and its trailer packed into a varint (data blocks of
-    /// table format version 4: docs/FORMAT.md, "Data blocks"). Cursors still present whole internal keys.
+    /// Internal-key order, each entry storing its user key and its trailer packed (``PackedTrailer``: data blocks of
+    /// table format version 4, docs/FORMAT.md, "Data blocks"). Cursors still present whole internal keys.
     case packedInternalKey
     /// Plain bytewise order (the properties block).
     case bytewise
