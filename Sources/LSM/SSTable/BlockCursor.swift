@@ -12,10 +12,10 @@
 ///
 /// The bytes: docs/FORMAT.md, "Block contents" and "Data blocks".
 struct BlockCursor: ~Copyable {
-    private let data: UnsafeRawPointer
-    private let entriesEnd: Int
-    private let restartCount: Int
-    private let order: BlockKeyOrder
+    private var data: UnsafeRawPointer
+    private var entriesEnd: Int
+    private var restartCount: Int
+    private var order: BlockKeyOrder
 
     private var currentKey = KeyBuffer()
     private var valueOffset = 0
@@ -54,6 +54,37 @@ struct BlockCursor: ~Copyable {
                                       offset: UInt64(max(0, contents.count - 4)))
         }
         self.init(data: base, entriesEnd: layout.entriesEnd, restartCount: layout.restartCount, order: order)
+    }
+
+    /// Points the cursor at other contents, whose restart array was checked (``restartLayout(_:)``), keeping its
+    /// key buffer, so that a cursor moving from block to block allocates nothing; invalid until it next moves.
+    mutating func reseat(data: UnsafeRawPointer, entriesEnd: Int, restartCount: Int, order: BlockKeyOrder) {
+        self.data = data
+        self.entriesEnd = entriesEnd
+        self.restartCount = restartCount
+        self.order = order
+        invalidate()
+    }
+
+    /// ``reseat(data:entriesEnd:restartCount:order:)`` on the entries of `block`, which the caller keeps alive.
+    mutating func reseat(on block: Block, order: BlockKeyOrder) {
+        reseat(data: block.baseAddress, entriesEnd: block.entriesEnd, restartCount: block.restartCount, order: order)
+    }
+
+    /// ``reseat(data:entriesEnd:restartCount:order:)`` on `contents`, after checking their restart array;
+    /// `.corruption` (offset within the block) when it is malformed, which leaves the cursor on no entries.
+    mutating func reseat(contents: UnsafeRawBufferPointer, order: BlockKeyOrder) throws(LSMError) {
+        guard let layout = Self.restartLayout(contents), let base = contents.baseAddress else {
+            reseatOnNothing()
+            throw LSMError.corruption("malformed block restart array (block of \(contents.count) bytes)",
+                                      offset: UInt64(max(0, contents.count - 4)))
+        }
+        reseat(data: base, entriesEnd: layout.entriesEnd, restartCount: layout.restartCount, order: order)
+    }
+
+    /// Leaves the cursor on no entries (its key buffer kept): invalid, and every move leaves it so.
+    mutating func reseatOnNothing() {
+        reseat(data: Self.noContents, entriesEnd: 0, restartCount: 0, order: order)
     }
 
     /// Checks the restart array: a count in the last four bytes, that many offsets before it, the first 0 and each

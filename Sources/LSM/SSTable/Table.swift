@@ -235,45 +235,57 @@ final class Table: Sendable {
     /// table's blocks come from the block cache, or else are read (and verified) from disk and cached. With
     /// `fillingCache` false, a block that is not cached yet is not cached either.
     func dataBlock(_ handle: BlockHandle, fillingCache: Bool = true) throws(LSMError) -> Block {
-        guard let verifiedBlocks, let mapped = file.mappedContents else {
-            return try cachedDataBlock(handle, filling: fillingCache) { () throws(LSMError) in
-                try readDataBlock(handle)
-            }
-        }
-        let stored = try storedDataBlock(handle, in: mapped, verifiedBlocks)
+        let found = try dataBlockContents(handle, fillingCache: fillingCache)
+        if let owner = found.owner { return owner }
         do {
-            guard stored.type == Block.uncompressedType else {
-                return try decompressedDataBlock(handle, stored, fillingCache: fillingCache)
-            }
-            return try Block.borrowing(stored.contents, in: file)
+            return try Block.borrowing(found.contents, in: file)
         } catch {
             throw error.locatedInBlock(path: path, blockOffset: handle.offset)
         }
     }
 
-    /// Calls `body` with the contents of the data block at `handle`, valid during the call, and places its errors in
-    /// the file. A mapped table's raw block is read in place, with no ``Block`` made, and verified on its first read
-    /// as in ``dataBlock(_:)``; other blocks come as ``dataBlock(_:)`` gives them.
-    private func withDataBlockContents<R>(
-        _ handle: BlockHandle, _ body: (UnsafeRawBufferPointer) throws(LSMError) -> R
-    ) throws(LSMError) -> R {
-        let block: Block
-        if let verifiedBlocks, let mapped = file.mappedContents {
-            let stored = try storedDataBlock(handle, in: mapped, verifiedBlocks)
+    /// The contents of the data block at `handle`, and the block that holds them, which the caller keeps alive while
+    /// it reads them; nil for a mapped table's raw block, read in place (as in ``dataBlock(_:fillingCache:)``) and
+    /// valid as long as the table, so that reading it makes no ``Block``. The contents of a block are checked
+    /// (the restart array, by ``Block``); those read in place are not.
+    func dataBlockContents(_ handle: BlockHandle, fillingCache: Bool = true) throws(LSMError)
+        -> (contents: UnsafeRawBufferPointer, owner: Block?) {
+        guard let verifiedBlocks, let mapped = file.mappedContents else {
+            let block = try cachedDataBlock(handle, filling: fillingCache) { () throws(LSMError) in
+                try readDataBlock(handle)
+            }
+            return (block.bytes, block)
+        }
+        let stored = try storedDataBlock(handle, in: mapped, verifiedBlocks)
+        guard stored.type == Block.uncompressedType else {
             do {
-                if stored.type == Block.uncompressedType { return try body(stored.contents) }
-                block = try decompressedDataBlock(handle, stored)
+                let block = try decompressedDataBlock(handle, stored, fillingCache: fillingCache)
+                return (block.bytes, block)
             } catch {
                 throw error.locatedInBlock(path: path, blockOffset: handle.offset)
             }
-        } else {
-            block = try dataBlock(handle)
         }
+        return (stored.contents, nil)
+    }
+
+    /// Calls `body` with the contents of the data block at `handle` (``dataBlockContents(_:fillingCache:)``), valid
+    /// during the call, and places its errors in the file.
+    private func withDataBlockContents<R>(
+        _ handle: BlockHandle, _ body: (UnsafeRawBufferPointer) throws(LSMError) -> R
+    ) throws(LSMError) -> R {
+        let found = try dataBlockContents(handle)
         do {
-            return try withExtendedLifetime(block) { () throws(LSMError) -> R in try body(block.bytes) }
+            return try withExtendedLifetime(found.owner) { () throws(LSMError) -> R in try body(found.contents) }
         } catch {
-            throw block.locate(error, path: path, blockOffset: handle.offset)
+            throw locate(error, inDataBlock: handle, owner: found.owner)
         }
+    }
+
+    /// `error`, thrown while reading the contents of the data block at `handle` held by `owner` (nil when read in
+    /// place), placed in the file.
+    func locate(_ error: LSMError, inDataBlock handle: BlockHandle, owner: Block?) -> LSMError {
+        guard let owner else { return error.locatedInBlock(path: path, blockOffset: handle.offset) }
+        return owner.locate(error, path: path, blockOffset: handle.offset)
     }
 
     /// A mapped table's data block at `handle` as it lies in the mapping, and its type: the handle checked, and the

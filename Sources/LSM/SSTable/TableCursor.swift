@@ -9,9 +9,10 @@ struct TableCursor: ~Copyable {
     let table: Table
     private var index: BlockCursor
     private var data: BlockCursor
-    /// The block `data` reads, kept alive while it does; nil when no block is open.
+    /// The block holding what `data` reads, kept alive while it does; nil when no block is open or when it reads a
+    /// block in the table's mapping, which lives as long as the table.
     private var dataBlock: Block?
-    /// Handle of the block `data` reads.
+    /// Handle of the block `data` reads; nil when none is open.
     private var dataHandle: BlockHandle?
     /// Whether blocks read from the file (or decompressed) go into the block cache.
     private let fillsCache: Bool
@@ -106,8 +107,10 @@ struct TableCursor: ~Copyable {
         do {
             try move(&data)
         } catch {
-            guard let dataBlock else { throw error.locatedInBlock(path: table.path, blockOffset: currentBlockOffset) }
-            throw dataBlock.locate(error, path: table.path, blockOffset: currentBlockOffset)
+            guard let dataHandle else {
+                throw error.locatedInBlock(path: table.path, blockOffset: currentBlockOffset)
+            }
+            throw table.locate(error, inDataBlock: dataHandle, owner: dataBlock)
         }
     }
 
@@ -117,7 +120,7 @@ struct TableCursor: ~Copyable {
     }
 
     private mutating func closeBlock() {
-        data = BlockCursor()
+        data.reseatOnNothing()
         dataBlock = nil
         dataHandle = nil
     }
@@ -130,10 +133,18 @@ struct TableCursor: ~Copyable {
             throw LSMError.corruption("malformed block handle in the index", path: table.path,
                                       offset: table.footer.indexHandle.offset)
         }
-        if handle == dataHandle, dataBlock != nil { return }
-        let block = try table.dataBlock(handle, fillingCache: fillsCache)
-        data = block.makeCursor(order: table.dataKeyOrder)
-        dataBlock = block
+        if handle == dataHandle { return }
+        let found = try table.dataBlockContents(handle, fillingCache: fillsCache)
+        if let owner = found.owner {
+            data.reseat(on: owner, order: table.dataKeyOrder)
+        } else {
+            do {
+                try data.reseat(contents: found.contents, order: table.dataKeyOrder)
+            } catch {
+                throw table.locate(error, inDataBlock: handle, owner: nil)
+            }
+        }
+        dataBlock = found.owner
         dataHandle = handle
     }
 
@@ -147,7 +158,7 @@ struct TableCursor: ~Copyable {
                 if forward { try index.next() } else { try index.prev() }
             }
             try openBlock()
-            guard dataBlock != nil else { return }
+            guard dataHandle != nil else { return }
             try dataMove { (data: inout BlockCursor) throws(LSMError) in
                 if forward { try data.seekToFirst() } else { try data.seekToLast() }
             }

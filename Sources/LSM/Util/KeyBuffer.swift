@@ -1,18 +1,22 @@
 /// One key's bytes in memory the holder owns and reuses from entry to entry, so that stepping an iterator allocates
-/// only until the buffer has held the longest key. Not copyable: it owns its memory and frees it when it goes.
+/// only until the buffer has held the longest key, and a buffer never used allocates nothing. Not copyable: it owns
+/// its memory and frees it when it goes.
 struct KeyBuffer: ~Copyable {
+    /// ``noStorage`` until the first key arrives.
     private var storage: UnsafeMutableRawPointer
-    private var capacity: Int
+    private var capacity = 0
     /// The length of the key held.
     private(set) var count = 0
 
+    /// What an empty buffer points at: nothing is ever written to it, since every key grows the buffer first.
+    private nonisolated(unsafe) static let noStorage = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 8)
+
     init() {
-        capacity = 64
-        storage = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        storage = Self.noStorage
     }
 
     deinit {
-        storage.deallocate()
+        if capacity > 0 { storage.deallocate() }
     }
 
     /// The key held; valid until the buffer next changes.
@@ -54,10 +58,10 @@ struct KeyBuffer: ~Copyable {
 
     /// Moves to a buffer of at least `needed` bytes, keeping the first `kept` bytes of the key.
     private mutating func grow(to needed: Int, keeping kept: Int) {
-        let larger = max(needed, capacity * 2)
+        let larger = max(needed, capacity * 2, 32)
         let fresh = UnsafeMutableRawPointer.allocate(byteCount: larger, alignment: 8)
         fresh.copyMemory(from: storage, byteCount: kept)
-        storage.deallocate()
+        if capacity > 0 { storage.deallocate() }
         storage = fresh
         capacity = larger
     }
