@@ -38,6 +38,16 @@ struct Compaction {
     /// Bytes of the tables the compaction reads.
     var inputBytes: UInt64 { allInputs.reduce(0) { $0 + $1.size } }
 
+    /// Whether no level below the output level holds a key in the compaction's range: then ``isBaseLevel(for:)``
+    /// is true of every key it reads.
+    var isBottommost: Bool {
+        let range = UserKeyRange(covering: allInputs)
+        return ((outputLevel + 1)..<Version.levelCount).allSatisfy { level in
+            version.overlappingFiles(level: level, smallestUserKey: range.smallest, largestUserKey: range.largest)
+                .isEmpty
+        }
+    }
+
     /// Whether no level below the output level holds `userKey`, so nothing older than the compaction's entries can
     /// exist for it and a tombstone for it may be dropped.
     func isBaseLevel(for userKey: UnsafeRawBufferPointer) -> Bool {

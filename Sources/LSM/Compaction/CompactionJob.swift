@@ -8,7 +8,10 @@
 /// the range deletion itself is dropped when, besides, no level below the output holds a key in its range; the
 /// others are written whole into the outputs. The newest value of a key that no snapshot
 /// reads is removed (replaced by a tombstone, as a deletion at its sequence) when it has expired by ``now`` or the
-/// ``Options/compactionFilter`` removes it. Outputs are cut at
+/// ``Options/compactionFilter`` removes it. A value every snapshot sees, of a key no level below the output holds,
+/// is written with sequence 0 (as RocksDB and Pebble do): nothing older than it remains to be ordered against, and
+/// a packed trailer of sequence 0 takes one byte instead of four or more (docs/FORMAT.md, "Internal keys"). Not
+/// when the outputs keep a range deletion, whose reach is decided by comparing sequences. Outputs are cut at
 /// ``Options/targetFileSize``, only between user keys, so a deeper level never splits a key across tables.
 struct CompactionJob {
     let compaction: Compaction
@@ -67,9 +70,18 @@ struct CompactionJob {
             grandparentOverlap: GrandparentOverlap(grandparents: compaction.grandparents,
                                                    limit: compaction.grandparentLimit),
             newFileNumber: newFileNumber)
-        writer.addRangeDeletions(rangeDeletions.filter { tombstone in
+        let keptRangeDeletions = rangeDeletions.filter { tombstone in
             tombstone.sequence > smallestSnapshot || !compaction.isBaseLevel(from: tombstone.start, to: tombstone.end)
-        })
+        }
+        writer.addRangeDeletions(keptRangeDeletions)
+        let zeroesSequences = keptRangeDeletions.isEmpty
+        let isBottommost = compaction.isBottommost
+        // An input entry of sequence 0 was written at most this late: what the outputs record for it.
+        var inputsNewest: SequenceNumber = 0
+        for file in compaction.allInputs {
+            let recorded = try tableCache.table(number: file.number).properties.sequenceRange
+            inputsNewest = max(inputsNewest, recorded?.upperBound ?? 0)
+        }
         var dropped = 0
         var filtered = 0
         var expired = 0
@@ -115,8 +127,16 @@ struct CompactionJob {
                                            userKey: parsed.userKey)
                         }
                     }
+                } else if zeroesSequences, parsed.sequence != 0, parsed.sequence <= smallestSnapshot, parsed.kind.isValue,
+                          isBottommost || compaction.isBaseLevel(for: parsed.userKey) {
+                    try withInternalKey(parsed.userKey, 0, parsed.kind) {
+                        (rewritten: UnsafeRawBufferPointer) throws(LSMError) in
+                        try writer.add(key: rewritten, value: merged.value, userKey: parsed.userKey,
+                                       writtenSequence: parsed.sequence)
+                    }
                 } else {
-                    try writer.add(key: merged.key, value: merged.value, userKey: parsed.userKey)
+                    try writer.add(key: merged.key, value: merged.value, userKey: parsed.userKey,
+                                   writtenSequence: parsed.sequence == 0 ? inputsNewest : nil)
                 }
                 try merged.next()
             }

@@ -53,8 +53,9 @@ struct TableOutputWriter {
     }
 
     /// Adds an entry; `key` (an internal key whose user key is `userKey`) follows the previous one.
-    mutating func add(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, userKey: UnsafeRawBufferPointer)
-        throws(LSMError)
+    /// `writtenSequence` as for ``TableBuilder/add(key:value:writtenSequence:)``.
+    mutating func add(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, userKey: UnsafeRawBufferPointer,
+                      writtenSequence: SequenceNumber? = nil) throws(LSMError)
     {
         // A table ends only between user keys, outside its range deletions: at its target size, or where it
         // overlaps enough below.
@@ -71,7 +72,7 @@ struct TableOutputWriter {
         }
         if builder == nil { try startTable() }
         if nextRangeDeletion < pendingRangeDeletions.count { addRangeDeletions(startingAtOrBefore: userKey) }
-        try builder?.add(key: key, value: value)
+        try builder?.add(key: key, value: value, writtenSequence: writtenSequence)
         guard targetFileSize != nil else { return }
         lastUserKey.replaceBytes(with: userKey, keepingPrefix: 0)
         hasLastUserKey = true

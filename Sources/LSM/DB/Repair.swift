@@ -14,7 +14,7 @@ extension Database {
     /// footer or index is unreadable (set aside whole in `lost`), files of another database (set aside unread), and
     /// writes that were only in a file that is gone. When the manifest cannot be read, files the database had
     /// retired but not yet deleted are read too, so a key deleted long ago can reappear if an old copy of it is
-    /// still among them.
+    /// still among them, and so can an older value of a key whose value a compaction rewrote with sequence 0.
     ///
     /// Takes the database's lock: it fails with ``LSMError/Code/databaseLocked`` while the database is open.
     /// Throws ``LSMError/Code/notADatabase`` when the directory holds no database file at all.

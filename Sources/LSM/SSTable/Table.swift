@@ -386,6 +386,7 @@ final class Table: Sendable {
         var counted = TableProperties(fileSize: properties.fileSize, identity: properties.identity)
         var smallestSequence = SequenceNumber.max
         var largestSequence: SequenceNumber = 0
+        var hasRewrittenSequences = false
         var previousKey: [UInt8]?
         var previousSeparator: [UInt8]?
         var expectedOffset: UInt64?
@@ -411,8 +412,12 @@ final class Table: Sendable {
                             throw LSMError.corruption("expiring value of \(iterator.value.count) bytes is shorter "
                                                       + "than its \(ExpiringValue.prefixSize)-byte expiry")
                         }
-                        smallestSequence = min(smallestSequence, parsed.sequence)
-                        largestSequence = max(largestSequence, parsed.sequence)
+                        if parsed.sequence == 0 {
+                            hasRewrittenSequences = true
+                        } else {
+                            smallestSequence = min(smallestSequence, parsed.sequence)
+                            largestSequence = max(largestSequence, parsed.sequence)
+                        }
                     }
                     counted.entryCount += 1
                     counted.rawKeyBytes += UInt64(key.count)
@@ -436,9 +441,12 @@ final class Table: Sendable {
         // The block itself was checked when the table opened.
         counted.rangeDeletionCount = properties.rangeDeletionCount
         counted.rangeDeletionHandle = properties.rangeDeletionHandle
-        // Tables of format version 1 record no sequence range.
-        if properties.sequenceRange != nil && (counted.entryCount > 0 || !rangeTombstones.isEmpty) {
-            counted.sequenceRange = smallestSequence...largestSequence
+        // Tables of format version 1 record no sequence range. An entry of sequence 0 had one of the range when it
+        // was written (docs/FORMAT.md, "Internal keys"), so the range need only hold the others then.
+        if let recorded = properties.sequenceRange, counted.entryCount > 0 || !rangeTombstones.isEmpty {
+            let others = smallestSequence <= largestSequence ? smallestSequence...largestSequence : nil
+            let othersFit = others.map { recorded.contains($0.lowerBound) && recorded.contains($0.upperBound) } ?? true
+            counted.sequenceRange = hasRewrittenSequences && othersFit ? recorded : others
         }
         guard counted == properties else {
             throw LSMError.corruption("table properties do not match the table's contents", path: path,

@@ -62,8 +62,11 @@ struct TableBuilder {
     /// Bytes written so far plus the block being filled: what the file would roughly be if finished now.
     var estimatedFileSize: UInt64 { offset + UInt64(dataBlock.estimatedSize) }
 
-    /// Adds an entry. `key` is an internal key, strictly greater (in internal order) than the previous one.
-    mutating func add(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws(LSMError) {
+    /// Adds an entry. `key` is an internal key, strictly greater (in internal order) than the previous one. A key of
+    /// sequence 0 in place of the one its write had (docs/FORMAT.md, "Internal keys") passes that one, or a later
+    /// one when it is not known, as `writtenSequence`: the table's sequence range bounds the writes it holds.
+    mutating func add(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer,
+                      writtenSequence: SequenceNumber? = nil) throws(LSMError) {
         try checkUsable()
         guard let parsed = ParsedInternalKey(key), parsed.kind != .rangeDeletion else {
             throw LSMError(.invalidArgument, "table key of \(key.count) bytes is not the internal key of an entry",
@@ -82,8 +85,9 @@ struct TableBuilder {
             if isNewUserKey { filter?.add(parsed.userKey) }
         }
         if isFirst { properties.smallestKey = key.array }
-        smallestSequence = min(smallestSequence, parsed.sequence)
-        largestSequence = max(largestSequence, parsed.sequence)
+        let sequence = writtenSequence ?? parsed.sequence
+        smallestSequence = min(smallestSequence, sequence)
+        largestSequence = max(largestSequence, sequence)
         lastKey.replaceBytes(with: key, keepingPrefix: 0)
         properties.entryCount += 1
         if parsed.kind == .deletion { properties.deletionCount += 1 }
