@@ -49,11 +49,8 @@ struct BlockCursor: ~Copyable {
     /// A cursor over `contents`, after checking their restart array; `.corruption` (offset within the block) when
     /// it is malformed.
     init(contents: UnsafeRawBufferPointer, order: BlockKeyOrder) throws(LSMError) {
-        guard let layout = Self.restartLayout(contents), let base = contents.baseAddress else {
-            throw LSMError.corruption("malformed block restart array (block of \(contents.count) bytes)",
-                                      offset: UInt64(max(0, contents.count - 4)))
-        }
-        self.init(data: base, entriesEnd: layout.entriesEnd, restartCount: layout.restartCount, order: order)
+        self.init()
+        try reseat(contents: contents, order: order)
     }
 
     /// Points the cursor at other contents, whose restart array was checked (``restartLayout(_:)``), keeping its
