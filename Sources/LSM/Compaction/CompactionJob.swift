@@ -124,10 +124,12 @@ struct CompactionJob {
                         try withInternalKey(parsed.userKey, parsed.sequence, .deletion) {
                             (tombstone: UnsafeRawBufferPointer) throws(LSMError) in
                             try writer.add(key: tombstone, value: UnsafeRawBufferPointer(start: nil, count: 0),
-                                           userKey: parsed.userKey)
+                                           userKey: parsed.userKey,
+                                           writtenSequence: parsed.sequence == 0 ? inputsNewest : nil)
                         }
                     }
-                } else if zeroesSequences, parsed.sequence != 0, parsed.sequence <= smallestSnapshot, parsed.kind.isValue,
+                } else if zeroesSequences, parsed.kind.isValue, parsed.sequence != 0,
+                          parsed.sequence <= smallestSnapshot,
                           isBottommost || compaction.isBaseLevel(for: parsed.userKey) {
                     try withInternalKey(parsed.userKey, 0, parsed.kind) {
                         (rewritten: UnsafeRawBufferPointer) throws(LSMError) in

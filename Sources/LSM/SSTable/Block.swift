@@ -95,7 +95,7 @@ final class Block: Sendable {
         do throws(LSMError) {
             if let mapped = file.mappedContents {
                 // Zero-copy for a raw block: check it where it lies in the mapping and borrow it.
-                let stored = try storedInMapping(mapped, handle: handle, path: file.path, verifyingChecksum: true)
+                let stored = try storedInMapping(mapped, handle: handle, verifyingChecksum: true)
                 guard stored.type == uncompressedType else {
                     return try decompressed(stored.contents, type: stored.type)
                 }
@@ -134,20 +134,20 @@ final class Block: Sendable {
         }
     }
 
-    /// The contents of the block at `handle` where they lie in `mapped`, the mapping of the file at `path`, and its
-    /// type byte: after checking that the block lies inside it and, when `verifyingChecksum`, its trailer. Offsets
-    /// in errors are the block's; the caller locates them in the file.
-    static func storedInMapping(_ mapped: UnsafeRawBufferPointer, handle: BlockHandle, path: String,
-                                verifyingChecksum: Bool) throws(LSMError)
-        -> (contents: UnsafeRawBufferPointer, type: UInt8) {
+    /// The contents of the block at `handle` where they lie in `mapped`, a file's mapping, and its type byte: after
+    /// checking that the block lies inside it and, when `verifyingChecksum`, its trailer. Errors name no file and
+    /// no offset; the caller places them at the block (``LSMError/locatedInBlock(path:blockOffset:)``). It takes no
+    /// path, so that the reads of many threads do not all retain and release the same path string.
+    static func storedInMapping(_ mapped: UnsafeRawBufferPointer, handle: BlockHandle, verifyingChecksum: Bool)
+        throws(LSMError) -> (contents: UnsafeRawBufferPointer, type: UInt8) {
         guard handle.fits(within: UInt64(mapped.count)) else {
-            throw LSMError.corruption("block (offset \(handle.offset), size \(handle.size)) extends past the "
-                                      + "end of the file", path: path, offset: handle.offset)
+            throw LSMError(.corruption, "block (offset \(handle.offset), size \(handle.size)) extends past the "
+                           + "end of the file")
         }
         let start = Int(handle.offset)
         let size = Int(handle.size)
         let raw = UnsafeRawBufferPointer(rebasing: mapped[start..<(start + size + trailerSize)])
-        if verifyingChecksum, let problem = checkTrailer(raw, path: path, offset: handle.offset) { throw problem }
+        if verifyingChecksum, let problem = checkTrailer(raw) { throw problem }
         return (UnsafeRawBufferPointer(rebasing: raw[0..<size]), raw[size])
     }
 
@@ -182,7 +182,8 @@ final class Block: Sendable {
         let problem: LSMError?
         do {
             let n = try file.read(at: handle.offset, into: raw)
-            problem = n == total ? checkTrailer(UnsafeRawBufferPointer(raw), path: path, offset: handle.offset)
+            problem = n == total
+                ? checkTrailer(UnsafeRawBufferPointer(raw))?.locatedInBlock(path: path, blockOffset: handle.offset)
                 : LSMError.corruption("file ends inside a block (\(n) of \(total) bytes)", path: path,
                                       offset: handle.offset)
         } catch {
@@ -195,17 +196,18 @@ final class Block: Sendable {
         return storage
     }
 
-    /// The error for a block (contents then trailer) whose trailer does not match, or nil when it is sound.
-    private static func checkTrailer(_ raw: UnsafeRawBufferPointer, path: String, offset: UInt64) -> LSMError? {
+    /// The error for a block (contents then trailer) whose trailer does not match, or nil when it is sound; it names
+    /// no file and no offset.
+    private static func checkTrailer(_ raw: UnsafeRawBufferPointer) -> LSMError? {
         let size = raw.count - trailerSize
         // Compared masked, as stored: a fuzzer tracing comparisons then sees the file's own bytes and can fix them.
         let stored = raw.fixed32(at: size + 1)
         let actual = CRC32C.mask(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0...size])))
         guard stored == actual else {
-            return LSMError.corruption("block checksum mismatch", path: path, offset: offset)
+            return LSMError(.corruption, "block checksum mismatch")
         }
         guard raw[size] == uncompressedType || raw[size] == lz4Type else {
-            return unknownType(raw[size]).located(path: path, offset: offset)
+            return unknownType(raw[size])
         }
         return nil
     }

@@ -201,7 +201,9 @@ struct BlockCursor: ~Copyable {
         let entry = try decodeHeader(at: current)
         if order == .packedInternalKey {
             // What is shared is the user key: the key held without its trailer (none after a restart).
-            guard entry.shared <= max(0, currentKey.count - internalKeyTrailerSize) else { throw malformed(at: current) }
+            guard entry.shared <= max(0, currentKey.count - internalKeyTrailerSize) else {
+                throw malformed(at: current)
+            }
             currentKey.replaceSuffix(after: entry.shared, with: data + entry.keyStart, count: entry.unshared,
                                      trailer: entry.trailer)
         } else {

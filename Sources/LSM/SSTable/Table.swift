@@ -297,7 +297,7 @@ final class Table: Sendable {
         try checkDataBlockHandle(handle)
         do {
             return try verifyingOnce(handle, in: verifiedBlocks) { (verifying: Bool) throws(LSMError) in
-                try Block.storedInMapping(mapped, handle: handle, path: path, verifyingChecksum: verifying)
+                try Block.storedInMapping(mapped, handle: handle, verifyingChecksum: verifying)
             }
         } catch {
             throw error.locatedInBlock(path: path, blockOffset: handle.offset)
