@@ -42,10 +42,7 @@ struct Compaction {
     /// is true of every key it reads.
     var isBottommost: Bool {
         let range = UserKeyRange(covering: allInputs)
-        return ((outputLevel + 1)..<Version.levelCount).allSatisfy { level in
-            version.overlappingFiles(level: level, smallestUserKey: range.smallest, largestUserKey: range.largest)
-                .isEmpty
-        }
+        return isBaseLevel(from: range.smallest, to: range.largest)
     }
 
     /// Whether no level below the output level holds `userKey`, so nothing older than the compaction's entries can
@@ -54,8 +51,8 @@ struct Compaction {
         ((outputLevel + 1)..<Version.levelCount).allSatisfy { version.file(in: $0, holding: userKey) == nil }
     }
 
-    /// Whether no level below the output level holds a key in `start ..< end`, so a range deletion of that range
-    /// hides nothing below the compaction's outputs.
+    /// Whether no level below the output level holds a key in `start ... end` (so none in `start ..< end`, and a
+    /// range deletion of that range hides nothing below the compaction's outputs).
     func isBaseLevel(from start: [UInt8], to end: [UInt8]) -> Bool {
         ((outputLevel + 1)..<Version.levelCount).allSatisfy { level in
             version.overlappingFiles(level: level, smallestUserKey: start, largestUserKey: end).isEmpty

@@ -110,6 +110,8 @@ struct CompactionJob {
                 let obsoleteTombstone = parsed.kind == .deletion && parsed.sequence <= smallestSnapshot
                     && compaction.isBaseLevel(for: parsed.userKey)
                 lastSequenceForKey = parsed.sequence
+                // What the outputs' sequence range counts the entry as, whatever sequence it is written with.
+                let writtenSequence = parsed.sequence == 0 ? inputsNewest : parsed.sequence
                 if hiddenByNewer || obsoleteTombstone {
                     dropped += 1
                 } else if isNewestOfKey, parsed.kind.isValue, newestSnapshot.map({ parsed.sequence > $0 }) ?? true,
@@ -124,8 +126,7 @@ struct CompactionJob {
                         try withInternalKey(parsed.userKey, parsed.sequence, .deletion) {
                             (tombstone: UnsafeRawBufferPointer) throws(LSMError) in
                             try writer.add(key: tombstone, value: UnsafeRawBufferPointer(start: nil, count: 0),
-                                           userKey: parsed.userKey,
-                                           writtenSequence: parsed.sequence == 0 ? inputsNewest : nil)
+                                           userKey: parsed.userKey, writtenSequence: writtenSequence)
                         }
                     }
                 } else if zeroesSequences, parsed.kind.isValue, parsed.sequence != 0,
@@ -134,11 +135,11 @@ struct CompactionJob {
                     try withInternalKey(parsed.userKey, 0, parsed.kind) {
                         (rewritten: UnsafeRawBufferPointer) throws(LSMError) in
                         try writer.add(key: rewritten, value: merged.value, userKey: parsed.userKey,
-                                       writtenSequence: parsed.sequence)
+                                       writtenSequence: writtenSequence)
                     }
                 } else {
                     try writer.add(key: merged.key, value: merged.value, userKey: parsed.userKey,
-                                   writtenSequence: parsed.sequence == 0 ? inputsNewest : nil)
+                                   writtenSequence: writtenSequence)
                 }
                 try merged.next()
             }
