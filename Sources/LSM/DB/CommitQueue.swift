@@ -7,8 +7,8 @@ import DequeModule
 /// condition until it is at the head of the queue or a leader has committed its write.
 final class CommitQueue {
     /// A writer waiting in the queue, kept on its writer's stack (as LevelDB's `DBImpl::Writer`): the queue holds a
-    /// pointer to it, so queueing a write allocates nothing. A memtable switch request (a manual flush) and a log
-    /// sync request carry no entries.
+    /// pointer to it, so queueing a write allocates nothing. A memtable switch request (a manual flush) carries no
+    /// entries.
     struct PendingWrite {
         /// The entries to commit, encoded as a batch's entries (docs/FORMAT.md, "Write batch"), borrowed from the
         /// writer for as long as it waits.
@@ -32,15 +32,6 @@ final class CommitQueue {
 
         /// A request to switch the memtable.
         static var memtableSwitch: PendingWrite { PendingWrite() }
-
-        /// A request to make the writes committed so far durable: no entries, synced. Behind a leader it joins the
-        /// group, whose record is then synced; at the head it syncs the log alone.
-        static var logSync: PendingWrite {
-            PendingWrite(entries: UnsafeRawBufferPointer(start: nil, count: 0), entryCount: 0, sync: true)
-        }
-
-        /// Whether this is a ``logSync`` request.
-        var isLogSync: Bool { entryCount == 0 && !switchesMemtable }
 
         private init() {
             entries = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -81,7 +72,7 @@ final class CommitQueue {
     /// whether the record must be synced.
     func takeGroup(leader: UnsafeMutablePointer<PendingWrite>)
         -> (count: Int, merged: [UInt8]?, entryCount: Int, sync: Bool) {
-        precondition(!leader.pointee.switchesMemtable && !leader.pointee.isLogSync,
+        precondition(!leader.pointee.switchesMemtable,
                      "a group is taken only by a head writer with entries")
         var sync = leader.pointee.sync
         var entryCount = leader.pointee.entryCount
@@ -98,7 +89,7 @@ final class CommitQueue {
         guard count > 1 else { return (1, nil, entryCount, sync) }
         var merged: [UInt8] = []
         merged.reserveCapacity(bytes)
-        for write in writers.prefix(count) where !write.pointee.isLogSync {
+        for write in writers.prefix(count) {
             merged.append(raw: write.pointee.entries)
         }
         return (count, merged, entryCount, sync)

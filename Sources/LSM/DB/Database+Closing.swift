@@ -7,7 +7,7 @@ extension Database {
         lock.lock()
         defer { lock.unlock() }
         if state.isClosed { return }
-        while !commitQueue.isEmpty { lock.wait() }
+        while !commitQueue.isEmpty || state.logSyncInFlight { lock.wait() }
         state.isClosed = true
         while state.backgroundScheduled || state.manualCompactions > 0 { lock.wait() }
         try releaseResources()
@@ -43,7 +43,7 @@ extension Database {
     /// size the file must then have, zeros and all, so they go first). Lock held.
     func closeLog(_ log: RecordWriter) throws(LSMError) -> VersionEdit.ClosedLog {
         let trimmed = try log.trimReservedSpace()
-        if state.logHasUnsyncedWrites || trimmed { try log.sync() }
+        if state.syncedSequence < state.lastSequence || trimmed { try log.sync() }
         let closed = VersionEdit.ClosedLog(number: state.logNumber, size: log.size,
                                            lastRecordOffset: log.lastRecordOffset)
         try log.close()

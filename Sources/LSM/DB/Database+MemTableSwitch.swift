@@ -27,6 +27,11 @@ extension Database {
             }
             if force && state.memtable.isEmpty { return }
             if !force && state.memtable.approximateMemoryUsage < options.memtableSize { return }
+            if state.logSyncInFlight {
+                // The switch closes the log that sync is using.
+                lock.wait()
+                continue
+            }
             if state.immutables.count >= options.maxImmutableMemtables
                 || state.version.levels[0].count >= options.level0StopTrigger
             {
@@ -77,7 +82,7 @@ extension Database {
         state.memtable = MemTable(expectedBytes: options.memtableSize)
         state.log = newLog
         state.logNumber = newNumber
-        state.logHasUnsyncedWrites = false
+        state.syncedSequence = state.lastSequence
         scheduleBackgroundWork()
     }
 }

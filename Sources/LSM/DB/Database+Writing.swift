@@ -72,13 +72,41 @@ extension Database {
     }
 
     /// Makes every write that returned before this call durable, as if each had passed `sync: true`: syncs the log
-    /// when it holds unsynced writes, and does nothing otherwise. Concurrent calls and synced writes share one sync
-    /// (group commit), so a server can acknowledge many unsynced writes with one call. A failed sync stops writes,
-    /// as a failed synced write does.
+    /// when it holds unsynced writes, and does nothing otherwise. Concurrent calls share one sync (group commit), so
+    /// a server can acknowledge many unsynced writes with one call. Writes go on while the log syncs: they wait
+    /// neither for the sync nor for this call, which is how a server overlaps one round's sync with the next
+    /// round's writes. A failed sync stops writes, as a failed synced write does.
     public func syncLog() throws(LSMError) {
         try checkWritable()
-        var request = CommitQueue.PendingWrite.logSync
-        try withUnsafeMutablePointer(to: &request) { (request) throws(LSMError) in try commit(request) }
+        lock.lock()
+        defer { lock.unlock() }
+        try checkOpen()
+        let target = state.lastSequence
+        while true {
+            if let backgroundError = state.backgroundError, state.logFailed { throw backgroundError }
+            if state.syncedSequence >= target { return }
+            if !state.logSyncInFlight { break }
+            // Another caller's sync may not cover this one's writes (it may have begun before they were logged):
+            // wait for it, then sync again if it did not.
+            lock.wait()
+        }
+        // Writable databases always have a log (checkWritable ran first), and nothing closes it while the sync is
+        // in flight (a memtable switch and close wait for it).
+        guard let log = state.log else { preconditionFailure("a writable database has a log") }
+        // Every write up to `covered` is in the log already: the sequence advances only once a write is appended.
+        let covered = state.lastSequence
+        state.logSyncInFlight = true
+        lock.unlock()
+        var failure: LSMError?
+        do { try log.sync() } catch { failure = error }
+        lock.lock()
+        state.logSyncInFlight = false
+        lock.broadcast()
+        if let failure {
+            stopWrites(afterLogFailure: failure)
+            throw failure
+        }
+        state.syncedSequence = max(state.syncedSequence, covered)
     }
 
     /// Commits `count` encoded entries (a batch's bytes after its header) as one atomic write.
@@ -99,12 +127,6 @@ extension Database {
         while !write.pointee.done && !commitQueue.isHead(write) { lock.wait() }
         if write.pointee.done {
             if let error = write.pointee.error { throw error }
-            return
-        }
-        if write.pointee.isLogSync {
-            let failure = syncLogAsHead()
-            finishGroup(count: 1, error: failure)
-            if let failure { throw failure }
             return
         }
         let switchesMemtable = write.pointee.switchesMemtable
@@ -173,33 +195,13 @@ extension Database {
             stopWrites(afterLogFailure: failure)
         } else {
             state.lastSequence = first + UInt64(entryCount) - 1
-            state.logHasUnsyncedWrites = !sync
+            if sync { state.syncedSequence = state.lastSequence }
             state.counters.userBytes += UInt64(entries.count)
             state.counters.logBytes += UInt64(WriteBatch.headerSize + entries.count
                                               + RecordFileFormat.version2.recordHeaderSize)
         }
         finishGroup(count: group, error: failure)
         if let failure { throw failure }
-    }
-
-    /// Syncs the log if it holds unsynced writes, as the head of the commit queue, so that nothing appends to it,
-    /// switches it or closes it meanwhile; returns the failure, which stops writes as a failed log append does. Lock
-    /// held; released during the sync.
-    private func syncLogAsHead() -> LSMError? {
-        if let backgroundError = state.backgroundError, state.logFailed { return backgroundError }
-        guard state.logHasUnsyncedWrites, let log = state.log else { return nil }
-        state.logAppendInFlight = true
-        lock.unlock()
-        var failure: LSMError?
-        do { try log.sync() } catch { failure = error }
-        lock.lock()
-        state.logAppendInFlight = false
-        if let failure {
-            stopWrites(afterLogFailure: failure)
-        } else {
-            state.logHasUnsyncedWrites = false
-        }
-        return failure
     }
 
     /// After a failed append or sync the log's state on disk is unknown (a failed fdatasync may have lost earlier

@@ -14,7 +14,11 @@ struct DatabaseState {
     /// The log being appended to; nil when the database is read-only.
     var log: RecordWriter?
     var logNumber: UInt64
-    var logHasUnsyncedWrites = false
+    /// Every write up to this sequence is durable: synced in the log, or in a log synced when it was closed.
+    var syncedSequence: SequenceNumber
+    /// Set while ``Database/syncLog()`` syncs ``log`` without the lock or the commit queue, so that appends go on
+    /// meanwhile; whoever would close the log (a memtable switch, close) waits for it.
+    var logSyncInFlight = false
     /// Set while a commit group's leader appends to the log without the lock, so whoever needs the log still (a
     /// checkpoint copying it) waits for the group to finish.
     var logAppendInFlight = false
@@ -45,6 +49,7 @@ struct DatabaseState {
         self.logNumber = logNumber
         self.version = version
         self.lastSequence = lastSequence
+        syncedSequence = lastSequence
         readState = ReadState(memtables: [memtable], version: version)
     }
 

@@ -39,7 +39,8 @@ protocol WritableFile: AnyObject {
     var size: UInt64 { get }
     /// Hands the bytes to the operating system (they survive a process crash, not a power loss).
     func append(_ bytes: UnsafeRawBufferPointer) throws(LSMError)
-    /// Makes everything appended so far durable (fdatasync).
+    /// Makes everything appended so far durable (fdatasync). May run on one thread while another appends (the log
+    /// syncs beside its writes); it then covers at least what was appended before the call.
     func sync() throws(LSMError)
     /// From now on keeps disk space allocated past the data, `step` bytes at a time, so a synced append rarely
     /// changes the file's size or block map. Until ``trimReservedSpace()`` (or ``close()``) the file reads as its
