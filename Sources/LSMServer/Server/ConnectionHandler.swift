@@ -22,7 +22,6 @@ final class ConnectionHandler: ChannelInboundHandler {
         var replies: [(reply: RESPReply?, version: RESPVersion, wrote: Bool)] = []
         var session: ClientSession
         var closesConnection = false
-        var wroteToDatabase: Bool { replies.contains { $0.wrote } }
     }
 
     private let server: ServerState
@@ -177,9 +176,9 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .writeThread:
             let accepted = server.writer.submit(WriteThread.Job(eventLoop: context.eventLoop) {
                 let result = Self.run(batch, session: session, server: server)
-                return (result.wroteToDatabase, { syncFailure in
+                return { syncFailure in
                     boundSelf.value.finish(result, syncFailure: syncFailure, context: boundContext.value)
-                })
+                }
             })
             if !accepted { context.close(promise: nil) }
         }

@@ -12,20 +12,20 @@ import NIOPosix
 /// A round is every batch waiting when the thread looks: it runs them in order, their writes merged into one
 /// engine write (``RoundWrites``), and replies to them when the round ends.
 ///
-/// - `always`: the round's writes are synced (``Database/syncLog()``) before any batch gets its replies: every
-///   client waiting at that moment shares one sync (group commit), and nothing is acknowledged before it is on
-///   disk.
+/// - `always`: the round's replies wait on the ``SyncThread`` for a sync (``Database/syncLog()``) that covers its
+///   writes: every client waiting then shares it (group commit), nothing is acknowledged before it is on disk, and
+///   the next round runs while the log syncs.
 /// - `everysec`: batches get their replies once the round's writes are in the engine (the operating system has
 ///   them: a `kill -9` loses none), and the thread syncs the log once a second.
 /// - `no`: the operating system writes the log back when it chooses.
 final class WriteThread: Sendable {
-    /// A batch to run: it returns whether it wrote and how to hand it its replies, given the failure, if any, of
-    /// the round's writes or of the sync that covers them.
+    /// A batch to run: it returns how to hand it its replies, given the failure, if any, of the round's writes or
+    /// of the sync that covers them.
     struct Job: Sendable {
         /// The event loop of the batch's connection, where `deliver` runs.
         var eventLoop: any EventLoop
-        /// Runs the batch on the write thread.
-        var run: @Sendable () -> (wrote: Bool, deliver: @Sendable (_ syncFailure: CommandError?) -> Void)
+        /// Runs the batch on the write thread; returns how to hand it its replies.
+        var run: @Sendable () -> @Sendable (_ syncFailure: CommandError?) -> Void
     }
 
     private struct State {
@@ -42,17 +42,25 @@ final class WriteThread: Sendable {
     private let signal = ConditionLock(value: 0)
     private let state = NIOLockedValueBox(State())
     private let thread = NIOThreadPool(numberOfThreads: 1)
+    /// Under `always`, where rounds wait for their sync; nil otherwise.
+    private let syncer: SyncThread?
     /// The last failure to write or sync the log, which INFO's persistence section reports; nil after a sync that
     /// worked.
-    let lastFailure = NIOLockedValueBox<String?>(nil)
+    let lastFailure: NIOLockedValueBox<String?>
 
     init(keyspace: Keyspace, mode: AppendFsync, logger: Logger) {
         self.keyspace = keyspace
         self.mode = mode
         self.logger = logger
+        let lastFailure = NIOLockedValueBox<String?>(nil)
+        self.lastFailure = lastFailure
+        syncer = mode == .always
+            ? SyncThread { Self.sync(keyspace.database, logger: logger, lastFailure: lastFailure) }
+            : nil
     }
 
     func start() {
+        syncer?.start()
         thread.start()
         thread.submit { [self] _ in serve() }
     }
@@ -88,6 +96,7 @@ final class WriteThread: Sendable {
         state.withLockedValue { $0.stopping = true }
         signal.unlock(withValue: 1)
         try? thread.syncShutdownGracefully()
+        syncer?.stop()
     }
 
     private func serve() {
@@ -119,36 +128,38 @@ final class WriteThread: Sendable {
     }
 
     /// Runs `jobs` in order as one round, their writes merged into one engine write, and hands them their replies
-    /// once the round's writes are in the engine (and, under `always`, synced): with one task per event loop, so
-    /// that a round wakes each loop once, not once per connection.
+    /// once the round's writes are in the engine, or, under `always`, has the ``SyncThread`` do so once they are
+    /// synced.
     private func run(_ jobs: [Job]) {
         guard !jobs.isEmpty else { return }
-        var waiting: [(eventLoop: any EventLoop, deliver: @Sendable (CommandError?) -> Void)] = []
+        var waiting: [SyncThread.Delivery] = []
         waiting.reserveCapacity(jobs.count)
-        var wrote = false
         keyspace.roundWrites.begin()
         for job in jobs {
-            let outcome = job.run()
-            waiting.append((job.eventLoop, outcome.deliver))
-            wrote = wrote || outcome.wrote
+            waiting.append((job.eventLoop, job.run()))
         }
-        var failure = keyspace.roundWrites.end(to: keyspace.database)
+        let failure = keyspace.roundWrites.end(to: keyspace.database)
         if let failure {
             lastFailure.withLockedValue { $0 = failure.line }
-        } else if wrote && mode == .always {
-            failure = sync()
+        } else if let syncer {
+            // Every round, even one that wrote nothing, as what it read may be the unsynced writes of the round
+            // before: rounds are answered in order, and a sync with nothing to do returns at once.
+            syncer.submit(waiting)
+            return
         }
-        for group in Dictionary(grouping: waiting, by: { ObjectIdentifier($0.eventLoop) }).values {
-            group[0].eventLoop.execute { [failure] in
-                for job in group { job.deliver(failure) }
-            }
-        }
+        SyncThread.deliver(waiting, failure: failure)
     }
 
     /// Syncs the log; returns the failure, as the error writers get.
     func sync() -> CommandError? {
+        Self.sync(keyspace.database, logger: logger, lastFailure: lastFailure)
+    }
+
+    /// Syncs `database`'s log, noting the outcome in `lastFailure`; returns the failure, as the error writers get.
+    private static func sync(_ database: Database, logger: Logger, lastFailure: NIOLockedValueBox<String?>)
+        -> CommandError? {
         do {
-            try keyspace.database.syncLog()
+            try database.syncLog()
             lastFailure.withLockedValue { $0 = nil }
             return nil
         } catch {
