@@ -4,8 +4,9 @@ import NIOCore
 /// One command the server knows: how it is called, what it touches, and the function that runs it.
 ///
 /// The table entries follow Redis's COMMAND INFO: `arity` counts the name (negative: at least that many), keys
-/// are the arguments from `firstKey` to `lastKey` (−1: the last argument) every `keyStep`.
-struct Command: Sendable {
+/// are the arguments from `firstKey` to `lastKey` (−1: the last argument) every `keyStep`. A class, so that every
+/// request that finds one holds a reference, not a copy of its strings, flags and closure.
+final class Command: Sendable {
     /// Lowercase.
     let name: String
     let arity: Int

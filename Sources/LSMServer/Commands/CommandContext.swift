@@ -27,7 +27,7 @@ struct CommandContext {
 
     /// Argument `index` (0: the name) as bytes.
     func bytes(_ index: Int) -> [UInt8] {
-        Array(arguments[index].readableBytesView)
+        arguments[index].withUnsafeReadableBytes { Array($0) }
     }
 
     /// Argument `index` as text, for names and options (invalid UTF-8 is replaced, and then matches nothing).

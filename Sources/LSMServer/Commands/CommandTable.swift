@@ -4,6 +4,11 @@ import NIOCore
 /// server), and the dispatch of one request to its command.
 struct CommandTable: Sendable {
     let commands: [String: Command]
+    /// The commands by the length of their name (index 0 unused), for finding a request's command by comparing
+    /// bytes, without making a string of its name: the few names of one length are compared in turn.
+    private let byLength: [[Command]]
+    /// The longest command name.
+    private let longestName: Int
 
     /// The table of every family.
     static let standard = CommandTable(
@@ -16,12 +21,29 @@ struct CommandTable: Sendable {
             byName[command.name] = command
         }
         self.commands = byName
+        longestName = commands.map(\.name.utf8.count).max() ?? 0
+        var byLength = [[Command]](repeating: [], count: longestName + 1)
+        for command in commands { byLength[command.name.utf8.count].append(command) }
+        self.byLength = byLength
     }
 
-    /// The command `arguments` names (its first argument, in any case); nil when there is none.
+    /// The command `arguments` names (its first argument, in any case); nil when there is none. Only ASCII letters
+    /// are folded, as Redis compares command names.
     func command(named name: ByteBuffer) -> Command? {
-        guard name.readableBytes <= 32 else { return nil }
-        return commands[String(decoding: name.readableBytesView, as: UTF8.self).lowercased()]
+        let count = name.readableBytes
+        guard count > 0, count <= longestName else { return nil }
+        return name.withUnsafeReadableBytes { bytes in
+            byLength[count].first { command in
+                var index = 0
+                for expected in command.name.utf8 {
+                    let byte = bytes[index]
+                    let lowered = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                    guard lowered == expected else { return false }
+                    index += 1
+                }
+                return true
+            }
+        }
     }
 
     /// Runs one request: finds its command (unless the caller found it already), checks its arity and the

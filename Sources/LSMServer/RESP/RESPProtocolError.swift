@@ -19,6 +19,8 @@ public enum RESPProtocolError: Error, Sendable, Hashable, CustomStringConvertibl
     /// An inline command line with a quote that is not closed, or a closing quote followed by something other than
     /// a space.
     case unbalancedQuotes
+    /// More bytes held unparsed than the connection's query buffer may hold (Redis's `client-query-buffer-limit`).
+    case queryBufferLimitExceeded
 
     /// The error's text, without the `ERR` code: `Protocol error: invalid bulk length`.
     public var message: String {
@@ -29,6 +31,7 @@ public enum RESPProtocolError: Error, Sendable, Hashable, CustomStringConvertibl
         case .missingCRLFAfterBulkString: "Protocol error: bulk string not followed by CRLF"
         case .inlineRequestTooBig: "Protocol error: too big inline request"
         case .unbalancedQuotes: "Protocol error: unbalanced quotes in request"
+        case .queryBufferLimitExceeded: "Protocol error: the query buffer passed client-query-buffer-limit"
         }
     }
 

@@ -14,26 +14,6 @@ public struct RESPRequest: Sendable, Hashable {
         self.arguments = arguments
     }
 
-    /// How many bytes the request takes as a multibulk array (what INFO's `total_net_input_bytes` counts; an inline
-    /// request is counted as its multibulk form).
-    public var encodedSize: Int {
-        var size = 3 + decimalDigits(arguments.count)
-        for argument in arguments {
-            size += 5 + decimalDigits(argument.readableBytes) + argument.readableBytes
-        }
-        return size
-    }
-
-    private func decimalDigits(_ value: Int) -> Int {
-        var digits = 1
-        var rest = value / 10
-        while rest > 0 {
-            digits += 1
-            rest /= 10
-        }
-        return digits
-    }
-
     /// Writes the request as a client sends it: an array of bulk strings.
     public func write(into buffer: inout ByteBuffer) {
         buffer.writeRESPHeader(RESPType.array, arguments.count)

@@ -13,7 +13,7 @@ struct CloseWhenIdle: Sendable {}
 /// connection waiting then); any other runs on the worker threads, so that no event loop waits for a write stall,
 /// a disk, a scan or a checkpoint. While a batch runs, requests that arrive wait for it.
 final class ConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = RESPRequest
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     /// What a batch did: each request's reply (none for SHUTDOWN, which closes the connection instead), in the
@@ -27,6 +27,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     private let server: ServerState
     private let workers: NIOThreadPool
     private var session: ClientSession?
+    /// The bytes read and not yet parsed.
+    private var input: RequestBuffer
+    /// The requests read and not yet run.
     private var pending = CircularBuffer<RESPRequest>()
     private var running = false
     /// Set once the connection is to close when its running batch has replied (QUIT, shutdown, EOF, an error).
@@ -36,9 +39,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Closes the connection if its replies stay unread past the soft output limit.
     private var softLimitTimer: Scheduled<Void>?
 
-    init(server: ServerState, workers: NIOThreadPool) {
+    init(server: ServerState, workers: NIOThreadPool, limits: RESPLimits, queryBufferLimit: Int) {
         self.server = server
         self.workers = workers
+        input = RequestBuffer(limits: limits, queryBufferLimit: queryBufferLimit)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -69,11 +73,18 @@ final class ConnectionHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    /// Parses the requests a read completes; they run when the reads of this turn of the event loop are done
+    /// (``channelReadComplete(context:)``), a pipeline as one batch. After a protocol error, nothing more is read:
+    /// the requests before it run and reply, then the error, then the connection closes.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard session != nil, !closing else { return }
-        let request = unwrapInboundIn(data)
-        server.statistics.countInput(request.encodedSize)
-        pending.append(request)
+        guard session != nil, !closing, protocolError == nil else { return }
+        let bytes = unwrapInboundIn(data)
+        server.statistics.countInput(bytes.readableBytes)
+        do {
+            try input.read(bytes, into: &pending)
+        } catch {
+            protocolError = error.message
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -82,16 +93,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        switch error {
-        case let error as RESPProtocolError:
-            protocolError = error.message
-        case is ByteToMessageDecoderError.PayloadTooLargeError:
-            protocolError = "Protocol error: the query buffer passed client-query-buffer-limit"
-        default:
-            context.close(promise: nil)
-            return
-        }
-        runNextBatch(context: context)
+        context.close(promise: nil)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

@@ -161,10 +161,8 @@ public final class RedisServer: Service, Sendable {
                             IdleStateHandler(readTimeout: .seconds(Int64(timeout))))
                     }
                     try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(RESPRequestDecoder(limits: limits),
-                                             maximumBufferSize: configuration.queryBufferLimit))
-                    try channel.pipeline.syncOperations.addHandler(
-                        ConnectionHandler(server: state, workers: workers))
+                        ConnectionHandler(server: state, workers: workers, limits: limits,
+                                          queryBufferLimit: configuration.queryBufferLimit))
                 }
             }
     }
