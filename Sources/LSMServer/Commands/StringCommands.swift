@@ -75,6 +75,14 @@ enum StringCommands {
     /// has passed (an `EXAT` or `PXAT` in the past, or a kept expiry the clock reached meanwhile).
     static func put(_ context: CommandContext, _ key: [UInt8], _ value: some Collection<UInt8>,
                     expiresAt: Timestamp?, into batch: inout WriteBatch) {
+        key.withUnsafeBytes { key in
+            Keyspace.withContiguousBytes(of: value) { put(context, key, $0, expiresAt: expiresAt, into: &batch) }
+        }
+    }
+
+    /// ``put(_:_:_:expiresAt:into:)`` of a key and value read where they lie.
+    static func put(_ context: CommandContext, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer,
+                    expiresAt: Timestamp?, into batch: inout WriteBatch) {
         if let expiresAt, expiresAt <= context.now {
             Keyspace.delete(db: context.db, key, into: &batch)
         } else {
@@ -139,10 +147,23 @@ enum StringCommands {
     /// or XX, which look at keys of every type.
     private static func set(_ context: inout CommandContext, valueAt valueIndex: Int, _ options: ExtendedOptions,
                             command: String) throws(CommandError) -> (wrote: Bool, old: KeyRecord?) {
+        guard context.arguments[valueIndex].readableBytes <= maxLength else { throw CommandError.stringTooLong }
+        let newExpiry = try options.expiresAt(context, command: command)
+        if options.condition == .always && !options.returnsOldValue && !options.keepsExpiry {
+            // Nothing to read first: key and value go from the request into the batch, with no copies between.
+            try context.keyspace.serializingWrites { () throws(CommandError) in
+                var batch = WriteBatch()
+                context.arguments[1].withUnsafeReadableBytes { key in
+                    context.arguments[valueIndex].withUnsafeReadableBytes { value in
+                        put(context, key, value, expiresAt: newExpiry, into: &batch)
+                    }
+                }
+                try context.write(batch)
+            }
+            return (true, nil)
+        }
         let key = context.bytes(1)
         let value = context.bytes(valueIndex)
-        guard value.count <= maxLength else { throw CommandError.stringTooLong }
-        let newExpiry = try options.expiresAt(context, command: command)
         return try context.keyspace.serializingWrites {
             () throws(CommandError) -> (wrote: Bool, old: KeyRecord?) in
             let old: KeyRecord?

@@ -25,6 +25,39 @@ enum KeyEncoding {
         return encoded
     }
 
+    /// Calls `body` with the engine key of `key`'s metadata record in database `db` (as ``metadataKey(db:_:)``),
+    /// laid out in temporary memory: what a write that needs no array of it passes to its batch.
+    static func withMetadataKey<R, E: Error>(
+        db: Int, _ key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws(E) -> R
+    ) throws(E) -> R {
+        try withPrefixed(metadataNamespace, UInt8(db), key, body)
+    }
+
+    /// Calls `body` with the value of a metadata record of type `type` and payload `payload` (as
+    /// ``record(_:_:)``), laid out in temporary memory.
+    static func withRecord<R, E: Error>(
+        _ type: KeyType, _ payload: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws(E) -> R
+    ) throws(E) -> R {
+        try withPrefixed(type.rawValue, nil, payload, body)
+    }
+
+    /// Calls `body` with `first`, then `second` when given, then `bytes`, in temporary memory (on the stack when
+    /// small).
+    private static func withPrefixed<R, E: Error>(
+        _ first: UInt8, _ second: UInt8?, _ bytes: UnsafeRawBufferPointer,
+        _ body: (UnsafeRawBufferPointer) throws(E) -> R
+    ) throws(E) -> R {
+        let prefix = second == nil ? 1 : 2
+        let result: Result<R, E> = withUnsafeTemporaryAllocation(byteCount: prefix + bytes.count, alignment: 1) {
+            buffer in
+            buffer[0] = first
+            if let second { buffer[1] = second }
+            UnsafeMutableRawBufferPointer(rebasing: buffer[prefix...]).copyMemory(from: bytes)
+            return Result { () throws(E) -> R in try body(UnsafeRawBufferPointer(buffer)) }
+        }
+        return try result.get()
+    }
+
     /// The user key of a metadata record's engine key (the bytes after namespace and database).
     static func userKey(ofMetadataKey engineKey: UnsafeRawBufferPointer) -> [UInt8] {
         Array(engineKey.dropFirst(2))
@@ -48,10 +81,5 @@ enum KeyEncoding {
         record.append(type.rawValue)
         record.append(contentsOf: payload)
         return record
-    }
-
-    /// The value of a string's metadata record: its type byte, then the string.
-    static func stringRecord(_ value: some Collection<UInt8>) -> [UInt8] {
-        record(.string, value)
     }
 }

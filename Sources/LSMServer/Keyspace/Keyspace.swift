@@ -82,7 +82,29 @@ final class Keyspace: Sendable {
     /// Adds to `batch` the write that makes `key` a string holding `value`, expiring at `expiresAt` (nil: never).
     static func putString(db: Int, _ key: [UInt8], _ value: some Collection<UInt8>, expiresAt: Timestamp?,
                           into batch: inout WriteBatch) {
-        putRecordValue(db: db, key, KeyEncoding.stringRecord(value), expiresAt: expiresAt, into: &batch)
+        key.withUnsafeBytes { key in
+            withContiguousBytes(of: value) { putString(db: db, key, $0, expiresAt: expiresAt, into: &batch) }
+        }
+    }
+
+    /// Adds to `batch` the write that makes `key` a string holding `value`, expiring at `expiresAt` (nil: never),
+    /// both read where they lie: with no array made of key, value or their encodings.
+    static func putString(db: Int, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer,
+                          expiresAt: Timestamp?, into batch: inout WriteBatch) {
+        KeyEncoding.withMetadataKey(db: db, key) { engineKey in
+            KeyEncoding.withRecord(.string, value) { record in
+                if let expiresAt {
+                    batch.put(engineKey, record, expiresAt: expiresAt)
+                } else {
+                    batch.put(engineKey, record)
+                }
+            }
+        }
+    }
+
+    /// Adds to `batch` the deletion of `key`, read where it lies.
+    static func delete(db: Int, _ key: UnsafeRawBufferPointer, into batch: inout WriteBatch) {
+        KeyEncoding.withMetadataKey(db: db, key) { batch.delete($0) }
     }
 
     /// Adds to `batch` the write that stores `record` as the record of `key`, expiring at its `expiresAt` (nil:
@@ -105,7 +127,16 @@ final class Keyspace: Sendable {
 
     /// Adds to `batch` the deletion of `key`: its metadata record (a collection's members go with compaction).
     static func delete(db: Int, _ key: [UInt8], into batch: inout WriteBatch) {
-        batch.delete(KeyEncoding.metadataKey(db: db, key))
+        key.withUnsafeBytes { delete(db: db, $0, into: &batch) }
+    }
+
+    /// Calls `body` with the bytes of `collection`, in place when it stores them contiguously.
+    static func withContiguousBytes<R>(of collection: some Collection<UInt8>, _ body: (UnsafeRawBufferPointer) -> R)
+        -> R {
+        if let result = collection.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) {
+            return result
+        }
+        return Array(collection).withUnsafeBytes(body)
     }
 
     /// Adds to `batch` the deletion of every key of database `db`: two range deletions, whatever their number.

@@ -112,7 +112,7 @@ import Testing
             started.wait()
             finishedEarly = finished.wait(timeout: .now() + .milliseconds(100)) == .success
             try harness.database.put(KeyEncoding.metadataKey(db: 0, Array("dst".utf8)),
-                                     KeyEncoding.stringRecord(Array("written meanwhile".utf8)))
+                                     KeyEncoding.record(.string, Array("written meanwhile".utf8)))
         }
         #expect(!finishedEarly)
         if !finishedEarly { finished.wait() }
