@@ -159,15 +159,19 @@ public struct RESPReplyEncoder: Sendable {
     }
 
     private func writeLine(_ type: UInt8, _ text: String, into buffer: inout ByteBuffer) {
-        buffer.writeInteger(type)
-        let carriageReturn = UInt8(ascii: "\r"), lineFeed = UInt8(ascii: "\n")
-        if text.utf8.contains(where: { $0 == carriageReturn || $0 == lineFeed }) {
-            for byte in text.utf8 {
-                buffer.writeInteger(byte == carriageReturn || byte == lineFeed ? UInt8(ascii: " ") : byte)
+        var text = text
+        text.withUTF8 { bytes in
+            // One write of the whole line: the type byte, the text with CR and LF as spaces, CRLF.
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: bytes.count + 3) { line in
+                let carriageReturn = UInt8(ascii: "\r"), lineFeed = UInt8(ascii: "\n")
+                line[0] = type
+                for (index, byte) in bytes.enumerated() {
+                    line[index + 1] = byte == carriageReturn || byte == lineFeed ? UInt8(ascii: " ") : byte
+                }
+                line[bytes.count + 1] = carriageReturn
+                line[bytes.count + 2] = lineFeed
+                return bytes.count + 3
             }
-        } else {
-            buffer.writeString(text)
         }
-        buffer.writeRESPLineEnd()
     }
 }
