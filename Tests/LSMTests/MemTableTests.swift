@@ -11,6 +11,29 @@ extension MemTable {
         }
     }
 
+    /// Adds `entries` with ``add(sorted:)``, sorting them first.
+    fileprivate func addSorted(_ entries: [ModelEntry]) {
+        let sorted = entries.sorted { compareInternalKeys($0.internalKey, $1.internalKey) < 0 }
+        // Keys and values laid out in one array, which the entries borrow from while they are added.
+        var bytes: [UInt8] = []
+        var ranges: [(key: Range<Int>, value: Range<Int>)] = []
+        for entry in sorted {
+            let keyStart = bytes.count
+            bytes += entry.userKey
+            let valueStart = bytes.count
+            bytes += entry.value
+            ranges.append((keyStart..<valueStart, valueStart..<bytes.count))
+        }
+        bytes.withUnsafeBytes { raw in
+            let borrowed = zip(sorted, ranges).map { entry, range in
+                SkipList.Entry(userKey: UnsafeRawBufferPointer(rebasing: raw[range.key]),
+                               trailer: packTrailer(entry.sequence, entry.kind),
+                               value: UnsafeRawBufferPointer(rebasing: raw[range.value]))
+            }
+            borrowed.withUnsafeBufferPointer { add(sorted: $0) }
+        }
+    }
+
     fileprivate func get(_ key: [UInt8], _ sequence: SequenceNumber) -> LookupResult {
         key.withUnsafeBytes { get($0, hash: BloomFilter.hash($0), sequence: sequence) }
     }
@@ -45,18 +68,18 @@ private func lowerBound(_ sorted: [[UInt8]], _ target: [UInt8], _ compare: ([UIn
         (0..<Int.random(in: 0...maxLength, using: &rng)).map { _ in alphabet.randomElement(using: &rng) ?? 0 }
     }
 
-    @Test(arguments: [1, 2, 3] as [UInt64])
-    func randomInsertionOrderMatchesSortedModel(seed: UInt64) throws {
+    @Test(arguments: [1, 2, 3] as [UInt64], [false, true])
+    func randomInsertionOrderMatchesSortedModel(seed: UInt64, inSortedRuns: Bool) throws {
         var rng = SplitMix64(seed: seed)
         for size in Array(0...50) + [2000] {
-            try checkAgainstModel(size: size, using: &rng)
+            try checkAgainstModel(size: size, inSortedRuns: inSortedRuns, using: &rng)
         }
     }
 
-    /// Inserts `size` random entries (distinct sequences, repeated user keys) in random order and checks iteration
-    /// both ways, seeks to every key and to random targets, prev/next around every key, and `get` at every sequence
-    /// boundary.
-    private func checkAgainstModel(size: Int, using rng: inout SplitMix64) throws {
+    /// Inserts `size` random entries (distinct sequences, repeated user keys) in random order (one by one, or in
+    /// runs of random length each added sorted, as large write groups are) and checks iteration both ways, seeks to
+    /// every key and to random targets, prev/next around every key, and `get` at every sequence boundary.
+    private func checkAgainstModel(size: Int, inSortedRuns: Bool, using rng: inout SplitMix64) throws {
         var entries: [ModelEntry] = (0..<size).map { index in
             let value = (0..<Int.random(in: 0...16, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
             return ModelEntry(userKey: Self.randomKey(maxLength: 4, using: &rng), sequence: SequenceNumber(index + 1),
@@ -64,8 +87,24 @@ private func lowerBound(_ sorted: [[UInt8]], _ target: [UInt8], _ compare: ([UIn
         }
         entries.shuffle(using: &rng)
         let memTable = MemTable()
-        for entry in entries { memTable.add(entry.sequence, entry.kind, entry.userKey, entry.value) }
+        if inSortedRuns {
+            var start = 0
+            while start < entries.count {
+                let length = Int.random(in: 0..<4, using: &rng) == 0 ? 1 : Int.random(in: 2...300, using: &rng)
+                let end = min(entries.count, start + length)
+                // A run of one goes in alone, as a small group does, between sorted runs.
+                if end - start == 1 {
+                    memTable.add(entries[start].sequence, entries[start].kind, entries[start].userKey, entries[start].value)
+                } else {
+                    memTable.addSorted(Array(entries[start..<end]))
+                }
+                start = end
+            }
+        } else {
+            for entry in entries { memTable.add(entry.sequence, entry.kind, entry.userKey, entry.value) }
+        }
         #expect(memTable.entryCount == size)
+        #expect(memTable.deletionCount == entries.count { $0.kind == .deletion })
 
         entries.sort { compareInternalKeys($0.internalKey, $1.internalKey) < 0 }
         let keys = entries.map(\.internalKey)
@@ -276,10 +315,21 @@ private func lowerBound(_ sorted: [[UInt8]], _ target: [UInt8], _ compare: ([UIn
 
         func fail() { failures.add(1, ordering: .relaxed) }
 
-        func write() {
-            for index in 0..<Self.total {
-                memTable.add(SequenceNumber(index + 1), .value, Self.key(index), Self.value(index))
-                published.store(index + 1, ordering: .releasing)
+        /// Adds the entries in index order, one by one or (`inSortedRuns`) 64 at a time with ``MemTable/add(sorted:)``,
+        /// publishing how many are in after each add.
+        func write(inSortedRuns: Bool) {
+            let run = inSortedRuns ? 64 : 1
+            for start in stride(from: 0, to: Self.total, by: run) {
+                let end = min(Self.total, start + run)
+                if inSortedRuns {
+                    memTable.addSorted((start..<end).map { index in
+                        ModelEntry(userKey: Self.key(index), sequence: SequenceNumber(index + 1), kind: .value,
+                                   value: Self.value(index))
+                    })
+                } else {
+                    memTable.add(SequenceNumber(start + 1), .value, Self.key(start), Self.value(start))
+                }
+                published.store(end, ordering: .releasing)
             }
             writerDone.store(true, ordering: .releasing)
         }
@@ -355,13 +405,14 @@ private func lowerBound(_ sorted: [[UInt8]], _ target: [UInt8], _ compare: ([UIn
         }
     }
 
-    @Test func readersRunConcurrentlyWithTheWriter() throws {
+    @Test(arguments: [false, true])
+    func readersRunConcurrentlyWithTheWriter(inSortedRuns: Bool) throws {
         let shared = Shared()
         let group = DispatchGroup()
         for role in 0..<4 {
             group.enter()
             let thread = Thread {
-                if role == 0 { shared.write() } else { shared.read(seed: UInt64(role)) }
+                if role == 0 { shared.write(inSortedRuns: inSortedRuns) } else { shared.read(seed: UInt64(role)) }
                 group.leave()
             }
             thread.start()

@@ -180,10 +180,7 @@ extension Database {
                 (header: UnsafeRawBufferPointer) throws(LSMError) in
                 try log.addRecord(header, entries)
                 if sync { try log.sync() }
-                _ = try WriteBatchReader.forEachEntry(entries, first: first, count: UInt32(entryCount)) {
-                    sequence, kind, key, value in
-                    memtable._withUnsafeGuaranteedRef { $0.add(sequence: sequence, kind: kind, key: key, value: value) }
-                }
+                try Self.insert(entries, first: first, count: entryCount, into: memtable)
             }
         } catch {
             failure = error
@@ -202,6 +199,42 @@ extension Database {
         }
         finishGroup(count: group, error: failure)
         if let failure { throw failure }
+    }
+
+    /// Groups of at least this many entries go into the memtable sorted (``MemTable/add(sorted:)``).
+    static let sortedInsertionThreshold = 16
+
+    /// Inserts a logged group's `count` entries, numbered from `first`, into `memtable`: one by one when they are
+    /// few, otherwise sorted by key first, so that each skiplist search starts where the last one ended. Readers
+    /// see none of them until the group's last sequence is published, so the order they go in is free.
+    private static func insert(
+        _ entries: UnsafeRawBufferPointer, first: SequenceNumber, count: Int, into memtable: Unmanaged<MemTable>
+    ) throws(LSMError) {
+        guard count >= sortedInsertionThreshold else {
+            _ = try WriteBatchReader.forEachEntry(entries, first: first, count: UInt32(count)) {
+                sequence, kind, key, value in
+                memtable._withUnsafeGuaranteedRef { $0.add(sequence: sequence, kind: kind, key: key, value: value) }
+            }
+            return
+        }
+        try withUnsafeTemporaryAllocation(of: SkipList.Entry.self, capacity: count) {
+            (buffer: UnsafeMutableBufferPointer<SkipList.Entry>) throws(LSMError) in
+            var collected = 0
+            _ = try WriteBatchReader.forEachEntry(entries, first: first, count: UInt32(count)) {
+                sequence, kind, key, value in
+                guard kind != .rangeDeletion else {
+                    return memtable._withUnsafeGuaranteedRef {
+                        $0.add(sequence: sequence, kind: kind, key: key, value: value)
+                    }
+                }
+                buffer.initializeElement(
+                    at: collected, to: SkipList.Entry(userKey: key, trailer: packTrailer(sequence, kind), value: value))
+                collected += 1
+            }
+            var sorted = UnsafeMutableBufferPointer(rebasing: buffer[..<collected])
+            sorted.sort(by: SkipList.Entry.precedes)
+            memtable._withUnsafeGuaranteedRef { $0.add(sorted: UnsafeBufferPointer(sorted)) }
+        }
     }
 
     /// After a failed append or sync the log's state on disk is unknown (a failed fdatasync may have lost earlier

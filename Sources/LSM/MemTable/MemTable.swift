@@ -44,6 +44,20 @@ final class MemTable: @unchecked Sendable {
         if kind == .deletion { deletions.store(deletions.load(ordering: .relaxed) + 1, ordering: .relaxed) }
     }
 
+    /// Adds many entries at once, none a range deletion, in ascending internal-key order: what a large write
+    /// batch or commit group does, so that the skiplist searches from one entry to the next instead of from its
+    /// top for each (``SkipList/insert(sorted:)``). Callers serialize it with ``add(sequence:kind:key:value:)``.
+    func add(sorted entries: UnsafeBufferPointer<SkipList.Entry>) {
+        var deleted = 0
+        for entry in entries {
+            keyFilter.add(entry.userKey)
+            if UInt8(truncatingIfNeeded: entry.trailer) == ValueKind.deletion.rawValue { deleted += 1 }
+        }
+        list.insert(sorted: entries)
+        count.store(count.load(ordering: .relaxed) + entries.count, ordering: .relaxed)
+        if deleted > 0 { deletions.store(deletions.load(ordering: .relaxed) + deleted, ordering: .relaxed) }
+    }
+
     /// The newest entry for `userKey` whose sequence is <= `sequence` (sequences above ``maxSequenceNumber`` read
     /// everything).
     ///

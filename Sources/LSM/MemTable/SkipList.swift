@@ -123,12 +123,95 @@ final class SkipList {
                 height.store(nodeHeight, ordering: .relaxed)
             }
             let node = makeNode(height: nodeHeight, userKey: userKey, trailer: trailer, value: value)
-            for level in 0..<nodeHeight {
-                let next = lsm_atomic_load_relaxed_ptr(previous[level].linkSlot(level))
-                lsm_atomic_store_relaxed_ptr(node.linkSlot(level), next)
-            }
-            for level in 0..<nodeHeight {
-                lsm_atomic_store_release_ptr(previous[level].linkSlot(level), node.pointer)
+            link(node, height: nodeHeight, after: previous)
+        }
+    }
+
+    /// Links `node`, fully written, in after `previous[level]` at each of its levels: its own links first, then,
+    /// bottom-up with release stores, the links that make it reachable.
+    @inline(__always)
+    private func link(
+        _ node: SkipListNode, height nodeHeight: Int, after previous: UnsafeMutableBufferPointer<SkipListNode>
+    ) {
+        for level in 0..<nodeHeight {
+            let next = lsm_atomic_load_relaxed_ptr(previous[level].linkSlot(level))
+            lsm_atomic_store_relaxed_ptr(node.linkSlot(level), next)
+        }
+        for level in 0..<nodeHeight {
+            lsm_atomic_store_release_ptr(previous[level].linkSlot(level), node.pointer)
+        }
+    }
+
+    /// An entry to insert: its internal key (user key and trailer) and value, borrowed from the caller.
+    struct Entry {
+        var userKey: UnsafeRawBufferPointer
+        var trailer: UInt64
+        var value: UnsafeRawBufferPointer
+
+        /// Internal-key order: user key ascending, trailer descending (as ``compareInternalKeys(_:_:)``).
+        static func precedes(_ a: Entry, _ b: Entry) -> Bool {
+            let r = compareBytes(a.userKey, b.userKey)
+            return r != 0 ? r < 0 : a.trailer > b.trailer
+        }
+    }
+
+    /// Adds `entries`, which are in ascending internal-key order (``Entry/precedes(_:_:)``). Writer only.
+    ///
+    /// Each search starts from where the one before it ended (a splice: per level, the nodes the last entry went
+    /// between), climbing only as high as the levels whose nodes no longer enclose the new key. Keys close
+    /// together then cost a search of a few low levels, whose nodes the last search left in the cache, instead of
+    /// a walk down from the top, which misses the cache at almost every step in a large memtable.
+    func insert(sorted entries: UnsafeBufferPointer<Entry>) {
+        withUnsafeTemporaryAllocation(of: SkipListNode.self, capacity: Self.maxHeight) { previous in
+            withUnsafeTemporaryAllocation(of: SkipListNode?.self, capacity: Self.maxHeight) { following in
+                // Levels below `splicedLevels` hold the splice: previous[l] < key < following[l] for the entry
+                // to insert (following[l] nil: the end of the list).
+                var splicedLevels = 0
+                for entry in entries {
+                    let currentHeight = height.load(ordering: .relaxed)
+                    // The lowest level the splice still encloses the key at (every level above it does too:
+                    // their nodes lie at or beyond those below). The previous node is below the key, as keys
+                    // ascend.
+                    var enclosing = 0
+                    while enclosing < splicedLevels, let next = following[enclosing],
+                          next.compare(toUserKey: entry.userKey, trailer: entry.trailer) < 0 {
+                        enclosing += 1
+                    }
+                    var node: SkipListNode
+                    var level: Int
+                    if enclosing < splicedLevels {
+                        node = previous[enclosing]
+                        level = enclosing - 1
+                    } else {
+                        node = head
+                        level = currentHeight - 1
+                    }
+                    while level >= 0 {
+                        let next = node.next(level)
+                        if let next, next.compare(toUserKey: entry.userKey, trailer: entry.trailer) < 0 {
+                            node = next
+                        } else {
+                            previous.initializeElement(at: level, to: node)
+                            following.initializeElement(at: level, to: next)
+                            level -= 1
+                        }
+                    }
+                    splicedLevels = currentHeight
+                    let nodeHeight = randomHeight()
+                    if nodeHeight > currentHeight {
+                        for level in currentHeight..<nodeHeight {
+                            previous.initializeElement(at: level, to: head)
+                            following.initializeElement(at: level, to: nil)
+                        }
+                        height.store(nodeHeight, ordering: .relaxed)
+                        splicedLevels = nodeHeight
+                    }
+                    let inserted = makeNode(height: nodeHeight, userKey: entry.userKey, trailer: entry.trailer,
+                                            value: entry.value)
+                    link(inserted, height: nodeHeight, after: previous)
+                    // The new node is below the next key: it is the splice's previous node where it is linked.
+                    for level in 0..<nodeHeight { previous[level] = inserted }
+                }
             }
         }
     }
