@@ -27,10 +27,15 @@ final class Command: Sendable {
     let runsOnEventLoop: Bool
     /// Whether the command is allowed before the connection has authenticated (flag `noauth`).
     let allowedWithoutAuthentication: Bool
+    /// Whether a request (its arguments, the name first) writes without reading anything first, so that it can
+    /// run anywhere and leave its write to be applied later (``CommandContext/deferredWrites``); nil: never.
+    /// It may say no to a request that would not read, never yes to one that would.
+    let writesBlindly: (@Sendable ([ByteBuffer]) -> Bool)?
 
     init(
         _ name: String, arity: Int, flags: [String], keys: (first: Int, last: Int, step: Int) = (0, 0, 0),
-        summary: String, run: @escaping @Sendable (inout CommandContext) throws -> RESPReply
+        summary: String, writesBlindly: (@Sendable ([ByteBuffer]) -> Bool)? = nil,
+        run: @escaping @Sendable (inout CommandContext) throws -> RESPReply
     ) {
         self.name = name
         self.arity = arity
@@ -39,6 +44,7 @@ final class Command: Sendable {
         lastKey = keys.last
         keyStep = keys.step
         self.summary = summary
+        self.writesBlindly = writesBlindly
         self.run = run
         // Worked out once: the connection asks for each request.
         writes = flags.contains("write")

@@ -11,6 +11,9 @@ struct CommandContext {
     /// Set by every command that wrote to the database: under `appendfsync always` the connection syncs the log
     /// before its replies leave.
     var wroteToDatabase = false
+    /// When set, writes are checked and gathered here instead of applied: for a batch of blind writes
+    /// (``Command/writesBlindly``) run on an event loop, whose gathered write the write thread then applies.
+    var deferredWrites: WriteBatch?
     /// Set by QUIT and SHUTDOWN: the connection closes once its reply is written.
     var closesConnection = false
     /// Set by SHUTDOWN, which closes the connection without a reply, as Redis does (clients take the closed
@@ -58,9 +61,18 @@ struct CommandContext {
         return value
     }
 
-    /// Applies `batch` and notes that the command wrote.
+    /// Applies `batch`, or gathers it when writes are deferred, and notes that the command wrote.
     mutating func write(_ batch: WriteBatch) throws(CommandError) {
-        try keyspace.write(batch)
+        if deferredWrites != nil {
+            do {
+                try batch.validate()
+            } catch {
+                throw CommandError(writing: error)
+            }
+            deferredWrites?.append(contentsOf: batch)
+        } else {
+            try keyspace.write(batch)
+        }
         wroteToDatabase = true
     }
 

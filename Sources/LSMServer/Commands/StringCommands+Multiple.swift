@@ -7,7 +7,8 @@ extension StringCommands {
         Command("mget", arity: -2, flags: ["readonly", "fast"], keys: (1, -1, 1),
                 summary: "Atomically returns the string values of one or more keys.", run: mget),
         Command("mset", arity: -3, flags: ["write", "denyoom"], keys: (1, -1, 2),
-                summary: "Atomically creates or modifies the string values of one or more keys.") { context in
+                summary: "Atomically creates or modifies the string values of one or more keys.",
+                writesBlindly: { _ in true }) { context in
             try mset(&context, command: "mset", onlyIfNoneExists: false)
         },
         Command("msetnx", arity: -3, flags: ["write", "denyoom"], keys: (1, -1, 2),

@@ -1,4 +1,5 @@
 import LSM
+import NIOCore
 
 /// The string commands: Redis 7's string family. This file has GET and the commands that set a whole value (SET,
 /// SETNX, SETEX, PSETEX, GETSET, GETDEL, GETEX); the others are in StringCommands+Multiple (MGET, MSET, MSETNX),
@@ -19,8 +20,8 @@ enum StringCommands {
             return record.map { .bulkString(Array($0.payload)) } ?? .null
         },
         Command("set", arity: -3, flags: ["write", "denyoom"], keys: (1, 1, 1),
-                summary: "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.") {
-            context in
+                summary: "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
+                writesBlindly: setWritesBlindly) { context in
             let options = try extendedOptions(context, from: 3, ofSet: true)
             let outcome = try set(&context, valueAt: 2, options, command: "set")
             if options.returnsOldValue { return outcome.old.map { .bulkString(Array($0.payload)) } ?? .null }
@@ -33,8 +34,8 @@ enum StringCommands {
             return .integer(try set(&context, valueAt: 2, options, command: "setnx").wrote ? 1 : 0)
         },
         Command("setex", arity: 4, flags: ["write", "denyoom"], keys: (1, 1, 1),
-                summary: "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.") {
-            context in
+                summary: "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.",
+                writesBlindly: { _ in true }) { context in
             var options = ExtendedOptions()
             options.expiry = ("EX", 2)
             _ = try set(&context, valueAt: 3, options, command: "setex")
@@ -42,7 +43,7 @@ enum StringCommands {
         },
         Command("psetex", arity: 4, flags: ["write", "denyoom"], keys: (1, 1, 1),
                 summary: "Sets both string value and expiration time in milliseconds of a key. "
-                    + "The key is created if it doesn't exist.") { context in
+                    + "The key is created if it doesn't exist.", writesBlindly: { _ in true }) { context in
             var options = ExtendedOptions()
             options.expiry = ("PX", 2)
             _ = try set(&context, valueAt: 3, options, command: "psetex")
@@ -61,6 +62,20 @@ enum StringCommands {
         Command("getex", arity: -2, flags: ["write", "fast"], keys: (1, 1, 1),
                 summary: "Returns the string value of a key after setting its expiration time.", run: getex),
     ]
+
+    /// Whether a SET request reads nothing before it writes: none of its options (from argument 3) is NX, XX, GET or
+    /// KEEPTTL, in any case. An option word that is really another option's argument only makes it say no.
+    private static func setWritesBlindly(_ arguments: [ByteBuffer]) -> Bool {
+        arguments.dropFirst(3).allSatisfy { argument in
+            argument.withUnsafeReadableBytes { bytes in
+                let word = bytes.map { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") ? $0 - 32 : $0 }
+                return !readingOptions.contains(word)
+            }
+        }
+    }
+
+    /// SET's options that read the key first.
+    private static let readingOptions: [[UInt8]] = ["NX", "XX", "GET", "KEEPTTL"].map { Array($0.utf8) }
 
     /// The string `key` holds, read for a reply as Redis's `lookupKeyRead` and `checkType` read it: counts a
     /// keyspace hit or miss (a key of another type is a hit), then `WRONGTYPE` when the key is not a string.

@@ -22,6 +22,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         var replies: [(reply: RESPReply?, version: RESPVersion, wrote: Bool)] = []
         var session: ClientSession
         var closesConnection = false
+        /// What the commands wrote, when their writes were deferred.
+        var deferredWrites: WriteBatch?
     }
 
     private let server: ServerState
@@ -175,6 +177,21 @@ final class ConnectionHandler: ChannelInboundHandler {
                     boundContext.value.close(promise: nil)
                 }
             }
+        case .writeThread where Self.writesBlindly(batch):
+            // Nothing to read first: the commands run here, and the write thread only applies what they wrote, in
+            // its next round, replying as for any batch of that round.
+            let result = Self.run(batch, session: session, server: server, deferringWrites: true)
+            let writes = result.deferredWrites ?? WriteBatch()
+            let accepted = server.writer.submit(WriteThread.Job(eventLoop: context.eventLoop) {
+                var failure: CommandError?
+                if !writes.isEmpty {
+                    do throws(CommandError) { try server.keyspace.write(writes) } catch { failure = error }
+                }
+                return { [failure] syncFailure in
+                    boundSelf.value.finish(result, syncFailure: failure ?? syncFailure, context: boundContext.value)
+                }
+            })
+            if !accepted { context.close(promise: nil) }
         case .writeThread:
             let accepted = server.writer.submit(WriteThread.Job(eventLoop: context.eventLoop) {
                 let result = Self.run(batch, session: session, server: server)
@@ -207,11 +224,24 @@ final class ConnectionHandler: ChannelInboundHandler {
         static func < (a: Placement, b: Placement) -> Bool { a.rawValue < b.rawValue }
     }
 
-    /// Runs each request of `batch` in order; stops after QUIT.
-    private static func run(_ batch: [(RESPRequest, Command?)], session: ClientSession, server: ServerState)
-        -> BatchResult {
+    /// Whether every command of `batch` writes without reading (``Command/writesBlindly``), and the batch is small
+    /// enough for its writes to be gathered in memory first (the size at which a round's writes go to the engine).
+    private static func writesBlindly(_ batch: [(RESPRequest, Command?)]) -> Bool {
+        var bytes = 0
+        for (request, command) in batch {
+            guard let blindly = command?.writesBlindly, blindly(request.arguments) else { return false }
+            for argument in request.arguments { bytes += argument.readableBytes }
+        }
+        return bytes <= RoundWrites.flushThreshold
+    }
+
+    /// Runs each request of `batch` in order; stops after QUIT. With `deferringWrites`, what the commands write is
+    /// gathered in the result's ``BatchResult/deferredWrites`` instead of applied.
+    private static func run(_ batch: [(RESPRequest, Command?)], session: ClientSession, server: ServerState,
+                            deferringWrites: Bool = false) -> BatchResult {
         // One context for the whole batch, so that the session is copied once, not per request.
         var context = CommandContext(server: server, session: session, arguments: [])
+        if deferringWrites { context.deferredWrites = WriteBatch() }
         var replies: [(reply: RESPReply?, version: RESPVersion, wrote: Bool)] = []
         replies.reserveCapacity(batch.count)
         var closesConnection = false
@@ -229,6 +259,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         var result = BatchResult(session: context.session)
         result.replies = replies
         result.closesConnection = closesConnection
+        result.deferredWrites = context.deferredWrites
         return result
     }
 

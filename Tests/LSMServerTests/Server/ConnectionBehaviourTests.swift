@@ -23,6 +23,31 @@ import Testing
         #expect(try await running.stop() != nil)
     }
 
+    /// A pipeline of SETs that read nothing runs on the event loop and only its writes go to the write thread: the
+    /// writes land in order, an invalid one fails alone, and a write is in the database once it is acknowledged.
+    @Test(arguments: AppendFsync.allCases)
+    func pipelinesOfBlindWritesApplyInOrderBesideReadModifyWrites(mode: AppendFsync) async throws {
+        let running = try await RunningServer { $0.appendFsync = mode }
+        let connection = try running.connect()
+        connection.send("SET k 1\r\nSET k 2 EX 100\r\nSET bad v EX -5\r\nSETEX e 100 v\r\nMSET k 3 m 4\r\n")
+        let expected = "+OK\r\n+OK\r\n-ERR invalid expire time in 'set' command\r\n+OK\r\n+OK\r\n"
+        #expect(connection.read(as: expected) == expected)
+        connection.send("GET k\r\nGET m\r\nEXISTS bad\r\nTTL e\r\nTTL k\r\n")
+        let after = "$1\r\n3\r\n$1\r\n4\r\n:0\r\n:100\r\n:-1\r\n"
+        #expect(connection.read(as: after) == after)
+
+        // Acknowledged means applied: another client's read-modify-write right after the reply finds the value.
+        let other = try running.connect()
+        for round in 0..<20 {
+            connection.send("SET x \(round * 10)\r\n")
+            #expect(connection.read(as: "+OK\r\n") == "+OK\r\n")
+            other.send("INCR x\r\n")
+            let expected = ":\(round * 10 + 1)\r\n"
+            #expect(other.read(as: expected) == expected)
+        }
+        #expect(try await running.stop() != nil)
+    }
+
     @Test(arguments: AppendFsync.allCases)
     func writesOfManyClientsMergedInRoundsAreSeenByTheCommandsAfterThem(mode: AppendFsync) async throws {
         let running = try await RunningServer { $0.appendFsync = mode }
