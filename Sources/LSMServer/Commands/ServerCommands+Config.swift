@@ -42,6 +42,7 @@ extension ServerCommands {
         ConfigSetting("save", mutable: true, words: true) { _ in "" },
         ConfigSetting("databases", mutable: false) { _ in "\(Keyspace.databaseCount)" },
         ConfigSetting("maxclients", mutable: true) { "\($0.maxClients)" },
+        ConfigSetting("io-threads", mutable: false) { "\($0.ioThreads)" },
         ConfigSetting("timeout", mutable: true) { "\($0.timeout)" },
         ConfigSetting("client-output-buffer-limit", mutable: true, words: true) { $0.outputBufferLimit.description },
         ConfigSetting("proto-max-bulk-len", mutable: false) { "\($0.maxBulkLength)" },

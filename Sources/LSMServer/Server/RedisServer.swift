@@ -43,7 +43,7 @@ public final class RedisServer: Service, Sendable {
         }
         try createDirectory(configuration.directory)
         let database = try await Database.open(configuration.databasePath, options: configuration.engineOptions)
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, System.coreCount))
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.ioThreads)
         let workers = NIOThreadPool(numberOfThreads: max(4, 2 * System.coreCount))
         workers.start()
         let state = ServerState(database: database, configuration: configuration, logger: logger) { [self] save in

@@ -1,4 +1,5 @@
 import LSM
+import NIOCore
 
 /// Everything `lsm serve` is told: where the data lives, where to listen, who may connect and how durable writes
 /// are. A value type with Redis's defaults unless noted; ``ServerConfiguration/apply(directive:arguments:)`` reads
@@ -26,6 +27,11 @@ public struct ServerConfiguration: Sendable {
     /// The most bytes of requests a connection may have buffered unparsed (`client-query-buffer-limit`).
     /// Default 1 GiB, as Redis.
     public var queryBufferLimit = 1 << 30
+    /// Event-loop threads (Redis's `io-threads`): they read and parse requests, run reads and the commands that
+    /// write without reading, and write replies. Default: half the cores, at least one, as the write thread, the
+    /// log syncs of `appendfsync always` and the engine's compaction need the rest; on a machine whose cores the
+    /// clients share, one loop avoids threads taking turns on a core for every request.
+    public var ioThreads = max(1, System.coreCount / 2)
     /// The engine's options (block cache, memtable size, compression, the clock expiry is judged by...).
     public var engineOptions = Options()
 
@@ -84,6 +90,7 @@ public struct ServerConfiguration: Sendable {
             }
             appendFsync = mode
         case "maxclients": maxClients = try integer(in: 1...1_000_000)
+        case "io-threads": ioThreads = try integer(in: 1...256)
         case "timeout": timeout = try integer(in: 0...Int(Int32.max))
         case "client-output-buffer-limit":
             guard let limit = OutputBufferLimit(parsing: arguments) else {

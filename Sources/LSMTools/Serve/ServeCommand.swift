@@ -17,8 +17,8 @@ struct ServeCommand: ToolCommand {
             to standard error when ready. SIGTERM or SIGINT stops it cleanly: it stops accepting, lets every \
             connection finish the commands it is running, syncs the log, closes the database and exits 0. \
             Settings on the command line override those of --config, a redis.conf-style file (dir, bind, port, \
-            requirepass, appendfsync, maxclients, timeout, client-output-buffer-limit, proto-max-bulk-len, \
-            client-query-buffer-limit).
+            requirepass, appendfsync, maxclients, io-threads, timeout, client-output-buffer-limit, \
+            proto-max-bulk-len, client-query-buffer-limit).
             """
     )
 
@@ -39,6 +39,10 @@ struct ServeCommand: ToolCommand {
 
     @Option(help: "The most clients connected at once (default 10000).")
     var maxclients: Int?
+
+    @Option(name: .customLong("io-threads"),
+            help: "Event-loop threads serving connections (default half the cores, at least 1).")
+    var ioThreads: Int?
 
     @Option(help: "Seconds an idle client may stay connected (default 0: forever).")
     var timeout: Int?
@@ -64,6 +68,7 @@ struct ServeCommand: ToolCommand {
             let overrides: [(String, String?)] = [
                 ("dir", directory), ("bind", bind), ("port", port.map(String.init)), ("requirepass", requirepass),
                 ("appendfsync", appendfsync), ("maxclients", maxclients.map(String.init)),
+                ("io-threads", ioThreads.map(String.init)),
                 ("timeout", timeout.map(String.init)),
             ]
             for case let (name, value?) in overrides {

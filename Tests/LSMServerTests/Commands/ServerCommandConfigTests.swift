@@ -71,7 +71,7 @@ import Testing
     @Test func setRefusesImmutableUnknownAndRepeatedSettings() throws {
         let harness = try ServerHarness()
         for name in ["port", "dir", "bind", "appendfsync", "proto-max-bulk-len", "client-query-buffer-limit",
-                     "databases"] {
+                     "databases", "io-threads"] {
             #expect(harness.resp2("CONFIG", "SET", "timeout", "5", name, "1")
                         == "-ERR CONFIG SET failed (possibly related to argument '\(name)') - can't set immutable "
                         + "config\r\n")

@@ -14,6 +14,7 @@ import Testing
             requirepass 'pa ss'
             appendfsync always
             maxclients 50
+            io-threads 3
             timeout 300
             client-output-buffer-limit normal 64mb 16mb 30
             proto-max-bulk-len 1mb
@@ -30,6 +31,7 @@ import Testing
         #expect(configuration.requirePass == "pa ss")
         #expect(configuration.appendFsync == .always)
         #expect(configuration.maxClients == 50)
+        #expect(configuration.ioThreads == 3)
         #expect(configuration.timeout == 300)
         #expect(configuration.outputBufferLimit == OutputBufferLimit(hardBytes: 64 << 20, softBytes: 16 << 20,
                                                                        softSeconds: 30))
@@ -45,6 +47,7 @@ import Testing
         ("maxclients", "line 1: 'maxclients' takes one value, not 0"),
         ("appendonly no", "line 1: 'appendonly' is always yes: every write goes to the log"),
         ("databases 4", "line 1: 'databases' is fixed at 16"),
+        ("io-threads 0", "line 1: 'io-threads' must be an integer from 1 to 256, not '0'"),
         ("client-output-buffer-limit replica 1mb 1mb 1",
          "line 1: 'client-output-buffer-limit' takes 'normal HARD SOFT SECONDS'"),
     ])
