@@ -24,11 +24,16 @@ import Testing
         let entry = try db.getWithExpiry(Array("k".utf8))
         #expect(entry?.value == Array("v".utf8) && entry?.expiresAt == clock.later(1000))
         #expect(try db.getWithExpiry(Array("forever".utf8))?.expiresAt == nil)
+        // Any contiguous bytes name the key, read in place.
+        #expect(try db.getWithExpiry("k")?.expiresAt == clock.later(1000))
+        #expect(try "k".utf8.withContiguousStorageIfAvailable { try db.getWithExpiry(UnsafeRawBufferPointer($0)) }??
+                    .value == Array("v".utf8))
         clock.advance(999)
         #expect(try db.get("k") == "v", "one millisecond before its expiry")
         clock.advance(1)
         #expect(try db.get("k") == nil, "at its expiry")
         #expect(try db.getWithExpiry(Array("k".utf8)) == nil)
+        #expect(try db.getWithExpiry("k") == nil)
         #expect(try db.get("forever") == "w")
         // A later plain put replaces the expiring value, and a moment already past writes an absent key.
         try db.put("k", "again")

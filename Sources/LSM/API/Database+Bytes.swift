@@ -49,6 +49,14 @@ extension Database {
         try key.withRawBytes { (key) throws(LSMError) in try value(forKey: key, snapshot: snapshot) }
     }
 
+    /// The value of `key` and when it expires (nil: never), or nil when it is absent or has expired; as of
+    /// `snapshot` when one is given.
+    public func getWithExpiry<Key: ContiguousRawBytes & ~Escapable>(
+        _ key: Key, snapshot: Snapshot? = nil
+    ) throws(LSMError) -> (value: [UInt8], expiresAt: Timestamp?)? {
+        try key.withRawBytes { (key) throws(LSMError) in try valueAndExpiry(forKey: key, snapshot: snapshot) }
+    }
+
     /// The value of `key` as a `String` (decoded as UTF-8), `[UInt8]`, or, with `LSMFoundation`, `Data`; nil
     /// when the key is absent.
     ///

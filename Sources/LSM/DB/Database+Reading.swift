@@ -25,12 +25,19 @@ extension Database {
         _ key: [UInt8], snapshot: Snapshot? = nil
     ) throws(LSMError) -> (value: [UInt8], expiresAt: Timestamp?)? {
         try key.withBytes { (key: UnsafeRawBufferPointer) throws(LSMError) in
-            switch try newestEntry(key, snapshot: snapshot) {
-            case .found(let value): return (value, nil)
-            case .foundExpiring(let value, let expiry):
-                return expiry > readTime(snapshot) ? (value, expiry) : nil
-            case .deleted, .notFound: return nil
-            }
+            try valueAndExpiry(forKey: key, snapshot: snapshot)
+        }
+    }
+
+    /// The value of the user key `key` lends and when it expires, or nil when it is absent or has expired.
+    func valueAndExpiry(
+        forKey userKey: UnsafeRawBufferPointer, snapshot: Snapshot?
+    ) throws(LSMError) -> (value: [UInt8], expiresAt: Timestamp?)? {
+        switch try newestEntry(userKey, snapshot: snapshot) {
+        case .found(let value): return (value, nil)
+        case .foundExpiring(let value, let expiry):
+            return expiry > readTime(snapshot) ? (value, expiry) : nil
+        case .deleted, .notFound: return nil
         }
     }
 

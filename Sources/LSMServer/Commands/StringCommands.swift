@@ -16,7 +16,9 @@ enum StringCommands {
     private static let wholeValueCommands: [Command] = [
         Command("get", arity: 2, flags: ["readonly", "fast"], keys: (1, 1, 1),
                 summary: "Returns the string value of a key.") { context in
-            let record = try readString(context, context.bytes(1))
+            let record = try context.arguments[1].withUnsafeReadableBytes { (key) throws(CommandError) in
+                try readString(context, key)
+            }
             return record.map { .bulkString(Array($0.payload)) } ?? .null
         },
         Command("set", arity: -3, flags: ["write", "denyoom"], keys: (1, 1, 1),
@@ -80,6 +82,12 @@ enum StringCommands {
     /// The string `key` holds, read for a reply as Redis's `lookupKeyRead` and `checkType` read it: counts a
     /// keyspace hit or miss (a key of another type is a hit), then `WRONGTYPE` when the key is not a string.
     static func readString(_ context: CommandContext, _ key: [UInt8]) throws(CommandError) -> KeyRecord? {
+        try key.withRawBytes { (key) throws(CommandError) in try readString(context, key) }
+    }
+
+    /// ``readString(_:_:)`` of a key read where it lies.
+    static func readString(_ context: CommandContext, _ key: UnsafeRawBufferPointer) throws(CommandError)
+        -> KeyRecord? {
         let record = try context.keyspace.record(db: context.db, key)
         context.server.statistics.countLookup(hit: record != nil)
         if let record, record.type != .string { throw CommandError.wrongType }

@@ -40,12 +40,18 @@ final class Keyspace: Sendable {
     /// The record of `key` in database `db`, or nil when the key does not exist (or has expired); as of `snapshot`
     /// when one is given.
     func record(db: Int, _ key: [UInt8], snapshot: Snapshot? = nil) throws(CommandError) -> KeyRecord? {
-        let engineKey = KeyEncoding.metadataKey(db: db, key)
+        try key.withRawBytes { (key) throws(CommandError) in try record(db: db, key, snapshot: snapshot) }
+    }
+
+    /// ``record(db:_:snapshot:)`` of a key read where it lies.
+    func record(db: Int, _ key: UnsafeRawBufferPointer, snapshot: Snapshot? = nil) throws(CommandError) -> KeyRecord? {
         // A key too long for the engine was never written: it does not exist (the engine would refuse the read).
-        guard engineKey.count <= Limits.maxKeySize else { return nil }
+        guard 2 + key.count <= Limits.maxKeySize else { return nil }
         let found: (value: [UInt8], expiresAt: Timestamp?)?
         do {
-            found = try database.getWithExpiry(engineKey, snapshot: snapshot)
+            found = try KeyEncoding.withMetadataKey(db: db, key) { (engineKey) throws(LSMError) in
+                try database.getWithExpiry(engineKey, snapshot: snapshot)
+            }
         } catch {
             throw CommandError(error)
         }

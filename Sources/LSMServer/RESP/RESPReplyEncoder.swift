@@ -59,8 +59,10 @@ public struct RESPReplyEncoder: Sendable {
     /// `$count`, the bytes, CRLF.
     public func writeBulkString(_ bytes: some Collection<UInt8>, into buffer: inout ByteBuffer) {
         buffer.writeRESPHeader(RESPType.bulkString, bytes.count)
-        buffer.writeBytes(bytes)
-        buffer.writeRESPLineEnd()
+        if bytes.withContiguousStorageIfAvailable({ buffer.writeLineEnded(UnsafeRawBufferPointer($0)) }) == nil {
+            buffer.writeBytes(bytes)
+            buffer.writeRESPLineEnd()
+        }
     }
 
     /// No value: `$-1` in RESP2, `_` in RESP3.
