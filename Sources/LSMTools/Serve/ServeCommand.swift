@@ -41,7 +41,7 @@ struct ServeCommand: ToolCommand {
     var maxclients: Int?
 
     @Option(name: .customLong("io-threads"),
-            help: "Event-loop threads serving connections (default half the cores, at least 1).")
+            help: "Event-loop threads serving connections (default one per core).")
     var ioThreads: Int?
 
     @Option(help: "Seconds an idle client may stay connected (default 0: forever).")
