@@ -1,8 +1,9 @@
 import LSMServer
 import NIOCore
 
-/// What a ``RESPRequestParser`` makes of a byte stream that arrives in pieces: the requests it gives, then the
-/// protocol error that stopped it or the number of bytes left unparsed at the end.
+/// What a connection's ``RequestBuffer`` (and the ``RESPRequestParser`` in it) makes of a byte stream that arrives
+/// in pieces: the requests it gives, then the protocol error that stopped it or the number of bytes left unparsed
+/// at the end.
 ///
 /// The parser promises the same outcome however the stream is cut; the `resp` fuzz target and the codec's tests
 /// compare outcomes of different cuts.
@@ -14,25 +15,25 @@ public struct RESPParseOutcome: Hashable, Sendable {
     /// Bytes left in the buffer after the whole stream was fed (an unfinished request); 0 after an error.
     public var unparsed = 0
 
-    /// Feeds `stream` to a new parser holding requests to `limits`, cut before each offset in `cuts` (ascending,
-    /// each within the stream), parsing all it can after each piece.
+    /// Feeds `stream` to a new request buffer (``RequestBuffer``, what a connection parses its reads with) holding
+    /// requests to `limits`, cut before each offset in `cuts` (ascending, each within the stream), as reads.
     public init(parsing stream: [UInt8], cuts: [Int] = [], limits: RESPLimits = RESPLimits()) {
-        var parser = RESPRequestParser(limits: limits)
-        var buffer = ByteBuffer()
+        var input = RequestBuffer(limits: limits, queryBufferLimit: .max)
+        var parsed = CircularBuffer<RESPRequest>()
         var fed = 0
         for end in cuts + [stream.count] where end >= fed {
-            buffer.writeBytes(stream[fed..<end])
+            let read = ByteBuffer(bytes: stream[fed..<end])
             fed = end
             do {
-                while let request = try parser.parse(&buffer) {
-                    requests.append(request.arguments.map { Array($0.readableBytesView) })
-                }
+                try input.read(read, into: &parsed)
             } catch {
                 self.error = error
-                return
             }
+            requests += parsed.map { $0.arguments.map { Array($0.readableBytesView) } }
+            parsed.removeAll()
+            if error != nil { return }
         }
-        unparsed = buffer.readableBytes
+        unparsed = input.unparsedByteCount
     }
 
     /// The requests, as the parser gives them.

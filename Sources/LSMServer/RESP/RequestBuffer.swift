@@ -7,22 +7,26 @@ import NIOCore
 /// `queryBufferLimit` bytes held unparsed the connection is in error, as Redis's `client-query-buffer-limit` closes
 /// it. Requests taken off share the storage of the reads they came in (their arguments are slices), so a read
 /// whose requests are all whole is not copied at all.
-struct RequestBuffer {
+public struct RequestBuffer: Sendable {
     /// The unparsed bytes; nil when every byte read so far was parsed.
     private var unparsed: ByteBuffer?
     private var parser: RESPRequestParser
     private let queryBufferLimit: Int
 
-    init(limits: RESPLimits, queryBufferLimit: Int) {
+    /// A buffer whose requests are held to `limits`, and which holds at most `queryBufferLimit` bytes unparsed.
+    public init(limits: RESPLimits = RESPLimits(), queryBufferLimit: Int = 1 << 30) {
         parser = RESPRequestParser(limits: limits)
         self.queryBufferLimit = queryBufferLimit
     }
+
+    /// How many bytes are held unparsed: the part of an unfinished request that has arrived.
+    public var unparsedByteCount: Int { unparsed?.readableBytes ?? 0 }
 
     /// Adds a read's bytes and appends every request now whole to `requests`, in order.
     ///
     /// - Throws: ``RESPProtocolError`` when the bytes break the protocol (after appending the requests before the
     ///   one that did), or hold more than `queryBufferLimit` bytes unparsed; the connection is then to be closed.
-    mutating func read(_ incoming: ByteBuffer, into requests: inout CircularBuffer<RESPRequest>)
+    public mutating func read(_ incoming: ByteBuffer, into requests: inout CircularBuffer<RESPRequest>)
         throws(RESPProtocolError) {
         var buffer: ByteBuffer
         if var held = unparsed.take() {
