@@ -25,16 +25,32 @@ import Testing
         return true
     }
 
-    @Test func writesGoOnWhileTheLogSyncsAndALaterCallSyncsThemAgain() throws {
-        let dir = TemporaryDirectory("logsync-beside")
-        defer { dir.remove() }
+    /// A database in a new directory on a ``SyncHoldingFileSystem``, holding `a` = `1`, whose `syncLog()` call
+    /// (`sync`, set once it returns) has reached the log and waits there; `opening` counts the syncs before it.
+    private struct HeldSync {
+        let dir: TemporaryDirectory
+        let fs: SyncHoldingFileSystem
+        let db: Database
+        let opening: Int
+        let sync: Locked<Bool>
+    }
+
+    private func openWithASyncHeld(_ name: String, options: Options = Options()) throws -> HeldSync {
+        let dir = TemporaryDirectory(name)
         let fs = SyncHoldingFileSystem()
-        let db = try Database.open(dir.path, options: Options(), fileSystem: fs)
+        let db = try Database.open(dir.path, options: options, fileSystem: fs)
         try db.put("a", "1")
         let opening = fs.syncCount
         fs.holdNextSync()
-        let firstSync = inBackground { try db.syncLog() }
-        #expect(fs.waitForSyncs(opening + 1), "the first sync reached the log")
+        let sync = inBackground { try db.syncLog() }
+        #expect(fs.waitForSyncs(opening + 1), "the sync reached the log")
+        return HeldSync(dir: dir, fs: fs, db: db, opening: opening, sync: sync)
+    }
+
+    @Test func writesGoOnWhileTheLogSyncsAndALaterCallSyncsThemAgain() throws {
+        let held = try openWithASyncHeld("logsync-beside")
+        defer { held.dir.remove() }
+        let (dir, fs, db, opening, firstSync) = (held.dir, held.fs, held.db, held.opening, held.sync)
 
         // Held in fdatasync, the sync blocks no writer.
         let write = inBackground { try db.put("b", "2") }
@@ -59,15 +75,9 @@ import Testing
     }
 
     @Test func callsWaitingTogetherShareOneSync() throws {
-        let dir = TemporaryDirectory("logsync-shared")
-        defer { dir.remove() }
-        let fs = SyncHoldingFileSystem()
-        let db = try Database.open(dir.path, options: Options(), fileSystem: fs)
-        try db.put("a", "1")
-        let opening = fs.syncCount
-        fs.holdNextSync()
-        let first = inBackground { try db.syncLog() }
-        #expect(fs.waitForSyncs(opening + 1))
+        let held = try openWithASyncHeld("logsync-shared")
+        defer { held.dir.remove() }
+        let (fs, db, opening, first) = (held.fs, held.db, held.opening, held.sync)
         try db.put("b", "2")
         let waiting = (0..<4).map { _ in inBackground { try db.syncLog() } }
         usleep(20_000)
@@ -80,21 +90,15 @@ import Testing
     }
 
     @Test func aMemtableSwitchWaitsForTheSyncOfTheLogItCloses() throws {
-        let dir = TemporaryDirectory("logsync-switch")
-        defer { dir.remove() }
-        let fs = SyncHoldingFileSystem()
         var options = Options()
         options.memtableSize = 16 << 10
-        let db = try Database.open(dir.path, options: options, fileSystem: fs)
+        let held = try openWithASyncHeld("logsync-switch", options: options)
+        defer { held.dir.remove() }
+        let (dir, fs, db, sync) = (held.dir, held.fs, held.db, held.sync)
         let value = [UInt8](repeating: 7, count: 1000)
-        try db.put(Array("k0".utf8), value)
-        let opening = fs.syncCount
-        fs.holdNextSync()
-        let sync = inBackground { try db.syncLog() }
-        #expect(fs.waitForSyncs(opening + 1))
         // Enough to fill the memtable: the write that must switch it waits for the sync, then goes on.
         let writes = inBackground {
-            for i in 1..<40 { try db.put(Array("k\(i)".utf8), value) }
+            for i in 0..<40 { try db.put(Array("k\(i)".utf8), value) }
         }
         usleep(20_000)
         #expect(!writes.withLock { $0 }, "the memtable switched, closing the log, under a sync in flight")
@@ -105,20 +109,15 @@ import Testing
         #expect(try Database.info(at: dir.path).logs.count >= 2)
         try db.close()
         let reopened = try Database.open(dir.path)
+        #expect(try reopened.get("a") == "1")
         for i in 0..<40 { #expect(try reopened.get(Array("k\(i)".utf8)) == value) }
         try reopened.close()
     }
 
     @Test func closeWaitsForASyncInFlight() throws {
-        let dir = TemporaryDirectory("logsync-close")
-        defer { dir.remove() }
-        let fs = SyncHoldingFileSystem()
-        let db = try Database.open(dir.path, options: Options(), fileSystem: fs)
-        try db.put("a", "1")
-        let opening = fs.syncCount
-        fs.holdNextSync()
-        let sync = inBackground { try db.syncLog() }
-        #expect(fs.waitForSyncs(opening + 1))
+        let held = try openWithASyncHeld("logsync-close")
+        defer { held.dir.remove() }
+        let (dir, fs, db, sync) = (held.dir, held.fs, held.db, held.sync)
         let close = inBackground { try db.close() }
         usleep(20_000)
         #expect(!close.withLock { $0 }, "close closed the log under a sync in flight")
