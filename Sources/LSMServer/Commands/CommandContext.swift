@@ -76,6 +76,17 @@ struct CommandContext {
         wroteToDatabase = true
     }
 
+    /// Applies `batch`, which the command made without reading anything: under the write lock, so that it does not
+    /// land inside another command's read-modify-write; or, when writes are deferred, gathered without the lock,
+    /// as the write thread applies them between commands anyway, so that an event loop never waits for the lock.
+    mutating func writeBlindly(_ batch: WriteBatch) throws(CommandError) {
+        if deferredWrites != nil {
+            try write(batch)
+        } else {
+            try keyspace.serializingWrites { () throws(CommandError) in try write(batch) }
+        }
+    }
+
     /// The current time by the engine's clock.
     var now: Timestamp { keyspace.clock.now() }
 }

@@ -42,18 +42,20 @@ extension StringCommands {
         }
         guard pairs.allSatisfy({ $0.value.count <= maxLength }) else { throw CommandError.stringTooLong }
         let db = context.db
+        var batch = WriteBatch()
+        for pair in pairs {
+            Keyspace.putString(db: db, pair.key, pair.value, expiresAt: nil, into: &batch)
+        }
+        guard onlyIfNoneExists else {
+            try context.writeBlindly(batch)
+            return .simpleString("OK")
+        }
         return try context.keyspace.serializingWrites { () throws(CommandError) -> RESPReply in
-            if onlyIfNoneExists {
-                for pair in pairs where try context.keyspace.record(db: db, pair.key) != nil {
-                    return .integer(0)
-                }
-            }
-            var batch = WriteBatch()
-            for pair in pairs {
-                Keyspace.putString(db: db, pair.key, pair.value, expiresAt: nil, into: &batch)
+            for pair in pairs where try context.keyspace.record(db: db, pair.key) != nil {
+                return .integer(0)
             }
             try context.write(batch)
-            return onlyIfNoneExists ? .integer(1) : .simpleString("OK")
+            return .integer(1)
         }
     }
 }

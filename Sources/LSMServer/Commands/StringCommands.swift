@@ -174,15 +174,13 @@ enum StringCommands {
         let newExpiry = try options.expiresAt(context, command: command)
         if options.condition == .always && !options.returnsOldValue && !options.keepsExpiry {
             // Nothing to read first: key and value go from the request into the batch, with no copies between.
-            try context.keyspace.serializingWrites { () throws(CommandError) in
-                var batch = WriteBatch()
-                context.arguments[1].withUnsafeReadableBytes { key in
-                    context.arguments[valueIndex].withUnsafeReadableBytes { value in
-                        put(context, key, value, expiresAt: newExpiry, into: &batch)
-                    }
+            var batch = WriteBatch()
+            context.arguments[1].withUnsafeReadableBytes { key in
+                context.arguments[valueIndex].withUnsafeReadableBytes { value in
+                    put(context, key, value, expiresAt: newExpiry, into: &batch)
                 }
-                try context.write(batch)
             }
+            try context.writeBlindly(batch)
             return (true, nil)
         }
         let key = context.bytes(1)

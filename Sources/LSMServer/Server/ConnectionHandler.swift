@@ -8,10 +8,12 @@ struct CloseWhenIdle: Sendable {}
 /// One client connection: runs its requests in order and writes their replies.
 ///
 /// Requests that arrive together (a pipeline) run as one batch, and their replies leave in one write. A batch of
-/// fast reads runs on the connection's event loop; a batch that writes runs on the server's ``WriteThread``
-/// (which, under `appendfsync always`, replies only once the log is synced, with one sync shared by every
-/// connection waiting then); any other runs on the worker threads, so that no event loop waits for a write stall,
-/// a disk, a scan or a checkpoint. While a batch runs, requests that arrive wait for it.
+/// fast reads runs on the connection's event loop; so does a batch of writes that read nothing first
+/// (``Command/writesBlindly``), which hands what it wrote to the server's ``WriteThread`` to apply; a batch with any
+/// other command that writes runs on the write thread (which, under `appendfsync always`, replies only once the log
+/// is synced, with one sync shared by every connection waiting then); any other runs on the worker threads, so that
+/// no event loop waits for a write stall, a disk, a scan or a checkpoint. While a batch runs, requests that arrive
+/// wait for it.
 final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -180,8 +182,9 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .writeThread where Self.writesBlindly(batch):
             // Nothing to read first: the commands run here, and the write thread only applies what they wrote, in
             // its next round, replying as for any batch of that round.
-            let result = Self.run(batch, session: session, server: server, deferringWrites: true)
-            let writes = result.deferredWrites ?? WriteBatch()
+            var ran = Self.run(batch, session: session, server: server, deferringWrites: true)
+            let writes = ran.deferredWrites.take() ?? WriteBatch()
+            let result = ran
             let accepted = server.writer.submit(WriteThread.Job(eventLoop: context.eventLoop) {
                 var failure: CommandError?
                 if !writes.isEmpty {
