@@ -80,9 +80,10 @@ extension Database {
         try checkWritable()
         lock.lock()
         defer { lock.unlock() }
-        try checkOpen()
         let target = state.lastSequence
         while true {
+            // Checked again after each wait: close may have run meanwhile.
+            try checkOpen()
             if let backgroundError = state.backgroundError, state.logFailed { throw backgroundError }
             if state.syncedSequence >= target { return }
             if !state.logSyncInFlight { break }
