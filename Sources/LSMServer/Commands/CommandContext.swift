@@ -41,7 +41,12 @@ struct CommandContext {
     /// Argument `index` as an option word with ASCII letters in uppercase, for comparing with `EX`, `NX`... Only
     /// ASCII is folded, as Redis compares: `ſync` is not `SYNC`.
     func option(_ index: Int) -> String {
-        String(decoding: arguments[index].readableBytesView.map { byte in
+        Self.optionWord(arguments[index])
+    }
+
+    /// `argument` as an option word, ASCII letters in uppercase (see ``option(_:)``).
+    static func optionWord(_ argument: ByteBuffer) -> String {
+        String(decoding: argument.readableBytesView.map { byte in
             byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") ? byte - 32 : byte
         }, as: UTF8.self)
     }

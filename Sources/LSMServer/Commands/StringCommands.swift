@@ -68,16 +68,11 @@ enum StringCommands {
     /// Whether a SET request reads nothing before it writes: none of its options (from argument 3) is NX, XX, GET or
     /// KEEPTTL, in any case. An option word that is really another option's argument only makes it say no.
     private static func setWritesBlindly(_ arguments: [ByteBuffer]) -> Bool {
-        arguments.dropFirst(3).allSatisfy { argument in
-            argument.withUnsafeReadableBytes { bytes in
-                let word = bytes.map { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") ? $0 - 32 : $0 }
-                return !readingOptions.contains(word)
-            }
-        }
+        arguments.dropFirst(3).allSatisfy { !readingOptions.contains(CommandContext.optionWord($0)) }
     }
 
     /// SET's options that read the key first.
-    private static let readingOptions: [[UInt8]] = ["NX", "XX", "GET", "KEEPTTL"].map { Array($0.utf8) }
+    private static let readingOptions: Set<String> = ["NX", "XX", "GET", "KEEPTTL"]
 
     /// The string `key` holds, read for a reply as Redis's `lookupKeyRead` and `checkType` read it: counts a
     /// keyspace hit or miss (a key of another type is a hit), then `WRONGTYPE` when the key is not a string.
@@ -99,7 +94,7 @@ enum StringCommands {
     static func put(_ context: CommandContext, _ key: [UInt8], _ value: some Collection<UInt8>,
                     expiresAt: Timestamp?, into batch: inout WriteBatch) {
         key.withUnsafeBytes { key in
-            Keyspace.withContiguousBytes(of: value) { put(context, key, $0, expiresAt: expiresAt, into: &batch) }
+            KeyEncoding.withContiguousBytes(of: value) { put(context, key, $0, expiresAt: expiresAt, into: &batch) }
         }
     }
 
@@ -128,6 +123,10 @@ enum StringCommands {
         /// `EX`, `PX`, `EXAT` or `PXAT` and the index of its argument, which is read only once the options parsed
         /// (a syntax error wins over an invalid time, and GETEX of a missing key ignores the time).
         var expiry: (option: String, argument: Int)?
+
+        /// Whether SET must read the key before it writes: NX, XX, GET and KEEPTTL look at it (the options
+        /// ``setWritesBlindly(_:)`` looks for).
+        var readsKey: Bool { condition != .always || returnsOldValue || keepsExpiry }
 
         /// The moment the expiry option names; nil when there is none.
         func expiresAt(_ context: CommandContext, command: String) throws(CommandError) -> Timestamp? {
@@ -172,7 +171,7 @@ enum StringCommands {
                             command: String) throws(CommandError) -> (wrote: Bool, old: KeyRecord?) {
         guard context.arguments[valueIndex].readableBytes <= maxLength else { throw CommandError.stringTooLong }
         let newExpiry = try options.expiresAt(context, command: command)
-        if options.condition == .always && !options.returnsOldValue && !options.keepsExpiry {
+        if !options.readsKey {
             // Nothing to read first: key and value go from the request into the batch, with no copies between.
             var batch = WriteBatch()
             context.arguments[1].withUnsafeReadableBytes { key in
@@ -187,14 +186,9 @@ enum StringCommands {
         let value = context.bytes(valueIndex)
         return try context.keyspace.serializingWrites {
             () throws(CommandError) -> (wrote: Bool, old: KeyRecord?) in
-            let old: KeyRecord?
-            if options.returnsOldValue {
-                old = try readString(context, key)
-            } else if options.condition != .always || options.keepsExpiry {
-                old = try context.keyspace.record(db: context.db, key)
-            } else {
-                old = nil
-            }
+            // Here the key is read (``ExtendedOptions/readsKey``): for GET as a reply, for NX, XX and KEEPTTL as it is.
+            let old = options.returnsOldValue
+                ? try readString(context, key) : try context.keyspace.record(db: context.db, key)
             switch options.condition {
             case .ifAbsent where old != nil, .ifPresent where old == nil: return (false, old)
             default: break

@@ -17,12 +17,7 @@ enum KeyEncoding {
 
     /// The engine key of `key`'s metadata record in database `db`.
     static func metadataKey(db: Int, _ key: some Collection<UInt8>) -> [UInt8] {
-        var encoded: [UInt8] = []
-        encoded.reserveCapacity(2 + key.count)
-        encoded.append(metadataNamespace)
-        encoded.append(UInt8(db))
-        encoded.append(contentsOf: key)
-        return encoded
+        withContiguousBytes(of: key) { key in withMetadataKey(db: db, key) { Array($0) } }
     }
 
     /// Calls `body` with the engine key of `key`'s metadata record in database `db` (as ``metadataKey(db:_:)``),
@@ -76,10 +71,15 @@ enum KeyEncoding {
     /// The value of a metadata record: the key's type byte, then its payload (a string's value; a collection's
     /// version and size).
     static func record(_ type: KeyType, _ payload: some Collection<UInt8>) -> [UInt8] {
-        var record: [UInt8] = []
-        record.reserveCapacity(1 + payload.count)
-        record.append(type.rawValue)
-        record.append(contentsOf: payload)
-        return record
+        withContiguousBytes(of: payload) { payload in withRecord(type, payload) { Array($0) } }
+    }
+
+    /// Calls `body` with the bytes of `collection`, in place when it stores them contiguously.
+    static func withContiguousBytes<R>(of collection: some Collection<UInt8>, _ body: (UnsafeRawBufferPointer) -> R)
+        -> R {
+        if let result = collection.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) {
+            return result
+        }
+        return Array(collection).withUnsafeBytes(body)
     }
 }

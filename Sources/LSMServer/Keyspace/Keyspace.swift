@@ -89,7 +89,7 @@ final class Keyspace: Sendable {
     static func putString(db: Int, _ key: [UInt8], _ value: some Collection<UInt8>, expiresAt: Timestamp?,
                           into batch: inout WriteBatch) {
         key.withUnsafeBytes { key in
-            withContiguousBytes(of: value) { putString(db: db, key, $0, expiresAt: expiresAt, into: &batch) }
+            KeyEncoding.withContiguousBytes(of: value) { putString(db: db, key, $0, expiresAt: expiresAt, into: &batch) }
         }
     }
 
@@ -134,15 +134,6 @@ final class Keyspace: Sendable {
     /// Adds to `batch` the deletion of `key`: its metadata record (a collection's members go with compaction).
     static func delete(db: Int, _ key: [UInt8], into batch: inout WriteBatch) {
         key.withUnsafeBytes { delete(db: db, $0, into: &batch) }
-    }
-
-    /// Calls `body` with the bytes of `collection`, in place when it stores them contiguously.
-    static func withContiguousBytes<R>(of collection: some Collection<UInt8>, _ body: (UnsafeRawBufferPointer) -> R)
-        -> R {
-        if let result = collection.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) {
-            return result
-        }
-        return Array(collection).withUnsafeBytes(body)
     }
 
     /// Adds to `batch` the deletion of every key of database `db`: two range deletions, whatever their number.

@@ -22,7 +22,7 @@ final class WriteThread: Sendable {
     /// A batch to run: it returns how to hand it its replies, given the failure, if any, of the round's writes or
     /// of the sync that covers them.
     struct Job: Sendable {
-        /// The event loop of the batch's connection, where `deliver` runs.
+        /// The event loop of the batch's connection, where its replies are handed over.
         var eventLoop: any EventLoop
         /// Runs the batch on the write thread; returns how to hand it its replies.
         var run: @Sendable () -> @Sendable (_ syncFailure: CommandError?) -> Void
