@@ -30,6 +30,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     private let server: ServerState
     private let workers: NIOThreadPool
+    private let flusher: ReplyFlusher
     private var session: ClientSession?
     /// The bytes read and not yet parsed.
     private var input: RequestBuffer
@@ -43,9 +44,11 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Closes the connection if its replies stay unread past the soft output limit.
     private var softLimitTimer: Scheduled<Void>?
 
-    init(server: ServerState, workers: NIOThreadPool, limits: RESPLimits, queryBufferLimit: Int) {
+    init(server: ServerState, workers: NIOThreadPool, flusher: ReplyFlusher, limits: RESPLimits,
+         queryBufferLimit: Int) {
         self.server = server
         self.workers = workers
+        self.flusher = flusher
         input = RequestBuffer(limits: limits, queryBufferLimit: queryBufferLimit)
     }
 
@@ -290,10 +293,13 @@ final class ConnectionHandler: ChannelInboundHandler {
         running = false
         if result.closesConnection { closing = true }
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in
-            if result.closesConnection { channel.close(promise: nil) }
+        if result.closesConnection {
+            context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
+        } else {
+            context.write(wrapOutboundOut(buffer), promise: nil)
+            flusher.flushAtEndOfTurn(context)
+            checkHardOutputLimit(context: context)
         }
-        if !result.closesConnection { checkHardOutputLimit(context: context) }
         runNextBatch(context: context)
     }
 
