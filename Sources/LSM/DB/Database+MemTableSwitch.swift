@@ -46,6 +46,15 @@ extension Database {
         }
     }
 
+    /// Whether the head writer could write now without ``makeRoomForWrite(force:)`` waiting or switching the
+    /// memtable: no slowdown is due and the memtable has room. Throws the background error that stops writes.
+    /// Lock held.
+    func hasRoomWithoutWaiting() throws(LSMError) -> Bool {
+        if let backgroundError = state.backgroundError { throw backgroundError }
+        return picker.level0Pressure(state.version) < Double(options.level0SlowdownTrigger)
+            && state.memtable.approximateMemoryUsage < options.memtableSize
+    }
+
     /// Moves writes to a new memtable and log: the new log is created and synced, the old one synced and closed,
     /// and one manifest edit records both (the new log as live, the old one with its final size) before any write
     /// goes to the new log. Lock held.

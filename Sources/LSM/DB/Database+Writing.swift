@@ -54,6 +54,34 @@ extension Database {
         }
     }
 
+    /// Applies `batch` as ``write(_:sync:)`` does, unless that would wait: for another writer's commit, for a write
+    /// slowdown or stall, or for a memtable switch (which creates and syncs files). Then it writes nothing and
+    /// returns false, so that a caller that must never block, such as an event loop, can hand the batch to a
+    /// thread that may wait (RocksDB's `no_slowdown`). It never syncs: with ``SyncPolicy/always`` it returns false.
+    /// Otherwise it throws what `write` throws.
+    public func writeWithoutWaiting(_ batch: WriteBatch) throws(LSMError) -> Bool {
+        try batch.validate()
+        try checkWritable()
+        guard options.syncPolicy != .always else { return false }
+        guard !batch.isEmpty else {
+            try lock.withLock { () throws(LSMError) in try checkOpen() }
+            return true
+        }
+        return try batch.withEntries { (entries) throws(LSMError) -> Bool in
+            var write = CommitQueue.PendingWrite(entries: entries, entryCount: batch.count, sync: false)
+            return try withUnsafeMutablePointer(to: &write) { (write) throws(LSMError) -> Bool in
+                lock.lock()
+                defer { lock.unlock() }
+                try checkOpen()
+                guard commitQueue.isEmpty, try hasRoomWithoutWaiting() else { return false }
+                // Alone in the queue, so at its head, and its group is itself.
+                commitQueue.append(write)
+                try commitGroup(entries, entryCount: batch.count, writers: 1, sync: false)
+                return true
+            }
+        }
+    }
+
     /// Commits one put (`value` given, expiring at `expiry` when that is given) or deletion, encoded on the stack
     /// rather than in a ``WriteBatch``: what `put` and `delete` do, without allocating.
     func writeEntry(
