@@ -85,6 +85,13 @@ final class Keyspace: Sendable {
         }
     }
 
+    /// Applies `batch`, already checked, if the engine can take it without waiting
+    /// (``Database/writeWithoutWaiting(_:)``); false, having written nothing, when it cannot or the write fails
+    /// (a writer that may wait then writes it, and reports the failure).
+    func writeWithoutWaiting(_ batch: WriteBatch) -> Bool {
+        (try? storage.writeWithoutWaiting(batch)) ?? false
+    }
+
     /// Adds to `batch` the write that makes `key` a string holding `value`, expiring at `expiresAt` (nil: never).
     static func putString(db: Int, _ key: [UInt8], _ value: some Collection<UInt8>, expiresAt: Timestamp?,
                           into batch: inout WriteBatch) {

@@ -162,7 +162,7 @@ public struct RESPReplyEncoder: Sendable {
 
     private func writeLine(_ type: UInt8, _ text: String, into buffer: inout ByteBuffer) {
         var text = text
-        text.withUTF8 { bytes in
+        _ = text.withUTF8 { bytes in
             // One write of the whole line: the type byte, the text with CR and LF as spaces, CRLF.
             buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: bytes.count + 3) { line in
                 let carriageReturn = UInt8(ascii: "\r"), lineFeed = UInt8(ascii: "\n")

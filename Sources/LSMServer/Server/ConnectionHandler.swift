@@ -9,7 +9,7 @@ struct CloseWhenIdle: Sendable {}
 ///
 /// Requests that arrive together (a pipeline) run as one batch, and their replies leave in one write. A batch of
 /// fast reads runs on the connection's event loop; so does a batch of writes that read nothing first
-/// (``Command/writesBlindly``), which hands what it wrote to the server's ``WriteThread`` to apply; a batch with any
+/// (``Command/writesBlindly``), whose writes join the loop's others of that turn (``BlindWrites``); a batch with any
 /// other command that writes runs on the write thread (which, under `appendfsync always`, replies only once the log
 /// is synced, with one sync shared by every connection waiting then); any other runs on the worker threads, so that
 /// no event loop waits for a write stall, a disk, a scan or a checkpoint. While a batch runs, requests that arrive
@@ -20,7 +20,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// What a batch did: each request's reply (none for SHUTDOWN, which closes the connection instead), in the
     /// protocol the connection spoke when it was made, and whether its command wrote.
-    private struct BatchResult: Sendable {
+    struct BatchResult: Sendable {
         var replies: [(reply: RESPReply?, version: RESPVersion, wrote: Bool)] = []
         var session: ClientSession
         var closesConnection = false
@@ -31,6 +31,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     private let server: ServerState
     private let workers: NIOThreadPool
     private let flusher: ReplyFlusher
+    private let blindWrites: BlindWrites
     private var session: ClientSession?
     /// The bytes read and not yet parsed.
     private var input: RequestBuffer
@@ -44,11 +45,12 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Closes the connection if its replies stay unread past the soft output limit.
     private var softLimitTimer: Scheduled<Void>?
 
-    init(server: ServerState, workers: NIOThreadPool, flusher: ReplyFlusher, limits: RESPLimits,
-         queryBufferLimit: Int) {
+    init(server: ServerState, workers: NIOThreadPool, flusher: ReplyFlusher, blindWrites: BlindWrites,
+         limits: RESPLimits, queryBufferLimit: Int) {
         self.server = server
         self.workers = workers
         self.flusher = flusher
+        self.blindWrites = blindWrites
         input = RequestBuffer(limits: limits, queryBufferLimit: queryBufferLimit)
     }
 
@@ -183,21 +185,11 @@ final class ConnectionHandler: ChannelInboundHandler {
                 }
             }
         case .writeThread where Self.writesBlindly(batch):
-            // Nothing to read first: the commands run here, and the write thread only applies what they wrote, in
-            // its next round, replying as for any batch of that round.
+            // Nothing to read first: the commands run here, and what they wrote is applied with the writes of the
+            // loop's other connections when this turn of the loop ends.
             var ran = Self.run(batch, session: session, server: server, deferringWrites: true)
             let writes = ran.deferredWrites.take() ?? WriteBatch()
-            let result = ran
-            let accepted = server.writer.submit(WriteThread.Job(eventLoop: context.eventLoop) {
-                var failure: CommandError?
-                if !writes.isEmpty {
-                    do throws(CommandError) { try server.keyspace.write(writes) } catch { failure = error }
-                }
-                return { [failure] syncFailure in
-                    boundSelf.value.finish(result, syncFailure: failure ?? syncFailure, context: boundContext.value)
-                }
-            })
-            if !accepted { context.close(promise: nil) }
+            blindWrites.add(writes, BlindWrites.Waiting(handler: self, context: context, result: ran))
         case .writeThread:
             let accepted = server.writer.submit(WriteThread.Job(eventLoop: context.eventLoop) {
                 let result = Self.run(batch, session: session, server: server)
@@ -271,7 +263,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Records the batch's session and sends its replies (those of commands that wrote replaced by the sync's
     /// error when the sync covering them failed).
-    private func finish(_ result: BatchResult, syncFailure: CommandError? = nil, context: ChannelHandlerContext) {
+    func finish(_ result: BatchResult, syncFailure: CommandError? = nil, context: ChannelHandlerContext) {
         session = result.session
         server.clients.update(result.session)
         send(result, syncFailure: syncFailure?.line, context: context)

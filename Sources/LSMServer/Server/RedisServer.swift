@@ -140,8 +140,9 @@ public final class RedisServer: Service, Sendable {
         let configuration = self.configuration
         let soft = configuration.outputBufferLimit.softBytes
         let high = soft > 0 ? soft : Int(Int32.max)
-        let flushers = Dictionary(uniqueKeysWithValues: group.makeIterator().map {
-            (ObjectIdentifier($0), ReplyFlusher(eventLoop: $0))
+        let loops = Dictionary(uniqueKeysWithValues: group.makeIterator().map {
+            (ObjectIdentifier($0),
+             (flusher: ReplyFlusher(eventLoop: $0), blindWrites: BlindWrites(eventLoop: $0, server: state)))
         })
         return ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 511)
@@ -157,8 +158,8 @@ public final class RedisServer: Service, Sendable {
                     _ = connections.withLockedValue { $0.removeValue(forKey: key) }
                 }
                 let limits = RESPLimits(maxBulkLength: configuration.maxBulkLength)
-                // Every event loop of the group has one: the lookup cannot fail.
-                let flusher = flushers[ObjectIdentifier(channel.eventLoop)]!
+                // Every event loop of the group has them: the lookup cannot fail.
+                let loop = loops[ObjectIdentifier(channel.eventLoop)]!
                 return channel.eventLoop.makeCompletedFuture {
                     let timeout = state.configuration.withLockedValue { $0.timeout }
                     if timeout > 0 {
@@ -166,7 +167,8 @@ public final class RedisServer: Service, Sendable {
                             IdleStateHandler(readTimeout: .seconds(Int64(timeout))))
                     }
                     try channel.pipeline.syncOperations.addHandler(
-                        ConnectionHandler(server: state, workers: workers, flusher: flusher, limits: limits,
+                        ConnectionHandler(server: state, workers: workers, flusher: loop.flusher,
+                                          blindWrites: loop.blindWrites, limits: limits,
                                           queryBufferLimit: configuration.queryBufferLimit))
                 }
             }

@@ -3,11 +3,14 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// The one thread that runs every batch of commands that writes, and syncs the log as `appendfsync` says.
 ///
 /// Writes from all connections go through one thread, as all of Redis does: the engine commits them without
-/// contention between writers, and no event loop ever waits for a write stall or a disk.
+/// contention between writers, and no event loop ever waits for a write stall or a disk. The one exception are
+/// writes that read nothing first, which an event loop may write itself between rounds when the engine can take
+/// them at once (``writeAtOnce(_:eventLoop:deliver:)``).
 ///
 /// A round is every batch waiting when the thread looks: it runs them in order, their writes merged into one
 /// engine write (``RoundWrites``), and replies to them when the round ends.
@@ -44,6 +47,8 @@ final class WriteThread: Sendable {
     private let thread = NIOThreadPool(numberOfThreads: 1)
     /// Under `always`, where rounds wait for their sync; nil otherwise.
     private let syncer: SyncThread?
+    /// Held through each round, so that nothing writes beside a round's read-modify-write commands.
+    private let roundLock = Mutex(())
     /// The last failure to write or sync the log, which INFO's persistence section reports; nil after a sync that
     /// worked.
     let lastFailure: NIOLockedValueBox<String?>
@@ -87,6 +92,24 @@ final class WriteThread: Sendable {
             }
         }
         return accepted
+    }
+
+    /// Writes `batch` (checked already) from an event loop when no round is running and the engine can take it
+    /// without waiting (``Keyspace/writeWithoutWaiting(_:)``), sparing the hand-over to this thread and back, and
+    /// hands out the replies as a round's: `deliver` is called now, or, under `always`, on `eventLoop` once a sync
+    /// covers the write. False, having written nothing, otherwise: the caller then submits a job.
+    func writeAtOnce(_ batch: WriteBatch, eventLoop: any EventLoop,
+                     deliver: @escaping @Sendable (_ syncFailure: CommandError?) -> Void) -> Bool {
+        let wrote = roundLock.withLockIfAvailable { _ in
+            !state.withLockedValue { $0.stopping } && keyspace.writeWithoutWaiting(batch)
+        } ?? false
+        guard wrote else { return false }
+        if let syncer {
+            syncer.submit([(eventLoop, deliver)])
+        } else {
+            deliver(nil)
+        }
+        return true
     }
 
     /// Runs the jobs already queued, syncs the log (whatever the mode: a clean stop leaves nothing unsynced), and
@@ -134,11 +157,13 @@ final class WriteThread: Sendable {
         guard !jobs.isEmpty else { return }
         var waiting: [SyncThread.Delivery] = []
         waiting.reserveCapacity(jobs.count)
-        keyspace.roundWrites.begin()
-        for job in jobs {
-            waiting.append((job.eventLoop, job.run()))
+        let failure = roundLock.withLock { _ in
+            keyspace.roundWrites.begin()
+            for job in jobs {
+                waiting.append((job.eventLoop, job.run()))
+            }
+            return keyspace.roundWrites.end(to: keyspace.database)
         }
-        let failure = keyspace.roundWrites.end(to: keyspace.database)
         if let failure {
             lastFailure.withLockedValue { $0 = failure.line }
         } else if let syncer {
