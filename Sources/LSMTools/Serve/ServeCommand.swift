@@ -41,7 +41,7 @@ struct ServeCommand: ToolCommand {
     var maxclients: Int?
 
     @Option(name: .customLong("io-threads"),
-            help: "Event-loop threads serving connections (default one per core).")
+            help: "Event-loop threads serving connections (default one per two cores, at least one).")
     var ioThreads: Int?
 
     @Option(help: "Seconds an idle client may stay connected (default 0: forever).")
