@@ -32,6 +32,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private let workers: NIOThreadPool
     private let flusher: ReplyFlusher
     private let blindWrites: BlindWrites
+    /// The bytes of unsent replies past which the channel stops being writable (the soft output limit).
+    private let highWaterMark: Int
     private var session: ClientSession?
     /// The bytes read and not yet parsed.
     private var input: RequestBuffer
@@ -46,11 +48,12 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var softLimitTimer: Scheduled<Void>?
 
     init(server: ServerState, workers: NIOThreadPool, flusher: ReplyFlusher, blindWrites: BlindWrites,
-         limits: RESPLimits, queryBufferLimit: Int) {
+         highWaterMark: Int, limits: RESPLimits, queryBufferLimit: Int) {
         self.server = server
         self.workers = workers
         self.flusher = flusher
         self.blindWrites = blindWrites
+        self.highWaterMark = highWaterMark
         input = RequestBuffer(limits: limits, queryBufferLimit: queryBufferLimit)
     }
 
@@ -167,12 +170,12 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
         pending.removeAll(keepingCapacity: true)
         running = true
-        let boundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
         switch placement {
         case .eventLoop:
             finish(Self.run(batch, session: session, server: server), context: context)
         case .workers:
+            let boundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
             workers.runIfActive(eventLoop: context.eventLoop) {
                 Self.run(batch, session: session, server: server)
             }.whenComplete { outcome in
@@ -191,6 +194,8 @@ final class ConnectionHandler: ChannelInboundHandler {
             let writes = ran.deferredWrites.take() ?? WriteBatch()
             blindWrites.add(writes, BlindWrites.Waiting(handler: self, context: context, result: ran))
         case .writeThread:
+            let boundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
             let accepted = server.writer.submit(WriteThread.Job(eventLoop: context.eventLoop) {
                 let result = Self.run(batch, session: session, server: server)
                 return { syncFailure in
@@ -298,7 +303,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Closes the connection when the replies it has not read pass the hard output limit.
     private func checkHardOutputLimit(context: ChannelHandlerContext) {
         let hard = server.configuration.withLockedValue { $0.outputBufferLimit.hardBytes }
-        guard hard > 0, let buffered = try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes),
+        // A writable channel buffers less than its high-water mark, so below that the exact count, a costly
+        // question to NIO, is not needed.
+        guard hard > 0, !context.channel.isWritable || hard < highWaterMark, let buffered = try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes),
               buffered > hard else { return }
         server.logger.notice("closing a client whose unread replies passed \(hard) bytes")
         closing = true

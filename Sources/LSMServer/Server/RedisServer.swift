@@ -168,7 +168,7 @@ public final class RedisServer: Service, Sendable {
                     }
                     try channel.pipeline.syncOperations.addHandler(
                         ConnectionHandler(server: state, workers: workers, flusher: loop.flusher,
-                                          blindWrites: loop.blindWrites, limits: limits,
+                                          blindWrites: loop.blindWrites, highWaterMark: high, limits: limits,
                                           queryBufferLimit: configuration.queryBufferLimit))
                 }
             }
