@@ -305,7 +305,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         let hard = server.configuration.withLockedValue { $0.outputBufferLimit.hardBytes }
         // A writable channel buffers less than its high-water mark, so below that the exact count, a costly
         // question to NIO, is not needed.
-        guard hard > 0, !context.channel.isWritable || hard < highWaterMark, let buffered = try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes),
+        guard hard > 0, !context.channel.isWritable || hard < highWaterMark,
+              let buffered = try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes),
               buffered > hard else { return }
         server.logger.notice("closing a client whose unread replies passed \(hard) bytes")
         closing = true

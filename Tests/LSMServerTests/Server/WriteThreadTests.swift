@@ -62,7 +62,8 @@ import Testing
         #expect(waitFor {
             writer.writeAtOnce(setting("between", "2"), eventLoop: loop, deliver: deliver)
         })
-        #expect(try harness.state.keyspace.record(db: 0, Array("between".utf8)).map { Array($0.payload) } == Array("2".utf8))
+        let written = try harness.state.keyspace.record(db: 0, Array("between".utf8))
+        #expect(written.map { Array($0.payload) } == Array("2".utf8))
         #expect(waitFor { answered.withLockedValue { $0.count } == 1 })
         #expect(answered.withLockedValue { $0 }.allSatisfy { $0 == nil })
         #expect(try harness.state.keyspace.record(db: 0, Array("inside".utf8)) == nil)
