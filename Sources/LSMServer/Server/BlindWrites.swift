@@ -24,8 +24,8 @@ final class BlindWrites: @unchecked Sendable {
 
     private let eventLoop: any EventLoop
     private let server: ServerState
-    /// The writes of this turn's batches, merged in the order the batches ran.
-    private var merged = WriteBatch()
+    /// The writes of this turn's batches, merged in the order the batches ran; nil before the first.
+    private var merged: WriteBatch?
     private var waiting: [Waiting] = []
 
     init(eventLoop: any EventLoop, server: ServerState) {
@@ -37,16 +37,19 @@ final class BlindWrites: @unchecked Sendable {
     /// with `result` once they are applied (and, under `always`, synced).
     func add(_ writes: WriteBatch, _ waiting: Waiting) {
         eventLoop.assertInEventLoop()
-        merged.append(contentsOf: writes)
+        if merged == nil {
+            merged = writes
+        } else {
+            merged?.append(contentsOf: writes)
+        }
         self.waiting.append(waiting)
         // Queued while the loop handles its reads, the task runs once it has handled them all.
         if self.waiting.count == 1 { eventLoop.execute { self.applyAll() } }
     }
 
     private func applyAll() {
-        let writes = merged
+        let writes = merged.take() ?? WriteBatch()
         let batches = NIOLoopBound(waiting, eventLoop: eventLoop)
-        merged = WriteBatch()
         waiting = []
         let deliver: @Sendable (CommandError?) -> Void = { failure in
             for batch in batches.value {
