@@ -16,13 +16,8 @@ import Testing
         return done
     }
 
-    private func waitFor(_ flag: Locked<Bool>, seconds: Double = 10) -> Bool {
-        let deadline = MonotonicClock.seconds() + seconds
-        while !flag.withLock({ $0 }) {
-            if MonotonicClock.seconds() > deadline { return false }
-            usleep(500)
-        }
-        return true
+    private func waitFor(_ flag: Locked<Bool>) -> Bool {
+        waitUntil { flag.withLock { $0 } }
     }
 
     /// A database in a new directory on a ``SyncHoldingFileSystem``, holding `a` = `1`, whose `syncLog()` call

@@ -11,15 +11,6 @@ import Testing
         return batch
     }
 
-    private func waitFor(seconds: Double = 10, _ condition: () -> Bool) -> Bool {
-        let deadline = MonotonicClock.seconds() + seconds
-        while !condition() {
-            if MonotonicClock.seconds() > deadline { return false }
-            usleep(500)
-        }
-        return true
-    }
-
     @Test func anIdleDatabaseTakesTheWriteAndLogsIt() throws {
         let dir = TemporaryDirectory("nowait-idle")
         defer { dir.remove() }
@@ -80,10 +71,10 @@ import Testing
                 Issue.record("failed: \(error)")
             }
         }
-        #expect(waitFor(seconds: 2) { outcome.withLock { $0 } != nil })
+        #expect(waitUntil(seconds: 2) { outcome.withLock { $0 } != nil })
         #expect(outcome.withLock { $0 } == false, "it waited behind the committing writer, or wrote")
         fs.release()
-        #expect(waitFor { synced.withLock { $0 } })
+        #expect(waitUntil { synced.withLock { $0 } })
         #expect(try db.get("other") == nil)
         #expect(try db.writeWithoutWaiting(batch([("other", "2")])))
         #expect(try db.get("held") == "1" && db.get("other") == "2")

@@ -45,12 +45,7 @@ final class GatedFileSystem: ForwardingFileSystem, @unchecked Sendable {
 
     /// Waits until `count` creations have reached the gate in all, at most `seconds`; whether they did.
     func waitForArrivals(_ count: Int, seconds: Double = 10) -> Bool {
-        let deadline = MonotonicClock.seconds() + seconds
-        while true {
-            if lock.withLock({ arrivals >= count }) { return true }
-            if MonotonicClock.seconds() > deadline { return false }
-            usleep(500)
-        }
+        waitUntil(seconds: seconds) { lock.withLock { arrivals >= count } }
     }
 
     private func passGate(_ path: String) throws(LSMError) {

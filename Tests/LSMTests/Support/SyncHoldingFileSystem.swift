@@ -47,12 +47,7 @@ final class SyncHoldingFileSystem: ForwardingFileSystem, @unchecked Sendable {
 
     /// Waits until `count` syncs of held files have reached the gate in all, at most `seconds`; whether they did.
     func waitForSyncs(_ count: Int, seconds: Double = 10) -> Bool {
-        let deadline = MonotonicClock.seconds() + seconds
-        while true {
-            if syncCount >= count { return true }
-            if MonotonicClock.seconds() > deadline { return false }
-            usleep(500)
-        }
+        waitUntil(seconds: seconds) { syncCount >= count }
     }
 
     fileprivate func passGate(_ file: ObjectIdentifier) {
