@@ -15,6 +15,11 @@ import Testing
         func handlerAdded(context: ChannelHandlerContext) {
             self.context = context
         }
+
+        // The context holds the handler: dropping it here breaks the cycle when the channel closes.
+        func handlerRemoved(context: ChannelHandlerContext) {
+            self.context = nil
+        }
     }
 
     @Test func repliesLeaveTogetherWhenTheTurnEnds() throws {
