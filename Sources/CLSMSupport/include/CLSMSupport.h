@@ -29,6 +29,12 @@ int lsm_reserve_space(int fd, int64_t offset, int64_t count);
 /// last, which would leave later bytes behind a missing record header.
 void lsm_copy_forward(void *target, const void *source, size_t count);
 
+/// Asks the processor to start loading the cache line holding `address` for a read soon; it never faults, so any
+/// address will do.
+static inline void lsm_prefetch(const void *address) {
+    __builtin_prefetch(address, 0, 3);
+}
+
 /// Acquire load and release store of a pointer-sized slot in raw memory: the skiplist links nodes that live in
 /// an arena, where Swift's atomic types cannot be placed.
 static inline void *lsm_atomic_load_acquire_ptr(void *const *slot) {

@@ -1,3 +1,5 @@
+import CLSMSupport
+
 /// A position among the entries of one block's contents: the state and moves of ``BlockIterator``, as a value a
 /// point read keeps on its stack, so that a lookup allocates no iterator objects.
 ///
@@ -106,6 +108,9 @@ struct BlockCursor: ~Copyable {
 
     var value: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: data + valueOffset, count: valueLength) }
 
+    /// Blocks with at most this many restart points have all their restart keys prefetched before a seek.
+    static let prefetchedRestarts = 32
+
     /// The offset of the `index`th restart point; `index` must be below ``restartCount``.
     @inline(__always)
     private func restartPoint(_ index: Int) -> Int {
@@ -131,6 +136,11 @@ struct BlockCursor: ~Copyable {
         if order != .bytewise && target.count < internalKeyTrailerSize {
             invalidate()
             throw LSMError(.invalidArgument, "seek target of \(target.count) bytes is not an internal key")
+        }
+        // A data block's restart keys are few, and each probe of the search below would otherwise wait for its
+        // own cache miss: their loads start together here.
+        if restartCount <= Self.prefetchedRestarts {
+            for index in 0..<restartCount { lsm_prefetch(data + restartPoint(index)) }
         }
         // The last restart point whose key is below the target; the answer lies at or after it.
         var low = 0
