@@ -15,8 +15,12 @@ public struct WriteBatch: Sendable, Hashable {
     private var hasInvertedRange = false
 
     public init() {
-        encoded = [UInt8](repeating: 0, count: WriteBatch.headerSize)
+        // Room for a small entry or two past the header, so that a batch of one small put allocates once.
+        self.init(reservingEntryBytes: Self.initialEntryBytes)
     }
+
+    /// The entry bytes a new batch has room for before it grows.
+    static let initialEntryBytes = 116
 
     /// An empty batch with room for `entryBytes` bytes of entries (see ``entrySize(key:value:)``), so a batch built
     /// for one put allocates once.

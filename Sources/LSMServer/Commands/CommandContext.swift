@@ -74,7 +74,11 @@ struct CommandContext {
             } catch {
                 throw CommandError(writing: error)
             }
-            deferredWrites?.append(contentsOf: batch)
+            if deferredWrites?.isEmpty == true {
+                deferredWrites = batch
+            } else {
+                deferredWrites?.append(contentsOf: batch)
+            }
         } else {
             try keyspace.write(batch)
         }
