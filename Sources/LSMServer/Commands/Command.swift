@@ -28,7 +28,7 @@ final class Command: Sendable {
     /// Whether the command is allowed before the connection has authenticated (flag `noauth`).
     let allowedWithoutAuthentication: Bool
     /// Whether a request (its arguments, the name first) writes without reading anything first, so that it can
-    /// run anywhere and leave its write to be applied later (``CommandContext/deferredWrites``); nil: never.
+    /// run anywhere and leave its write to be applied later (``CommandContext/defersWrites``); nil: never.
     /// It may say no to a request that would not read, never yes to one that would.
     let writesBlindly: (@Sendable ([ByteBuffer]) -> Bool)?
 

@@ -11,8 +11,10 @@ struct CommandContext {
     /// Set by every command that wrote to the database: under `appendfsync always` the connection syncs the log
     /// before its replies leave.
     var wroteToDatabase = false
-    /// When set, writes are checked and gathered here instead of applied: for a batch of blind writes
-    /// (``Command/writesBlindly``) run on an event loop, whose gathered write the write thread then applies.
+    /// When set, writes are checked and gathered in ``deferredWrites`` instead of applied: for a batch of blind
+    /// writes (``Command/writesBlindly``) run on an event loop, whose gathered writes are applied when its turn ends.
+    var defersWrites = false
+    /// What the commands wrote while ``defersWrites`` was set; nil before the first write.
     var deferredWrites: WriteBatch?
     /// Set by QUIT and SHUTDOWN: the connection closes once its reply is written.
     var closesConnection = false
@@ -68,13 +70,13 @@ struct CommandContext {
 
     /// Applies `batch`, or gathers it when writes are deferred, and notes that the command wrote.
     mutating func write(_ batch: WriteBatch) throws(CommandError) {
-        if deferredWrites != nil {
+        if defersWrites {
             do {
                 try batch.validate()
             } catch {
                 throw CommandError(writing: error)
             }
-            if deferredWrites?.isEmpty == true {
+            if deferredWrites == nil {
                 deferredWrites = batch
             } else {
                 deferredWrites?.append(contentsOf: batch)
@@ -89,7 +91,7 @@ struct CommandContext {
     /// land inside another command's read-modify-write; or, when writes are deferred, gathered without the lock,
     /// as the write thread applies them between commands anyway, so that an event loop never waits for the lock.
     mutating func writeBlindly(_ batch: WriteBatch) throws(CommandError) {
-        if deferredWrites != nil {
+        if defersWrites {
             try write(batch)
         } else {
             try keyspace.serializingWrites { () throws(CommandError) in try write(batch) }

@@ -244,7 +244,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                             deferringWrites: Bool = false) -> BatchResult {
         // One context for the whole batch, so that the session is copied once, not per request.
         var context = CommandContext(server: server, session: session, arguments: [])
-        if deferringWrites { context.deferredWrites = WriteBatch() }
+        context.defersWrites = deferringWrites
         var replies: [(reply: RESPReply?, version: RESPVersion, wrote: Bool)] = []
         replies.reserveCapacity(batch.count)
         var closesConnection = false
