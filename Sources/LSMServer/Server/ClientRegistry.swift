@@ -25,7 +25,8 @@ final class ClientRegistry: Sendable {
 
     func update(_ session: ClientSession) {
         clients.withLockedValue { clients in
-            if clients[session.id] != nil { clients[session.id] = session }
+            // One lookup: a connection that closed meanwhile stays removed.
+            if let index = clients.index(forKey: session.id) { clients.values[index] = session }
         }
     }
 
