@@ -13,7 +13,7 @@ extension Database {
         var allowDelay = !force
         while true {
             if let backgroundError = state.backgroundError { throw backgroundError }
-            if allowDelay && picker.level0Pressure(state.version) >= Double(options.level0SlowdownTrigger) {
+            if allowDelay && slowdownDue {
                 // Near the stop trigger: delay this write by a millisecond rather than stopping a later one for
                 // as long as a compaction takes.
                 let start = MonotonicClock.microseconds()
@@ -26,7 +26,7 @@ extension Database {
                 continue
             }
             if force && state.memtable.isEmpty { return }
-            if !force && state.memtable.approximateMemoryUsage < options.memtableSize { return }
+            if !force && memtableHasRoom { return }
             if state.logSyncInFlight {
                 // The switch closes the log that sync is using.
                 lock.wait()
@@ -51,8 +51,17 @@ extension Database {
     /// Lock held.
     func hasRoomWithoutWaiting() throws(LSMError) -> Bool {
         if let backgroundError = state.backgroundError { throw backgroundError }
-        return picker.level0Pressure(state.version) < Double(options.level0SlowdownTrigger)
-            && state.memtable.approximateMemoryUsage < options.memtableSize
+        return !slowdownDue && memtableHasRoom
+    }
+
+    /// Whether level 0 is near enough the stop trigger that a write is delayed by a millisecond. Lock held.
+    private var slowdownDue: Bool {
+        picker.level0Pressure(state.version) >= Double(options.level0SlowdownTrigger)
+    }
+
+    /// Whether the memtable takes more writes before it is switched. Lock held.
+    private var memtableHasRoom: Bool {
+        state.memtable.approximateMemoryUsage < options.memtableSize
     }
 
     /// Moves writes to a new memtable and log: the new log is created and synced, the old one synced and closed,
