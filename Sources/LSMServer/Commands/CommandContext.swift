@@ -76,11 +76,7 @@ struct CommandContext {
             } catch {
                 throw CommandError(writing: error)
             }
-            if deferredWrites == nil {
-                deferredWrites = batch
-            } else {
-                deferredWrites?.append(contentsOf: batch)
-            }
+            deferredWrites.gather(batch)
         } else {
             try keyspace.write(batch)
         }

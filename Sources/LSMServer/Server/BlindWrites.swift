@@ -37,11 +37,7 @@ final class BlindWrites: @unchecked Sendable {
     /// with `result` once they are applied (and, under `always`, synced).
     func add(_ writes: WriteBatch, _ waiting: Waiting) {
         eventLoop.assertInEventLoop()
-        if merged == nil {
-            merged = writes
-        } else {
-            merged?.append(contentsOf: writes)
-        }
+        merged.gather(writes)
         self.waiting.append(waiting)
         // Queued while the loop handles its reads, the task runs once it has handled them all.
         if self.waiting.count == 1 { eventLoop.execute { self.applyAll() } }
