@@ -14,6 +14,8 @@ enum KeyEncoding {
     static let metadataNamespace: UInt8 = 0x01
     /// The first byte of every sub-key record's engine key.
     static let subKeyNamespace: UInt8 = 0x02
+    /// The bytes of a metadata record's engine key before the user key: namespace and database.
+    static let metadataKeyPrefixSize = 2
 
     /// The engine key of `key`'s metadata record in database `db`.
     static func metadataKey(db: Int, _ key: some Collection<UInt8>) -> [UInt8] {
@@ -55,7 +57,7 @@ enum KeyEncoding {
 
     /// The user key of a metadata record's engine key (the bytes after namespace and database).
     static func userKey(ofMetadataKey engineKey: UnsafeRawBufferPointer) -> [UInt8] {
-        Array(engineKey.dropFirst(2))
+        Array(engineKey.dropFirst(metadataKeyPrefixSize))
     }
 
     /// The engine keys bounding every metadata record of database `db`: `[0x01 ‖ db, 0x01 ‖ db + 1)`.

@@ -46,7 +46,7 @@ final class Keyspace: Sendable {
     /// ``record(db:_:snapshot:)`` of a key read where it lies.
     func record(db: Int, _ key: UnsafeRawBufferPointer, snapshot: Snapshot? = nil) throws(CommandError) -> KeyRecord? {
         // A key too long for the engine was never written: it does not exist (the engine would refuse the read).
-        guard 2 + key.count <= Limits.maxKeySize else { return nil }
+        guard KeyEncoding.metadataKeyPrefixSize + key.count <= Limits.maxKeySize else { return nil }
         let found: (value: [UInt8], expiresAt: Timestamp?)?
         do {
             found = try KeyEncoding.withMetadataKey(db: db, key) { (engineKey) throws(LSMError) in
@@ -104,15 +104,7 @@ final class Keyspace: Sendable {
     /// both read where they lie: with no array made of key, value or their encodings.
     static func putString(db: Int, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer,
                           expiresAt: Timestamp?, into batch: inout WriteBatch) {
-        KeyEncoding.withMetadataKey(db: db, key) { engineKey in
-            KeyEncoding.withRecord(.string, value) { record in
-                if let expiresAt {
-                    batch.put(engineKey, record, expiresAt: expiresAt)
-                } else {
-                    batch.put(engineKey, record)
-                }
-            }
-        }
+        putRecord(db: db, key, .string, value, expiresAt: expiresAt, into: &batch)
     }
 
     /// Adds to `batch` the deletion of `key`, read where it lies.
@@ -123,18 +115,26 @@ final class Keyspace: Sendable {
     /// Adds to `batch` the write that stores `record` as the record of `key`, expiring at its `expiresAt` (nil:
     /// never). A collection's members stay where they are: its record keeps their version.
     static func put(db: Int, _ key: [UInt8], _ record: KeyRecord, into batch: inout WriteBatch) {
-        putRecordValue(db: db, key, KeyEncoding.record(record.type, record.payload), expiresAt: record.expiresAt,
-                       into: &batch)
+        key.withUnsafeBytes { key in
+            record.payload.withUnsafeBytes { payload in
+                putRecord(db: db, key, record.type, payload, expiresAt: record.expiresAt, into: &batch)
+            }
+        }
     }
 
-    /// Adds to `batch` the put of a metadata record's encoded value, with the engine's expiry when it expires.
-    private static func putRecordValue(db: Int, _ key: [UInt8], _ value: [UInt8], expiresAt: Timestamp?,
-                                       into batch: inout WriteBatch) {
-        let engineKey = KeyEncoding.metadataKey(db: db, key)
-        if let expiresAt {
-            batch.put(engineKey, value, expiresAt: expiresAt)
-        } else {
-            batch.put(engineKey, value)
+    /// Adds to `batch` the put of `key`'s metadata record, of type `type` and payload `payload`, with the engine's
+    /// expiry when it expires; key and payload are read where they lie.
+    private static func putRecord(db: Int, _ key: UnsafeRawBufferPointer, _ type: KeyType,
+                                  _ payload: UnsafeRawBufferPointer, expiresAt: Timestamp?,
+                                  into batch: inout WriteBatch) {
+        KeyEncoding.withMetadataKey(db: db, key) { engineKey in
+            KeyEncoding.withRecord(type, payload) { value in
+                if let expiresAt {
+                    batch.put(engineKey, value, expiresAt: expiresAt)
+                } else {
+                    batch.put(engineKey, value)
+                }
+            }
         }
     }
 
