@@ -6,16 +6,6 @@ import Testing
 /// next round meanwhile. What it must still guarantee: a call returns only once every write that returned before it
 /// is synced, and nothing closes the log under a sync in flight.
 @Suite struct LogSyncTests {
-    /// Runs `body` on another thread; the returned flag is set once it has returned.
-    private func inBackground(_ body: @escaping @Sendable () throws -> Void) -> Locked<Bool> {
-        let done = Locked(false)
-        Thread.detachNewThread {
-            do { try body() } catch { Issue.record("failed: \(error)") }
-            done.withLock { $0 = true }
-        }
-        return done
-    }
-
     private func waitFor(_ flag: Locked<Bool>) -> Bool {
         waitUntil { flag.withLock { $0 } }
     }

@@ -1,4 +1,3 @@
-import Foundation
 import Testing
 @testable import LSM
 
@@ -55,21 +54,13 @@ import Testing
         defer { try? db.close() }
         let before = fs.syncCount
         fs.holdNextSync()
-        let synced = Locked(false)
-        Thread.detachNewThread {
-            do { try db.put("held", "1", sync: true) } catch { Issue.record("the held write failed: \(error)") }
-            synced.withLock { $0 = true }
-        }
+        let synced = inBackground { try db.put("held", "1", sync: true) }
         #expect(fs.waitForSyncs(before + 1), "the synced write reached its sync")
         // The held writer leads the commit queue until its sync returns: this one would wait behind it.
         let outcome = Locked<Bool?>(nil)
-        Thread.detachNewThread {
-            do {
-                let wrote = try db.writeWithoutWaiting(batch([("other", "2")]))
-                outcome.withLock { $0 = wrote }
-            } catch {
-                Issue.record("failed: \(error)")
-            }
+        _ = inBackground {
+            let wrote = try db.writeWithoutWaiting(batch([("other", "2")]))
+            outcome.withLock { $0 = wrote }
         }
         #expect(waitUntil(seconds: 2) { outcome.withLock { $0 } != nil })
         #expect(outcome.withLock { $0 } == false, "it waited behind the committing writer, or wrote")
