@@ -32,6 +32,53 @@ import Testing
         #expect(try Self.fs.readWholeFile(path) == first + second + third, "closing trims")
     }
 
+    /// Synced every few records, a file writes its appends and reserves by writing zeros (a sync then writes data
+    /// alone, and no page written through the mapping needs write-protecting again); appended long without a sync,
+    /// it copies into the mapping again. Either way it reads as its data then zeros, and trims back to its data.
+    @Test func syncsCloseTogetherSwitchAppendsToWritesUntilTheyStop() throws {
+        let dir = TemporaryDirectory("reserve-dense")
+        defer { dir.remove() }
+        let path = dir.appending("file")
+        let file = try #require(try Self.fs.openWritable(path, truncate: true) as? PosixWritableFile)
+        let step: UInt64 = 16 << 10
+        file.reserveSpaceAhead(step: step)
+        var expected: [UInt8] = []
+        func append(_ count: Int, sync: Bool) throws {
+            let bytes = (0..<count).map { UInt8(truncatingIfNeeded: expected.count + $0 + 1) }
+            try file.append(bytes)
+            expected += bytes
+            if sync { try file.sync() }
+        }
+        func expectContents(_ comment: Comment) throws {
+            let onDisk = try Self.fs.fileSize(path)
+            #expect(onDisk % step == 0 && onDisk >= UInt64(expected.count), comment)
+            let zeros = [UInt8](repeating: 0, count: Int(onDisk) - expected.count)
+            #expect(try Self.fs.readWholeFile(path) == expected + zeros, comment)
+        }
+
+        try append(100, sync: false)
+        #expect(file.appendsCopyIntoMapping, "not synced yet")
+        try append(100, sync: true)
+        #expect(!file.appendsCopyIntoMapping, "synced 200 bytes after opening")
+        for _ in 0..<200 { try append(333, sync: true) }
+        #expect(!file.appendsCopyIntoMapping)
+        try expectContents("synced in small steps across reserved steps of zeros")
+
+        try append(Int(PosixWritableFile.denseSyncSpacing), sync: false)
+        #expect(file.appendsCopyIntoMapping, "no sync for a whole spacing")
+        for _ in 0..<100 { try append(333, sync: false) }
+        try expectContents("copied into the mapping after writes")
+        try append(100, sync: true)
+        #expect(file.appendsCopyIntoMapping, "one sync after a long stretch is not close to the one before")
+        try append(100, sync: true)
+        #expect(!file.appendsCopyIntoMapping, "two close syncs")
+        try expectContents("written again after copies")
+
+        #expect(try file.trimReservedSpace())
+        try file.close()
+        #expect(try Self.fs.readWholeFile(path) == expected, "closing trims to the data")
+    }
+
     @Test func anOpenLogEndsInReservedZerosWhichACrashLeavesAndRecoveryTakesAsItsEnd() throws {
         let dir = TemporaryDirectory("reserve-db")
         defer { dir.remove() }
