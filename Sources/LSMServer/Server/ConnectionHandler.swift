@@ -46,6 +46,11 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var protocolError: String?
     /// Closes the connection if its replies stay unread past the soft output limit.
     private var softLimitTimer: Scheduled<Void>?
+    /// The buffer the last replies were written in, reused for the next ones: NIO lets go of it once they are
+    /// sent, so a connection usually encodes every reply into the same memory instead of allocating per batch.
+    private var replyBuffer: ByteBuffer?
+    /// Past this capacity (a large reply), the buffer is not kept for reuse.
+    private static let reusedReplyBufferCapacity = 16 << 10
 
     init(server: ServerState, workers: NIOThreadPool, flusher: ReplyFlusher, blindWrites: BlindWrites,
          highWaterMark: Int, limits: RESPLimits, queryBufferLimit: Int) {
@@ -277,7 +282,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Writes the replies in one buffer (those of commands that wrote replaced by `syncFailure` when the sync
     /// failed), then runs the next batch or closes.
     private func send(_ result: BatchResult, syncFailure: String?, context: ChannelHandlerContext) {
-        var buffer = context.channel.allocator.buffer(capacity: 256)
+        // Cleared in place when NIO has let go of it; otherwise clearing gives it new storage.
+        var buffer = replyBuffer.take() ?? context.channel.allocator.buffer(capacity: 256)
+        buffer.clear()
         for (reply, version, wrote) in result.replies {
             let encoder = RESPReplyEncoder(version: version)
             if wrote, let syncFailure {
@@ -287,6 +294,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             }
         }
         server.statistics.countOutput(buffer.readableBytes)
+        if buffer.capacity <= Self.reusedReplyBufferCapacity { replyBuffer = buffer }
         running = false
         if result.closesConnection { closing = true }
         let channel = context.channel
