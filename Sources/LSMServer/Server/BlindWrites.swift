@@ -35,7 +35,7 @@ final class BlindWrites: @unchecked Sendable {
 
     /// Adds the writes of a batch that has run (`writes`, checked already) to this turn's; `handler` finishes it
     /// with `result` once they are applied (and, under `always`, synced).
-    func add(_ writes: WriteBatch, _ waiting: Waiting) {
+    func add(_ writes: consuming WriteBatch, _ waiting: consuming Waiting) {
         eventLoop.assertInEventLoop()
         merged.gather(writes)
         self.waiting.append(waiting)
@@ -48,8 +48,10 @@ final class BlindWrites: @unchecked Sendable {
         let batches = NIOLoopBound(waiting, eventLoop: eventLoop)
         waiting = []
         let deliver: @Sendable (CommandError?) -> Void = { failure in
-            for batch in batches.value {
-                batch.handler.finish(batch.result, syncFailure: failure, context: batch.context)
+            let batches = batches.value
+            for index in batches.indices {
+                batches[index].handler.finish(batches[index].result, syncFailure: failure,
+                                              context: batches[index].context)
             }
         }
         let writer = server.writer
