@@ -32,9 +32,9 @@ import Testing
         #expect(try Self.fs.readWholeFile(path) == first + second + third, "closing trims")
     }
 
-    /// Synced every few records, a file writes its appends and reserves by writing zeros (a sync then writes data
-    /// alone, and no page written through the mapping needs write-protecting again); appended long without a sync,
-    /// it copies into the mapping again. Either way it reads as its data then zeros, and trims back to its data.
+    /// Synced every few records, a file writes its appends (no page written through the mapping then needs
+    /// write-protecting again at each sync); appended long without a sync, it copies into the mapping again. Either
+    /// way it reads as its data then zeros, and trims back to its data.
     @Test func syncsCloseTogetherSwitchAppendsToWritesUntilTheyStop() throws {
         let dir = TemporaryDirectory("reserve-dense")
         defer { dir.remove() }
@@ -62,7 +62,7 @@ import Testing
         #expect(!file.appendsCopyIntoMapping, "synced 200 bytes after opening")
         for _ in 0..<200 { try append(333, sync: true) }
         #expect(!file.appendsCopyIntoMapping)
-        try expectContents("synced in small steps across reserved steps of zeros")
+        try expectContents("synced in small steps across reserved steps")
 
         try append(Int(PosixWritableFile.denseSyncSpacing), sync: false)
         #expect(file.appendsCopyIntoMapping, "no sync for a whole spacing")

@@ -22,17 +22,13 @@ import CLSMSupport
 /// `pwrite`: they survive the process's death, and `fdatasync` writes them to disk (Linux marks a page dirtied
 /// through a shared mapping as it is first written). They are copied first to last (`lsm_copy_forward`), so a
 /// process killed during a copy leaves a prefix of the bytes, as a short `pwrite` would: a record cut short. Only
-/// space the file already owns is mapped, so the copies never reach past the file's end or need a block the disk
-/// may not have.
+/// space `fallocate` has given the file is mapped, so the copies never reach past the file's end or need a block
+/// the disk may not have.
 ///
-/// While the file is synced every less than ``denseSyncSpacing`` bytes, both choices change:
-/// - Appends use `pwrite`. Each sync of a page written through the mapping write-protects it again, which costs a
-///   flush of every processor's TLB (an interrupt to each), and the next copy into that page a fault; with a sync
-///   every few records that is more than the calls it spares.
-/// - Space is reserved by writing zeros, whose writeback starts at once, rather than with `fallocate`. A block
-///   `fallocate` gave is marked unwritten until data reaches it, and the sync that first writes it must also write
-///   that change; into blocks already written, a sync writes the data alone. The zeros cost one extra write of the
-///   log's space, which only files synced this often are given.
+/// While the file is synced every less than ``denseSyncSpacing`` bytes, appends use `pwrite` instead: each sync
+/// write-protects the pages written through the mapping again, which costs a flush of every processor's TLB (an
+/// interrupt to each), and the next copy into such a page a fault; with a sync every few records that is more
+/// than the calls the mapping spares.
 final class PosixWritableFile: WritableFile {
     static let writebackInterval: UInt64 = 1 << 20
     /// Syncs less than this many bytes apart are close together (see the type's documentation).
@@ -142,45 +138,18 @@ final class PosixWritableFile: WritableFile {
         if result != 0 { throw posixError("close failed", path) }
     }
 
-    /// Allocates space from the end of the data through at least `end`, rounded up to a whole step: by writing
-    /// zeros while syncs are close together, otherwise with `fallocate`. A failure (a file system without
-    /// `fallocate`, or too little space for a whole step) stops the reserving: the append goes ahead and reports a
-    /// real shortage itself.
+    /// Allocates space from the end of the data through at least `end`, rounded up to a whole step. A failure
+    /// (a file system without `fallocate`, or too little space for a whole step) stops the reserving: the append
+    /// goes ahead and reports a real shortage itself.
     private func reserve(through end: UInt64) {
         let target = (end + reservationStep - 1) / reservationStep * reservationStep
-        let reserved = syncsAreClose
-            ? writeZeros(through: target)
-            : lsm_reserve_space(fd, Int64(size), Int64(target - size)) == 0
-        if reserved {
+        if lsm_reserve_space(fd, Int64(size), Int64(target - size)) == 0 {
             reservedEnd = target
             map(through: target)
         } else {
             reservationStep = 0
             unmap()
         }
-    }
-
-    /// Writes zeros from ``size`` to `target` and starts their writeback, so that they are on disk, and the
-    /// blocks under them written, before the records that will replace them are synced. False if a write failed;
-    /// ``reservedEnd`` then covers what was written, which a trim takes off again.
-    private func writeZeros(through target: UInt64) -> Bool {
-        let chunkSize = 64 << 10
-        let zeros = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
-        defer { zeros.deallocate() }
-        zeros.initializeMemory(as: UInt8.self, repeating: 0)
-        var offset = size
-        while offset < target {
-            let n = pwrite(fd, zeros.baseAddress!, Int(min(UInt64(chunkSize), target - offset)), off_t(offset))
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 {
-                reservedEnd = max(reservedEnd, offset)
-                return false
-            }
-            offset += UInt64(n)
-        }
-        // A hint, as for the data: a failure changes nothing.
-        _ = lsm_start_writeback(fd, Int64(size), Int64(target - size))
-        return true
     }
 
     /// Maps the file from the page holding ``size`` through `end`, in place of the mapping there was; without a
