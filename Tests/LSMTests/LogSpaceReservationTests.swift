@@ -57,21 +57,24 @@ import Testing
         }
 
         try append(100, sync: false)
-        #expect(file.appendsCopyIntoMapping, "not synced yet")
+        #expect(file.lastAppendWasCopied, "not synced yet")
         try append(100, sync: true)
-        #expect(!file.appendsCopyIntoMapping, "synced 200 bytes after opening")
+        try append(333, sync: true)
+        #expect(!file.lastAppendWasCopied, "synced 200 bytes after opening")
         for _ in 0..<200 { try append(333, sync: true) }
-        #expect(!file.appendsCopyIntoMapping)
+        #expect(!file.lastAppendWasCopied)
         try expectContents("synced in small steps across reserved steps")
 
         try append(Int(PosixWritableFile.denseSyncSpacing), sync: false)
-        #expect(file.appendsCopyIntoMapping, "no sync for a whole spacing")
+        try append(333, sync: false)
+        #expect(file.lastAppendWasCopied, "no sync for a whole spacing")
         for _ in 0..<100 { try append(333, sync: false) }
         try expectContents("copied into the mapping after writes")
         try append(100, sync: true)
-        #expect(file.appendsCopyIntoMapping, "one sync after a long stretch is not close to the one before")
         try append(100, sync: true)
-        #expect(!file.appendsCopyIntoMapping, "two close syncs")
+        #expect(file.lastAppendWasCopied, "one sync after a long stretch is not close to the one before")
+        try append(100, sync: false)
+        #expect(!file.lastAppendWasCopied, "two close syncs")
         try expectContents("written again after copies")
 
         #expect(try file.trimReservedSpace())

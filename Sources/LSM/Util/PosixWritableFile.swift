@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CLSMSupport
+import Synchronization
 
 /// A file appended to with `pwrite(2)` at its end, synced with `fdatasync` (``WritableFile``).
 ///
@@ -46,10 +47,17 @@ final class PosixWritableFile: WritableFile {
     /// The reserved space mapped for appends, from the page holding ``size`` to ``reservedEnd``; nil when there is
     /// none (not reserving, or `mmap` refused).
     private var mapping: (base: UnsafeMutableRawPointer, start: UInt64, end: UInt64)?
-    /// ``size`` when the file was last synced.
-    private var syncedSize: UInt64
-    /// Whether the last sync came less than ``denseSyncSpacing`` after the one before it (or the opening).
+    /// Syncs that succeeded; bumped by ``sync()``, which may run beside an append, so the appending side keeps the
+    /// rest of what it knows of syncs to itself and only reads this.
+    private let syncCount = Atomic<Int>(0)
+    /// ``syncCount`` when an append last looked at it, and ``size`` then: where the last sync it saw happened, as
+    /// far as appends can tell.
+    private var seenSyncCount = 0
+    private var sizeAtSeenSync: UInt64
+    /// Whether that sync came less than ``denseSyncSpacing`` after the one seen before it (or the opening).
     private var lastSyncWasClose = false
+    /// Whether the last append was copied into the mapping rather than written.
+    private(set) var lastAppendWasCopied = false
 
     init(fd: Int32, path: String, size: UInt64) {
         self.fd = fd
@@ -57,17 +65,20 @@ final class PosixWritableFile: WritableFile {
         self.size = size
         writebackStart = size
         reservedEnd = size
-        syncedSize = size
+        sizeAtSeenSync = size
     }
 
     /// Whether syncs are close together now: the last came soon after the one before (or the opening), and the
-    /// next is not yet overdue.
-    private var syncsAreClose: Bool {
-        lastSyncWasClose && size - syncedSize < Self.denseSyncSpacing
+    /// next is not yet overdue. Notes any sync since the last look.
+    private func syncsAreClose() -> Bool {
+        let syncs = syncCount.load(ordering: .relaxed)
+        if syncs != seenSyncCount {
+            lastSyncWasClose = size - sizeAtSeenSync < Self.denseSyncSpacing
+            seenSyncCount = syncs
+            sizeAtSeenSync = size
+        }
+        return lastSyncWasClose && size - sizeAtSeenSync < Self.denseSyncSpacing
     }
-
-    /// Whether an append that fits the reserved space is copied into its mapping rather than written.
-    var appendsCopyIntoMapping: Bool { mapping != nil && !syncsAreClose }
 
     deinit {
         if fd >= 0 {
@@ -82,9 +93,11 @@ final class PosixWritableFile: WritableFile {
         guard fd >= 0 else { throw LSMError(.ioError, "write to a closed file", path: path) }
         let end = size + UInt64(bytes.count)
         if reservationStep > 0 && end > reservedEnd { reserve(through: end) }
-        if appendsCopyIntoMapping, let mapping, let source = bytes.baseAddress, end <= mapping.end {
+        if let mapping, let source = bytes.baseAddress, end <= mapping.end, !syncsAreClose() {
             lsm_copy_forward(mapping.base + Int(size - mapping.start), source, bytes.count)
+            lastAppendWasCopied = true
         } else {
+            lastAppendWasCopied = false
             try write(bytes)
         }
         size = end
@@ -112,8 +125,7 @@ final class PosixWritableFile: WritableFile {
     func sync() throws(LSMError) {
         guard fd >= 0 else { throw LSMError(.ioError, "sync of a closed file", path: path) }
         if fdatasync(fd) != 0 { throw posixError("fdatasync failed", path) }
-        lastSyncWasClose = size - syncedSize < Self.denseSyncSpacing
-        syncedSize = size
+        syncCount.wrappingAdd(1, ordering: .relaxed)
     }
 
     func reserveSpaceAhead(step: UInt64) {
