@@ -56,7 +56,7 @@ final class PosixWritableFile: WritableFile {
     private var sizeAtSeenSync: UInt64
     /// Whether that sync came less than ``denseSyncSpacing`` after the one seen before it (or the opening).
     private var lastSyncWasClose = false
-    /// Whether the last append was copied into the mapping rather than written.
+    /// Whether the last append was copied into the mapping rather than written: the choice the tests check.
     private(set) var lastAppendWasCopied = false
 
     init(fd: Int32, path: String, size: UInt64) {

@@ -48,10 +48,10 @@ final class BlindWrites: @unchecked Sendable {
         let batches = NIOLoopBound(waiting, eventLoop: eventLoop)
         waiting = []
         let deliver: @Sendable (CommandError?) -> Void = { failure in
-            let batches = batches.value
-            for index in batches.indices {
-                batches[index].handler.finish(batches[index].result, syncFailure: failure,
-                                              context: batches[index].context)
+            let waiting = batches.value
+            for index in waiting.indices {
+                waiting[index].handler.finish(waiting[index].result, syncFailure: failure,
+                                              context: waiting[index].context)
             }
         }
         let writer = server.writer
